@@ -1,0 +1,185 @@
+import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
+import { DEFAULT_TLS12_SUITES, parseCipherList, type Tls12Suite } from './crypto/suites.js';
+import { NamedGroup, SignatureScheme } from './messages/enums.js';
+import { certificatesFrom } from './pki/pem.js';
+import type { CertificateVerifier } from './pki/verifier.js';
+
+/** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
+export type PemOrDer = string | Uint8Array;
+
+/** Options both sides share; names follow node:tls. */
+export interface CommonOptions {
+  /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default store (tls.rootCertificates). */
+  ca?: PemOrDer | readonly PemOrDer[];
+  /** Our certificate chain, leaf first (PEM). Arrays pair up with `key` by position (e.g. an RSA and an ECDSA identity). */
+  cert?: PemOrDer | readonly PemOrDer[];
+  /** Our private key(s) (PEM). */
+  key?: PemOrDer | readonly PemOrDer[];
+  passphrase?: string;
+  /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
+  ciphers?: string;
+  /** Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`). */
+  ecdhCurve?: string;
+  /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
+  sigalgs?: string;
+  /** ALPN protocols in preference order. */
+  ALPNProtocols?: readonly string[];
+  /** Default true: an unverified peer certificate aborts the handshake. */
+  rejectUnauthorized?: boolean;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Abort when the peer does not negotiate extended_master_secret (RFC 7627). Default false. */
+  requireExtendedMasterSecret?: boolean;
+  /** Crypto backend; defaults to node:crypto. */
+  provider?: CryptoProvider;
+  /** Certificate verifier; defaults to the built-in one over `ca`. */
+  verifier?: CertificateVerifier;
+  /** Clock for certificate validity (tests). */
+  now?: () => Date;
+}
+
+export interface ClientOptions extends CommonOptions {
+  /** SNI host name and the name the certificate is checked against. */
+  servername?: string;
+  /** Host connected to; used for the identity check when servername is absent. */
+  host?: string;
+  /** Replaces the host-name check (same signature as node:tls): return an Error to reject. */
+  checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
+}
+
+export interface ServerOptions extends CommonOptions {
+  /** Send a CertificateRequest (mutual TLS). */
+  requestCert?: boolean;
+}
+
+/** One certificate chain with the key that proves it. */
+export interface Identity {
+  readonly chain: readonly Uint8Array[];
+  readonly key: PrivateKey;
+}
+
+export interface ResolvedConfig {
+  readonly provider: CryptoProvider;
+  readonly suites: readonly Tls12Suite[];
+  readonly groups: readonly NamedGroup[];
+  readonly signatureSchemes: readonly SignatureScheme[];
+  readonly alpn: readonly string[];
+  readonly identities: readonly Identity[];
+  readonly rejectUnauthorized: boolean;
+  readonly requireExtendedMasterSecret: boolean;
+  readonly verifier: CertificateVerifier;
+  readonly now: () => Date;
+}
+
+export interface ResolvedClientConfig extends ResolvedConfig {
+  readonly serverName: string | undefined;
+  readonly checkHost: string | undefined;
+  readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
+}
+
+export interface ResolvedServerConfig extends ResolvedConfig {
+  readonly requestCert: boolean;
+}
+
+/** Groups offered and accepted by default, in preference order (RFC 7919 FFDHE only for DHE suites). */
+export const DEFAULT_GROUPS: readonly NamedGroup[] = [
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.ffdhe2048,
+  NamedGroup.ffdhe3072,
+  NamedGroup.ffdhe4096,
+];
+
+/** Signature schemes we accept and offer for TLS 1.2, strongest first. No SHA-1 or MD5 (RFC 9155). */
+export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ecdsa_secp521r1_sha512,
+  SignatureScheme.ed25519,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
+const GROUP_NAMES: Record<string, NamedGroup> = {
+  X25519: NamedGroup.x25519,
+  'P-256': NamedGroup.secp256r1,
+  PRIME256V1: NamedGroup.secp256r1,
+  SECP256R1: NamedGroup.secp256r1,
+  'P-384': NamedGroup.secp384r1,
+  SECP384R1: NamedGroup.secp384r1,
+  FFDHE2048: NamedGroup.ffdhe2048,
+  FFDHE3072: NamedGroup.ffdhe3072,
+  FFDHE4096: NamedGroup.ffdhe4096,
+};
+
+const SIGALG_NAMES: Record<string, SignatureScheme> = {
+  'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
+  'ECDSA+SHA384': SignatureScheme.ecdsa_secp384r1_sha384,
+  'ECDSA+SHA512': SignatureScheme.ecdsa_secp521r1_sha512,
+  'RSA+SHA256': SignatureScheme.rsa_pkcs1_sha256,
+  'RSA+SHA384': SignatureScheme.rsa_pkcs1_sha384,
+  'RSA+SHA512': SignatureScheme.rsa_pkcs1_sha512,
+  'RSA-PSS+SHA256': SignatureScheme.rsa_pss_rsae_sha256,
+  'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
+  'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
+  ED25519: SignatureScheme.ed25519,
+};
+
+function list<T>(v: T | readonly T[] | undefined): T[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
+}
+
+export function parseGroups(spec: string | undefined): NamedGroup[] {
+  if (!spec || spec.toLowerCase() === 'auto') return [...DEFAULT_GROUPS];
+  return spec.split(':').map((name) => {
+    const g = GROUP_NAMES[name.toUpperCase()] ?? (NamedGroup as Record<string, NamedGroup>)[name.toLowerCase()];
+    if (g === undefined) throw new Error(`unsupported group "${name}"`);
+    return g;
+  });
+}
+
+export function parseSigalgs(spec: string | undefined): SignatureScheme[] {
+  if (!spec) return [...DEFAULT_SIGNATURE_SCHEMES];
+  return spec.split(':').map((name) => {
+    const s = SIGALG_NAMES[name.toUpperCase()] ?? (SignatureScheme as Record<string, SignatureScheme>)[name.toLowerCase()];
+    if (s === undefined) throw new Error(`unsupported signature algorithm "${name}"`);
+    if (s === SignatureScheme.rsa_pkcs1_sha1 || s === SignatureScheme.ecdsa_sha1) {
+      throw new Error(`SHA-1 signatures are not supported (RFC 9155): "${name}"`);
+    }
+    return s;
+  });
+}
+
+export function loadIdentities(options: CommonOptions, provider: CryptoProvider): Identity[] {
+  const certs = list(options.cert);
+  const keys = list(options.key);
+  if (certs.length !== keys.length) throw new Error('cert and key must be given together, one key per certificate chain');
+  return certs.map((cert, i) => {
+    const chain = certificatesFrom(cert);
+    if (chain.length === 0) throw new Error('no certificate found in cert');
+    return { chain, key: provider.signatures.loadPrivateKey(keys[i]!, options.passphrase) };
+  });
+}
+
+export function trustAnchors(ca: CommonOptions['ca']): Uint8Array[] | undefined {
+  if (ca === undefined) return undefined;
+  return list(ca).flatMap((c) => certificatesFrom(c));
+}
+
+export function resolveSuites(ciphers: string | undefined): Tls12Suite[] {
+  return ciphers ? parseCipherList(ciphers) : [...DEFAULT_TLS12_SUITES];
+}
+
+export function checkVersions(options: CommonOptions): void {
+  for (const v of [options.minVersion, options.maxVersion]) {
+    if (v !== undefined && v !== 'TLSv1.2' && v !== 'TLSv1.3') {
+      throw new Error(`unsupported TLS version ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
+    }
+  }
+}

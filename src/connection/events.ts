@@ -1,0 +1,12 @@
+/** What the sans-I/O core reports to whoever drives it. */
+export type ConnectionEvent =
+  /** The handshake finished; negotiated parameters are readable from the connection. */
+  | { readonly type: 'handshake-complete' }
+  /** Decrypted application data, in order. */
+  | { readonly type: 'application-data'; readonly data: Uint8Array }
+  /** The peer sent close_notify: no more data will come from it. */
+  | { readonly type: 'peer-closed' }
+  /** A warning alert other than close_notify (fatal alerts surface as a thrown PeerAlert). */
+  | { readonly type: 'warning-alert'; readonly description: number }
+  /** One NSS key-log line (without newline), e.g. `CLIENT_RANDOM <random> <master secret>`. */
+  | { readonly type: 'keylog'; readonly line: string };
