@@ -3,6 +3,8 @@ import { DEFAULT_TLS12_SUITES, parseCipherList, type Tls12Suite } from './crypto
 import { NamedGroup, SignatureScheme } from './messages/enums.js';
 import { certificatesFrom } from './pki/pem.js';
 import type { CertificateVerifier } from './pki/verifier.js';
+import { nodeCryptoProvider } from './crypto/node/index.js';
+import { DefaultVerifier } from './pki/default-verifier.js';
 
 /** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
 export type PemOrDer = string | Uint8Array;
@@ -61,8 +63,8 @@ export interface Identity {
 export interface ResolvedConfig {
   readonly provider: CryptoProvider;
   readonly suites: readonly Tls12Suite[];
-  readonly groups: readonly NamedGroup[];
-  readonly signatureSchemes: readonly SignatureScheme[];
+  readonly groups: readonly number[];
+  readonly signatureSchemes: readonly number[];
   readonly alpn: readonly string[];
   readonly identities: readonly Identity[];
   readonly rejectUnauthorized: boolean;
@@ -182,4 +184,43 @@ export function checkVersions(options: CommonOptions): void {
       throw new Error(`unsupported TLS version ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
     }
   }
+}
+
+function resolveCommon(options: CommonOptions): ResolvedConfig {
+  checkVersions(options);
+  const provider = options.provider ?? nodeCryptoProvider;
+  const anchors = trustAnchors(options.ca);
+  return {
+    provider,
+    suites: resolveSuites(options.ciphers),
+    groups: parseGroups(options.ecdhCurve),
+    signatureSchemes: parseSigalgs(options.sigalgs),
+    alpn: [...(options.ALPNProtocols ?? [])],
+    identities: loadIdentities(options, provider),
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    verifier: options.verifier ?? new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider }),
+    now: options.now ?? (() => new Date()),
+  };
+}
+
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
+
+export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
+  const common = resolveCommon(options);
+  // As node:tls: SNI defaults to the host unless it is an IP address; the identity check uses the same name.
+  const serverName = options.servername ?? (options.host && !IP_ADDRESS.test(options.host) ? options.host : undefined);
+  const checkName = options.servername ?? options.host;
+  return {
+    ...common,
+    serverName,
+    checkHost: options.checkServerIdentity ? undefined : checkName,
+    checkServerIdentity: options.checkServerIdentity,
+  };
+}
+
+export function resolveServerConfig(options: ServerOptions): ResolvedServerConfig {
+  const common = resolveCommon(options);
+  if (common.identities.length === 0) throw new Error('a server needs cert and key');
+  return { ...common, requestCert: options.requestCert ?? false };
 }

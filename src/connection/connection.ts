@@ -1,56 +1,341 @@
-// STUB: the real core is being written. The public surface below is final.
+import {
+  resolveClientConfig,
+  resolveServerConfig,
+  type ClientOptions,
+  type ResolvedClientConfig,
+  type ResolvedConfig,
+  type ServerOptions,
+} from '../config.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { LocalAlert, PeerAlert, toTlsError, type TlsError } from '../errors.js';
+import { buildClientHello, ExpectServerHello } from '../handshake/client/hello.js';
+import { Negotiated } from '../handshake/negotiated.js';
+import { ExpectClientHello } from '../handshake/server/hello.js';
+import type { HandshakeIo, State } from '../handshake/state.js';
+import { exportKeyingMaterial } from '../keys/key-schedule-tls12.js';
+import { readAlert } from '../messages/alert.js';
+import { AlertDescription, AlertLevel, ContentType, NamedGroup, nameOf } from '../messages/enums.js';
+import { frameHandshake, type HandshakeMessage } from '../messages/handshake.js';
+import { HandshakeJoiner } from '../record/handshake-joiner.js';
+import { RecordLayer, type PlainRecord } from '../record/record-layer.js';
 import type { ConnectionEvent } from './events.js';
-import type { ClientOptions, ServerOptions } from '../config.js';
+import type { MessageEvent, Observer } from './observer.js';
 
 export interface CipherInfo {
   /** OpenSSL name, e.g. ECDHE-RSA-AES128-GCM-SHA256 (as node:tls getCipher().name). */
   readonly name: string;
   /** IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256. */
   readonly standardName: string;
-  /** 'TLSv1.2' */
   readonly version: string;
 }
 
+/** BoringSSL's limits (security.md §1.2): consecutive empty records and warning alerts. */
+const MAX_EMPTY_RECORDS = 32;
+const MAX_WARNING_ALERTS = 4;
+
 /**
- * Sans-I/O TLS connection. Feed received bytes with receive(); take the bytes to send with
- * takeOutgoing() and what happened with takeEvents(), after every call.
+ * Sans-I/O TLS connection. Feed received bytes with receive(); after every call take the bytes
+ * to send with takeOutgoing() and what happened with takeEvents(). No sockets, timers or Buffer.
+ *
+ * All failures leave through one exit (#fail): the alert decided at the check is queued (sealed
+ * if keys are active), the connection is poisoned, and the same error is thrown forever after.
  */
 export abstract class Connection {
-  /** Processes bytes from the peer. Throws a TlsError on a fatal failure (the alert to send is then in takeOutgoing()). */
-  receive(_bytes: Uint8Array): void { throw new Error('stub'); }
-  /** Queues application data (only once the handshake is complete). */
-  write(_data: Uint8Array): void { throw new Error('stub'); }
-  /** Queues close_notify. */
-  close(): void { throw new Error('stub'); }
+  readonly #records = new RecordLayer();
+  readonly #joiner = new HandshakeJoiner();
+  readonly #negotiated = new Negotiated();
+  readonly #io: HandshakeIo;
+  #state: State;
+  #failure: TlsError | undefined;
+  #events: ConnectionEvent[] = [];
+  #peerClosed = false;
+  #closeSent = false;
+  #emptyRecords = 0;
+  #warnings = 0;
+  #observer: Observer | undefined;
+  #pendingTrace: Array<Omit<MessageEvent, 'stateAfter'>> = [];
+
+  protected constructor(protected readonly config: ResolvedConfig) {
+    const provider: CryptoProvider = config.provider;
+    const records = this.#records;
+    this.#io = {
+      provider,
+      negotiated: this.#negotiated,
+      sendHandshake: (type: number, body: Uint8Array): HandshakeMessage => {
+        const message = frameHandshake(type, body);
+        records.queueHandshake(message.raw);
+        this.#trace('sent', ContentType.handshake, type, message.raw);
+        return message;
+      },
+      sendChangeCipherSpec: () => {
+        const ccs = Uint8Array.of(1);
+        records.send(ContentType.change_cipher_spec, ccs);
+        this.#trace('sent', ContentType.change_cipher_spec, undefined, ccs);
+      },
+      sendWarning: (description: number) => this.#sendAlert(AlertLevel.warning, description),
+      setReadProtection: (p) => records.setReadProtection(p),
+      setWriteProtection: (p) => records.setWriteProtection(p),
+      emit: (event) => this.#events.push(event),
+    };
+    this.#state = NOT_STARTED;
+  }
+
+  /** Enters the first state (for a client, by sending the ClientHello). */
+  protected begin(initial: (io: HandshakeIo) => State, firstRecordVersion = 0x0303): void {
+    this.#records.plaintextVersion = firstRecordVersion;
+    try {
+      this.#state = this.#run(() => initial(this.#io));
+    } catch (cause) {
+      this.#fail(cause);
+    } finally {
+      this.#records.plaintextVersion = 0x0303;
+    }
+  }
+
+  /** Sets the observer that sees every message (see observer.ts). */
+  set observer(observer: Observer | undefined) {
+    this.#observer = observer;
+  }
+
+  /** Processes bytes from the peer. Throws a TlsError on a fatal failure; the alert is then in takeOutgoing(). */
+  receive(bytes: Uint8Array): void {
+    if (this.#failure) throw this.#failure;
+    try {
+      this.#records.deframer.push(bytes);
+      let record: PlainRecord | undefined;
+      while (!this.#peerClosed && (record = this.#records.readRecord())) this.#onRecord(record);
+    } catch (cause) {
+      this.#fail(cause);
+    }
+  }
+
+  /** Queues application data; only once the handshake is complete. */
+  write(data: Uint8Array): void {
+    if (this.#failure) throw this.#failure;
+    if (!this.#state.isTraffic) throw new Error('write() before the handshake completed');
+    if (this.#closeSent) throw new Error('write() after close()');
+    if (data.length === 0) return;
+    try {
+      this.#records.send(ContentType.application_data, data);
+    } catch (cause) {
+      this.#fail(cause);
+    }
+  }
+
+  /** Queues close_notify (RFC 5246 §7.2.1). Idempotent. */
+  close(): void {
+    if (this.#closeSent || this.#failure) return;
+    this.#closeSent = true;
+    this.#sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+  }
+
   /** Wire bytes to send, in order (whole records). */
-  takeOutgoing(): Uint8Array[] { return []; }
-  takeEvents(): ConnectionEvent[] { return []; }
-  get isHandshaking(): boolean { return true; }
-  get failure(): Error | undefined { return undefined; }
-  get protocol(): 'TLSv1.2' | 'TLSv1.3' | null { return null; }
-  get cipher(): CipherInfo | null { return null; }
-  get alpnProtocol(): string | false { return false; }
-  /** SNI the client sent (server side) or asked for (client side). */
-  get serverName(): string | undefined { return undefined; }
-  /** The peer's chain as DER, leaf first (empty when none). */
-  get peerCertificates(): readonly Uint8Array[] { return []; }
-  /** True when the peer's certificate verified (client: server cert; server: client cert). */
-  get authorized(): boolean { return false; }
-  get authorizationError(): Error | undefined { return undefined; }
-  /** Our last Finished verify_data, the peer's. */
-  get finished(): Uint8Array | undefined { return undefined; }
-  get peerFinished(): Uint8Array | undefined { return undefined; }
-  /** Negotiated ECDHE/DHE group name ('X25519', 'P-256', …) for getEphemeralKeyInfo. */
-  get ephemeralKeyInfo(): { type: string; name?: string; size: number } | null { return null; }
-  exportKeyingMaterial(_length: number, _label: string, _context?: Uint8Array): Uint8Array { throw new Error('stub'); }
+  takeOutgoing(): Uint8Array[] {
+    return this.#records.takeOutgoing();
+  }
+
+  takeEvents(): ConnectionEvent[] {
+    const events = this.#events;
+    this.#events = [];
+    return events;
+  }
+
+  get isHandshaking(): boolean {
+    return !this.#state.isTraffic && !this.#failure;
+  }
+  get isEstablished(): boolean {
+    return this.#state.isTraffic === true && !this.#failure;
+  }
+  get failure(): TlsError | undefined {
+    return this.#failure;
+  }
+  get stateName(): string {
+    return this.#state.name;
+  }
+  get peerClosed(): boolean {
+    return this.#peerClosed;
+  }
+  get protocol(): 'TLSv1.2' | 'TLSv1.3' | null {
+    return this.#negotiated.version ?? null;
+  }
+  get cipher(): CipherInfo | null {
+    const s = this.#negotiated.suite;
+    return s ? { name: s.openssl, standardName: s.name, version: 'TLSv1.2' } : null;
+  }
+  get alpnProtocol(): string | false {
+    return this.#negotiated.alpn ?? false;
+  }
+  get serverName(): string | undefined {
+    return this.#negotiated.serverName;
+  }
+  get peerCertificates(): readonly Uint8Array[] {
+    return this.#negotiated.peerCertificates;
+  }
+  get authorized(): boolean {
+    return this.#negotiated.peerVerified && this.#state.isTraffic === true;
+  }
+  get authorizationError(): TlsError | undefined {
+    return this.#negotiated.peerVerifyError;
+  }
+  get finished(): Uint8Array | undefined {
+    return this.#negotiated.ourFinished;
+  }
+  get peerFinished(): Uint8Array | undefined {
+    return this.#negotiated.peerFinished;
+  }
+  /** Everything negotiated so far (read-only use). */
+  get negotiated(): Readonly<Negotiated> {
+    return this.#negotiated;
+  }
+  /** The (EC)DHE group, in node:tls getEphemeralKeyInfo() shape. */
+  get ephemeralKeyInfo(): { type: string; name?: string; size: number } | null {
+    const g = this.#negotiated.group;
+    if (g === undefined) return null;
+    const info: Record<number, { type: string; name?: string; size: number }> = {
+      [NamedGroup.x25519]: { type: 'ECDH', name: 'X25519', size: 253 },
+      [NamedGroup.secp256r1]: { type: 'ECDH', name: 'prime256v1', size: 256 },
+      [NamedGroup.secp384r1]: { type: 'ECDH', name: 'secp384r1', size: 384 },
+      [NamedGroup.ffdhe2048]: { type: 'DH', size: 2048 },
+      [NamedGroup.ffdhe3072]: { type: 'DH', size: 3072 },
+      [NamedGroup.ffdhe4096]: { type: 'DH', size: 4096 },
+    };
+    return info[g] ?? null;
+  }
+
+  /** RFC 5705 keying material exporter. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const n = this.#negotiated;
+    if (!this.#state.isTraffic || !n.masterSecret || !n.suite || !n.clientRandom || !n.serverRandom) {
+      throw new Error('exportKeyingMaterial() before the handshake completed');
+    }
+    return exportKeyingMaterial(this.config.provider.hash, n.suite.hash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
+  }
+
+  #onRecord(record: PlainRecord): void {
+    const { type, plaintext } = record;
+    // RFC 5246 §6.2.1 allows empty application data, but a stream of empty records is a DoS.
+    if (plaintext.length === 0) {
+      if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many empty records');
+    } else {
+      this.#emptyRecords = 0;
+    }
+    // A handshake message may not be interleaved with other content types.
+    if (type !== ContentType.handshake && this.#joiner.hasPartial) {
+      throw new LocalAlert(AlertDescription.unexpected_message, `${nameOf(ContentType, type)} record inside a fragmented handshake message`);
+    }
+    switch (type) {
+      case ContentType.handshake:
+        for (const message of this.#joiner.push(plaintext)) {
+          this.#trace('received', ContentType.handshake, message.type, message.raw);
+          this.#state = this.#run(() => this.#state.handle({ kind: 'handshake', message }, this.#io));
+        }
+        return;
+      case ContentType.change_cipher_spec:
+        // RFC 5246 §7.1: the message is a single byte of value 1.
+        if (plaintext.length !== 1 || plaintext[0] !== 1) throw new LocalAlert(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        this.#trace('received', ContentType.change_cipher_spec, undefined, plaintext);
+        this.#state = this.#run(() => this.#state.handle({ kind: 'change_cipher_spec' }, this.#io));
+        return;
+      case ContentType.alert:
+        this.#onAlert(plaintext);
+        return;
+      case ContentType.application_data:
+        // RFC 5246 §7.4.9 / §6: no application data before the handshake is finished.
+        if (!this.#state.isTraffic) throw new LocalAlert(AlertDescription.unexpected_message, 'application data before the handshake completed');
+        if (plaintext.length > 0) this.#events.push({ type: 'application-data', data: plaintext });
+        return;
+    }
+  }
+
+  #onAlert(plaintext: Uint8Array): void {
+    // RFC 8446 §5.1 (and common practice for 1.2): alerts are never fragmented or coalesced.
+    if (plaintext.length !== 2) throw new LocalAlert(AlertDescription.decode_error, `alert record of ${plaintext.length} bytes`);
+    const alert = readAlert(plaintext);
+    this.#trace('received', ContentType.alert, undefined, plaintext);
+    if (alert.description === AlertDescription.close_notify) {
+      this.#peerClosed = true;
+      this.#events.push({ type: 'peer-closed' });
+      return;
+    }
+    if (alert.level === AlertLevel.fatal) throw new PeerAlert(alert.description, alert.level);
+    if (alert.level !== AlertLevel.warning) throw new LocalAlert(AlertDescription.illegal_parameter, `alert level ${alert.level}`);
+    if (++this.#warnings > MAX_WARNING_ALERTS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many warning alerts');
+    this.#events.push({ type: 'warning-alert', description: alert.description });
+  }
+
+  #sendAlert(level: number, description: number): void {
+    const body = Uint8Array.of(level, description);
+    this.#records.send(ContentType.alert, body);
+    this.#trace('sent', ContentType.alert, undefined, body);
+  }
+
+  /** Runs a state step, then reports the messages it sent with the state it led to. */
+  #run(step: () => State): State {
+    const before = this.#state.name;
+    const next = step();
+    if (this.#observer) this.#flushTrace(before, next.name);
+    return next;
+  }
+
+  #trace(direction: 'sent' | 'received', contentType: number, handshakeType: number | undefined, raw: Uint8Array): void {
+    if (!this.#observer) return;
+    this.#pendingTrace.push({ kind: 'message', direction, contentType, handshakeType, raw, stateBefore: this.#state.name });
+  }
+
+  #flushTrace(before: string, after: string): void {
+    const pending = this.#pendingTrace;
+    this.#pendingTrace = [];
+    for (const e of pending) this.#observer?.({ ...e, stateBefore: e.direction === 'received' ? e.stateBefore : before, stateAfter: after });
+  }
+
+  #fail(cause: unknown): never {
+    const error = toTlsError(cause);
+    this.#failure = error;
+    if (error.alert !== undefined) {
+      try {
+        this.#sendAlert(AlertLevel.fatal, error.alert);
+      } catch {
+        // The alert could not be sealed (e.g. sequence overflow): close without one.
+      }
+    }
+    if (this.#observer) this.#flushTrace(this.#state.name, this.#state.name);
+    throw error;
+  }
 }
 
+/** Placeholder before begin(): any message now is out of order. */
+const NOT_STARTED: State = {
+  name: 'NotStarted',
+  handle() {
+    throw new LocalAlert(AlertDescription.unexpected_message, 'message before the handshake started');
+  },
+};
+
 export class ClientConnection extends Connection {
-  constructor(_options: ClientOptions) { super(); }
-  /** Starts the handshake: queues the ClientHello. */
-  start(): void {}
+  readonly #config: ResolvedClientConfig;
+  #started = false;
+
+  constructor(options: ClientOptions = {}) {
+    const config = resolveClientConfig(options);
+    super(config);
+    this.#config = config;
+  }
+
+  /** Starts the handshake: queues the ClientHello (in a record with version 0x0301, as RFC 8446 §5.1 advises). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.begin((io) => {
+      const { offer, transcript } = buildClientHello(this.#config, io);
+      return new ExpectServerHello(this.#config, offer, transcript);
+    }, 0x0301);
+  }
 }
 
 export class ServerConnection extends Connection {
-  constructor(_options: ServerOptions) { super(); }
+  constructor(options: ServerOptions) {
+    const config = resolveServerConfig(options);
+    super(config);
+    this.begin(() => new ExpectClientHello(config));
+  }
 }

@@ -97,12 +97,12 @@ export interface PublicKey extends PublicKeyInfo {
    * type (RSA vs EC vs Ed25519; for TLS 1.3 ecdsa schemes, the curve), the RSA-PSS salt is not
    * the hash length, or the signature is wrong. Never throws for bad input.
    */
-  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
 }
 
 export interface PrivateKey extends PublicKeyInfo {
   /** Signs with `scheme`; throws if the scheme does not fit the key. PSS salt = hash length. */
-  sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array;
+  sign(scheme: number, data: Uint8Array): Uint8Array;
   /** Schemes this key can sign with, in our preference order (strongest common first). */
   readonly schemes: readonly SignatureScheme[];
 }

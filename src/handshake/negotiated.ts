@@ -1,0 +1,34 @@
+import type { Tls12Suite } from '../crypto/suites.js';
+import type { CertificateError } from '../errors.js';
+
+/**
+ * What the handshake agreed, filled in by the states as they go and read by the connection's
+ * getters (getProtocol, getCipher, alpnProtocol, authorized, …).
+ */
+export class Negotiated {
+  version: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  suite: Tls12Suite | undefined;
+  /** ECDHE/DHE group, when one was used. */
+  group: number | undefined;
+  alpn: string | undefined;
+  serverName: string | undefined;
+  extendedMasterSecret = false;
+  clientRandom: Uint8Array | undefined;
+  serverRandom: Uint8Array | undefined;
+  /** TLS 1.2 master secret; used by the exporter and the key log. */
+  masterSecret: Uint8Array | undefined;
+  peerCertificates: readonly Uint8Array[] = [];
+  /** Why the peer's chain is not trusted (only set when the handshake went on regardless). */
+  peerVerifyError: CertificateError | undefined;
+  peerVerified = false;
+  ourFinished: Uint8Array | undefined;
+  peerFinished: Uint8Array | undefined;
+  /** Signature scheme the peer signed with (SKE or CertificateVerify). */
+  peerSignatureScheme: number | undefined;
+  /** Signature scheme we signed with. */
+  ourSignatureScheme: number | undefined;
+  /** Whether we presented a certificate (client: in answer to a CertificateRequest). */
+  sentCertificate = false;
+  /** The server asked for a client certificate. */
+  certificateRequested = false;
+}

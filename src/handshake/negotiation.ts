@@ -1,0 +1,46 @@
+/** Pure choosers for the server's decisions; each returns undefined when nothing fits. */
+import type { PrivateKey } from '../crypto/provider.js';
+import type { Tls12Suite } from '../crypto/suites.js';
+import { NamedGroup } from '../messages/enums.js';
+
+export const FFDHE_GROUPS: readonly number[] = [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096];
+export const EC_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+
+export function isFfdhe(group: number): boolean {
+  return FFDHE_GROUPS.includes(group);
+}
+
+/** First of our groups (in our order) that the client offered, restricted to one family. */
+export function chooseGroup(ours: readonly number[], offered: readonly number[], family: 'ec' | 'ffdhe'): number | undefined {
+  return ours.find((g) => offered.includes(g) && (family === 'ffdhe' ? isFfdhe(g) : EC_GROUPS.includes(g)));
+}
+
+/**
+ * The DHE group for a TLS 1.2 DHE suite (RFC 7919 §4): if the client listed FFDHE groups we
+ * must pick one of them (or not choose DHE); if it listed none, it predates RFC 7919 and we
+ * use our first FFDHE group.
+ */
+export function chooseDheGroup(ours: readonly number[], offered: readonly number[]): number | undefined {
+  const clientFfdhe = offered.filter(isFfdhe);
+  if (clientFfdhe.length === 0) return ours.find(isFfdhe);
+  return chooseGroup(ours, clientFfdhe, 'ffdhe');
+}
+
+/** Our preferred scheme that the peer accepts and our key can produce. */
+export function chooseSignatureScheme(
+  key: PrivateKey,
+  peerSchemes: readonly number[],
+  allowed: readonly number[],
+): number | undefined {
+  return key.schemes.find((s) => peerSchemes.includes(s) && allowed.includes(s));
+}
+
+/** The key type a TLS 1.2 suite's certificate must carry. */
+export function keyTypeFor(suite: Tls12Suite): 'rsa' | 'ec' {
+  return suite.auth === 'ECDSA' ? 'ec' : 'rsa';
+}
+
+/** RFC 7301 §3.2: the server picks from the client's list, by the server's preference. */
+export function chooseAlpn(ours: readonly string[], offered: readonly string[]): string | undefined {
+  return ours.find((p) => offered.includes(p));
+}

@@ -1,0 +1,232 @@
+/**
+ * The server's first state: read the ClientHello, choose everything (RFC 5246 §7.4.1.2–4,
+ * RFC 8422 §5.1, RFC 7919 §4, RFC 7301 §3.2, RFC 7627 §5.1, RFC 5746 §3.6), and send the
+ * flight ServerHello, Certificate, [ServerKeyExchange], [CertificateRequest], ServerHelloDone.
+ */
+import type { Identity, ResolvedServerConfig } from '../../config.js';
+import { TLS12_SUITES, type Tls12Suite } from '../../crypto/suites.js';
+import { LocalAlert } from '../../errors.js';
+import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
+import { writeCertificateRequestTls12 } from '../../messages/certificate-request.js';
+import { writeCertificateTls12 } from '../../messages/certificate.js';
+import {
+  AlertDescription,
+  CipherSuite,
+  ClientCertificateType,
+  ECPointFormat,
+  ExtensionType,
+  HandshakeType,
+  NamedGroup,
+  ProtocolVersion,
+} from '../../messages/enums.js';
+import { findExtension, type Extension } from '../../messages/extensions/index.js';
+import {
+  readAlpn,
+  readEcPointFormats,
+  readEmpty,
+  readRenegotiationInfo,
+  readServerName,
+  readU16ListExtension,
+  writeAlpn,
+  writeEcPointFormats,
+  writeRenegotiationInfo,
+} from '../../messages/extensions/simple.js';
+import { writeServerHello } from '../../messages/server-hello.js';
+import { writeServerKeyExchange, writeServerParams } from '../../messages/server-key-exchange.js';
+import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
+import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
+import { signedParams } from '../tls12-common.js';
+import { DheServer } from '../tls12-key-exchange/dhe.js';
+import { EcdheServer } from '../tls12-key-exchange/ecdhe.js';
+import type { ServerKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
+import { RsaServer } from '../tls12-key-exchange/rsa.js';
+import { Transcript } from '../transcript.js';
+import { ExpectClientCertificate, ExpectClientKeyExchange, ServerTls12 } from './tls12.js';
+
+/** The server's choice for one connection. */
+interface Choice {
+  readonly suite: Tls12Suite;
+  readonly identity: Identity;
+  /** Signature scheme for ServerKeyExchange (not used by RSA key transport). */
+  readonly scheme: number | undefined;
+  /** ECDHE or DHE group. */
+  readonly group: number | undefined;
+}
+
+/** What the ClientHello's extensions tell us, decoded once. */
+interface HelloFacts {
+  readonly groups: readonly number[];
+  readonly sentGroups: boolean;
+  readonly sentPointFormats: boolean;
+  readonly schemes: readonly number[];
+  readonly alpn: readonly string[] | undefined;
+  readonly ems: boolean;
+}
+
+export class ExpectClientHello implements State {
+  readonly name = 'server.ExpectClientHello';
+  constructor(private readonly config: ResolvedServerConfig) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.client_hello);
+    const ch = readClientHello(message.body);
+    const { config } = this;
+
+    // RFC 8996: TLS 1.0 and 1.1 (and SSL 3.0) are refused with protocol_version.
+    if (ch.legacyVersion < ProtocolVersion.TLSv1_2) {
+      throw new LocalAlert(AlertDescription.protocol_version, `client offers at most version 0x${ch.legacyVersion.toString(16)}; TLS 1.2 or later is required`);
+    }
+    // RFC 5246 §7.4.1.2: the list MUST include the null compression method.
+    if (!ch.legacyCompressionMethods.includes(0)) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, 'ClientHello does not offer null compression');
+    }
+    checkRenegotiationInfo(ch);
+    const facts = readHelloFacts(ch, config);
+    io.negotiated.serverName = readServerNameExt(ch.extensions);
+
+    // RFC 7301 §3.2: no overlap between the client's protocols and ours is fatal.
+    let alpn: string | undefined;
+    if (facts.alpn && config.alpn.length > 0) {
+      alpn = chooseAlpn(config.alpn, facts.alpn);
+      if (alpn === undefined) {
+        throw new LocalAlert(AlertDescription.no_application_protocol, `no common ALPN protocol: client offered ${JSON.stringify(facts.alpn)}, we support ${JSON.stringify(config.alpn)}`);
+      }
+    }
+    if (!facts.ems && config.requireExtendedMasterSecret) {
+      throw new LocalAlert(AlertDescription.handshake_failure, 'client did not offer extended_master_secret (RFC 7627), which is required');
+    }
+    const choice = chooseSuite(ch, facts, config);
+    if (!choice) {
+      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, config));
+    }
+
+    const transcript = new Transcript(io.provider.hash);
+    transcript.setHash(choice.suite.hash);
+    transcript.add(message.raw);
+    const random = io.provider.random.bytes(32);
+    const n = io.negotiated;
+    n.version = 'TLSv1.2';
+    n.suite = choice.suite;
+    n.group = choice.group;
+    n.alpn = alpn;
+    n.clientRandom = ch.random;
+    n.serverRandom = random;
+    n.extendedMasterSecret = facts.ems;
+
+    // ServerHello (RFC 5246 §7.4.1.3), echoing only extensions the client offered.
+    const extensions: Extension[] = [];
+    extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
+    if (facts.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+    if (choice.suite.kx === 'ECDHE' && facts.sentPointFormats) {
+      extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
+    }
+    if (alpn !== undefined) extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([alpn]) });
+    const serverHello = writeServerHello({
+      legacyVersion: ProtocolVersion.TLSv1_2,
+      random,
+      legacySessionId: new Uint8Array(0),
+      cipherSuite: choice.suite.id,
+      legacyCompressionMethod: 0,
+      extensions,
+    });
+    transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
+    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
+
+    // ServerKeyExchange for DHE and ECDHE, signed over both randoms and the params (RFC 5246 §7.4.3).
+    const randoms = { client: ch.random, server: random };
+    let agreement: ServerKeyAgreement;
+    if (choice.suite.kx === 'RSA') {
+      agreement = new RsaServer(ch.legacyVersion);
+    } else {
+      agreement = choice.suite.kx === 'ECDHE' ? new EcdheServer(io.provider, choice.group!) : new DheServer(io.provider, choice.group!);
+      const paramsRaw = writeServerParams(agreement.params!);
+      const signature = choice.identity.key.sign(choice.scheme!, signedParams(randoms, paramsRaw));
+      transcript.add(io.sendHandshake(HandshakeType.server_key_exchange, writeServerKeyExchange(paramsRaw, choice.scheme!, signature)).raw);
+      n.ourSignatureScheme = choice.scheme;
+    }
+
+    // CertificateRequest (RFC 5246 §7.4.4) for mutual TLS.
+    if (config.requestCert) {
+      const request = writeCertificateRequestTls12({
+        certificateTypes: Uint8Array.of(ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign),
+        signatureSchemes: config.signatureSchemes,
+        certificateAuthorities: [],
+      });
+      transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
+      n.certificateRequested = true;
+    }
+    transcript.add(io.sendHandshake(HandshakeType.server_hello_done, new Uint8Array(0)).raw);
+
+    const hs = new ServerTls12(config, transcript, choice.suite, randoms, facts.ems, choice.identity, agreement);
+    return config.requestCert ? new ExpectClientCertificate(hs) : new ExpectClientKeyExchange(hs, undefined);
+  }
+}
+
+/** RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty, else handshake_failure. */
+function checkRenegotiationInfo(ch: ClientHello): void {
+  const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+  if (ri !== undefined && readRenegotiationInfo(ri).length !== 0) {
+    throw new LocalAlert(AlertDescription.handshake_failure, 'non-empty renegotiation_info in an initial ClientHello');
+  }
+}
+
+function readServerNameExt(extensions: readonly Extension[]): string | undefined {
+  const data = findExtension(extensions, ExtensionType.server_name);
+  return data === undefined ? undefined : readServerName(data);
+}
+
+function readHelloFacts(ch: ClientHello, config: ResolvedServerConfig): HelloFacts {
+  const ext = (t: number): Uint8Array | undefined => findExtension(ch.extensions, t);
+  const groupsData = ext(ExtensionType.supported_groups);
+  const groups = groupsData ? readU16ListExtension(groupsData, 'supported_groups') : [];
+  const pointFormats = ext(ExtensionType.ec_point_formats);
+  // RFC 8422 §5.1.2: if the client lists point formats, uncompressed must be among them.
+  if (pointFormats !== undefined && !readEcPointFormats(pointFormats).includes(ECPointFormat.uncompressed)) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, 'client does not support uncompressed EC points');
+  }
+  const sigData = ext(ExtensionType.signature_algorithms);
+  const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
+  const emsData = ext(ExtensionType.extended_master_secret);
+  if (emsData !== undefined) readEmpty(emsData, 'extended_master_secret');
+  void config;
+  return {
+    groups,
+    sentGroups: groupsData !== undefined,
+    sentPointFormats: pointFormats !== undefined,
+    // RFC 5246 §7.4.1.4.1: without the extension the client implies SHA-1, which we refuse (RFC 9155).
+    schemes: sigData ? readU16ListExtension(sigData, 'signature_algorithms') : [],
+    alpn: alpnData ? readAlpn(alpnData) : undefined,
+    ems: emsData !== undefined,
+  };
+}
+
+/** Our first suite (server preference) that the client offered and that we can complete. */
+function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerConfig): Choice | undefined {
+  for (const suite of config.suites) {
+    if (!ch.cipherSuites.includes(suite.id)) continue;
+    let group: number | undefined;
+    if (suite.kx === 'ECDHE') {
+      // RFC 8422 §4: without supported_groups the client is assumed to take secp256r1.
+      group = facts.sentGroups ? chooseGroup(config.groups, facts.groups, 'ec') : NamedGroup.secp256r1;
+      if (group === undefined) continue;
+    } else if (suite.kx === 'DHE') {
+      group = chooseDheGroup(config.groups, facts.groups);
+      if (group === undefined) continue;
+    }
+    for (const identity of config.identities) {
+      if (identity.key.type !== keyTypeFor(suite)) continue;
+      if (suite.kx === 'RSA') return { suite, identity, scheme: undefined, group };
+      const scheme = chooseSignatureScheme(identity.key, facts.schemes, config.signatureSchemes);
+      if (scheme !== undefined) return { suite, identity, scheme, group };
+    }
+  }
+  return undefined;
+}
+
+function describeNoSuite(ch: ClientHello, config: ResolvedServerConfig): string {
+  const known = new Map(TLS12_SUITES.map((s) => [s.id as number, s.openssl]));
+  const offered = ch.cipherSuites
+    .filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+    .map((id) => known.get(id) ?? `0x${id.toString(16).padStart(4, '0')}`);
+  return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${config.suites.map((s) => s.openssl).join(', ')}]`;
+}

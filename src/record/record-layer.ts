@@ -1,0 +1,113 @@
+import { AlertDescription, ContentType } from '../messages/enums.js';
+import { LocalAlert } from '../errors.js';
+import { Deframer, MAX_PLAINTEXT } from './deframer.js';
+import type { RecordProtection } from './protection.js';
+
+/** A record after deprotection. */
+export interface PlainRecord {
+  readonly type: number;
+  readonly plaintext: Uint8Array;
+}
+
+/**
+ * Both directions of the record layer: deframing and opening incoming records, fragmenting and
+ * sealing outgoing ones. Handshake messages written in a row are packed into shared records
+ * and flushed together, so a flight goes out as few records (and one socket write).
+ */
+export class RecordLayer {
+  readonly deframer = new Deframer();
+  #read: RecordProtection | undefined;
+  #write: RecordProtection | undefined;
+  #out: Uint8Array[] = [];
+  #pendingHandshake: Uint8Array[] = [];
+  #pendingLength = 0;
+  /** legacy_record_version for plaintext records (0x0301 for the first ClientHello, as RFC 8446 §5.1 advises). */
+  plaintextVersion = 0x0303;
+
+  get readProtected(): boolean {
+    return this.#read !== undefined;
+  }
+
+  get writeProtected(): boolean {
+    return this.#write !== undefined;
+  }
+
+  setReadProtection(p: RecordProtection): void {
+    this.#read = p;
+  }
+
+  setWriteProtection(p: RecordProtection): void {
+    this.flush();
+    this.#write = p;
+  }
+
+  /** The next incoming record, opened; undefined when more bytes are needed. */
+  readRecord(): PlainRecord | undefined {
+    const record = this.deframer.next();
+    if (!record) return undefined;
+    if (this.#read) return { type: record.type, plaintext: this.#read.open(record.type, record.fragment) };
+    // RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
+    if (record.fragment.length > MAX_PLAINTEXT) {
+      throw new LocalAlert(AlertDescription.record_overflow, `plaintext record of ${record.fragment.length} bytes`);
+    }
+    // The fragment views the deframer's buffer; copy so it survives the next push.
+    return { type: record.type, plaintext: record.fragment.slice() };
+  }
+
+  /** Queues a handshake message; it is packed with its neighbours until flush(). */
+  queueHandshake(raw: Uint8Array): void {
+    this.#pendingHandshake.push(raw);
+    this.#pendingLength += raw.length;
+  }
+
+  /** Sends data of one content type, split into records of at most 2^14 bytes. */
+  send(type: number, data: Uint8Array): void {
+    this.flush();
+    this.#emit(type, data);
+  }
+
+  /** Writes out packed handshake messages. */
+  flush(): void {
+    if (this.#pendingLength === 0) return;
+    const data = this.#pendingHandshake.length === 1 ? this.#pendingHandshake[0]! : concat(this.#pendingHandshake, this.#pendingLength);
+    this.#pendingHandshake = [];
+    this.#pendingLength = 0;
+    this.#emit(ContentType.handshake, data);
+  }
+
+  #emit(type: number, data: Uint8Array): void {
+    for (let off = 0; off < data.length || off === 0; off += MAX_PLAINTEXT) {
+      const chunk = data.subarray(off, Math.min(off + MAX_PLAINTEXT, data.length));
+      this.#out.push(this.#write ? this.#write.seal(type, chunk) : this.#plainRecord(type, chunk));
+      if (data.length === 0) break;
+    }
+  }
+
+  #plainRecord(type: number, chunk: Uint8Array): Uint8Array {
+    const rec = new Uint8Array(5 + chunk.length);
+    rec[0] = type;
+    rec[1] = this.plaintextVersion >> 8;
+    rec[2] = this.plaintextVersion & 0xff;
+    rec[3] = chunk.length >> 8;
+    rec[4] = chunk.length & 0xff;
+    rec.set(chunk, 5);
+    return rec;
+  }
+
+  takeOutgoing(): Uint8Array[] {
+    this.flush();
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
