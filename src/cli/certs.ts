@@ -1,0 +1,135 @@
+/**
+ * `tlsglass certs`: a throwaway PKI for trying tlsglass, openssl and curl against each other — a
+ * CA, a server certificate (localhost, 127.0.0.1, ::1 and any --host) and a client certificate
+ * for mutual TLS — minted by src/pki/issue.ts (no openssl needed). Keys are written mode 0600.
+ * Exit codes: 0 written, 1 could not write, 2 bad command line.
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
+import { parseIpAddress } from '../pki/host-match.js';
+import { describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';
+
+const CERTS_OPTIONS: readonly OptionSpec[] = [
+  { names: ['--out', '-o'], key: 'out', kind: 'value', help: 'directory to write into (default ./tlsglass-certs)' },
+  { names: ['--key-type'], key: 'key-type', kind: 'value', help: 'rsa (RSA-2048, default: works with every suite) or ec (ECDSA P-256)' },
+  { names: ['--host'], key: 'host', kind: 'list', help: 'another DNS name or IP address for the server certificate (repeatable)' },
+  { names: ['--days'], key: 'days', kind: 'value', help: 'validity in days (default 365)' },
+  { names: ['--force'], key: 'force', kind: 'flag', help: 'overwrite existing files' },
+  { names: ['--help', '-h'], key: 'help', kind: 'flag' },
+];
+
+const USAGE = `Usage: tlsglass certs [--out DIR] [--key-type rsa|ec] [--host NAME]... [--days N]
+
+${describeOptions(CERTS_OPTIONS)}
+
+Writes ca.pem, ca.key, server.pem, server.key, client.pem and client.key, and prints the
+commands that use them.
+`;
+
+const FILES = ['ca.pem', 'ca.key', 'server.pem', 'server.key', 'client.pem', 'client.key'] as const;
+
+export async function certsCommand(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  let keyType: 'rsa' | 'ec';
+  let days: number;
+  let hosts: string[];
+  try {
+    args = parseArgs(argv, CERTS_OPTIONS);
+    if (args.flags.has('help')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    const kt = args.values.get('key-type') ?? 'rsa';
+    if (kt !== 'rsa' && kt !== 'ec') throw new UsageError(`--key-type must be rsa or ec, not ${kt}`);
+    keyType = kt;
+    const d = args.values.get('days') ?? '365';
+    if (!/^[1-9]\d{0,5}$/.test(d)) throw new UsageError(`--days must be a positive whole number, not ${d}`);
+    days = Number(d);
+    hosts = args.lists.get('host') ?? [];
+    for (const h of hosts) {
+      if (!parseIpAddress(h) && !/^(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(h)) {
+        throw new UsageError(`--host ${h}: not a DNS name (A-label form) or IP address`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tlsglass certs: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const dir = args.values.get('out') ?? './tlsglass-certs';
+  if (!args.flags.has('force')) {
+    const existing = FILES.filter((f) => existsSync(join(dir, f)));
+    if (existing.length > 0) {
+      process.stderr.write(`tlsglass certs: ${existing.map((f) => join(dir, f)).join(', ')} already exist; use --force to overwrite\n`);
+      return 1;
+    }
+  }
+
+  const notBefore = new Date(Date.now() - 3600_000);
+  const notAfter = new Date(notBefore.getTime() + 3600_000 + days * 86400_000);
+  const validity = { notBefore, notAfter, keyType };
+  const dnsNames = ['localhost', ...hosts.filter((h) => !parseIpAddress(h))];
+  const ipAddresses = ['127.0.0.1', '::1', ...hosts.filter((h) => parseIpAddress(h))];
+  const ca = createCertificateAuthority({ ...validity, commonName: 'tlsglass test CA', organization: 'tlsglass' });
+  const server = issueCertificate({ ...validity, issuer: ca, commonName: dnsNames[1] ?? 'localhost', dnsNames: unique(dnsNames), ipAddresses: unique(ipAddresses) });
+  const client = issueCertificate({ ...validity, issuer: ca, commonName: 'tlsglass test client', extKeyUsage: ['clientAuth'] });
+
+  try {
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, text: string, mode: number): void => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode });
+      chmodSync(path, mode); // the mode option only applies when the file is created
+    };
+    const pair = (name: string, c: IssuedCertificate): void => {
+      write(`${name}.pem`, c.certPem, 0o644);
+      write(`${name}.key`, c.keyPem, 0o600);
+    };
+    pair('ca', ca);
+    pair('server', server);
+    pair('client', client);
+  } catch (err) {
+    process.stderr.write(`tlsglass certs: ${(err as Error).message}\n`);
+    return 1;
+  }
+
+  const p = (f: string): string => shellQuote(join(dir, f));
+  const kind = keyType === 'rsa' ? 'RSA-2048' : 'ECDSA P-256';
+  const names = [...unique(dnsNames), ...unique(ipAddresses)].join(', ');
+  process.stdout.write(`Wrote a test PKI (${kind} keys, valid until ${notAfter.toISOString().slice(0, 10)}) to ${dir}:
+  ca.pem        CA certificate "tlsglass test CA" (trust anchor for both sides)
+  ca.key        CA private key (mode 0600; not needed to run anything below)
+  server.pem    server certificate for ${names} (serverAuth)
+  server.key    server private key (mode 0600)
+  client.pem    client certificate "tlsglass test client" (clientAuth, for mutual TLS)
+  client.key    client private key (mode 0600)
+
+tlsglass on both sides:
+  tlsglass serve --cert ${p('server.pem')} --key ${p('server.key')} --port 4433
+  tlsglass connect localhost:4433 --ca ${p('ca.pem')}
+
+Mutual TLS:
+  tlsglass serve --cert ${p('server.pem')} --key ${p('server.key')} --ca ${p('ca.pem')} --require-cert --port 4433
+  tlsglass connect localhost:4433 --ca ${p('ca.pem')} --cert ${p('client.pem')} --key ${p('client.key')}
+
+With OpenSSL and curl:
+  openssl s_client -connect localhost:4433 -CAfile ${p('ca.pem')} -verify_hostname localhost -verify_return_error -cert ${p('client.pem')} -key ${p('client.key')}
+  openssl s_server -accept 4433 -cert ${p('server.pem')} -key ${p('server.key')} -CAfile ${p('ca.pem')} -Verify 1 -www
+  curl --cacert ${p('ca.pem')} --cert ${p('client.pem')} --key ${p('client.key')} https://localhost:4433/
+`);
+  return 0;
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+/** POSIX shell quoting, only when needed. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

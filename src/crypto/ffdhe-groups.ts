@@ -1,0 +1,110 @@
+/**
+ * The RFC 7919 finite-field Diffie-Hellman groups ffdhe2048/3072/4096 (Appendix A.1–A.3) as bytes,
+ * and the lookup the TLS 1.2 DHE client uses to accept only these groups (security.md KX-3).
+ *
+ * The primes were taken from `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdheN` and
+ * cross-checked against the RFC 7919 §A formula p = 2^b − 2^{b−64} + {[2^{b−130}·e] + X}·2^64 − 1.
+ * All three groups use g = 2.
+ */
+import { NamedGroup } from '../messages/enums.js';
+
+/** One RFC 7919 group: the prime p (big-endian, no leading zero) and the generator g. */
+export interface FfdheGroup {
+  readonly group: NamedGroup;
+  readonly p: Uint8Array;
+  readonly g: Uint8Array;
+}
+
+/** RFC 7919 Appendix A primes (hex as printed there); g = 2 for all three. */
+export const FFDHE2048_P = hex(
+  'FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695' +
+  'A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A' +
+  'D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935' +
+  '984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A' +
+  'BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4' +
+  'AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61' +
+  '9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005' +
+  'C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF',
+);
+
+export const FFDHE3072_P = hex(
+  'FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695' +
+  'A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A' +
+  'D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935' +
+  '984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A' +
+  'BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4' +
+  'AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61' +
+  '9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005' +
+  'C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B' +
+  'BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C' +
+  'AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF' +
+  '5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E' +
+  '0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF',
+);
+
+export const FFDHE4096_P = hex(
+  'FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695' +
+  'A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A' +
+  'D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935' +
+  '984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A' +
+  'BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4' +
+  'AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61' +
+  '9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005' +
+  'C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B' +
+  'BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C' +
+  'AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF' +
+  '5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E' +
+  '0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B669E1EF16E6F52C3164DF4FB' +
+  '7930E9E4E58857B6AC7D5F42D69F6D187763CF1D5503400487F55BA57E31CC7A' +
+  '7135C886EFB4318AED6A1E012D9E6832A907600A918130C46DC778F971AD0038' +
+  '092999A333CB8B7A1A1DB93D7140003C2A4ECEA9F98D0ACC0A8291CDCEC97DCF' +
+  '8EC9B55A7F88A46B4DB5A851F44182E1C68A007E5E655F6AFFFFFFFFFFFFFFFF',
+);
+
+/** RFC 7919 §A.1 ffdhe2048, §A.2 ffdhe3072, §A.3 ffdhe4096. */
+export const FFDHE_GROUPS: readonly FfdheGroup[] = [
+  { group: NamedGroup.ffdhe2048, p: FFDHE2048_P, g: Uint8Array.of(2) },
+  { group: NamedGroup.ffdhe3072, p: FFDHE3072_P, g: Uint8Array.of(2) },
+  { group: NamedGroup.ffdhe4096, p: FFDHE4096_P, g: Uint8Array.of(2) },
+];
+
+/** The same groups keyed by NamedGroup code point. */
+export const FFDHE_PRIMES: ReadonlyMap<number, FfdheGroup> = new Map(FFDHE_GROUPS.map((e) => [e.group, e]));
+
+/**
+ * The named group whose (p, g) equal the given parameters byte for byte, ignoring leading zero
+ * bytes (a ServerDHParams integer may carry them). Undefined for any other parameters: the
+ * TLS 1.2 client refuses them (RFC 7919 §4 lets a client reject custom groups).
+ */
+export function ffdheGroupFor(p: Uint8Array, g: Uint8Array): NamedGroup | undefined {
+  const pp = stripLeadingZeros(p);
+  const gg = stripLeadingZeros(g);
+  for (const entry of FFDHE_GROUPS) {
+    if (equalBytes(entry.p, pp) && equalBytes(entry.g, gg)) return entry.group;
+  }
+  return undefined;
+}
+
+/** The RFC 7919 parameters of `group`, or undefined when it is not an FFDHE group we implement. */
+export function ffdheParams(group: NamedGroup): FfdheGroup | undefined {
+  return FFDHE_PRIMES.get(group);
+}
+
+// Public parameters only: ordinary comparisons are fine here.
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function stripLeadingZeros(b: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+function hex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

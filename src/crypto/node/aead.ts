@@ -1,0 +1,105 @@
+/**
+ * AeadProvider over node:crypto: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 with 96-bit nonces.
+ * One createCipheriv/createDecipheriv per call (performance.md §4.1 rule 1). Tags are always
+ * 16 bytes: `authTagLength: 16` is passed every time, because without it Node accepts a 4-byte
+ * GCM tag (security.md §3.3 item 1). Nothing decrypted is returned before `final()` has checked
+ * the tag (§3.3 item 2); a bad tag is `null`, never an exception.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import type { CipherChaCha20Poly1305, CipherGCM, DecipherChaCha20Poly1305, DecipherGCM } from 'node:crypto';
+import type { Aead, AeadAlgorithm, AeadProvider } from '../provider.js';
+
+const TAG_LENGTH = 16;
+const NONCE_LENGTH = 12;
+const KEY_LENGTH: Readonly<Record<AeadAlgorithm, number>> = {
+  'aes-128-gcm': 16,
+  'aes-256-gcm': 32,
+  'chacha20-poly1305': 32,
+};
+
+export const nodeAead: AeadProvider = {
+  keyLength(algorithm: AeadAlgorithm): number {
+    const n = KEY_LENGTH[algorithm];
+    if (n === undefined) throw new Error(`unsupported AEAD ${String(algorithm)}`);
+    return n;
+  },
+
+  create(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
+    const n = nodeAead.keyLength(algorithm);
+    if (key.length !== n) throw new Error(`${algorithm} needs a ${n}-byte key, got ${key.length}`);
+    return new NodeAead(algorithm, key.slice());
+  },
+};
+
+class NodeAead implements Aead {
+  readonly #key: Uint8Array;
+
+  constructor(
+    readonly algorithm: AeadAlgorithm,
+    key: Uint8Array,
+  ) {
+    this.#key = key;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    this.sealInto(nonce, aad, plaintext, out, 0);
+    return out;
+  }
+
+  /**
+   * seal(), writing ciphertext ‖ tag into `out` at `offset`, so that a record layer can build the
+   * whole record in one array. An optional extension of Aead that the record layer detects
+   * (`SealInto` in record/protection-tls12.ts); not (yet) part of provider.ts.
+   */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+    checkNonce(nonce);
+    if (offset < 0 || offset + plaintext.length + TAG_LENGTH > out.length) throw new RangeError('sealInto: output too small');
+    const cipher = newCipher(this.algorithm, this.#key, nonce);
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    out.set(body, offset);
+    const rest = cipher.final(); // empty for GCM and ChaCha20-Poly1305, but honour it
+    out.set(rest, offset + body.length);
+    out.set(cipher.getAuthTag(), offset + plaintext.length);
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    checkNonce(nonce);
+    if (ciphertextAndTag.length < TAG_LENGTH) return null;
+    const split = ciphertextAndTag.length - TAG_LENGTH;
+    const decipher = newDecipher(this.algorithm, this.#key, nonce);
+    decipher.setAAD(aad, { plaintextLength: split });
+    decipher.setAuthTag(ciphertextAndTag.subarray(split));
+    const body = decipher.update(ciphertextAndTag.subarray(0, split));
+    try {
+      decipher.final(); // checks the tag (in constant time, inside OpenSSL)
+    } catch {
+      body.fill(0); // never let unauthenticated plaintext escape
+      return null;
+    }
+    return body.byteOffset === 0 && body.buffer.byteLength === body.length
+      ? new Uint8Array(body.buffer, 0, body.length)
+      : new Uint8Array(body);
+  }
+}
+
+// node:crypto types GCM and ChaCha20-Poly1305 by separate overloads; the branch only picks one.
+function newCipher(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array): CipherGCM | CipherChaCha20Poly1305 {
+  const options = { authTagLength: TAG_LENGTH };
+  return algorithm === 'chacha20-poly1305'
+    ? createCipheriv(algorithm, key, nonce, options)
+    : createCipheriv(algorithm, key, nonce, options);
+}
+
+function newDecipher(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305 {
+  const options = { authTagLength: TAG_LENGTH };
+  return algorithm === 'chacha20-poly1305'
+    ? createDecipheriv(algorithm, key, nonce, options)
+    : createDecipheriv(algorithm, key, nonce, options);
+}
+
+/** Both TLS 1.2 (RFC 5288 §3, RFC 7905 §2) and TLS 1.3 (RFC 8446 §5.3) build 12-byte nonces. */
+function checkNonce(nonce: Uint8Array): void {
+  if (nonce.length !== NONCE_LENGTH) throw new Error(`AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}`);
+}

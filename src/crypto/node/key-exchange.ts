@@ -1,0 +1,231 @@
+/**
+ * KeyExchangeProvider over node:crypto: X25519, P-256, P-384 and the RFC 7919 FFDHE groups.
+ * Every peer value is validated here, before and around OpenSSL (security.md KX-3, KX-4):
+ * Node alone accepts compressed and hybrid EC points, and X25519 needs an all-zero check.
+ * Raw public keys go through JWK (X25519) and createECDH (NIST), never DER (performance.md §4.1).
+ * Each share is ephemeral: after one successful derivation it refuses to derive again.
+ */
+import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import type { DiffieHellman, ECDH, KeyObject } from 'node:crypto';
+import { NamedGroup } from '../../messages/enums.js';
+import { ffdheParams, type FfdheGroup } from '../ffdhe-groups.js';
+import { InvalidPublicKey, type KeyExchangeProvider, type KeyShare } from '../provider.js';
+
+/** Our preference: X25519 first (fast, no point validation pitfalls), then NIST, then FFDHE. */
+const GROUPS: readonly NamedGroup[] = Object.freeze([
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.ffdhe2048,
+  NamedGroup.ffdhe3072,
+  NamedGroup.ffdhe4096,
+]);
+
+export const nodeKeyExchange: KeyExchangeProvider = {
+  groups: GROUPS,
+
+  generate(group: NamedGroup): KeyShare {
+    switch (group) {
+      case NamedGroup.x25519:
+        return new X25519Share();
+      case NamedGroup.secp256r1:
+        return new EcdhShare(group, 'prime256v1', 32);
+      case NamedGroup.secp384r1:
+        return new EcdhShare(group, 'secp384r1', 48);
+      case NamedGroup.ffdhe2048:
+      case NamedGroup.ffdhe3072:
+      case NamedGroup.ffdhe4096:
+        return new FfdheShare(ffdheParams(group) as FfdheGroup);
+      default:
+        throw new Error(`unsupported key exchange group 0x${(group as number).toString(16).padStart(4, '0')}`);
+    }
+  },
+};
+
+/** Shared once-only guard: an ephemeral key must never be reused (security.md KX-4, KX-5). */
+abstract class EphemeralShare implements KeyShare {
+  abstract readonly group: NamedGroup;
+  abstract readonly publicKey: Uint8Array;
+  #used = false;
+
+  deriveSecret(peerPublic: Uint8Array): Uint8Array {
+    if (this.#used) throw new Error('ephemeral key share already used');
+    const secret = this.derive(peerPublic);
+    this.#used = true;
+    this.forget();
+    return secret;
+  }
+
+  protected abstract derive(peerPublic: Uint8Array): Uint8Array;
+  protected abstract forget(): void;
+}
+
+/** X25519 (RFC 7748), wire form = the 32-byte u-coordinate (RFC 8422 §5.11, RFC 8446 §4.2.8.2). */
+class X25519Share extends EphemeralShare {
+  readonly group = NamedGroup.x25519;
+  readonly publicKey: Uint8Array;
+  #privateKey: KeyObject | undefined;
+
+  constructor() {
+    super();
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    this.#privateKey = privateKey;
+    this.publicKey = fromBase64Url(publicKey.export({ format: 'jwk' }).x as string);
+  }
+
+  protected derive(peer: Uint8Array): Uint8Array {
+    // RFC 8446 §4.2.8.2 / RFC 8422 §5.11: an X25519 share is exactly 32 bytes.
+    if (peer.length !== 32) throw new InvalidPublicKey(`X25519 share must be 32 bytes, got ${peer.length}`);
+    let z: Buffer;
+    try {
+      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(peer) }, format: 'jwk' });
+      z = diffieHellman({ privateKey: this.#privateKey as KeyObject, publicKey });
+    } catch (cause) {
+      // OpenSSL refuses low-order points itself (u = 0, 1, …: ERR_OSSL_FAILED_DURING_DERIVATION).
+      throw new InvalidPublicKey('X25519 derivation failed (low-order point)', { cause });
+    }
+    // RFC 7748 §6.1, RFC 8446 §7.4.2: an all-zero shared secret MUST abort. OR without early exit.
+    let acc = 0;
+    for (let i = 0; i < z.length; i++) acc |= z[i] as number;
+    if (acc === 0) throw new InvalidPublicKey('X25519 shared secret is all zero');
+    return bytesOf(z);
+  }
+
+  protected forget(): void {
+    this.#privateKey = undefined;
+  }
+}
+
+/** ECDHE on P-256/P-384: uncompressed points only; the secret is the full-length x-coordinate. */
+class EcdhShare extends EphemeralShare {
+  readonly publicKey: Uint8Array;
+  #ecdh: ECDH | undefined;
+
+  constructor(
+    readonly group: NamedGroup,
+    curve: string,
+    /** Field element length L: the share is 1 + 2L bytes. */
+    private readonly fieldLength: number,
+  ) {
+    super();
+    const ecdh = createECDH(curve);
+    ecdh.generateKeys();
+    this.#ecdh = ecdh;
+    this.publicKey = bytesOf(ecdh.getPublicKey()); // 0x04 ‖ X ‖ Y
+  }
+
+  protected derive(peer: Uint8Array): Uint8Array {
+    // RFC 8446 §4.2.8.2, RFC 8422 §5.4.1 (uncompressed is the only format we offer): exactly
+    // 1 + 2L bytes starting 0x04. Node would accept compressed (02/03) and hybrid (06/07) points.
+    if (peer.length !== 1 + 2 * this.fieldLength || peer[0] !== 0x04) {
+      throw new InvalidPublicKey(`EC share must be an uncompressed ${1 + 2 * this.fieldLength}-byte point`);
+    }
+    let z: Buffer;
+    try {
+      // OpenSSL checks that the coordinates are field elements and the point is on the curve
+      // (RFC 8446 §4.2.8.2 validation; off-curve → ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY).
+      z = (this.#ecdh as ECDH).computeSecret(peer);
+    } catch (cause) {
+      throw new InvalidPublicKey('EC point is not on the curve', { cause });
+    }
+    // RFC 8422 §5.10: the premaster is the x-coordinate at full length, leading zeros kept.
+    return leftPad(z, this.fieldLength);
+  }
+
+  protected forget(): void {
+    this.#ecdh = undefined;
+  }
+}
+
+/** FFDHE with an RFC 7919 group; public values and Z are left-padded to |p| (RFC 7919 §3, RFC 8446 §4.2.8.1). */
+class FfdheShare extends EphemeralShare {
+  readonly group: NamedGroup;
+  readonly publicKey: Uint8Array;
+  readonly #p: Uint8Array;
+  readonly #pMinus1: Uint8Array;
+  #dh: DiffieHellman | undefined;
+
+  constructor(params: FfdheGroup) {
+    super();
+    this.group = params.group;
+    this.#p = params.p;
+    this.#pMinus1 = minusOne(params.p);
+    // OpenSSL recognises the RFC 7919 primes and uses the matching short exponent (225/275/325 bits).
+    const dh = createDiffieHellman(params.p, params.g);
+    dh.generateKeys();
+    this.#dh = dh;
+    this.publicKey = leftPad(dh.getPublicKey(), params.p.length);
+  }
+
+  protected derive(peer: Uint8Array): Uint8Array {
+    const size = this.#p.length;
+    // TLS 1.2 peers send minimal encodings; anything longer than p cannot be < p.
+    if (peer.length === 0 || peer.length > size) throw new InvalidPublicKey(`FFDHE value of ${peer.length} bytes`);
+    const y = leftPad(peer, size);
+    // RFC 7919 §5.1 / RFC 8446 §4.2.8.1: 1 < Y < p − 1 (p is a safe prime, so this rules out the
+    // order-1 and order-2 subgroups). Y is public, so ordinary comparisons are fine.
+    if (compare(y, onePadded(size)) <= 0 || compare(y, this.#pMinus1) >= 0) {
+      throw new InvalidPublicKey('FFDHE value outside 1 < Y < p-1');
+    }
+    let z: Buffer;
+    try {
+      z = (this.#dh as DiffieHellman).computeSecret(y);
+    } catch (cause) {
+      throw new InvalidPublicKey('FFDHE derivation failed', { cause });
+    }
+    // Kept at |p| bytes; TLS 1.2 strips leading zeros itself (RFC 5246 §8.1.2), TLS 1.3 keeps them.
+    return leftPad(z, size);
+  }
+
+  protected forget(): void {
+    this.#dh = undefined;
+  }
+}
+
+/** `b` right-aligned in a fresh array of `size` bytes (b.length ≤ size). */
+function leftPad(b: Uint8Array, size: number): Uint8Array {
+  if (b.length > size) throw new Error(`value of ${b.length} bytes does not fit ${size}`);
+  const out = new Uint8Array(size);
+  out.set(b, size - b.length);
+  return out;
+}
+
+/** Big-endian comparison of two equal-length public values. */
+function compare(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function onePadded(size: number): Uint8Array {
+  const one = new Uint8Array(size);
+  one[size - 1] = 1;
+  return one;
+}
+
+function minusOne(p: Uint8Array): Uint8Array {
+  const out = p.slice();
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== 0) {
+      out[i] = (out[i] as number) - 1;
+      break;
+    }
+    out[i] = 0xff;
+  }
+  return out;
+}
+
+function bytesOf(b: Buffer): Uint8Array {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length ? new Uint8Array(b.buffer, 0, b.length) : new Uint8Array(b);
+}
+
+function toBase64Url(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+}
+
+function fromBase64Url(s: string): Uint8Array {
+  const b = Buffer.from(s, 'base64url'); // small: may be pooled, so copy out
+  return new Uint8Array(b);
+}

@@ -1,0 +1,222 @@
+/**
+ * SignatureProvider over node:crypto: private keys are parsed once into a KeyObject, public keys
+ * come from DER SubjectPublicKeyInfo. The scheme table below is the policy (security.md §3.3
+ * items 3–5): SHA-1 and MD5 schemes do not exist here, RSA-PSS salt length is always the hash
+ * length (passed explicitly, since Node's default verify accepts any salt), and the ECDSA
+ * curve is bound to the hash only when the caller asks for TLS 1.3 rules.
+ */
+import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { SignatureScheme } from '../../messages/enums.js';
+import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
+
+/** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
+export const MIN_RSA_BITS = 2048;
+
+type Padding = 'pkcs1' | 'pss' | 'ecdsa' | 'eddsa';
+
+/** What a SignatureScheme means (RFC 8446 §4.2.3; RFC 5246 §7.4.1.4.1 for TLS 1.2 code points). */
+interface SchemeInfo {
+  readonly keyType: KeyType;
+  readonly padding: Padding;
+  /** null for Ed25519 (PureEdDSA hashes internally). */
+  readonly hash: HashAlgorithm | null;
+  /** For ECDSA: the curve TLS 1.3 binds to this scheme. */
+  readonly curve?: string;
+}
+
+const S = SignatureScheme;
+const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** Every scheme we sign or verify. rsa_pkcs1_sha1, ecdsa_sha1 and rsa_pss_pss_* are absent, hence refused. */
+const SCHEMES: ReadonlyMap<number, SchemeInfo> = new Map<number, SchemeInfo>([
+  [S.rsa_pss_rsae_sha256, { keyType: 'rsa', padding: 'pss', hash: 'sha256' }],
+  [S.rsa_pss_rsae_sha384, { keyType: 'rsa', padding: 'pss', hash: 'sha384' }],
+  [S.rsa_pss_rsae_sha512, { keyType: 'rsa', padding: 'pss', hash: 'sha512' }],
+  [S.rsa_pkcs1_sha256, { keyType: 'rsa', padding: 'pkcs1', hash: 'sha256' }],
+  [S.rsa_pkcs1_sha384, { keyType: 'rsa', padding: 'pkcs1', hash: 'sha384' }],
+  [S.rsa_pkcs1_sha512, { keyType: 'rsa', padding: 'pkcs1', hash: 'sha512' }],
+  [S.ecdsa_secp256r1_sha256, { keyType: 'ec', padding: 'ecdsa', hash: 'sha256', curve: 'P-256' }],
+  [S.ecdsa_secp384r1_sha384, { keyType: 'ec', padding: 'ecdsa', hash: 'sha384', curve: 'P-384' }],
+  [S.ecdsa_secp521r1_sha512, { keyType: 'ec', padding: 'ecdsa', hash: 'sha512', curve: 'P-521' }],
+  [S.ed25519, { keyType: 'ed25519', padding: 'eddsa', hash: null }],
+]);
+
+const RSA_SCHEMES: readonly SignatureScheme[] = Object.freeze([
+  S.rsa_pss_rsae_sha256,
+  S.rsa_pss_rsae_sha384,
+  S.rsa_pss_rsae_sha512,
+  S.rsa_pkcs1_sha256,
+  S.rsa_pkcs1_sha384,
+  S.rsa_pkcs1_sha512,
+]);
+const ECDSA_SCHEMES: readonly SignatureScheme[] = [S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384, S.ecdsa_secp521r1_sha512];
+
+/** OpenSSL curve names → the names PublicKeyInfo.curve uses, with the field size in bits. */
+const CURVES: ReadonlyMap<string, { name: string; bits: number }> = new Map([
+  ['prime256v1', { name: 'P-256', bits: 256 }],
+  ['secp384r1', { name: 'P-384', bits: 384 }],
+  ['secp521r1', { name: 'P-521', bits: 521 }],
+]);
+
+export const nodeSignatures: SignatureProvider = {
+  loadPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
+    let keyObject: KeyObject;
+    try {
+      if (typeof key === 'string') {
+        keyObject = createPrivateKey({ key, format: 'pem', passphrase });
+      } else if (looksLikePem(key)) {
+        keyObject = createPrivateKey({ key: new TextDecoder().decode(key), format: 'pem', passphrase });
+      } else {
+        keyObject = createPrivateKey({ key: asBuffer(key), format: 'der', type: 'pkcs8', passphrase });
+      }
+    } catch (cause) {
+      throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
+    }
+    const info = describe(keyObject);
+    if (info.type === 'rsa' && info.bits < MIN_RSA_BITS) {
+      throw new Error(`RSA key of ${info.bits} bits refused (minimum ${MIN_RSA_BITS})`);
+    }
+    return register(new NodePrivateKey(keyObject, info), keyObject);
+  },
+
+  publicKeyFromSpki(spki: Uint8Array): PublicKey {
+    let keyObject: KeyObject;
+    try {
+      keyObject = createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
+    } catch (cause) {
+      throw new Error(`cannot parse SubjectPublicKeyInfo: ${(cause as Error).message}`, { cause });
+    }
+    return register(new NodePublicKey(keyObject, describe(keyObject)), keyObject);
+  },
+};
+
+/**
+ * The KeyObject behind a key made by this provider (for the RSA key transport). Throws for keys
+ * from another provider: an opaque handle cannot be used by node:crypto.
+ */
+export function keyObjectOf(key: PublicKey | PrivateKey): KeyObject {
+  const keyObject = KEY_OBJECTS.get(key);
+  if (keyObject === undefined) throw new Error('key was not created by the node crypto provider');
+  return keyObject;
+}
+
+const KEY_OBJECTS = new WeakMap<object, KeyObject>();
+
+function register<K extends PublicKey | PrivateKey>(key: K, keyObject: KeyObject): K {
+  KEY_OBJECTS.set(key, keyObject);
+  return key;
+}
+
+interface KeyInfo {
+  readonly type: KeyType;
+  readonly curve: string | undefined;
+  readonly bits: number;
+}
+
+class NodePublicKey implements PublicKey {
+  readonly type: KeyType;
+  readonly curve: string | undefined;
+  readonly bits: number;
+  readonly #key: KeyObject;
+
+  constructor(key: KeyObject, info: KeyInfo) {
+    this.#key = key;
+    this.type = info.type;
+    this.curve = info.curve;
+    this.bits = info.bits;
+  }
+
+  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
+    const info = SCHEMES.get(scheme);
+    // Unknown, SHA-1/MD5 and rsa_pss_pss schemes, and a scheme for another key type: false.
+    if (info === undefined || info.keyType !== this.type) return false;
+    // RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names the curve too. TLS 1.2 binds only the hash.
+    if (info.padding === 'ecdsa' && options?.tls13 === true && info.curve !== this.curve) return false;
+    try {
+      return verify(info.hash, data, nodeOptions(info, this.#key), signature);
+    } catch {
+      return false; // malformed input must never escape as an exception
+    }
+  }
+}
+
+class NodePrivateKey implements PrivateKey {
+  readonly type: KeyType;
+  readonly curve: string | undefined;
+  readonly bits: number;
+  readonly schemes: readonly SignatureScheme[];
+  readonly #key: KeyObject;
+
+  constructor(key: KeyObject, info: KeyInfo) {
+    this.#key = key;
+    this.type = info.type;
+    this.curve = info.curve;
+    this.bits = info.bits;
+    this.schemes = schemesFor(info);
+  }
+
+  sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array {
+    const info = SCHEMES.get(scheme);
+    if (info === undefined || !this.schemes.includes(scheme)) {
+      throw new Error(`a ${this.curve ?? this.type} key cannot sign with signature scheme 0x${scheme.toString(16).padStart(4, '0')}`);
+    }
+    const sig = sign(info.hash, data, nodeOptions(info, this.#key));
+    return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+  }
+}
+
+/** Our signing preference: RSA-PSS before PKCS#1 (RFC 8446 §4.2.3); EC: the key's own curve first. */
+function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
+  switch (info.type) {
+    case 'rsa':
+      return RSA_SCHEMES;
+    case 'ec': {
+      const own = ECDSA_SCHEMES.filter((s) => SCHEMES.get(s)?.curve === info.curve);
+      return Object.freeze([...own, ...ECDSA_SCHEMES.filter((s) => !own.includes(s))]);
+    }
+    case 'ed25519':
+      return Object.freeze([S.ed25519]);
+  }
+}
+
+/** node:crypto sign/verify options for a scheme. PSS salt = hash length (RFC 8446 §4.2.3). */
+function nodeOptions(info: SchemeInfo, key: KeyObject) {
+  switch (info.padding) {
+    case 'pkcs1':
+      return { key, padding: constants.RSA_PKCS1_PADDING };
+    case 'pss':
+      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[info.hash as HashAlgorithm] };
+    case 'ecdsa':
+      return { key, dsaEncoding: 'der' as const }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
+    case 'eddsa':
+      return key;
+  }
+}
+
+function describe(key: KeyObject): KeyInfo {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return { type: 'rsa', curve: undefined, bits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
+    case 'ec': {
+      const named = key.asymmetricKeyDetails?.namedCurve ?? '';
+      const curve = CURVES.get(named);
+      if (curve === undefined) throw new Error(`unsupported EC curve ${named || '(explicit parameters)'}`);
+      return { type: 'ec', curve: curve.name, bits: curve.bits };
+    }
+    case 'ed25519':
+      return { type: 'ed25519', curve: undefined, bits: 256 };
+    default:
+      throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+}
+
+/** PEM text in a byte array (fs.readFileSync without an encoding): starts with "-----" after whitespace. */
+function looksLikePem(b: Uint8Array): boolean {
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  return b[i] === 0x2d && b[i + 1] === 0x2d && b[i + 2] === 0x2d;
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,0 +1,81 @@
+/**
+ * connect(): node:tls's client entry point. It opens a TCP connection (or takes `socket`), wraps it
+ * in a TLSSocket and starts the handshake at once (the ClientHello waits in net.Socket's buffer
+ * until TCP connects). As node:tls, `servername` defaults to `host` unless `host` is an IP literal,
+ * and the certificate is checked against `servername`, else `host`.
+ */
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
+
+/** Options of connect(): TLS client options plus where to connect, as node:tls ConnectionOptions. */
+export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | 'server' | 'requestCert'> {
+  /** Default 'localhost'. */
+  host?: string;
+  port?: number;
+  /** Unix domain socket path instead of host/port. */
+  path?: string;
+  /** An already connected transport to run TLS over; host/port are then only used for the name check. */
+  socket?: Socket | Duplex;
+  /** Socket idle timeout in ms ('timeout' event), as net.connect. */
+  timeout?: number;
+  family?: number;
+  localAddress?: string;
+  localPort?: number;
+}
+
+/** Opens a TLS client connection; `secureConnectListener` runs on 'secureConnect'. */
+export function connect(options: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, host?: string, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(...args: unknown[]): TLSSocket {
+  const { options, listener } = normalizeArgs(args);
+  const host = options.host ?? 'localhost';
+  const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+
+  let transport: Socket | Duplex;
+  if (options.socket) {
+    transport = options.socket;
+  } else if (options.path !== undefined) {
+    transport = netConnect({ path: options.path, allowHalfOpen: true });
+  } else {
+    transport = netConnect({
+      host,
+      port: options.port ?? 443,
+      allowHalfOpen: true, // the TLSSocket decides when to send FIN: after close_notify
+      noDelay: true,
+      ...(options.family !== undefined && { family: options.family }),
+      ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+      ...(options.localPort !== undefined && { localPort: options.localPort }),
+    });
+  }
+
+  const { socket: _s, path: _p, port: _port, timeout, family: _f, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
+  let tls: TLSSocket;
+  try {
+    tls = new TLSSocket(transport, { ...tlsOptions, host, ...(servername !== undefined && { servername }), isServer: false });
+  } catch (err) {
+    if (!options.socket) transport.destroy();
+    throw err;
+  }
+  if (timeout !== undefined) tls.setTimeout(timeout);
+  if (listener) tls.once('secureConnect', listener);
+  return tls;
+}
+
+function normalizeArgs(args: unknown[]): { options: ConnectionOptions; listener: (() => void) | undefined } {
+  const listener = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+  if (typeof args[0] === 'object' && args[0] !== null) {
+    return { options: { ...(args[0] as ConnectionOptions) }, listener };
+  }
+  const port = Number(args[0]);
+  let host: string | undefined;
+  let rest: ConnectionOptions = {};
+  if (typeof args[1] === 'string') {
+    host = args[1];
+    rest = (args[2] as ConnectionOptions | undefined) ?? {};
+  } else {
+    rest = (args[1] as ConnectionOptions | undefined) ?? {};
+  }
+  return { options: { ...rest, port, ...(host !== undefined && { host }) }, listener };
+}

@@ -1,0 +1,67 @@
+/**
+ * createServer(): node:tls's Server, a net.Server that wraps every accepted socket in a server-side
+ * TLSSocket and emits 'secureConnection' once its handshake completes. A failing connection is
+ * isolated (security.md R2): handshake errors, resets and timeouts go to 'tlsClientError'
+ * (err, tlsSocket) and the socket is destroyed; nothing reaches the listener or other connections.
+ * Other objects (e.g. node:http) can push their own transports through server.emit('connection', s).
+ */
+import { Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ServerOptions as CoreServerOptions } from '../config.js';
+import { ServerConnection } from '../connection/connection.js';
+import { TLSSocket } from './tls-socket.js';
+
+/** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
+export interface TlsServerOptions extends CoreServerOptions {
+  /** Abort handshakes not finished within this many ms (default 120000, as node:tls; 0 disables). */
+  handshakeTimeout?: number;
+  /** As net.Server: keep our writable side open after the peer's close_notify. */
+  allowHalfOpen?: boolean;
+  /** See TLSSocketOptions.rejectTruncation. */
+  rejectTruncation?: boolean;
+}
+
+/** A TLS server, mirroring node:tls's Server. */
+export class Server extends NetServer {
+  private tlsOptions: TlsServerOptions;
+
+  constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
+    validate(options);
+    this.tlsOptions = { ...options };
+    this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+  }
+
+  /** Replaces the options used for new connections (node:tls setSecureContext). */
+  setSecureContext(options: TlsServerOptions): void {
+    validate(options);
+    this.tlsOptions = { ...options };
+  }
+
+  private onConnection(socket: Socket | Duplex): void {
+    let tls: TLSSocket;
+    try {
+      tls = new TLSSocket(socket, { ...this.tlsOptions, isServer: true, server: this });
+    } catch (err) {
+      // Options are validated up front, so this is a bug; it still only costs this connection.
+      socket.destroy();
+      this.emit('tlsClientError', err, undefined);
+      return;
+    }
+    tls.on('secure', () => this.emit('secureConnection', tls));
+  }
+}
+
+/** Creates a TLS server; `secureConnectionListener` runs on 'secureConnection'. */
+export function createServer(
+  options: TlsServerOptions = {},
+  secureConnectionListener?: (socket: TLSSocket) => void,
+): Server {
+  return new Server(options, secureConnectionListener);
+}
+
+/** Fails fast on unusable options (bad PEM, unknown cipher names), as node:tls does at createServer(). */
+function validate(options: TlsServerOptions): void {
+  new ServerConnection(options);
+}

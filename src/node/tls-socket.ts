@@ -1,0 +1,577 @@
+/**
+ * TLSSocket: a node:tls-style Duplex that runs a sans-I/O Connection over a net.Socket (or any
+ * Duplex). It owns everything the core does not: Buffers, socket writes with backpressure both
+ * ways, half-close, the handshake timeout, and the key log. It does not do session resumption
+ * ('session' events), renegotiation (refused by the core) or TLS 1.3 yet.
+ *
+ * Close semantics (security.md R6, CLOSE-1):
+ * - end() flushes queued application records, sends close_notify, then FIN.
+ * - The peer's close_notify ends the readable side ('end') after all data before it.
+ * - A FIN without close_notify after the handshake is a truncation. Like node:tls we report it as
+ *   a plain 'end' by default, and record it in `truncated`; with `rejectTruncation: true` it is an
+ *   'error' with code ERR_TLS_TRUNCATED instead. Before the handshake completes it is an ECONNRESET
+ *   error, with node:tls's message.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { ClientOptions, ServerOptions } from '../config.js';
+import { ClientConnection, ServerConnection, type CipherInfo, type Connection } from '../connection/connection.js';
+import type { ConnectionEvent } from '../connection/events.js';
+import { TlsError, toTlsError } from '../errors.js';
+import { toPeerCertificate } from '../pki/peer-certificate.js';
+import { envKeylogSink } from './keylog.js';
+
+/** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
+export interface TLSSocketOptions extends ClientOptions, ServerOptions {
+  /** Server side of the connection (default false: client, which starts the handshake at once). */
+  isServer?: boolean;
+  /** The server this socket belongs to: handshake errors go to its 'tlsClientError', key log lines to its 'keylog'. */
+  server?: NetServer;
+  /** Milliseconds before an unfinished handshake is aborted (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000 on servers, none on clients; 0 disables. */
+  handshakeTimeout?: number;
+  /** As net.Socket: when false (default), the peer's close_notify also ends our writable side. */
+  allowHalfOpen?: boolean;
+  /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
+  rejectTruncation?: boolean;
+}
+
+/** getEphemeralKeyInfo() result, as node:tls: `{ type: 'ECDH', name: 'X25519', size: 253 }` or `{ type: 'DH', size: 2048 }`. */
+export interface EphemeralKeyInfo {
+  type?: string;
+  name?: string;
+  size?: number;
+}
+
+/** The subset of net.Socket that TLSSocket passes through when the transport has it. */
+interface SocketExtras {
+  setNoDelay?(noDelay?: boolean): unknown;
+  setKeepAlive?(enable?: boolean, initialDelay?: number): unknown;
+  setTimeout?(ms: number): unknown;
+  address?(): AddressInfo | Record<string, never> | string;
+  ref?(): unknown;
+  unref?(): unknown;
+  remoteAddress?: string;
+  remotePort?: number;
+  remoteFamily?: string;
+  localAddress?: string;
+  localPort?: number;
+  connecting?: boolean;
+  bytesRead?: number;
+  bytesWritten?: number;
+}
+
+type Transport = Duplex & SocketExtras;
+type WriteCallback = (error?: Error | null) => void;
+
+/** Largest TLS 1.2 plaintext record; small writes are coalesced up to this size (performance.md §4.1 rule 2). */
+const MAX_FRAGMENT = 16384;
+/** How long a failed connection waits for its alert to flush before the transport is destroyed. */
+const ALERT_FLUSH_TIMEOUT_MS = 2000;
+const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
+
+/** A TLS connection over a byte stream, mirroring node:tls's TLSSocket. */
+export class TLSSocket extends Duplex {
+  /** Always true, as node:tls. */
+  readonly encrypted = true;
+  /** True when the transport ended (FIN) after the handshake without a close_notify from the peer. */
+  truncated = false;
+  /** The transport this socket runs over. */
+  readonly socket: Socket | Duplex;
+
+  private readonly transport: Transport;
+  private readonly conn: Connection;
+  private readonly isServer: boolean;
+  private readonly server: NetServer | undefined;
+  private readonly rejectTruncation: boolean;
+  private secured = false;
+  private failed = false;
+  private peerClosed = false;
+  private released = false;
+  private pendingWrites: { chunk: Buffer; callback: WriteCallback }[] = [];
+  private pendingFinal: WriteCallback | undefined;
+  private drainWaiters: WriteCallback[] = [];
+  private handshakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
+    this.socket = socket;
+    this.transport = socket as Transport;
+    this.isServer = options.isServer === true;
+    this.server = options.server;
+    this.rejectTruncation = options.rejectTruncation === true;
+    this.conn = this.isServer ? new ServerConnection(options) : new ClientConnection(options);
+
+    const t = this.transport;
+    t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
+    t.on('data', (chunk: Buffer) => this.onTransportData(chunk));
+    t.on('end', () => this.onTransportEnd());
+    t.on('error', (err: Error) => this.onTransportError(err));
+    t.on('close', () => this.onTransportClose());
+    t.on('drain', () => this.onTransportDrain());
+    t.on('timeout', () => this.emit('timeout'));
+    t.on('connect', () => this.emit('connect'));
+
+    const timeout = options.handshakeTimeout ?? (this.isServer ? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS : 0);
+    if (timeout > 0) {
+      this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), timeout);
+      this.handshakeTimer.unref();
+    }
+    if (!this.isServer) {
+      (this.conn as ClientConnection).start();
+      this.flush();
+    }
+  }
+
+  // ---- node:tls getters -------------------------------------------------------------------
+
+  /** The sans-I/O connection underneath (for tracing and tests). */
+  get connection(): Connection {
+    return this.conn;
+  }
+
+  /** True once the peer's certificate verified (client: always checked; server: only with requestCert). */
+  get authorized(): boolean {
+    return this.secured && this.conn.authorized;
+  }
+
+  /** Why the peer's certificate did not verify, as node:tls: the error code string (e.g. 'DEPTH_ZERO_SELF_SIGNED_CERT'). */
+  get authorizationError(): string | undefined {
+    const err = this.conn.authorizationError;
+    if (err === undefined) return undefined;
+    return (err as Partial<TlsError>).code ?? err.message;
+  }
+
+  /** The negotiated ALPN protocol, or false. */
+  get alpnProtocol(): string | false {
+    return this.conn.alpnProtocol;
+  }
+
+  /** Client: the SNI name requested; server: the SNI name received (false when none). */
+  get servername(): string | false {
+    return this.conn.serverName ?? false;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.transport.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.transport.remotePort;
+  }
+  get remoteFamily(): string | undefined {
+    return this.transport.remoteFamily;
+  }
+  get localAddress(): string | undefined {
+    return this.transport.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.transport.localPort;
+  }
+  /** True while the TCP connection is still being set up (as net.Socket). */
+  get connecting(): boolean {
+    return this.transport.connecting === true;
+  }
+  get bytesRead(): number {
+    return this.transport.bytesRead ?? 0;
+  }
+  get bytesWritten(): number {
+    return this.transport.bytesWritten ?? 0;
+  }
+
+  address(): AddressInfo | Record<string, never> | string {
+    return this.transport.address?.() ?? {};
+  }
+
+  /** 'TLSv1.2' once negotiated, else null. */
+  getProtocol(): string | null {
+    return this.conn.protocol;
+  }
+
+  /** `{ name, standardName, version }` as node:tls (OpenSSL name, IANA name, 'TLSv1.2'), or null before the handshake. */
+  getCipher(): CipherInfo | null {
+    const c = this.conn.cipher;
+    return c ? { name: c.name, standardName: c.standardName, version: c.version } : null;
+  }
+
+  /** The peer's certificate in node:tls's shape; `{}` when the peer sent none. */
+  getPeerCertificate(detailed = false): object {
+    const chain = this.conn.peerCertificates;
+    if (chain.length === 0) return {};
+    return toPeerCertificate(chain, detailed);
+  }
+
+  /** The peer's leaf certificate as an X509Certificate, or undefined. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.conn.peerCertificates[0];
+    return leaf ? new X509Certificate(leaf) : undefined;
+  }
+
+  /** Our last Finished verify_data. */
+  getFinished(): Buffer | undefined {
+    const f = this.conn.finished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  /** The peer's last Finished verify_data. */
+  getPeerFinished(): Buffer | undefined {
+    const f = this.conn.peerFinished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  /** RFC 5705 keying material exporter. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
+  }
+
+  /** The ephemeral key exchange parameters (client side); `{}` on a server, null when there were none. */
+  getEphemeralKeyInfo(): EphemeralKeyInfo | null {
+    if (this.isServer) return {};
+    const info = this.conn.ephemeralKeyInfo;
+    if (!info) return null;
+    const name = info.name === undefined ? undefined : (OPENSSL_CURVE_NAMES[info.name] ?? info.name);
+    return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
+  }
+
+  /** No session resumption yet. */
+  isSessionReused(): boolean {
+    return false;
+  }
+
+  /** Renegotiation is always refused by the core; kept for node:tls compatibility. */
+  disableRenegotiation(): void {}
+
+  // ---- net.Socket passthroughs ------------------------------------------------------------
+
+  setNoDelay(noDelay = true): this {
+    this.transport.setNoDelay?.(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    this.transport.setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  /** Idle timeout of the transport; 'timeout' is re-emitted here, as net.Socket does. */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.transport.setTimeout?.(ms);
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    return this;
+  }
+
+  ref(): this {
+    this.transport.ref?.();
+    return this;
+  }
+
+  unref(): this {
+    this.transport.unref?.();
+    return this;
+  }
+
+  /** end(), then destroy once everything is flushed (used by node:http). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  // ---- Duplex implementation --------------------------------------------------------------
+
+  override _read(): void {
+    this.transport.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
+    if (!this.secured) {
+      this.pendingWrites.push({ chunk, callback }); // node:tls also queues writes until the handshake completes
+      return;
+    }
+    this.writeRecords([chunk], callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: WriteCallback): void {
+    if (!this.secured) {
+      chunks.forEach((c, i) => this.pendingWrites.push({ chunk: c.chunk, callback: i === chunks.length - 1 ? callback : noop }));
+      return;
+    }
+    this.writeRecords(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  override _final(callback: WriteCallback): void {
+    if (this.failed || this.released) return callback();
+    if (!this.secured) {
+      this.pendingFinal = callback; // close_notify goes after the handshake and the queued writes
+      return;
+    }
+    this.sendCloseNotify(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearHandshakeTimer();
+    const waiters = this.drainWaiters.splice(0);
+    const pending = this.pendingWrites.splice(0);
+    const err = error ?? codedError('socket destroyed', 'ERR_STREAM_DESTROYED');
+    for (const w of waiters) w(err);
+    for (const p of pending) p.callback(err);
+    this.pendingFinal = undefined;
+    if (!this.released) {
+      this.released = true;
+      this.transport.destroy();
+    }
+    callback(error);
+  }
+
+  // ---- transport → core -------------------------------------------------------------------
+
+  private onTransportData(chunk: Buffer): void {
+    if (this.failed || this.destroyed) return;
+    let failure: unknown;
+    try {
+      this.conn.receive(chunk);
+    } catch (err) {
+      failure = err;
+    }
+    if (failure !== undefined) {
+      this.handleEvents(); // deliver whatever preceded the failure (node:tls does too)
+      this.fail(failure);
+      return;
+    }
+    this.flush();
+    this.handleEvents();
+  }
+
+  private handleEvents(): void {
+    for (const event of this.conn.takeEvents()) {
+      if (this.destroyed) return;
+      this.handleEvent(event);
+    }
+  }
+
+  private handleEvent(event: ConnectionEvent): void {
+    switch (event.type) {
+      case 'handshake-complete':
+        this.onSecure();
+        break;
+      case 'application-data': {
+        const d = event.data;
+        if (!this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength))) this.transport.pause();
+        break;
+      }
+      case 'peer-closed':
+        this.peerClosed = true;
+        this.push(null);
+        break;
+      case 'warning-alert':
+        this.emit('warningAlert', event.description); // not in node:tls, which hides warning alerts
+        break;
+      case 'keylog':
+        this.onKeylog(event.line);
+        break;
+    }
+  }
+
+  private onSecure(): void {
+    this.secured = true;
+    this.clearHandshakeTimer();
+    const queued = this.pendingWrites.splice(0);
+    if (queued.length > 0) {
+      const callbacks = queued.map((q) => q.callback);
+      this.writeRecords(
+        queued.map((q) => q.chunk),
+        (err) => callbacks.forEach((cb) => cb(err)),
+      );
+    }
+    const final = this.pendingFinal;
+    this.pendingFinal = undefined;
+    if (final) this.sendCloseNotify(final);
+    this.emit(this.isServer ? 'secure' : 'secureConnect');
+  }
+
+  private onKeylog(line: string): void {
+    envKeylogSink()?.(line);
+    if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+    if (this.server && this.server.listenerCount('keylog') > 0) {
+      this.server.emit('keylog', Buffer.from(line + '\n', 'latin1'), this);
+    }
+  }
+
+  private onTransportEnd(): void {
+    if (this.failed || this.destroyed || this.peerClosed) return;
+    if (!this.secured) {
+      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      return;
+    }
+    this.truncated = true;
+    if (this.rejectTruncation) {
+      this.abort(new TlsError('the peer closed the connection without close_notify (truncation)', 'ERR_TLS_TRUNCATED', undefined));
+      return;
+    }
+    this.push(null);
+  }
+
+  private onTransportError(err: Error): void {
+    if (this.failed || this.destroyed) return;
+    this.abort(err);
+  }
+
+  private onTransportClose(): void {
+    this.released = true;
+    if (this.destroyed || this.failed) return;
+    if (!this.secured) {
+      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      return;
+    }
+    this.destroy();
+  }
+
+  private onTransportDrain(): void {
+    const waiters = this.drainWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  private onHandshakeTimeout(): void {
+    this.handshakeTimer = undefined;
+    if (this.secured || this.failed || this.destroyed) return;
+    this.abort(new TlsError('TLS handshake timeout', 'ERR_TLS_HANDSHAKE_TIMEOUT', undefined));
+  }
+
+  // ---- core → transport -------------------------------------------------------------------
+
+  /** Encrypts application data, coalescing small chunks into full records, and waits for 'drain' when the transport is full. */
+  private writeRecords(chunks: Buffer[], callback: WriteCallback): void {
+    if (this.failed || this.released || !this.transport.writable) {
+      callback(codedError('This socket has been ended by the other party', 'EPIPE'));
+      return;
+    }
+    try {
+      for (const batch of coalesce(chunks)) this.conn.write(batch);
+    } catch (err) {
+      this.fail(err);
+      callback(toTlsError(err));
+      return;
+    }
+    this.flush();
+    if (this.transport.writableNeedDrain) this.drainWaiters.push(callback);
+    else callback();
+  }
+
+  /** Sends close_notify, then FIN; calls back once the transport has flushed both. */
+  private sendCloseNotify(callback: WriteCallback): void {
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed or failed: there is nothing more to send.
+    }
+    this.flush();
+    const t = this.transport;
+    if (this.released || !t.writable) return callback();
+    t.end(() => callback());
+  }
+
+  /** Writes every record the core has queued, as one corked batch (writev): one socket write per flight. */
+  private flush(): void {
+    const records = this.conn.takeOutgoing();
+    if (records.length === 0) return;
+    const t = this.transport;
+    if (this.released || !t.writable) return; // the transport is gone: nothing can reach the peer
+    if (records.length === 1) {
+      t.write(records[0]);
+      return;
+    }
+    t.cork();
+    for (const r of records) t.write(r);
+    t.uncork();
+  }
+
+  // ---- failure ----------------------------------------------------------------------------
+
+  /** A fatal error from the core: send its alert, then FIN, then report. */
+  private fail(cause: unknown): void {
+    if (this.failed) return;
+    const err = toTlsError(cause);
+    this.failed = true;
+    this.flush(); // the alert the core queued
+    this.releaseGracefully();
+    this.report(err);
+  }
+
+  /** A transport-level failure (reset, FIN during the handshake, timeout): nothing is sent. */
+  private abort(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.report(err);
+  }
+
+  /**
+   * node:tls routing: a server socket that has not finished its handshake reports to the server's
+   * 'tlsClientError' and is destroyed quietly; everything else is an 'error' on the socket.
+   */
+  private report(err: Error): void {
+    if (this.isServer && !this.secured && this.server) {
+      this.server.emit('tlsClientError', err, this);
+      this.destroy();
+    } else {
+      this.destroy(err);
+    }
+  }
+
+  /** Ends the transport after queued bytes (the alert) are flushed, then destroys it; bounded by a timer. */
+  private releaseGracefully(): void {
+    if (this.released) return;
+    this.released = true;
+    const t = this.transport;
+    if (!t.writable) {
+      t.destroy();
+      return;
+    }
+    const timer = setTimeout(() => t.destroy(), ALERT_FLUSH_TIMEOUT_MS);
+    timer.unref();
+    t.once('close', () => clearTimeout(timer));
+    t.end(() => t.destroy());
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== undefined) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = undefined;
+    }
+  }
+}
+
+/** node:tls reports curves with OpenSSL names. */
+const OPENSSL_CURVE_NAMES: Record<string, string> = {
+  'P-256': 'prime256v1',
+  secp256r1: 'prime256v1',
+  'P-384': 'secp384r1',
+  x25519: 'X25519',
+};
+
+/** Groups chunks into batches of at most one record's worth, copying only when several small chunks share a record. */
+function* coalesce(chunks: Buffer[]): Generator<Buffer> {
+  let group: Buffer[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    if (size + chunk.length > MAX_FRAGMENT && group.length > 0) {
+      yield group.length === 1 ? group[0]! : Buffer.concat(group, size);
+      group = [];
+      size = 0;
+    }
+    group.push(chunk);
+    size += chunk.length;
+  }
+  if (group.length > 0) yield group.length === 1 ? group[0]! : Buffer.concat(group, size);
+}
+
+function codedError(message: string, code: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+function noop(): void {}

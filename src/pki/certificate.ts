@@ -1,0 +1,215 @@
+import { DecodeError } from '../codec/reader.js';
+import {
+  DerReader,
+  Tag,
+  checkIntegerEncoding,
+  contextConstructed,
+  decodeBoolean,
+  decodeOid,
+  decodeSmallUnsigned,
+  decodeTime,
+  readDer,
+} from './der-reader.js';
+
+/**
+ * The parts of an X.509 certificate (RFC 5280 §4.1) that node:crypto's X509Certificate does
+ * not expose: the exact validity instants, the signature algorithms, the raw names and the
+ * extension list with criticality. Parsed strictly as DER.
+ */
+export interface CertificateFields {
+  /** 1, 2 or 3 (the encoded value plus one). */
+  readonly version: number;
+  readonly serialNumber: Uint8Array;
+  /** TBSCertificate.signature */
+  readonly tbsSignatureAlgorithm: AlgorithmIdentifier;
+  /** Certificate.signatureAlgorithm; RFC 5280 §4.1.1.2 requires it to equal the one above. */
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  /** DER of the issuer Name. */
+  readonly issuer: Uint8Array;
+  /** DER of the subject Name. */
+  readonly subject: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** DER of the SubjectPublicKeyInfo. */
+  readonly subjectPublicKeyInfo: Uint8Array;
+  /** The subjectPublicKey BIT STRING's bits (whole octets). */
+  readonly subjectPublicKey: Uint8Array;
+  readonly extensions: readonly Extension[];
+}
+
+export interface AlgorithmIdentifier {
+  readonly oid: string;
+  /** DER of the parameters, if present. */
+  readonly parameters: Uint8Array | undefined;
+  /** DER of the whole AlgorithmIdentifier. */
+  readonly raw: Uint8Array;
+}
+
+export interface Extension {
+  readonly oid: string;
+  readonly critical: boolean;
+  /** The extnValue OCTET STRING's contents (the DER of the extension's own type). */
+  readonly value: Uint8Array;
+}
+
+/** Extension OIDs (RFC 5280 §4.2.1). */
+export const ExtensionOid = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  nameConstraints: '2.5.29.30',
+  certificatePolicies: '2.5.29.32',
+  policyMappings: '2.5.29.33',
+  authorityKeyIdentifier: '2.5.29.35',
+  policyConstraints: '2.5.29.36',
+  extKeyUsage: '2.5.29.37',
+  inhibitAnyPolicy: '2.5.29.54',
+} as const;
+
+/** Parses a DER certificate; throws DecodeError for anything that is not strict DER X.509. */
+export function parseCertificate(der: Uint8Array): CertificateFields {
+  const cert = new DerReader(readDer(der, Tag.SEQUENCE, 'Certificate').value);
+  const tbsTlv = cert.read(Tag.SEQUENCE, 'tbsCertificate');
+  const signatureAlgorithm = readAlgorithmIdentifier(cert, 'signatureAlgorithm');
+  cert.read(Tag.BIT_STRING, 'signatureValue');
+  cert.end('Certificate');
+
+  const tbs = new DerReader(tbsTlv.value);
+  let version = 1;
+  const v = tbs.optional(contextConstructed(0), 'version');
+  if (v) {
+    version = decodeSmallUnsigned(readDer(v.value, Tag.INTEGER, 'version').value, 'version') + 1;
+    if (version > 3) throw new DecodeError(`version: unknown value v${version}`);
+  }
+  const serial = tbs.read(Tag.INTEGER, 'serialNumber');
+  checkIntegerEncoding(serial.value, 'serialNumber');
+  const tbsSignatureAlgorithm = readAlgorithmIdentifier(tbs, 'signature');
+  const issuer = tbs.read(Tag.SEQUENCE, 'issuer').raw;
+  const validity = new DerReader(tbs.read(Tag.SEQUENCE, 'validity').value);
+  const notBefore = decodeTime(validity.read(undefined, 'notBefore'), 'notBefore');
+  const notAfter = decodeTime(validity.read(undefined, 'notAfter'), 'notAfter');
+  validity.end('validity');
+  const subject = tbs.read(Tag.SEQUENCE, 'subject').raw;
+  const spkiTlv = tbs.read(Tag.SEQUENCE, 'subjectPublicKeyInfo');
+  const spki = new DerReader(spkiTlv.value);
+  readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo.algorithm');
+  const keyBits = spki.read(Tag.BIT_STRING, 'subjectPublicKey').value;
+  spki.end('subjectPublicKeyInfo');
+  if (keyBits.length < 1 || keyBits[0] !== 0) throw new DecodeError('subjectPublicKey: not a whole number of octets');
+  // issuerUniqueID [1] / subjectUniqueID [2] (v2+), ignored.
+  tbs.optional(0x81, 'issuerUniqueID');
+  tbs.optional(0x82, 'subjectUniqueID');
+  const extensions: Extension[] = [];
+  const ext = tbs.optional(contextConstructed(3), 'extensions');
+  if (ext) {
+    if (version !== 3) throw new DecodeError('extensions: present in a v1/v2 certificate');
+    const list = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'extensions').value);
+    if (list.done) throw new DecodeError('extensions: empty SEQUENCE (RFC 5280 §4.1: SIZE (1..MAX))');
+    while (!list.done) {
+      const e = new DerReader(list.read(Tag.SEQUENCE, 'Extension').value);
+      const oid = decodeOid(e.read(Tag.OBJECT_IDENTIFIER, 'extnID').value, 'extnID');
+      const crit = e.optional(Tag.BOOLEAN, 'critical');
+      const critical = crit ? decodeBoolean(crit.value, 'critical') : false;
+      // X.690 §11.5: a DEFAULT value is never encoded.
+      if (crit && !critical) throw new DecodeError(`extension ${oid}: critical FALSE encoded explicitly`);
+      const value = e.read(Tag.OCTET_STRING, 'extnValue').value;
+      e.end('Extension');
+      // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
+      if (extensions.some((x) => x.oid === oid)) throw new DecodeError(`extension ${oid}: appears twice`);
+      extensions.push({ oid, critical, value });
+    }
+  }
+  tbs.end('tbsCertificate');
+  return {
+    version,
+    serialNumber: serial.value,
+    tbsSignatureAlgorithm,
+    signatureAlgorithm,
+    issuer,
+    subject,
+    notBefore,
+    notAfter,
+    subjectPublicKeyInfo: spkiTlv.raw,
+    subjectPublicKey: keyBits.subarray(1),
+    extensions,
+  };
+}
+
+function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmIdentifier {
+  const tlv = r.read(Tag.SEQUENCE, what);
+  const a = new DerReader(tlv.value);
+  const oid = decodeOid(a.read(Tag.OBJECT_IDENTIFIER, `${what}.algorithm`).value, `${what}.algorithm`);
+  const parameters = a.done ? undefined : a.read(undefined, `${what}.parameters`).raw;
+  a.end(what);
+  return { oid, parameters, raw: tlv.raw };
+}
+
+export function findExtension(fields: CertificateFields, oid: string): Extension | undefined {
+  return fields.extensions.find((e) => e.oid === oid);
+}
+
+export interface BasicConstraints {
+  readonly ca: boolean;
+  readonly pathLength: number | undefined;
+}
+
+/** basicConstraints (RFC 5280 §4.2.1.9), or undefined when absent. */
+export function basicConstraintsOf(fields: CertificateFields): BasicConstraints | undefined {
+  const ext = findExtension(fields, ExtensionOid.basicConstraints);
+  if (!ext) return undefined;
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'basicConstraints').value);
+  const caTlv = r.optional(Tag.BOOLEAN, 'cA');
+  const ca = caTlv ? decodeBoolean(caTlv.value, 'cA') : false;
+  if (caTlv && !ca) throw new DecodeError('basicConstraints: cA FALSE encoded explicitly');
+  const pl = r.optional(Tag.INTEGER, 'pathLenConstraint');
+  r.end('basicConstraints');
+  return { ca, pathLength: pl ? decodeSmallUnsigned(pl.value, 'pathLenConstraint') : undefined };
+}
+
+/** subjectKeyIdentifier (RFC 5280 §4.2.1.2) contents, or undefined. */
+export function subjectKeyIdentifierOf(fields: CertificateFields): Uint8Array | undefined {
+  const ext = findExtension(fields, ExtensionOid.subjectKeyIdentifier);
+  return ext ? readDer(ext.value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value : undefined;
+}
+
+/** True when issuer and subject Names are the same DER (a self-issued certificate, RFC 5280 §6.1). */
+export function isSelfIssued(fields: CertificateFields): boolean {
+  return bytesEqual(fields.issuer, fields.subject);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One subjectAltName entry (RFC 5280 §4.2.1.6); only the kinds host checks use are decoded. */
+export type GeneralName =
+  | { readonly type: 'dns'; readonly value: string }
+  | { readonly type: 'ip'; readonly value: Uint8Array }
+  | { readonly type: 'other'; readonly tag: number };
+
+/** The subjectAltName entries, in order; [] when the extension is absent. */
+export function subjectAltNamesOf(fields: CertificateFields): GeneralName[] {
+  const ext = findExtension(fields, ExtensionOid.subjectAltName);
+  if (!ext) return [];
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'subjectAltName').value);
+  // RFC 5280 §4.2.1.6: GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
+  if (r.done) throw new DecodeError('subjectAltName: empty');
+  const out: GeneralName[] = [];
+  while (!r.done) {
+    const n = r.read(undefined, 'GeneralName');
+    if (n.tag === 0x82) {
+      // dNSName [2] IMPLICIT IA5String
+      if (n.value.some((b) => b > 0x7f)) throw new DecodeError('dNSName: not IA5String');
+      out.push({ type: 'dns', value: String.fromCharCode(...n.value) });
+    } else if (n.tag === 0x87) {
+      // iPAddress [7] IMPLICIT OCTET STRING: 4 or 16 octets in a certificate (not a name constraint)
+      out.push({ type: 'ip', value: n.value });
+    } else {
+      out.push({ type: 'other', tag: n.tag });
+    }
+  }
+  return out;
+}

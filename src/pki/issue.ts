@@ -1,0 +1,282 @@
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { Tag, DerReader, readDer } from './der-reader.js';
+import * as der from './der-writer.js';
+import { ExtensionOid, parseCertificate, subjectKeyIdentifierOf } from './certificate.js';
+import { parseIpAddress } from './host-match.js';
+import { encodePem } from './pem.js';
+
+/**
+ * Minting X.509 v3 certificates (RFC 5280 §4.1) for `tlsglass certs`, the demo and the tests.
+ * The DER is written here; node:crypto only generates keys and signs the TBSCertificate.
+ */
+
+export type KeyUsageName =
+  | 'digitalSignature'
+  | 'nonRepudiation'
+  | 'keyEncipherment'
+  | 'dataEncipherment'
+  | 'keyAgreement'
+  | 'keyCertSign'
+  | 'cRLSign';
+
+export type ExtKeyUsageName = 'serverAuth' | 'clientAuth';
+
+export type SignatureHash = 'sha256' | 'sha384' | 'sha512' | 'sha1';
+
+/** A certificate and its private key. */
+export interface IssuedCertificate {
+  readonly certDer: Uint8Array;
+  readonly certPem: string;
+  /** The private key. */
+  readonly key: KeyObject;
+  /** The private key as PKCS#8 PEM. */
+  readonly keyPem: string;
+}
+
+export interface CommonCertificateOptions {
+  readonly commonName: string;
+  readonly organization?: string;
+  /** Default 'ec'. */
+  readonly keyType?: 'rsa' | 'ec';
+  /** EC curve; default 'P-256'. */
+  readonly curve?: 'P-256' | 'P-384';
+  /** RSA modulus bits; default 2048 (smaller values only to mint weak-key test certificates). */
+  readonly rsaBits?: number;
+  /** Use this private key instead of generating one (keyType/curve/rsaBits are then ignored). */
+  readonly privateKey?: KeyObject;
+  /** Big-endian serial number; default 16 random bytes, positive (RFC 5280 §4.1.2.2). */
+  readonly serialNumber?: Uint8Array;
+  /** Default: now − 1 hour. Past dates are allowed (expired-certificate tests). */
+  readonly notBefore?: Date;
+  /** Default: notBefore + 1 year (plus the hour). */
+  readonly notAfter?: Date;
+  /**
+   * Signature hash; default sha384 when the issuer's key is P-384, else sha256.
+   * 'sha1' exists only to mint certificates that verifiers must refuse.
+   */
+  readonly hash?: SignatureHash;
+  /** Override basicConstraints; null omits the extension. */
+  readonly basicConstraints?: { readonly ca: boolean; readonly pathLength?: number } | null;
+  /** Override keyUsage; null omits the extension. */
+  readonly keyUsage?: readonly KeyUsageName[] | null;
+  /** Override extKeyUsage; null omits the extension. */
+  readonly extKeyUsage?: readonly ExtKeyUsageName[] | null;
+  /** Extensions appended verbatim (e.g. an unknown critical one, for negative tests). */
+  readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
+}
+
+export interface CertificateAuthorityOptions extends CommonCertificateOptions {
+  /** The issuing CA for an intermediate; omitted for a self-signed root. */
+  readonly issuer?: IssuedCertificate;
+  /** basicConstraints pathLenConstraint. */
+  readonly pathLength?: number;
+}
+
+export interface CertificateOptions extends CommonCertificateOptions {
+  /** The issuing CA; omitted for a self-signed end-entity certificate. */
+  readonly issuer?: IssuedCertificate;
+  readonly dnsNames?: readonly string[];
+  /** IPv4 or IPv6 literals. */
+  readonly ipAddresses?: readonly string[];
+}
+
+/** A CA certificate: a self-signed root, or an intermediate when `issuer` is given. */
+export function createCertificateAuthority(options: CertificateAuthorityOptions): IssuedCertificate {
+  return mint(options, options.issuer, {
+    basicConstraints: { ca: true, ...(options.pathLength !== undefined ? { pathLength: options.pathLength } : {}) },
+    keyUsage: ['keyCertSign', 'cRLSign'],
+    extKeyUsage: null,
+    altNames: [],
+  });
+}
+
+/** An end-entity certificate; extKeyUsage defaults to serverAuth. */
+export function issueCertificate(options: CertificateOptions): IssuedCertificate {
+  const altNames: Uint8Array[] = [];
+  for (const name of options.dnsNames ?? []) altNames.push(der.implicitPrimitive(2, ascii(name, 'dNSName')));
+  for (const ip of options.ipAddresses ?? []) {
+    const octets = parseIpAddress(ip);
+    if (!octets) throw new RangeError(`issueCertificate: "${ip}" is not an IP address`);
+    altNames.push(der.implicitPrimitive(7, octets));
+  }
+  return mint(options, options.issuer, {
+    basicConstraints: { ca: false },
+    keyUsage: undefined, // chosen from the key type below
+    extKeyUsage: ['serverAuth'],
+    altNames,
+  });
+}
+
+const Oid = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  sha1WithRSAEncryption: '1.2.840.113549.1.1.5',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRSAEncryption: '1.2.840.113549.1.1.13',
+  ecdsaWithSHA1: '1.2.840.10045.4.1',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  commonName: '2.5.4.3',
+  organizationName: '2.5.4.10',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+const KEY_USAGE_BIT: Record<KeyUsageName, number> = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+};
+
+interface Defaults {
+  readonly basicConstraints: { readonly ca: boolean; readonly pathLength?: number };
+  readonly keyUsage: readonly KeyUsageName[] | undefined;
+  readonly extKeyUsage: readonly ExtKeyUsageName[] | null;
+  readonly altNames: readonly Uint8Array[];
+}
+
+function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | undefined, defaults: Defaults): IssuedCertificate {
+  const key = options.privateKey ?? generateKey(options);
+  const spki = new Uint8Array(keyPublicSpki(key));
+  const subjectName = name(options);
+  const ski = keyIdentifier(spki);
+
+  let issuerName = subjectName;
+  let issuerKeyId: Uint8Array | undefined = ski;
+  const signingKey = issuer?.key ?? key;
+  if (issuer) {
+    const fields = parseCertificate(issuer.certDer);
+    issuerName = fields.subject;
+    issuerKeyId = subjectKeyIdentifierOf(fields);
+  }
+
+  const now = Date.now();
+  const notBefore = options.notBefore ?? new Date(now - 3600_000);
+  const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 3600_000 + 365 * 86400_000);
+  const hash = options.hash ?? (curveOf(signingKey) === 'P-384' ? 'sha384' : 'sha256');
+  const sigAlg = signatureAlgorithm(signingKey, hash);
+
+  const bc = options.basicConstraints === undefined ? defaults.basicConstraints : options.basicConstraints;
+  const isRsa = key.asymmetricKeyType === 'rsa';
+  const eku = options.extKeyUsage === undefined ? defaults.extKeyUsage : options.extKeyUsage;
+  const leafKeyUsage: KeyUsageName[] =
+    isRsa && (eku ?? []).includes('serverAuth') ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+  const ku = options.keyUsage === undefined ? (defaults.keyUsage ?? leafKeyUsage) : options.keyUsage;
+
+  const extensions: Uint8Array[] = [];
+  if (bc) {
+    // RFC 5280 §4.2.1.9: cA DEFAULT FALSE is omitted when false (DER).
+    const body: Uint8Array[] = [];
+    if (bc.ca) body.push(der.boolean(true));
+    if (bc.pathLength !== undefined) body.push(der.integer(bc.pathLength));
+    extensions.push(extension(ExtensionOid.basicConstraints, true, der.sequence(...body)));
+  }
+  if (ku) extensions.push(extension(ExtensionOid.keyUsage, true, der.namedBits(ku.map((u) => KEY_USAGE_BIT[u]))));
+  if (eku) extensions.push(extension(ExtensionOid.extKeyUsage, false, der.sequence(...eku.map((u) => der.oid(Oid[u])))));
+  if (defaults.altNames.length > 0) {
+    // RFC 5280 §4.2.1.6: critical only when the subject is empty, which ours never is.
+    extensions.push(extension(ExtensionOid.subjectAltName, false, der.sequence(...defaults.altNames)));
+  }
+  extensions.push(extension(ExtensionOid.subjectKeyIdentifier, false, der.octetString(ski)));
+  if (issuerKeyId) {
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
+    extensions.push(extension(ExtensionOid.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, issuerKeyId))));
+  }
+  for (const e of options.extraExtensions ?? []) extensions.push(extension(e.oid, e.critical, e.value));
+
+  const tbs = der.sequence(
+    der.explicit(0, der.integer(2)), // v3
+    der.integer(options.serialNumber ?? randomSerial()),
+    sigAlg,
+    issuerName,
+    der.sequence(der.time(notBefore), der.time(notAfter)),
+    subjectName,
+    spki,
+    der.explicit(3, der.sequence(...extensions)),
+  );
+  const signature = sign(hash, tbs, signingKey); // PKCS#1 v1.5 for RSA; DER Ecdsa-Sig-Value for EC
+  const certDer = der.sequence(tbs, sigAlg, der.bitString(signature));
+  return {
+    certDer,
+    certPem: encodePem('CERTIFICATE', certDer),
+    key,
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+function generateKey(options: CommonCertificateOptions): KeyObject {
+  if (options.keyType === 'rsa') {
+    return generateKeyPairSync('rsa', { modulusLength: options.rsaBits ?? 2048 }).privateKey;
+  }
+  return generateKeyPairSync('ec', { namedCurve: options.curve ?? 'P-256' }).privateKey;
+}
+
+/** DER SubjectPublicKeyInfo of a private (or public) key. */
+function keyPublicSpki(key: KeyObject): Buffer {
+  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+}
+
+function curveOf(key: KeyObject): string | undefined {
+  const c = key.asymmetricKeyDetails?.namedCurve;
+  return c === 'prime256v1' ? 'P-256' : c === 'secp384r1' ? 'P-384' : c;
+}
+
+/** AlgorithmIdentifier for the signature (RFC 4055 §5 / RFC 5758 §3.2). */
+function signatureAlgorithm(key: KeyObject, hash: SignatureHash): Uint8Array {
+  if (key.asymmetricKeyType === 'rsa') {
+    const id = {
+      sha1: Oid.sha1WithRSAEncryption,
+      sha256: Oid.sha256WithRSAEncryption,
+      sha384: Oid.sha384WithRSAEncryption,
+      sha512: Oid.sha512WithRSAEncryption,
+    }[hash];
+    return der.sequence(der.oid(id), der.nullValue()); // parameters MUST be NULL (RFC 4055 §5)
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    const id = { sha1: Oid.ecdsaWithSHA1, sha256: Oid.ecdsaWithSHA256, sha384: Oid.ecdsaWithSHA384, sha512: Oid.ecdsaWithSHA512 }[hash];
+    return der.sequence(der.oid(id)); // parameters MUST be absent (RFC 5758 §3.2)
+  }
+  throw new RangeError(`issue: unsupported issuer key type ${key.asymmetricKeyType}`);
+}
+
+/** Name ::= RDNSequence, one attribute per RDN: O (if any), then CN (RFC 5280 §4.1.2.4). */
+function name(options: CommonCertificateOptions): Uint8Array {
+  const rdns: Uint8Array[] = [];
+  if (options.organization !== undefined) {
+    rdns.push(der.setOf(der.sequence(der.oid(Oid.organizationName), der.utf8String(options.organization))));
+  }
+  rdns.push(der.setOf(der.sequence(der.oid(Oid.commonName), der.utf8String(options.commonName))));
+  return der.sequence(...rdns);
+}
+
+function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
+  // X.690 §11.5: critical DEFAULT FALSE is omitted when false.
+  return critical
+    ? der.sequence(der.oid(oid), der.boolean(true), der.octetString(value))
+    : der.sequence(der.oid(oid), der.octetString(value));
+}
+
+/** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's bits (an identifier, not a security use). */
+function keyIdentifier(spki: Uint8Array): Uint8Array {
+  const r = new DerReader(readDer(spki, Tag.SEQUENCE, 'SubjectPublicKeyInfo').value);
+  r.read(Tag.SEQUENCE, 'algorithm');
+  const bits = r.read(Tag.BIT_STRING, 'subjectPublicKey').value.subarray(1);
+  return new Uint8Array(createHash('sha1').update(bits).digest());
+}
+
+/** 16 random octets with the top bit clear and the next set: positive, always 16 octets (≤ 20, RFC 5280 §4.1.2.2). */
+function randomSerial(): Uint8Array {
+  const s = new Uint8Array(randomBytes(16));
+  s[0] = (s[0]! & 0x7f) | 0x40;
+  return s;
+}
+
+function ascii(s: string, what: string): Uint8Array {
+  if (!/^[\x21-\x7e]+$/.test(s)) throw new RangeError(`issue: ${what} "${s}" must be printable ASCII (use A-labels)`);
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}

@@ -1,0 +1,67 @@
+import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
+
+/**
+ * The peer certificate object node:tls `getPeerCertificate([detailed])` returns: subject and
+ * issuer as attribute objects, subjectaltname, valid_from/valid_to in OpenSSL's format,
+ * serialNumber, fingerprints, raw, pubkey, bits/modulus/exponent (RSA) or
+ * asn1Curve/nistCurve (EC), ext_key_usage, ca, infoAccess. node:crypto builds the fields
+ * (X509Certificate.toLegacyObject uses the same code as node:tls); this file links the chain.
+ */
+export interface PeerCertificateOptions {
+  /**
+   * Finds the trust-store certificate that issued a certificate (DefaultVerifier.trustedIssuerOf),
+   * so that, as in Node, the detailed chain reaches the root even when the peer did not send it.
+   */
+  readonly trustedIssuerOf?: (certDer: Uint8Array) => Uint8Array | undefined;
+}
+
+/** A node:tls-shaped peer certificate for `chain` (leaf first, as received); `{}` for an empty chain. */
+export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolean, options: PeerCertificateOptions = {}): object {
+  if (chain.length === 0) return {};
+  const leaf = parseCertificateCached(chain[0]!, 'peer certificate 0');
+  const head = legacy(leaf);
+  if (!detailed) return head;
+
+  // As Node's AddIssuerChainToObject: repeatedly take, from the remaining certificates the peer
+  // sent, the first one that issued the current one (X509_check_issued).
+  const rest = chain.slice(1).map((d, i) => parseCertificateCached(d, `peer certificate ${i + 1}`));
+  let cur = leaf;
+  let curObj = head;
+  for (;;) {
+    const i = rest.findIndex((ca) => checkIssued(cur, ca));
+    if (i < 0) break;
+    const [ca] = rest.splice(i, 1) as [ParsedCertificate];
+    const obj = legacy(ca);
+    curObj.issuerCertificate = obj;
+    cur = ca;
+    curObj = obj;
+  }
+  // As Node's GetLastIssuedCert: continue from the trust store until a self-issued certificate.
+  for (let guard = 0; guard < 16 && !checkIssued(cur, cur) && options.trustedIssuerOf; guard++) {
+    const der = options.trustedIssuerOf(cur.der);
+    if (!der) break;
+    const ca = parseCertificateCached(der, 'trust anchor');
+    if (ca.id === cur.id) break;
+    const obj = legacy(ca);
+    curObj.issuerCertificate = obj;
+    cur = ca;
+    curObj = obj;
+  }
+  // The root's issuerCertificate is itself.
+  if (checkIssued(cur, cur)) curObj.issuerCertificate = curObj;
+  return head;
+}
+
+type LegacyObject = Record<string, unknown> & { issuerCertificate?: LegacyObject };
+
+function legacy(c: ParsedCertificate): LegacyObject {
+  return c.x509.toLegacyObject() as unknown as LegacyObject;
+}
+
+function checkIssued(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  try {
+    return child.x509.checkIssued(issuer.x509);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,8 @@
+/** The record protection seam: one direction of one epoch's keys, sealing or opening whole records. */
+
+export interface RecordProtection {
+  /** Encrypts one record's plaintext; returns the WHOLE record: 5-byte header (type, 0x0303, length) + protected fragment. One allocation for the output. */
+  seal(type: number, plaintext: Uint8Array): Uint8Array;
+  /** Decrypts one record's fragment (header already parsed); returns the plaintext. Throws LocalAlert(bad_record_mac) on any failure (too short, bad tag). */
+  open(type: number, fragment: Uint8Array): Uint8Array;
+}
