@@ -89,7 +89,7 @@ export function signedParams(randoms: Randoms, paramsRaw: Uint8Array): Uint8Arra
   return out;
 }
 
-/** Installs the keys on both directions of a fresh handshake and logs the secret. */
+/** Reports the master secret as an NSS key-log line (only consumers that asked for a key log write it anywhere). */
 export function emitKeylog(io: HandshakeIo, randoms: Randoms, master: Uint8Array): void {
   io.emit({ type: 'keylog', line: keylogLine(randoms.client, master) });
 }

@@ -93,14 +93,10 @@ export class ExpectServerKeyExchange implements State {
       ske.params.kind === 'ecdhe'
         ? ecdheClient(io.provider, ske.params, this.hs.offer.groups)
         : dheClient(io.provider, ske.params);
-    io.negotiated.group = ske.params.kind === 'ecdhe' ? ske.params.namedCurve : groupOfDhe(ske.params.p.length);
+    io.negotiated.group = agreement.group;
     this.hs.transcript.add(message.raw);
     return new ExpectCertificateRequestOrServerHelloDone(this.hs, this.serverKey, agreement);
   }
-}
-
-function groupOfDhe(pLength: number): number {
-  return pLength <= 256 ? 0x0100 : pLength <= 384 ? 0x0101 : 0x0102;
 }
 
 export class ExpectCertificateRequestOrServerHelloDone implements State {

@@ -81,7 +81,7 @@ export class ExpectClientHello implements State {
       throw new LocalAlert(AlertDescription.illegal_parameter, 'ClientHello does not offer null compression');
     }
     checkRenegotiationInfo(ch);
-    const facts = readHelloFacts(ch, config);
+    const facts = readHelloFacts(ch);
     io.negotiated.serverName = readServerNameExt(ch.extensions);
 
     // RFC 7301 §3.2: no overlap between the client's protocols and ours is fatal.
@@ -175,7 +175,7 @@ function readServerNameExt(extensions: readonly Extension[]): string | undefined
   return data === undefined ? undefined : readServerName(data);
 }
 
-function readHelloFacts(ch: ClientHello, config: ResolvedServerConfig): HelloFacts {
+function readHelloFacts(ch: ClientHello): HelloFacts {
   const ext = (t: number): Uint8Array | undefined => findExtension(ch.extensions, t);
   const groupsData = ext(ExtensionType.supported_groups);
   const groups = groupsData ? readU16ListExtension(groupsData, 'supported_groups') : [];
@@ -188,7 +188,6 @@ function readHelloFacts(ch: ClientHello, config: ResolvedServerConfig): HelloFac
   const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
   const emsData = ext(ExtensionType.extended_master_secret);
   if (emsData !== undefined) readEmpty(emsData, 'extended_master_secret');
-  void config;
   return {
     groups,
     sentGroups: groupsData !== undefined,

@@ -38,7 +38,7 @@ export function dheClient(provider: CryptoProvider, params: ServerDhParams): Cli
   // RFC 7919 §3: the client MUST verify 1 < dh_Ys < dh_p − 1, else handshake_failure.
   checkRange(params.ys, params.p, 'dh_Ys');
   const share = provider.keyExchange.generate(group as NamedGroup);
-  return { clientValue: stripZeros(share.publicKey), premaster: stripZeros(derive(share, params.ys)) };
+  return { clientValue: stripZeros(share.publicKey), premaster: stripZeros(derive(share, params.ys)), group };
 }
 
 function checkRange(y: Uint8Array, p: Uint8Array, what: string): void {

@@ -28,7 +28,7 @@ export function ecdheClient(provider: CryptoProvider, params: ServerEcdhParams, 
     );
   }
   const share = provider.keyExchange.generate(params.namedCurve as NamedGroup);
-  return { clientValue: share.publicKey, premaster: deriveOrAlert(share, params.publicKey, 'server') };
+  return { clientValue: share.publicKey, premaster: deriveOrAlert(share, params.publicKey, 'server'), group: params.namedCurve };
 }
 
 /** An invalid point (off-curve, compressed, wrong length, low order) is illegal_parameter (RFC 8422 §5.11, RFC 7748 §6.1). */

@@ -17,6 +17,8 @@ export interface ClientKeyAgreement {
   /** The ClientKeyExchange value to send. */
   readonly clientValue: Uint8Array;
   readonly premaster: Uint8Array;
+  /** The (EC)DHE group used, if any. */
+  readonly group?: number;
 }
 
 export interface ClientAgreementInput {
