@@ -1,3 +1,4 @@
+import type { Observer } from './connection/observer.js';
 import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
 import { DEFAULT_TLS12_SUITES, parseCipherList, type Tls12Suite } from './crypto/suites.js';
 import { NamedGroup, SignatureScheme } from './messages/enums.js';
@@ -38,6 +39,8 @@ export interface CommonOptions {
   verifier?: CertificateVerifier;
   /** Clock for certificate validity (tests). */
   now?: () => Date;
+  /** Sees every handshake message, CCS and alert from the first one on (traces, diagnosis). */
+  observer?: Observer;
 }
 
 export interface ClientOptions extends CommonOptions {
@@ -71,6 +74,7 @@ export interface ResolvedConfig {
   readonly requireExtendedMasterSecret: boolean;
   readonly verifier: CertificateVerifier;
   readonly now: () => Date;
+  readonly observer: Observer | undefined;
 }
 
 export interface ResolvedClientConfig extends ResolvedConfig {
@@ -201,6 +205,7 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     verifier: options.verifier ?? new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider }),
     now: options.now ?? (() => new Date()),
+    observer: options.observer,
   };
 }
 

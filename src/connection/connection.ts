@@ -78,6 +78,7 @@ export abstract class Connection {
       emit: (event) => this.#events.push(event),
     };
     this.#state = NOT_STARTED;
+    this.#observer = config.observer;
   }
 
   /** Enters the first state (for a client, by sending the ClientHello). */
@@ -298,7 +299,7 @@ export abstract class Connection {
         // The alert could not be sealed (e.g. sequence overflow): close without one.
       }
     }
-    if (this.#observer) this.#flushTrace(this.#state.name, this.#state.name);
+    if (this.#observer) this.#flushTrace(this.#state.name, 'Failed');
     throw error;
   }
 }
