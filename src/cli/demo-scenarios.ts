@@ -1,0 +1,351 @@
+/**
+ * The demo's scenarios and the machinery that runs them: a throwaway PKI made in memory, then one
+ * server and one client per scenario, over real TCP sockets on 127.0.0.1 (or, with
+ * `transport: 'memory'`, the two sans-I/O connections pumped into each other). Both sides'
+ * observer hooks feed one Timeline, so each message is listed once, in wire order.
+ *
+ * Each scenario says what it expects (success or the intended failure, the exact message
+ * sequence, the key exchange…); `passed` is whether the run matched.
+ */
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { ClientOptions, ServerOptions } from '../config.js';
+import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
+import { connect } from '../node/connect.js';
+import { TLSSocket } from '../node/tls-socket.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
+import type { Side } from '../trace/decode.js';
+import { diagnose, type Diagnosis } from '../trace/diagnose.js';
+import { summarize, type HandshakeSummary } from '../trace/summary.js';
+import { Timeline, type TraceMessage } from '../trace/timeline.js';
+
+/** The throwaway PKI: one CA, an RSA and an ECDSA server certificate, and a client certificate. */
+export interface DemoPki {
+  readonly ca: IssuedCertificate;
+  readonly rsaServer: IssuedCertificate;
+  readonly ecdsaServer: IssuedCertificate;
+  readonly client: IssuedCertificate;
+}
+
+export function makeDemoPki(): DemoPki {
+  const ca = createCertificateAuthority({ commonName: 'tlsglass demo CA', keyType: 'ec' });
+  const server = { issuer: ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
+  return {
+    ca,
+    rsaServer: issueCertificate({ ...server, commonName: 'localhost', keyType: 'rsa' }),
+    ecdsaServer: issueCertificate({ ...server, commonName: 'localhost', keyType: 'ec' }),
+    client: issueCertificate({ issuer: ca, commonName: 'demo client', keyType: 'ec', extKeyUsage: ['clientAuth'] }),
+  };
+}
+
+/** The host name the demo client asks for (SNI) and checks the certificate against. */
+export const DEMO_SERVERNAME = 'localhost';
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  /** What the scenario shows, for the reader. */
+  readonly about: string;
+  readonly expect: 'success' | 'failure';
+  /** Expected messages in wire order, "C ClientHello" / "S Alert". */
+  readonly sequence: readonly string[];
+  client(pki: DemoPki): ClientOptions;
+  server(pki: DemoPki): ServerOptions;
+  /** Further expectations on the outcome; returns the problems found. */
+  check(run: ScenarioRun): string[];
+}
+
+export interface ScenarioRun {
+  readonly messages: readonly TraceMessage[];
+  readonly summary: HandshakeSummary;
+  readonly errors: Partial<Record<Side, Error>>;
+  readonly diagnoses: Partial<Record<Side, Diagnosis>>;
+  /** What the client sent after the handshake, and what came back (the server echoes). */
+  readonly data: { readonly sent: string; readonly received: string } | undefined;
+}
+
+export interface ScenarioResult extends ScenarioRun {
+  readonly scenario: Scenario;
+  readonly transport: 'tcp' | 'memory';
+  /** "127.0.0.1:41234" over TCP. */
+  readonly address: string | undefined;
+  readonly passed: boolean;
+  readonly problems: readonly string[];
+  readonly ms: number;
+}
+
+const ONE_WAY = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S ChangeCipherSpec', 'S Finished'];
+
+const serverBase = (pki: DemoPki): ServerOptions => ({
+  cert: [pki.rsaServer.certPem, pki.ecdsaServer.certPem],
+  key: [pki.rsaServer.keyPem, pki.ecdsaServer.keyPem],
+  ca: pki.ca.certPem,
+  ALPNProtocols: ['http/1.1'],
+});
+
+const clientBase = (pki: DemoPki): ClientOptions => ({ ca: pki.ca.certPem, servername: DEMO_SERVERNAME, ALPNProtocols: ['h2', 'http/1.1'] });
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'one-way-ecdhe',
+    title: 'One-way TLS 1.2 with ECDHE',
+    about: 'The everyday case, as in HTTPS: only the server proves who it is. The keys come from an ephemeral elliptic-curve Diffie-Hellman exchange.',
+    expect: 'success',
+    sequence: ONE_WAY,
+    client: clientBase,
+    server: serverBase,
+    check: (run) => [...expectKx(run, 'ECDHE'), ...expectAuth(run, true, false), ...(run.summary.alpn === 'http/1.1' ? [] : [`ALPN ${run.summary.alpn} instead of http/1.1`])],
+  },
+  {
+    id: 'mutual',
+    title: 'Two-way (mutual) TLS 1.2',
+    about:
+      'The server also wants to know who the client is. That takes three more messages: CertificateRequest, the client\u2019s Certificate and CertificateVerify. ' +
+      'Nothing is \u201cencrypted with a certificate\u201d: certificates are public; the client signs the handshake with its private key, and the data is encrypted with keys from the key exchange.',
+    expect: 'success',
+    sequence: [
+      ...ONE_WAY.slice(0, 4),
+      'S CertificateRequest',
+      'S ServerHelloDone',
+      'C Certificate',
+      'C ClientKeyExchange',
+      'C CertificateVerify',
+      ...ONE_WAY.slice(6),
+    ],
+    client: (pki) => ({ ...clientBase(pki), cert: pki.client.certPem, key: pki.client.keyPem }),
+    server: (pki) => ({ ...serverBase(pki), requestCert: true }),
+    check: (run) => [...expectKx(run, 'ECDHE'), ...expectAuth(run, true, true)],
+  },
+  {
+    id: 'rsa-key-exchange',
+    title: 'RSA key exchange',
+    about:
+      'The old way: no ServerKeyExchange; the client encrypts the secret to the RSA key in the server\u2019s certificate. ' +
+      'It works, but without forward secrecy; TLS 1.3 removed it.',
+    expect: 'success',
+    sequence: ONE_WAY.filter((m) => m !== 'S ServerKeyExchange'),
+    client: (pki) => ({ ...clientBase(pki), ciphers: 'AES128-GCM-SHA256' }),
+    server: (pki) => ({ ...serverBase(pki), ciphers: 'ALL' }),
+    check: (run) => [...expectKx(run, 'RSA'), ...expectAuth(run, true, false)],
+  },
+  {
+    id: 'dhe',
+    title: 'DHE (finite-field Diffie-Hellman, ffdhe2048)',
+    about: 'Like ECDHE, but over the RFC 7919 ffdhe2048 group: the same messages, with much larger key shares.',
+    expect: 'success',
+    sequence: ONE_WAY,
+    client: (pki) => ({ ...clientBase(pki), ciphers: 'DHE-RSA-AES128-GCM-SHA256', ecdhCurve: 'ffdhe2048' }),
+    server: (pki) => ({ ...serverBase(pki), ciphers: 'ALL' }),
+    check: (run) => [...expectKx(run, 'DHE'), ...(run.summary.keyExchange === 'DHE over ffdhe2048' ? [] : [`key exchange ${run.summary.keyExchange}, expected DHE over ffdhe2048`])],
+  },
+  {
+    id: 'missing-client-certificate',
+    title: 'Failure on purpose: the server requires a client certificate the client lacks',
+    about: 'The server sends CertificateRequest and insists; the client has no certificate configured, so it answers with an empty Certificate. Watch who gives up, with which alert.',
+    expect: 'failure',
+    sequence: [
+      ...ONE_WAY.slice(0, 4),
+      'S CertificateRequest',
+      'S ServerHelloDone',
+      'C Certificate',
+      'C ClientKeyExchange',
+      'C ChangeCipherSpec',
+      'C Finished',
+      'S Alert',
+    ],
+    client: clientBase,
+    server: (pki) => ({ ...serverBase(pki), requestCert: true, rejectUnauthorized: true }),
+    check: (run) => {
+      const problems: string[] = [];
+      const last = run.messages[run.messages.length - 1];
+      if (last?.from !== 'server' || last.decoded.alert?.description !== 'handshake_failure' || !last.decoded.alert.fatal) {
+        problems.push('the server did not send a fatal handshake_failure alert last');
+      }
+      if (run.errors.server?.message !== 'the client sent no certificate') problems.push(`server error: ${run.errors.server?.message ?? 'none'}`);
+      if (!/CertificateRequest.*--cert\/--key/.test(run.diagnoses.client?.cause ?? '')) problems.push(`client diagnosis: ${run.diagnoses.client?.cause ?? 'none'}`);
+      return problems;
+    },
+  },
+];
+
+function expectKx(run: ScenarioRun, kx: 'ECDHE' | 'DHE' | 'RSA'): string[] {
+  return run.summary.keyExchange?.startsWith(kx) ? [] : [`key exchange ${run.summary.keyExchange ?? 'none'}, expected ${kx}`];
+}
+
+function expectAuth(run: ScenarioRun, server: boolean, client: boolean): string[] {
+  const problems: string[] = [];
+  if (run.summary.server.authenticated !== server) problems.push(`server authenticated: ${run.summary.server.how}`);
+  if (run.summary.client.authenticated !== client) problems.push(`client authenticated: ${run.summary.client.how}`);
+  return problems;
+}
+
+/** Runs every scenario in turn (or those whose id is listed). */
+export async function runScenarios(options: { transport: 'tcp' | 'memory'; pki?: DemoPki; only?: readonly string[] }): Promise<ScenarioResult[]> {
+  const pki = options.pki ?? makeDemoPki();
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) {
+    if (options.only && !options.only.includes(scenario.id)) continue;
+    results.push(await runScenario(scenario, pki, options.transport));
+  }
+  return results;
+}
+
+export async function runScenario(scenario: Scenario, pki: DemoPki, transport: 'tcp' | 'memory'): Promise<ScenarioResult> {
+  const started = performance.now();
+  const timeline = new Timeline();
+  const raw = transport === 'tcp' ? await overTcp(scenario, pki, timeline) : overMemory(scenario, pki, timeline);
+  const messages = timeline.messages;
+  const summary = summarize({ messages, facts: timeline.facts, client: raw.client, server: raw.server });
+  const diagnoses: Partial<Record<Side, Diagnosis>> = {};
+  const host = scenario.client(pki).servername ?? '127.0.0.1';
+  for (const side of ['client', 'server'] as const) {
+    const error = raw.errors[side];
+    if (error) diagnoses[side] = diagnose({ error, side, messages, facts: timeline.facts, host });
+  }
+  const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data };
+  const problems = [...checkOutcome(scenario, run), ...scenario.check(run)];
+  return { ...run, scenario, transport, address: raw.address, passed: problems.length === 0, problems, ms: Math.round(performance.now() - started) };
+}
+
+function checkOutcome(scenario: Scenario, run: ScenarioRun): string[] {
+  const problems: string[] = [];
+  const sequence = run.messages.map((m) => `${m.from === 'client' ? 'C' : 'S'} ${m.decoded.name}`);
+  if (sequence.join(',') !== scenario.sequence.join(',')) problems.push(`messages were [${sequence.join(', ')}]`);
+  if (scenario.expect === 'success') {
+    if (!run.summary.completed) problems.push('the handshake did not complete');
+    for (const [side, e] of Object.entries(run.errors)) problems.push(`${side} failed: ${e.message}`);
+    if (run.data?.received !== run.data?.sent || run.data === undefined) problems.push('application data did not make the round trip');
+  } else {
+    if (run.summary.completed) problems.push('the handshake completed, but it should have failed');
+    if (!run.errors.client || !run.errors.server) problems.push('both sides should report the failure');
+  }
+  return problems;
+}
+
+interface RawRun {
+  readonly client: Connection | undefined;
+  readonly server: Connection | undefined;
+  readonly errors: Partial<Record<Side, Error>>;
+  readonly data: { sent: string; received: string } | undefined;
+  readonly address: string | undefined;
+}
+
+const PING = 'GET / HTTP/1.1';
+/** Upper bound for one scenario over TCP; they take milliseconds. */
+const SCENARIO_TIMEOUT_MS = 5000;
+
+/**
+ * Over TCP: the server side is a TLSSocket wrapped around each accepted socket (so the observer is
+ * attached before the first byte arrives), the client is connect(). The client's observer is
+ * attached just after connect() returns, after its ClientHello was queued: that message is
+ * recorded from the server's side.
+ */
+async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Promise<RawRun> {
+  const errors: Partial<Record<Side, Error>> = {};
+  let serverSocket: TLSSocket | undefined;
+  let serverDone!: () => void;
+  const serverSettled = new Promise<void>((resolve) => (serverDone = resolve));
+  const netServer: NetServer = createNetServer({ allowHalfOpen: true }, (socket: Socket) => {
+    const tls = new TLSSocket(socket, { ...scenario.server(pki), isServer: true });
+    timeline.attach(tls.connection, 'server');
+    serverSocket = tls;
+    tls.on('secure', () => serverDone());
+    tls.on('error', (e: Error) => {
+      errors.server ??= e;
+      serverDone();
+    });
+    tls.on('data', (d: Buffer) => tls.write(d)); // echo
+    tls.on('end', () => tls.end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    netServer.once('error', reject);
+    netServer.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = netServer.address() as AddressInfo;
+  try {
+    const client = connect({ host: '127.0.0.1', port, ...scenario.client(pki) });
+    timeline.attach(client.connection, 'client');
+    const clientSettled = new Promise<void>((resolve) => {
+      client.once('secureConnect', () => resolve());
+      client.on('error', (e: Error) => {
+        errors.client ??= e;
+        resolve();
+      });
+    });
+    await withTimeout(Promise.all([clientSettled, serverSettled]), SCENARIO_TIMEOUT_MS, 'handshake');
+    timeline.stop();
+    let data: RawRun['data'];
+    if (!errors.client && !errors.server) {
+      const received = await withTimeout(
+        new Promise<string>((resolve) => {
+          let text = '';
+          client.on('data', (d: Buffer) => {
+            text += d.toString('latin1');
+            if (text.length >= PING.length) resolve(text);
+          });
+          client.write(PING);
+        }),
+        SCENARIO_TIMEOUT_MS,
+        'echo',
+      );
+      data = { sent: PING, received };
+      client.end();
+      await withTimeout(new Promise<void>((resolve) => client.once('close', () => resolve())), SCENARIO_TIMEOUT_MS, 'close');
+    }
+    client.destroy();
+    return { client: client.connection, server: serverSocket?.connection, errors, data, address: `127.0.0.1:${port}` };
+  } finally {
+    serverSocket?.destroy();
+    await new Promise<void>((resolve) => netServer.close(() => resolve()));
+  }
+}
+
+/** In memory: the two sans-I/O connections, each one's output fed to the other until both are quiet. */
+function overMemory(scenario: Scenario, pki: DemoPki, timeline: Timeline): RawRun {
+  const client = new ClientConnection(scenario.client(pki));
+  const server = new ServerConnection(scenario.server(pki));
+  timeline.attach(client, 'client').attach(server, 'server');
+  const errors: Partial<Record<Side, Error>> = {};
+  const deliver = (from: Connection, to: Connection, side: Side): boolean => {
+    const records = from.takeOutgoing();
+    for (const r of records) {
+      if (to.failure) break;
+      try {
+        to.receive(r);
+      } catch (e) {
+        errors[side] ??= e as Error;
+      }
+    }
+    return records.length > 0;
+  };
+  const pump = (): void => {
+    for (let moved = true; moved; ) moved = deliver(client, server, 'server') || deliver(server, client, 'client');
+  };
+  client.start();
+  pump();
+  timeline.stop();
+  let data: RawRun['data'];
+  if (client.isEstablished && server.isEstablished) {
+    client.write(new TextEncoder().encode(PING));
+    pump();
+    for (const e of server.takeEvents()) if (e.type === 'application-data') server.write(e.data);
+    pump();
+    const received = client
+      .takeEvents()
+      .flatMap((e) => (e.type === 'application-data' ? [new TextDecoder().decode(e.data)] : []))
+      .join('');
+    data = { sent: PING, received };
+  }
+  return { client, server, errors, data, address: undefined };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for the ${what} (${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
