@@ -128,7 +128,7 @@ describe('aead', () => {
       assert.equal(aead.open(v.nonce, v.aad, flip(v.sealed, v.sealed.length - 1, 0x80)), null, 'tag');
       assert.equal(aead.open(v.nonce, flip(v.aad, 3), v.sealed), null, 'aad');
       assert.equal(aead.open(flip(v.nonce, 11), v.aad, v.sealed), null, 'nonce');
-      // A 4-byte or 15-byte tag must not be accepted (security.md §3.3 item 1).
+      // A truncated tag is never accepted (security.md §3.3 item 1): the last 16 bytes are always the tag.
       assert.equal(aead.open(v.nonce, v.aad, v.sealed.subarray(0, v.sealed.length - 12)), null, 'short tag');
       assert.equal(aead.open(v.nonce, v.aad, v.sealed.subarray(0, v.sealed.length - 1)), null, 'truncated');
       assert.equal(aead.open(v.nonce, v.aad, v.sealed.subarray(0, 15)), null, 'shorter than a tag');
@@ -594,10 +594,20 @@ describe('RSA key transport (RFC 5246 §7.4.7.1, security.md KX-1)', () => {
     });
   }
 
-  it('a ciphertext one byte short is silently accepted by raw OpenSSL (why we check the length)', () => {
-    const ct = provider.rsaKeyTransport.encrypt(pub, premaster());
-    const raw = crypto.privateDecrypt({ key: pair.privateKey, padding: crypto.constants.RSA_NO_PADDING }, ct.subarray(1));
+  it('a valid ciphertext with its leading zero byte dropped (k − 1 bytes) still gives the fallback', () => {
+    // Raw OpenSSL silently accepts k − 1 bytes (security.md §3.1). Find a ciphertext that starts
+    // with 00, so the shortened one decrypts to the same valid block: only our length check refuses it.
+    const pms = premaster();
+    let ct: Uint8Array;
+    do ct = provider.rsaKeyTransport.encrypt(pub, pms);
+    while (ct[0] !== 0);
+    const short = ct.subarray(1);
+    const raw = crypto.privateDecrypt({ key: pair.privateKey, padding: crypto.constants.RSA_NO_PADDING }, short);
     assert.equal(raw.length, k);
+    assert.equal(toHex(raw.subarray(k - 48)), toHex(pms), 'OpenSSL decrypts it to the valid block');
+    const fb = fallback();
+    assert.equal(toHex(provider.rsaKeyTransport.decrypt(key, short, VERSION, fb)), toHex(fb));
+    assert.equal(toHex(provider.rsaKeyTransport.decrypt(key, ct, VERSION, fb)), toHex(pms), 'the full-length one is fine');
   });
 
   it('refuses non-RSA keys and a fallback that is not 48 bytes (configuration errors)', () => {

@@ -211,19 +211,21 @@ describe('exporter (RFC 5705 §4)', () => {
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
 
+    let socket: tls.TLSSocket | undefined;
     try {
       let keylog = '';
-      const socket = tls.connect({
+      socket = tls.connect({
         ...common,
         host: '127.0.0.1',
         port: (relay.address() as net.AddressInfo).port,
         pskCallback: () => ({ psk, identity: 'client' }),
         checkServerIdentity: () => undefined,
       });
-      socket.on('keylog', (line: Buffer) => (keylog += line.toString()));
+      const connected = socket;
+      connected.on('keylog', (line: Buffer) => (keylog += line.toString()));
       await new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', resolve);
-        socket.once('error', reject);
+        connected.once('secureConnect', resolve);
+        connected.once('error', reject);
       });
 
       const m = /CLIENT_RANDOM ([0-9a-f]{64}) ([0-9a-f]{96})/i.exec(keylog);
@@ -237,12 +239,12 @@ describe('exporter (RFC 5705 §4)', () => {
       for (const context of [undefined, new Uint8Array(0), new Uint8Array(Buffer.from('some context'))]) {
         // @types/node marks `context` required; Node documents it as optional (no context ≠ empty).
         const exportFn = socket.exportKeyingMaterial as (length: number, label: string, context?: Buffer) => Buffer;
-        const expected = exportFn.call(socket, 42, 'EXPORTER-tlsglass-test', context && Buffer.from(context));
+        const expected: Buffer = exportFn.call(connected, 42, 'EXPORTER-tlsglass-test', context && Buffer.from(context));
         const ours = exportKeyingMaterial(hash, 'sha384', ms, clientRandom, serverRandom, 'EXPORTER-tlsglass-test', context, 42);
         assert.equal(toHex(ours), expected.toString('hex'), `context ${context ? context.length : 'none'}`);
       }
-      socket.destroy();
     } finally {
+      socket?.destroy(); // even when an assertion failed, or the servers never close
       relay.close();
       server.close();
     }
