@@ -3,7 +3,7 @@ import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { CertificateError } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
 import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-reader.js';
-import { ExtensionOid, basicConstraintsOf, isSelfIssued, subjectAltNamesOf } from './certificate.js';
+import { ExtensionOid, basicConstraintsOf, bytesEqual, isSelfIssued, subjectAltNamesOf } from './certificate.js';
 import { hostMismatchReason } from './host-match.js';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
 import { decodePem } from './pem.js';
@@ -197,6 +197,11 @@ class PathSearch {
       this.#pathError ??= error;
       return false;
     }
+    // A self-signed certificate that is not an anchor ends the path (as in OpenSSL): its issuer is itself.
+    if (isSelfSigned(cur)) {
+      this.#recordDeadEnd(cur, path.length - 1);
+      return false;
+    }
     let issuerFound = false;
     const candidates = [...this.anchors.issuersOf(cur), ...(this.#pool.get(cur.issuerKey) ?? [])];
     for (const cand of candidates) {
@@ -205,7 +210,9 @@ class PathSearch {
         return false;
       }
       // No loops: a certificate, or the same subject and key, appears once per path.
-      if (path.some((p) => p.id === cand.id || (p.subjectKey === cand.subjectKey && p.publicKey.equals(cand.publicKey)))) continue;
+      if (path.some((p) => p.id === cand.id || (p.subjectKey === cand.subjectKey && bytesEqual(p.fields.subjectPublicKeyInfo, cand.fields.subjectPublicKeyInfo)))) {
+        continue;
+      }
       if (!safeCheckIssued(cur, cand)) continue;
       issuerFound = true;
       if (path.length > MAX_ISSUERS) {
@@ -242,8 +249,7 @@ class PathSearch {
   #recordDeadEnd(cur: ParsedCertificate, depth: number): void {
     if (this.#deadEnd && this.#deadEnd.depth >= depth) return;
     let error: CertificateError;
-    // Self-signed: issuer and subject names equal, and the signature verifies with its own key.
-    if (cur.issuerKey === cur.subjectKey && safeVerify(cur, cur)) {
+    if (isSelfSigned(cur)) {
       error =
         depth === 0
           ? fail('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', cur, 'it is self-signed and not a trusted CA')
@@ -282,7 +288,8 @@ function checkPath(path: readonly ParsedCertificate[], purpose: Purpose, host: s
   }
   for (let i = 0; i < path.length; i++) {
     const c = path[i]!;
-    const error = (i < top || top === 0 ? checkSignatureAlgorithm(c) : undefined) ?? checkKey(c, i === 0);
+    // The anchor's signature is never checked, so neither is its algorithm (also when the peer's certificate is the anchor).
+    const error = (i < top ? checkSignatureAlgorithm(c) : undefined) ?? checkKey(c, i === 0);
     if (error) return error;
   }
   for (let i = 1; i <= top; i++) {
@@ -321,7 +328,7 @@ function checkPath(path: readonly ParsedCertificate[], purpose: Purpose, host: s
     if (eku && !eku.includes(EKU[purpose])) {
       return fail(
         'INVALID_PURPOSE',
-        'unsupported certificate purpose',
+        'unsuitable certificate purpose',
         c,
         `its extendedKeyUsage (${eku.map(ekuName).join(', ')}) lacks ${EKU_NAME[purpose]}, required for a TLS ${purpose} certificate`,
       );
@@ -389,7 +396,7 @@ const PSS_HASHES = new Map([
 function checkSignatureAlgorithm(c: ParsedCertificate): CertificateError | undefined {
   const { oid, parameters } = c.fields.signatureAlgorithm;
   // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
-  if (!sameBytes(c.fields.signatureAlgorithm.raw, c.fields.tbsSignatureAlgorithm.raw)) {
+  if (!bytesEqual(c.fields.signatureAlgorithm.raw, c.fields.tbsSignatureAlgorithm.raw)) {
     return fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, 'signatureAlgorithm differs from tbsCertificate.signature');
   }
   if (SIGNATURE_ALGORITHMS.has(oid)) return undefined;
@@ -505,6 +512,11 @@ function safeCheckIssued(child: ParsedCertificate, issuer: ParsedCertificate): b
   }
 }
 
+/** Issuer and subject names equal, and the signature verifies with its own key (a self-issued key rollover certificate is not). */
+function isSelfSigned(c: ParsedCertificate): boolean {
+  return c.issuerKey === c.subjectKey && safeVerify(c, c);
+}
+
 function safeVerify(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
   try {
     return child.x509.verify(issuer.publicKey);
@@ -520,8 +532,4 @@ function ekuName(oid: string): string {
 
 function iso(d: Date): string {
   return d.toISOString();
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -1,4 +1,4 @@
-import type { GeneralName } from './certificate.js';
+import { bytesEqual, type GeneralName } from './certificate.js';
 
 /**
  * Server identity checks (RFC 9525, which obsoletes RFC 6125): a pure function of the
@@ -15,7 +15,7 @@ import type { GeneralName } from './certificate.js';
 /** True when `host` is acceptable for a certificate with these subjectAltName entries. */
 export function matchesHost(host: string, names: readonly GeneralName[]): boolean {
   const ip = parseIpAddress(stripBrackets(host));
-  if (ip) return names.some((n) => n.type === 'ip' && equalBytes(n.value, ip));
+  if (ip) return names.some((n) => n.type === 'ip' && bytesEqual(n.value, ip));
   return names.some((n) => n.type === 'dns' && matchesDnsName(host, n.value));
 }
 
@@ -188,8 +188,4 @@ function splitEscapedAltNames(text: string): string[] {
 
 function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -155,6 +155,10 @@ describe('DefaultVerifier: path building errors', () => {
   test('self-signed leaf that is not an anchor → DEPTH_ZERO_SELF_SIGNED_CERT / unknown_ca', () => {
     const selfSigned = issueCertificate({ commonName: 'localhost', dnsNames: ['localhost'] });
     assertRejected(server([selfSigned], 'localhost'), 'DEPTH_ZERO_SELF_SIGNED_CERT', AlertDescription.unknown_ca, /self-signed certificate: "CN=localhost"/);
+    // Also when an anchor has the same name (a regenerated self-signed certificate).
+    const previous = issueCertificate({ commonName: 'localhost', dnsNames: ['localhost'], basicConstraints: { ca: true } });
+    const v = new DefaultVerifier({ anchors: [previous.certDer], provider });
+    assertRejected(server([selfSigned], 'localhost', now, v), 'DEPTH_ZERO_SELF_SIGNED_CERT', AlertDescription.unknown_ca);
   });
 
   test('default trust store (tls.rootCertificates) does not trust a test CA', () => {
@@ -203,6 +207,22 @@ describe('DefaultVerifier: path building errors', () => {
     // Ten issuers above the leaf (nine intermediates + root) is fine.
     const l9 = issueCertificate({ issuer: chain[2]!, commonName: 'nine' });
     assert.equal(server([l9, ...chain.slice(2)]).error, undefined);
+  });
+
+  test('path building stops after 100 signature checks → ERR_TLSGLASS_PATH_BUILDING_LIMIT / unknown_ca', () => {
+    // 60 copies of one intermediate (same name and key), each cross-signed by its own untrusted
+    // root: every leaf → copy → root path verifies, so 120 signatures would be checked.
+    const key = createCertificateAuthority({ commonName: 'Key holder' }).key;
+    const sent: IssuedCertificate[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = createCertificateAuthority({ commonName: `Pain Root ${i}` });
+      sent.push(createCertificateAuthority({ commonName: 'Pain Int', issuer: r, privateKey: key }), r);
+    }
+    const l = issueCertificate({ issuer: sent[0]!, commonName: 'pain' });
+    const t0 = performance.now();
+    const r = server([l, ...sent]);
+    assert.ok(performance.now() - t0 < 1000);
+    assertRejected(r, 'ERR_TLSGLASS_PATH_BUILDING_LIMIT', AlertDescription.unknown_ca, /100 signature checks/);
   });
 
   test('an issuance loop terminates (A issued by B, B issued by A)', () => {
