@@ -135,3 +135,29 @@ function matchToken(token: string): Tls12Suite[] {
       return TLS12_SUITES.filter((s) => s.openssl === t || s.name === t);
   }
 }
+
+/** A TLS 1.3 cipher suite: only the AEAD and the hash (RFC 8446 §B.4). */
+export interface Tls13Suite {
+  readonly id: CipherSuite;
+  /** The IANA name, which is also what OpenSSL and node:tls report. */
+  readonly name: string;
+  readonly aead: AeadAlgorithm;
+  readonly hash: HashAlgorithm;
+}
+
+function suite13(id: CipherSuite, aead: AeadAlgorithm, hash: HashAlgorithm): Tls13Suite {
+  return { id, name: nameOf(CipherSuite, id), aead, hash };
+}
+
+/** TLS 1.3 suites in our default preference order. */
+export const TLS13_SUITES: readonly Tls13Suite[] = [
+  suite13(S.TLS_AES_128_GCM_SHA256, 'aes-128-gcm', 'sha256'),
+  suite13(S.TLS_AES_256_GCM_SHA384, 'aes-256-gcm', 'sha384'),
+  suite13(S.TLS_CHACHA20_POLY1305_SHA256, 'chacha20-poly1305', 'sha256'),
+];
+
+const byId13 = new Map(TLS13_SUITES.map((s) => [s.id as number, s]));
+
+export function tls13SuiteById(id: number): Tls13Suite | undefined {
+  return byId13.get(id);
+}

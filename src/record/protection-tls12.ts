@@ -15,7 +15,7 @@ import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { Tls12Suite } from '../crypto/suites.js';
 import { LocalAlert } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
-import type { RecordProtection } from './protection.js';
+import type { PlainRecord, RecordProtection } from './protection.js';
 
 const HEADER_LENGTH = 5;
 const TAG_LENGTH = 16;
@@ -94,7 +94,7 @@ export class Tls12Protection implements RecordProtection {
     return record;
   }
 
-  open(type: number, fragment: Uint8Array): Uint8Array {
+  open(type: number, fragment: Uint8Array): PlainRecord {
     // RFC 5246 §6.2.3: a TLSCiphertext longer than 2^14 + 2048 → record_overflow.
     if (fragment.length > MAX_CIPHERTEXT) {
       throw new LocalAlert(AlertDescription.record_overflow, `record of ${fragment.length} bytes exceeds 2^14 + 2048`);
@@ -113,7 +113,7 @@ export class Tls12Protection implements RecordProtection {
       throw new LocalAlert(AlertDescription.record_overflow, `record plaintext of ${plaintext.length} bytes exceeds 2^14`);
     }
     this.#increment();
-    return plaintext;
+    return { type, plaintext };
   }
 
   /** The 12-byte AEAD nonce for the current sequence number (or the peer's explicit nonce when opening GCM). */

@@ -1,13 +1,10 @@
 import { AlertDescription, ContentType } from '../messages/enums.js';
 import { LocalAlert } from '../errors.js';
 import { Deframer, MAX_PLAINTEXT } from './deframer.js';
-import type { RecordProtection } from './protection.js';
+import type { PlainRecord, RecordProtection } from './protection.js';
 
-/** A record after deprotection. */
-export interface PlainRecord {
-  readonly type: number;
-  readonly plaintext: Uint8Array;
-}
+export type { PlainRecord };
+
 
 /**
  * Both directions of the record layer: deframing and opening incoming records, fragmenting and
@@ -45,7 +42,7 @@ export class RecordLayer {
   readRecord(): PlainRecord | undefined {
     const record = this.deframer.next();
     if (!record) return undefined;
-    if (this.#read) return { type: record.type, plaintext: this.#read.open(record.type, record.fragment) };
+    if (this.#read) return this.#read.open(record.type, record.fragment);
     // RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
     if (record.fragment.length > MAX_PLAINTEXT) {
       throw new LocalAlert(AlertDescription.record_overflow, `plaintext record of ${record.fragment.length} bytes`);
