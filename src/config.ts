@@ -1,6 +1,6 @@
 import type { Observer } from './connection/observer.js';
 import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
-import { DEFAULT_TLS12_SUITES, parseCipherList, type Tls12Suite } from './crypto/suites.js';
+import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, type Tls13Suite } from './crypto/suites.js';
 import { NamedGroup, SignatureScheme } from './messages/enums.js';
 import { certificatesFrom } from './pki/pem.js';
 import type { CertificateVerifier } from './pki/verifier.js';
@@ -66,6 +66,9 @@ export interface Identity {
 export interface ResolvedConfig {
   readonly provider: CryptoProvider;
   readonly suites: readonly Tls12Suite[];
+  readonly suites13: readonly Tls13Suite[];
+  /** Protocol versions we accept, highest first (0x0304, 0x0303). */
+  readonly versions: readonly number[];
   readonly groups: readonly number[];
   readonly signatureSchemes: readonly number[];
   readonly alpn: readonly string[];
@@ -178,8 +181,31 @@ export function trustAnchors(ca: CommonOptions['ca']): Uint8Array[] | undefined 
   return list(ca).flatMap((c) => certificatesFrom(c));
 }
 
-export function resolveSuites(ciphers: string | undefined): Tls12Suite[] {
-  return ciphers ? parseCipherList(ciphers) : [...DEFAULT_TLS12_SUITES];
+/**
+ * Splits a node:tls `ciphers` string: TLS 1.3 suite names (TLS_AES_…, TLS_CHACHA20_…) select the
+ * TLS 1.3 suites, as Node passes them to OpenSSL's ciphersuites; when none are named, all TLS 1.3
+ * suites stay on (as in Node). The rest is the OpenSSL-style TLS 1.2 list.
+ */
+export function resolveSuites(ciphers: string | undefined): { suites: Tls12Suite[]; suites13: Tls13Suite[] } {
+  if (!ciphers) return { suites: [...DEFAULT_TLS12_SUITES], suites13: [...TLS13_SUITES] };
+  const tokens = ciphers.split(/[:, ]+/).filter(Boolean);
+  const named13 = tokens.map((t) => TLS13_SUITES.find((s) => s.name === t)).filter((s): s is Tls13Suite => s !== undefined);
+  const rest = tokens.filter((t) => !TLS13_SUITES.some((s) => s.name === t));
+  return {
+    suites: rest.length > 0 ? parseCipherList(rest.join(':')) : [],
+    suites13: named13.length > 0 ? named13 : [...TLS13_SUITES],
+  };
+}
+
+const VERSION_NUMBERS = { 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 } as const;
+
+export function resolveVersions(options: CommonOptions): number[] {
+  checkVersions(options);
+  const min = VERSION_NUMBERS[options.minVersion ?? 'TLSv1.2'];
+  const max = VERSION_NUMBERS[options.maxVersion ?? 'TLSv1.3'];
+  const versions = [0x0304, 0x0303].filter((v) => v >= min && v <= max);
+  if (versions.length === 0) throw new Error(`minVersion ${options.minVersion} is above maxVersion ${options.maxVersion}`);
+  return versions;
 }
 
 export function checkVersions(options: CommonOptions): void {
@@ -191,12 +217,16 @@ export function checkVersions(options: CommonOptions): void {
 }
 
 function resolveCommon(options: CommonOptions): ResolvedConfig {
-  checkVersions(options);
   const provider = options.provider ?? nodeCryptoProvider;
+  const versions = resolveVersions(options);
+  const { suites, suites13 } = resolveSuites(options.ciphers);
+  if (suites.length === 0 && !versions.includes(0x0304)) throw new Error(`no TLS 1.2 cipher suite in "${options.ciphers}"`);
   const anchors = trustAnchors(options.ca);
   return {
     provider,
-    suites: resolveSuites(options.ciphers),
+    suites,
+    suites13: versions.includes(0x0304) ? suites13 : [],
+    versions: suites.length > 0 ? versions : versions.filter((v) => v === 0x0304),
     groups: parseGroups(options.ecdhCurve),
     signatureSchemes: parseSigalgs(options.sigalgs),
     alpn: [...(options.ALPNProtocols ?? [])],

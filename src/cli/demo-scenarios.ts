@@ -82,7 +82,7 @@ const serverBase = (pki: DemoPki): ServerOptions => ({
   ALPNProtocols: ['http/1.1'],
 });
 
-const clientBase = (pki: DemoPki): ClientOptions => ({ ca: pki.ca.certPem, servername: DEMO_SERVERNAME, ALPNProtocols: ['h2', 'http/1.1'] });
+const clientBase = (pki: DemoPki): ClientOptions => ({ ca: pki.ca.certPem, servername: DEMO_SERVERNAME, ALPNProtocols: ['h2', 'http/1.1'], maxVersion: 'TLSv1.2' });
 
 export const SCENARIOS: readonly Scenario[] = [
   {

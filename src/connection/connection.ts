@@ -13,8 +13,10 @@ import { Negotiated } from '../handshake/negotiated.js';
 import { ExpectClientHello } from '../handshake/server/hello.js';
 import type { HandshakeIo, State } from '../handshake/state.js';
 import { exportKeyingMaterial } from '../keys/key-schedule-tls12.js';
+import { exportKeyingMaterial13 } from '../keys/key-schedule-tls13.js';
+import { Traffic13 } from '../handshake/traffic13.js';
 import { readAlert } from '../messages/alert.js';
-import { AlertDescription, AlertLevel, ContentType, NamedGroup, nameOf } from '../messages/enums.js';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, nameOf } from '../messages/enums.js';
 import { frameHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { RecordLayer, type PlainRecord } from '../record/record-layer.js';
@@ -32,6 +34,8 @@ export interface CipherInfo {
 /** BoringSSL's limits (security.md §1.2): consecutive empty records and warning alerts. */
 const MAX_EMPTY_RECORDS = 32;
 const MAX_WARNING_ALERTS = 4;
+/** BoringSSL's kMaxKeyUpdates: KeyUpdates in a row without application data. */
+const MAX_KEY_UPDATES = 32;
 
 /**
  * Sans-I/O TLS connection. Feed received bytes with receive(); after every call take the bytes
@@ -52,6 +56,7 @@ export abstract class Connection {
   #closeSent = false;
   #emptyRecords = 0;
   #warnings = 0;
+  #keyUpdates = 0;
   #observer: Observer | undefined;
   #pendingTrace: Array<Omit<MessageEvent, 'stateAfter'>> = [];
 
@@ -123,6 +128,21 @@ export abstract class Connection {
     }
   }
 
+  /** TLS 1.3: sends KeyUpdate and switches our write keys; with `requestPeer`, asks the peer to do the same (RFC 8446 §4.6.3). */
+  keyUpdate(requestPeer = false): void {
+    if (this.#failure) throw this.#failure;
+    const state = this.#state;
+    if (!(state instanceof Traffic13)) throw new Error('keyUpdate() needs an established TLS 1.3 connection');
+    try {
+      this.#state = this.#run(() => {
+        state.sendKeyUpdate(this.#io, requestPeer);
+        return state;
+      });
+    } catch (cause) {
+      this.#fail(cause);
+    }
+  }
+
   /** Queues close_notify (RFC 5246 §7.2.1). Idempotent. */
   close(): void {
     if (this.#closeSent || this.#failure) return;
@@ -160,6 +180,8 @@ export abstract class Connection {
     return this.#negotiated.version ?? null;
   }
   get cipher(): CipherInfo | null {
+    const s13 = this.#negotiated.suite13;
+    if (s13) return { name: s13.name, standardName: s13.name, version: 'TLSv1.3' };
     const s = this.#negotiated.suite;
     return s ? { name: s.openssl, standardName: s.name, version: 'TLSv1.2' } : null;
   }
@@ -206,6 +228,9 @@ export abstract class Connection {
   /** RFC 5705 keying material exporter. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     const n = this.#negotiated;
+    if (this.#state.isTraffic && n.suite13 && n.exporterSecret) {
+      return exportKeyingMaterial13(this.config.provider.hash, n.suite13.hash, n.exporterSecret, label, context, length);
+    }
     if (!this.#state.isTraffic || !n.masterSecret || !n.suite || !n.clientRandom || !n.serverRandom) {
       throw new Error('exportKeyingMaterial() before the handshake completed');
     }
@@ -225,16 +250,36 @@ export abstract class Connection {
       throw new LocalAlert(AlertDescription.unexpected_message, `${nameOf(ContentType, type)} record inside a fragmented handshake message`);
     }
     switch (type) {
-      case ContentType.handshake:
-        for (const message of this.#joiner.push(plaintext)) {
+      case ContentType.handshake: {
+        const epoch = this.#records.readEpoch;
+        const messages = this.#joiner.push(plaintext);
+        for (let i = 0; i < messages.length; i++) {
+          const message = messages[i]!;
+          // RFC 8446 §5.1: a key change must fall on a record boundary; nothing may follow it in the same record.
+          if (this.#records.readEpoch !== epoch) {
+            throw new LocalAlert(AlertDescription.unexpected_message, 'handshake data after a key change in the same record');
+          }
+          if (message.type === HandshakeType.key_update && ++this.#keyUpdates > MAX_KEY_UPDATES) {
+            throw new LocalAlert(AlertDescription.unexpected_message, 'too many KeyUpdates without application data');
+          }
           this.#trace('received', ContentType.handshake, message.type, message.raw);
           this.#state = this.#run(() => this.#state.handle({ kind: 'handshake', message }, this.#io));
         }
+        if (this.#records.readEpoch !== epoch && this.#joiner.hasPartial) {
+          throw new LocalAlert(AlertDescription.unexpected_message, 'a handshake message straddles a key change');
+        }
         return;
+      }
       case ContentType.change_cipher_spec:
-        // RFC 5246 §7.1: the message is a single byte of value 1.
+        // RFC 5246 §7.1 / RFC 8446 §5: the message is a single byte of value 1.
         if (plaintext.length !== 1 || plaintext[0] !== 1) throw new LocalAlert(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
         this.#trace('received', ContentType.change_cipher_spec, undefined, plaintext);
+        if (this.#negotiated.version === 'TLSv1.3') {
+          // RFC 8446 §5: during the handshake a compatibility CCS is dropped; after it, it is unexpected_message.
+          if (this.#state.isTraffic) throw new LocalAlert(AlertDescription.unexpected_message, 'ChangeCipherSpec after the TLS 1.3 handshake');
+          if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many ChangeCipherSpec records');
+          return;
+        }
         this.#state = this.#run(() => this.#state.handle({ kind: 'change_cipher_spec' }, this.#io));
         return;
       case ContentType.alert:
@@ -243,7 +288,10 @@ export abstract class Connection {
       case ContentType.application_data:
         // RFC 5246 §7.4.9 / §6: no application data before the handshake is finished.
         if (!this.#state.isTraffic) throw new LocalAlert(AlertDescription.unexpected_message, 'application data before the handshake completed');
-        if (plaintext.length > 0) this.#events.push({ type: 'application-data', data: plaintext });
+        if (plaintext.length > 0) {
+          this.#keyUpdates = 0;
+          this.#events.push({ type: 'application-data', data: plaintext });
+        }
         return;
     }
   }

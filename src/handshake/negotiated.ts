@@ -1,4 +1,4 @@
-import type { Tls12Suite } from '../crypto/suites.js';
+import type { Tls12Suite, Tls13Suite } from '../crypto/suites.js';
 import type { CertificateError } from '../errors.js';
 
 /**
@@ -8,6 +8,11 @@ import type { CertificateError } from '../errors.js';
 export class Negotiated {
   version: 'TLSv1.2' | 'TLSv1.3' | undefined;
   suite: Tls12Suite | undefined;
+  suite13: Tls13Suite | undefined;
+  /** TLS 1.3: a HelloRetryRequest was part of the handshake. */
+  helloRetry = false;
+  /** TLS 1.3 exporter_master_secret. */
+  exporterSecret: Uint8Array | undefined;
   /** ECDHE/DHE group, when one was used. */
   group: number | undefined;
   alpn: string | undefined;

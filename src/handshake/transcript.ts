@@ -23,6 +23,21 @@ export class Transcript {
     for (const m of this.#messages) this.#hash.update(m);
   }
 
+  /**
+   * After a HelloRetryRequest the first ClientHello is replaced by a synthetic message_hash
+   * message carrying its hash (RFC 8446 §4.4.1). Call with the hash already chosen.
+   */
+  replaceWithMessageHash(): void {
+    const digest = this.hash();
+    const synthetic = new Uint8Array(4 + digest.length);
+    synthetic[0] = 254; // HandshakeType.message_hash
+    synthetic[3] = digest.length;
+    synthetic.set(digest, 4);
+    this.#messages = [];
+    this.setHash(this.#hash!.algorithm);
+    this.add(synthetic);
+  }
+
   /** Hash of every message added so far. */
   hash(): Uint8Array {
     if (!this.#hash) throw new Error('transcript hash used before the suite is known');

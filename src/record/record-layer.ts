@@ -1,6 +1,7 @@
 import { AlertDescription, ContentType } from '../messages/enums.js';
 import { LocalAlert } from '../errors.js';
 import { Deframer, MAX_PLAINTEXT } from './deframer.js';
+import { Tls13Protection } from './protection-tls13.js';
 import type { PlainRecord, RecordProtection } from './protection.js';
 
 export type { PlainRecord };
@@ -31,7 +32,14 @@ export class RecordLayer {
 
   setReadProtection(p: RecordProtection): void {
     this.#read = p;
+    this.#ccsInClear = p instanceof Tls13Protection;
+    this.readEpoch++;
   }
+
+  /** Counts read-key changes, so the core can refuse a handshake message that straddles one. */
+  readEpoch = 0;
+  /** TLS 1.3 sends ChangeCipherSpec unencrypted even once keys are in place (RFC 8446 §5). */
+  #ccsInClear = false;
 
   setWriteProtection(p: RecordProtection): void {
     this.flush();
@@ -42,7 +50,9 @@ export class RecordLayer {
   readRecord(): PlainRecord | undefined {
     const record = this.deframer.next();
     if (!record) return undefined;
-    if (this.#read) return this.#read.open(record.type, record.fragment);
+    if (this.#read && !(this.#ccsInClear && record.type === ContentType.change_cipher_spec)) {
+      return this.#read.open(record.type, record.fragment);
+    }
     // RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
     if (record.fragment.length > MAX_PLAINTEXT) {
       throw new LocalAlert(AlertDescription.record_overflow, `plaintext record of ${record.fragment.length} bytes`);

@@ -21,9 +21,10 @@ const server = (extra: ServerOptions = {}): ServerOptions => ({
   key: [rsaServer.keyPem, ecServer.keyPem],
   ca: ca.certPem,
   ciphers: 'ALL',
+  maxVersion: 'TLSv1.2',
   ...extra,
 });
-const client = (extra: ClientOptions = {}): ClientOptions => ({ servername: 'localhost', ca: ca.certPem, ...extra });
+const client = (extra: ClientOptions = {}): ClientOptions => ({ servername: 'localhost', ca: ca.certPem, maxVersion: 'TLSv1.2', ...extra });
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('TLS 1.2 in memory: every suite and group', () => {

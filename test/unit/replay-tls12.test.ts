@@ -17,7 +17,7 @@ const recorded = JSON.parse(readFileSync(new URL('tls12-replay.json', fixtures),
 export function replay(): { toServer: string[]; toClient: string[] } {
   const cert = readFileSync(new URL('replay-rsa.pem', fixtures), 'utf8');
   const key = readFileSync(new URL('replay-rsa.key', fixtures), 'utf8');
-  const common = { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', ecdhCurve: 'X25519', sigalgs: 'RSA+SHA256', now: () => new Date('2030-01-01T00:00:00Z') };
+  const common = { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', ecdhCurve: 'X25519', sigalgs: 'RSA+SHA256', maxVersion: 'TLSv1.2', now: () => new Date('2030-01-01T00:00:00Z') } as const;
   const r = runPair(
     { ...common, cert, key, provider: scriptedProvider('server') },
     { ...common, servername: 'localhost', ca: cert, provider: scriptedProvider('client') },

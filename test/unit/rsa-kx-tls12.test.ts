@@ -54,8 +54,8 @@ function providerSending(ciphertext: () => Uint8Array): CryptoProvider {
   return { ...nodeCryptoProvider, rsaKeyTransport: { ...nodeCryptoProvider.rsaKeyTransport, encrypt: () => ciphertext() } };
 }
 
-const serverOptions = { cert: leaf.certPem, key: leaf.keyPem, ciphers: 'AES128-GCM-SHA256' };
-const clientOptions = { servername: 'localhost', ca: ca.certPem, ciphers: 'AES128-GCM-SHA256' };
+const serverOptions = { cert: leaf.certPem, key: leaf.keyPem, ciphers: 'AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
+const clientOptions = { servername: 'localhost', ca: ca.certPem, ciphers: 'AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
 
 test('a correct premaster completes the handshake', () => {
   const r = runPair(serverOptions, clientOptions);

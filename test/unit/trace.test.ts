@@ -231,7 +231,7 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
       notAfter: new Date(Date.now() - 3 * day),
     });
     const r = await failing(
-      (p) => ({ ca: p.ca.certPem, servername: 'localhost' }),
+      (p) => ({ ca: p.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }),
       () => ({ cert: expired.certPem, key: expired.keyPem }),
     );
     assert.equal(r.diagnoses.client?.code, 'CERT_HAS_EXPIRED');
@@ -242,7 +242,7 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
   });
 
   test('hostname mismatch', async () => {
-    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'example.test' }), serverOptions);
+    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'example.test', maxVersion: 'TLSv1.2' }), serverOptions);
     assert.equal(r.diagnoses.client?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.match(r.diagnoses.client!.cause, /^hostname 'example\.test' not in the certificate's names \[localhost, 127\.0\.0\.1\]: pass --servername/);
     assert.match(r.diagnoses.server!.cause, /does not name the host the client asked for: 'example\.test' \(its SNI\), while ours names \[localhost, 127\.0\.0\.1\]/);
@@ -250,14 +250,14 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
 
   test('unknown CA', async () => {
     const other = createCertificateAuthority({ commonName: 'some other CA' });
-    const r = await failing(() => ({ ca: other.certPem, servername: 'localhost' }), serverOptions);
+    const r = await failing(() => ({ ca: other.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }), serverOptions);
     assert.equal(r.diagnoses.client?.alert?.description, 'unknown_ca');
     assert.match(r.diagnoses.client!.cause, /issued by 'CN=tlsglass demo CA'\) does not lead to a CA we trust: pass --ca/);
     assert.match(r.diagnoses.server!.cause, /does not trust the CA that issued our certificate/);
   });
 
   test('no cipher suite in common, from both sides', async () => {
-    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', ciphers: 'AES128-GCM-SHA256' }), serverOptions);
+    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', ciphers: 'AES128-GCM-SHA256', maxVersion: 'TLSv1.2' }), serverOptions);
     assert.match(r.diagnoses.server!.cause, /^no cipher suite in common: the client offered \[AES128-GCM-SHA256\], we support \[.*ECDHE-RSA-AES128-GCM-SHA256.*\]: pass --ciphers/);
     assert.match(r.diagnoses.client!.cause, /^no cipher suite in common .*we offered \[AES128-GCM-SHA256\]/);
     assert.equal(r.diagnoses.client?.step, "message 1: the client's ClientHello");
@@ -283,7 +283,7 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     assert.match(renderLadder(timeline.messages, { color: false }), /client_version\s+TLS 1\.1 \(0x0302\)/);
 
     // Our client, answered with a protocol_version alert.
-    const client = new ClientConnection({ servername: 'localhost' });
+    const client = new ClientConnection({ servername: 'localhost', maxVersion: 'TLSv1.2' });
     const clientTimeline = new Timeline().attach(client, 'client');
     client.start();
     assert.throws(() => client.receive(Uint8Array.of(21, 3, 3, 0, 2, 2, 70)), PeerAlert);

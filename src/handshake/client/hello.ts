@@ -17,7 +17,13 @@ import {
   writeU16ListExtension,
 } from '../../messages/extensions/simple.js';
 import { writeClientHello, type ClientHello } from '../../messages/client-hello.js';
-import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, ProtocolVersion, nameOf } from '../../messages/enums.js';
+import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../../messages/enums.js';
+import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
+import type { KeyShare } from '../../crypto/provider.js';
+import type { Tls13Suite } from '../../crypto/suites.js';
+import { constantTimeEqual } from '../tls12-common.js';
+import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-common.js';
+import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
 import { tls12SuiteById } from '../../crypto/suites.js';
 import { EC_GROUPS, isFfdhe } from '../negotiation.js';
@@ -31,13 +37,27 @@ export interface ClientOffer {
   readonly groups: readonly number[];
   readonly signatureSchemes: readonly number[];
   readonly alpn: readonly string[];
+  readonly versions: readonly number[];
+  readonly suites13: readonly Tls13Suite[];
+  /** Our TLS 1.3 key shares (one by default). */
+  readonly keyShares: readonly KeyShare[];
 }
 
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
-export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
-  const suites = config.suites;
-  const wantsEc = suites.some((s) => s.kx === 'ECDHE');
+interface HelloInputs {
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly keyShares: readonly KeyShare[];
+  readonly cookie: Uint8Array | undefined;
+}
+
+/** The ClientHello for our configuration (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2). */
+function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOffer {
+  const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
+  const offer12 = config.versions.includes(ProtocolVersion.TLSv1_2);
+  const suites = offer12 ? config.suites : [];
+  const wantsEc = offer13 || suites.some((s) => s.kx === 'ECDHE');
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
   const groups = config.groups.filter((g) => (wantsEc && EC_GROUPS.includes(g)) || (wantsFfdhe && isFfdhe(g)));
 
@@ -47,29 +67,60 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
     extensions.push({ type: ExtensionType.server_name, data: writeServerName(config.serverName.replace(/\.$/, '')) });
   }
   if (groups.length > 0) extensions.push({ type: ExtensionType.supported_groups, data: writeU16ListExtension(groups) });
-  if (wantsEc) extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
+  if (suites.some((s) => s.kx === 'ECDHE')) {
+    extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
+  }
   extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
-  // RFC 7627: always offered. RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
-  extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
-  extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
+  if (offer12) {
+    // RFC 7627: always offered. RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
+    extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+    extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
+  }
+  if (offer13) {
+    extensions.push({ type: ExtensionType.supported_versions, data: writeSupportedVersionsClient(config.versions) });
+    extensions.push({
+      type: ExtensionType.key_share,
+      data: writeKeyShareClient(inputs.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey }))),
+    });
+    if (inputs.cookie) extensions.push({ type: ExtensionType.cookie, data: writeCookie(inputs.cookie) });
+  }
 
+  const suites13 = offer13 ? config.suites13 : [];
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
-    random: io.provider.random.bytes(32),
-    legacySessionId: new Uint8Array(0),
-    cipherSuites: suites.map((s) => s.id),
+    random: inputs.random,
+    legacySessionId: inputs.sessionId,
+    cipherSuites: [...suites13.map((s) => s.id), ...suites.map((s) => s.id)],
     legacyCompressionMethods: Uint8Array.of(0),
     extensions,
   };
+  return {
+    hello,
+    groups,
+    signatureSchemes: config.signatureSchemes,
+    alpn: config.alpn,
+    versions: config.versions,
+    suites13,
+    keyShares: inputs.keyShares,
+  };
+}
+
+export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
+  const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
+  const random = io.provider.random.bytes(32);
+  // RFC 8446 §D.4: a non-empty legacy_session_id puts the server in middlebox-compatibility mode.
+  const sessionId = offer13 ? io.provider.random.bytes(32) : new Uint8Array(0);
+  const firstGroup = config.groups.find((g) => EC_GROUPS.includes(g));
+  const keyShares = offer13 && firstGroup !== undefined ? [io.provider.keyExchange.generate(firstGroup as NamedGroup)] : [];
+  const offer = makeOffer(config, { random, sessionId, keyShares, cookie: undefined });
   const transcript = new Transcript(io.provider.hash);
-  const sent = io.sendHandshake(HandshakeType.client_hello, writeClientHello(hello));
-  transcript.add(sent.raw);
-  io.negotiated.clientRandom = hello.random;
+  transcript.add(io.sendHandshake(HandshakeType.client_hello, writeClientHello(offer.hello)).raw);
+  io.negotiated.clientRandom = random;
   io.negotiated.serverName = config.serverName;
-  return { offer: { hello, groups, signatureSchemes: config.signatureSchemes, alpn: config.alpn }, transcript };
+  return { offer, transcript };
 }
 
 /** Extensions a TLS 1.2 ServerHello may carry, given that we offered them. */
@@ -82,25 +133,57 @@ const ANSWERABLE = new Set<number>([
 ]);
 
 export class ExpectServerHello implements State {
-  readonly name = 'client.ExpectServerHello';
+  readonly name: string;
 
   constructor(
     private readonly config: ResolvedClientConfig,
     private readonly offer: ClientOffer,
     private readonly transcript: Transcript,
-  ) {}
+    /** Set after a HelloRetryRequest: a second one is unexpected_message (RFC 8446 §4.1.4). */
+    private readonly retry?: { suite: Tls13Suite; sentCcs: boolean },
+  ) {
+    this.name = retry ? 'client.tls13.ExpectServerHelloAfterRetry' : 'client.ExpectServerHello';
+  }
 
   handle(input: Incoming, io: HandshakeIo): State {
     const message = expectHandshake(input, this.name, HandshakeType.server_hello);
     const sh = readServerHello(message.body);
+    const { offer } = this;
 
-    // RFC 5246 §7.4.1.3 / RFC 8996: we speak only TLS 1.2 here.
-    if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) {
-      throw new LocalAlert(AlertDescription.protocol_version, `server chose version 0x${sh.legacyVersion.toString(16)}; only TLS 1.2 is offered`);
+    // RFC 8446 §4.2.1: supported_versions in a ServerHello is authoritative.
+    const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
+    if (sv !== undefined) {
+      const version = readSupportedVersionsServer(sv);
+      if (version !== ProtocolVersion.TLSv1_3 || !offer.versions.includes(version) || sh.legacyVersion !== ProtocolVersion.TLSv1_2) {
+        throw new LocalAlert(AlertDescription.illegal_parameter, `server selected version 0x${version.toString(16)}, which we did not offer`);
+      }
+      if (isHelloRetryRequest(sh.random)) {
+        if (this.retry) throw new LocalAlert(AlertDescription.unexpected_message, 'a second HelloRetryRequest');
+        const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie });
+          this.transcript.add(io.sendHandshake(HandshakeType.client_hello, writeClientHello(next.hello)).raw);
+          return next;
+        });
+        return new ExpectServerHello(this.config, retried.offer, this.transcript, { suite: retried.suite, sentCcs: retried.sentCcs });
+      }
+      return acceptServerHello13(this.config, offer, this.transcript, sh, message, io, this.retry);
+    }
+    if (this.retry) throw new LocalAlert(AlertDescription.illegal_parameter, 'TLS 1.2 ServerHello after a HelloRetryRequest');
+
+    // RFC 5246 §7.4.1.3 / RFC 8996: below TLS 1.3 we speak only TLS 1.2.
+    if (sh.legacyVersion !== ProtocolVersion.TLSv1_2 || !offer.versions.includes(ProtocolVersion.TLSv1_2)) {
+      throw new LocalAlert(AlertDescription.protocol_version, `server chose version 0x${sh.legacyVersion.toString(16)}, which we did not offer`);
+    }
+    // RFC 8446 §4.1.3: a TLS 1.3 client that gets TLS 1.2 checks the downgrade sentinels.
+    if (offer.versions.includes(ProtocolVersion.TLSv1_3)) {
+      const tail = sh.random.subarray(24);
+      if (constantTimeEqual(tail, DOWNGRADE_TLS12) || constantTimeEqual(tail, DOWNGRADE_TLS11)) {
+        throw new LocalAlert(AlertDescription.illegal_parameter, 'ServerHello.random carries the TLS 1.3 downgrade sentinel: a downgrade attack');
+      }
     }
     // The suite must be one we offered (RFC 5246 §7.4.1.3).
     const suite = tls12SuiteById(sh.cipherSuite);
-    if (!suite || !this.offer.hello.cipherSuites.includes(sh.cipherSuite)) {
+    if (!suite || !offer.hello.cipherSuites.includes(sh.cipherSuite)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which we did not offer`);
     }
     // We offered only the null compression method.
@@ -109,7 +192,7 @@ export class ExpectServerHello implements State {
     }
     // RFC 5246 §7.4.1.4: a server MUST NOT send an extension the client did not offer.
     for (const e of sh.extensions) {
-      if (!ANSWERABLE.has(e.type) || !findExtension(this.offer.hello.extensions, e.type)) {
+      if (!ANSWERABLE.has(e.type) || !findExtension(offer.hello.extensions, e.type)) {
         throw new LocalAlert(AlertDescription.unsupported_extension, `unsolicited ${nameOf(ExtensionType, e.type, 'ExtensionType')} in ServerHello`);
       }
     }
@@ -134,7 +217,7 @@ export class ExpectServerHello implements State {
     if (alpnData !== undefined) {
       // RFC 7301 §3.1: exactly one protocol, one that we offered.
       const chosen = readAlpn(alpnData);
-      if (chosen.length !== 1 || !this.offer.alpn.includes(chosen[0]!)) {
+      if (chosen.length !== 1 || !offer.alpn.includes(chosen[0]!)) {
         throw new LocalAlert(AlertDescription.illegal_parameter, `server selected ALPN ${JSON.stringify(chosen)}, which we did not offer`);
       }
       io.negotiated.alpn = chosen[0];
@@ -147,7 +230,7 @@ export class ExpectServerHello implements State {
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;
-    const hs = new ClientTls12(this.config, this.offer, this.transcript, suite, { client: this.offer.hello.random, server: sh.random }, n.extendedMasterSecret);
+    const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret);
     return new ExpectCertificate(hs);
   }
 }

@@ -41,6 +41,9 @@ import { EcdheServer } from '../tls12-key-exchange/ecdhe.js';
 import type { ServerKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { RsaServer } from '../tls12-key-exchange/rsa.js';
 import { Transcript } from '../transcript.js';
+import { DOWNGRADE_TLS12 } from '../tls13-common.js';
+import { readSupportedVersionsClient } from '../../messages/extensions/tls13.js';
+import { startTls13 } from './tls13.js';
 import { ExpectClientCertificate, ExpectClientKeyExchange, ServerTls12 } from './tls12.js';
 
 /** The server's choice for one connection. */
@@ -72,15 +75,15 @@ export class ExpectClientHello implements State {
     const ch = readClientHello(message.body);
     const { config } = this;
 
-    // RFC 8996: TLS 1.0 and 1.1 (and SSL 3.0) are refused with protocol_version.
-    if (ch.legacyVersion < ProtocolVersion.TLSv1_2) {
-      throw new LocalAlert(AlertDescription.protocol_version, `client offers at most version 0x${ch.legacyVersion.toString(16)}; TLS 1.2 or later is required`);
-    }
+    const version = chooseVersion(ch, config.versions);
     // RFC 5246 §7.4.1.2: the list MUST include the null compression method.
     if (!ch.legacyCompressionMethods.includes(0)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, 'ClientHello does not offer null compression');
     }
-    checkRenegotiationInfo(ch);
+    // RFC 7507: a fallback retry below our best version means someone interfered.
+    if (ch.cipherSuites.includes(CipherSuite.TLS_FALLBACK_SCSV) && version < config.versions[0]!) {
+      throw new LocalAlert(AlertDescription.inappropriate_fallback, 'TLS_FALLBACK_SCSV from a client that could do better');
+    }
     const facts = readHelloFacts(ch);
     io.negotiated.serverName = readServerNameExt(ch.extensions);
 
@@ -92,6 +95,11 @@ export class ExpectClientHello implements State {
         throw new LocalAlert(AlertDescription.no_application_protocol, `no common ALPN protocol: client offered ${JSON.stringify(facts.alpn)}, we support ${JSON.stringify(config.alpn)}`);
       }
     }
+    if (version === ProtocolVersion.TLSv1_3) {
+      return startTls13(config, ch, message, { schemes: facts.schemes, groups: facts.groups, alpn }, io);
+    }
+
+    checkRenegotiationInfo(ch);
     if (!facts.ems && config.requireExtendedMasterSecret) {
       throw new LocalAlert(AlertDescription.handshake_failure, 'client did not offer extended_master_secret (RFC 7627), which is required');
     }
@@ -104,6 +112,8 @@ export class ExpectClientHello implements State {
     transcript.setHash(choice.suite.hash);
     transcript.add(message.raw);
     const random = io.provider.random.bytes(32);
+    // RFC 8446 §4.1.3: a TLS 1.3 server that negotiates TLS 1.2 says so in its random.
+    if (config.versions.includes(ProtocolVersion.TLSv1_3)) random.set(DOWNGRADE_TLS12, 24);
     const n = io.negotiated;
     n.version = 'TLSv1.2';
     n.suite = choice.suite;
@@ -160,6 +170,26 @@ export class ExpectClientHello implements State {
     const hs = new ServerTls12(config, transcript, choice.suite, randoms, facts.ems, choice.identity, agreement);
     return config.requestCert ? new ExpectClientCertificate(hs) : new ExpectClientKeyExchange(hs, undefined);
   }
+}
+
+/**
+ * RFC 8446 §4.2.1: with supported_versions, only that list counts; without it, legacy_version
+ * is the client's highest. We take our highest version the client supports; TLS ≤ 1.1 is
+ * refused with protocol_version (RFC 8996).
+ */
+function chooseVersion(ch: ClientHello, ours: readonly number[]): number {
+  const sv = findExtension(ch.extensions, ExtensionType.supported_versions);
+  const theirs = sv !== undefined ? readSupportedVersionsClient(sv) : ch.legacyVersion >= ProtocolVersion.TLSv1_2 ? [ProtocolVersion.TLSv1_2] : [];
+  const version = ours.find((v) => theirs.includes(v));
+  if (version === undefined) {
+    throw new LocalAlert(AlertDescription.protocol_version, `no common protocol version: the client offers ${describeVersions(theirs.length ? theirs : [ch.legacyVersion])}, we support ${describeVersions(ours)}`);
+  }
+  return version;
+}
+
+function describeVersions(versions: readonly number[]): string {
+  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
+  return versions.map((v) => names[v] ?? `0x${v.toString(16)}`).join(', ');
 }
 
 /** RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty, else handshake_failure. */

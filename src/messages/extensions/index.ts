@@ -17,7 +17,11 @@ export interface Extension {
  */
 export function readExtensions(r: Reader): Extension[] {
   if (r.remaining === 0) return [];
-  const block = r.sub16('extensions');
+  return readExtensionList(r.sub16('extensions'));
+}
+
+/** The entries of an extensions block whose length prefix was already read. */
+export function readExtensionList(block: Reader): Extension[] {
   const seen = new Set<number>();
   const out: Extension[] = [];
   while (block.remaining > 0) {

@@ -1,0 +1,315 @@
+/**
+ * TLS 1.3 client states (RFC 8446 §2, §4), after a ServerHello that selected TLS 1.3:
+ *
+ *   [HelloRetryRequest ⇒ second ClientHello → ExpectServerHello again]
+ *   ExpectEncryptedExtensions → ExpectCertificateOrCertificateRequest → [ExpectCertificate]
+ *     → ExpectCertificateVerify → ExpectFinished
+ *     ⇒ [ChangeCipherSpec] [Certificate] [CertificateVerify] Finished → Traffic13
+ */
+import type { ResolvedClientConfig } from '../../config.js';
+import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/provider.js';
+import type { Tls13Suite } from '../../crypto/suites.js';
+import { LocalAlert } from '../../errors.js';
+import { EarlySecret, type HandshakeSecret } from '../../keys/key-schedule-tls13.js';
+import { readCertificateRequestTls13, readCertificateTls13, writeCertificateTls13, type CertificateRequestTls13 } from '../../messages/certificate-tls13.js';
+import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
+import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { AlertDescription, ExtensionType, HandshakeType, SignatureScheme, nameOf } from '../../messages/enums.js';
+import { findExtension, type Extension } from '../../messages/extensions/index.js';
+import { readAlpn, readEmpty, readU16ListExtension } from '../../messages/extensions/simple.js';
+import { readCookie, readKeyShareRetry, readKeyShareServer } from '../../messages/extensions/tls13.js';
+import type { ServerHello } from '../../messages/server-hello.js';
+import type { HandshakeMessage } from '../../messages/handshake.js';
+import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
+import { Traffic13 } from '../traffic13.js';
+import type { Transcript } from '../transcript.js';
+import { constantTimeEqual } from '../tls12-common.js';
+import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
+import type { ClientOffer } from './hello.js';
+import { finishedVerifyData } from '../../keys/key-schedule-tls13.js';
+
+/** What a TLS 1.3 client handshake carries from state to state. */
+interface Client13 {
+  readonly config: ResolvedClientConfig;
+  readonly offer: ClientOffer;
+  readonly transcript: Transcript;
+  readonly suite: Tls13Suite;
+  readonly secrets: HandshakeSecret;
+  readonly clientHandshakeSecret: Uint8Array;
+  readonly serverHandshakeSecret: Uint8Array;
+  /** We already sent the middlebox-compatibility ChangeCipherSpec (before the second ClientHello). */
+  readonly sentCcs: boolean;
+}
+
+/** Extensions a TLS 1.3 ServerHello / HelloRetryRequest may carry (RFC 8446 §4.2 table). */
+const IN_SERVER_HELLO = new Set<number>([ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.pre_shared_key]);
+const IN_RETRY = new Set<number>([ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.cookie]);
+const IN_ENCRYPTED_EXTENSIONS = new Set<number>([
+  ExtensionType.server_name,
+  ExtensionType.max_fragment_length,
+  ExtensionType.supported_groups,
+  ExtensionType.application_layer_protocol_negotiation,
+  ExtensionType.early_data,
+]);
+
+/**
+ * RFC 8446 §4.2: an extension we did not offer is unsupported_extension; one we offered but
+ * that may not appear in this message is illegal_parameter.
+ */
+function checkExtensions(extensions: readonly Extension[], offered: readonly Extension[], allowed: ReadonlySet<number>, where: string): void {
+  for (const e of extensions) {
+    const name = nameOf(ExtensionType, e.type, 'ExtensionType');
+    if (!findExtension(offered, e.type)) throw new LocalAlert(AlertDescription.unsupported_extension, `unsolicited ${name} in ${where}`);
+    if (!allowed.has(e.type)) throw new LocalAlert(AlertDescription.illegal_parameter, `${name} is not allowed in ${where}`);
+  }
+}
+
+/** The checks a TLS 1.3 ServerHello and HelloRetryRequest share (RFC 8446 §4.1.3–4). */
+function checkCommon(sh: ServerHello, offer: ClientOffer, where: string): Tls13Suite {
+  if (!constantTimeEqual(sh.legacySessionId, offer.hello.legacySessionId)) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, `${where}: legacy_session_id_echo does not match`);
+  }
+  const suite = offer.suites13.find((s) => s.id === sh.cipherSuite);
+  if (!suite) throw new LocalAlert(AlertDescription.illegal_parameter, `${where}: cipher suite 0x${sh.cipherSuite.toString(16)} was not offered for TLS 1.3`);
+  if (sh.legacyCompressionMethod !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, `${where}: compression method ${sh.legacyCompressionMethod}`);
+  return suite;
+}
+
+/**
+ * A HelloRetryRequest: the server wants a share for another group (RFC 8446 §4.1.4). We answer
+ * with a second ClientHello, whose transcript starts with message_hash(ClientHello1).
+ */
+export function handleHelloRetryRequest(
+  config: ResolvedClientConfig,
+  offer: ClientOffer,
+  transcript: Transcript,
+  sh: ServerHello,
+  message: HandshakeMessage,
+  io: HandshakeIo,
+  resend: (offer: ClientOffer, share: KeyShare, cookie: Uint8Array | undefined) => ClientOffer,
+): { offer: ClientOffer; suite: Tls13Suite; sentCcs: boolean } {
+  const suite = checkCommon(sh, offer, 'HelloRetryRequest');
+  checkExtensions(sh.extensions, offer.hello.extensions, IN_RETRY, 'HelloRetryRequest');
+  const ks = findExtension(sh.extensions, ExtensionType.key_share);
+  const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
+  const group = ks === undefined ? undefined : readKeyShareRetry(ks);
+  // RFC 8446 §4.1.4: the selected group must be one we listed, and not one we already sent a share for.
+  if (group !== undefined && (!offer.groups.includes(group) || offer.keyShares.some((s) => s.group === group))) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, `HelloRetryRequest asks for ${nameOf({}, group, 'NamedGroup')}, which is not a new group we offered`);
+  }
+  // …and it must change something in the ClientHello.
+  if (group === undefined && cookieData === undefined) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, 'HelloRetryRequest would not change the ClientHello');
+  }
+  const cookie = cookieData === undefined ? undefined : readCookie(cookieData);
+  transcript.setHash(suite.hash);
+  transcript.replaceWithMessageHash();
+  transcript.add(message.raw);
+  io.negotiated.helloRetry = true;
+  io.negotiated.version = 'TLSv1.3';
+  // Middlebox compatibility (RFC 8446 §D.4): a ChangeCipherSpec before our second flight.
+  const sentCcs = offer.hello.legacySessionId.length > 0;
+  if (sentCcs) io.sendChangeCipherSpec();
+  const share = io.provider.keyExchange.generate((group ?? offer.keyShares[0]!.group) as never);
+  return { offer: resend(offer, share, cookie), suite, sentCcs };
+}
+
+/** A ServerHello that selected TLS 1.3: derive the handshake secrets and install the server's keys. */
+export function acceptServerHello13(
+  config: ResolvedClientConfig,
+  offer: ClientOffer,
+  transcript: Transcript,
+  sh: ServerHello,
+  message: HandshakeMessage,
+  io: HandshakeIo,
+  retry: { suite: Tls13Suite; sentCcs: boolean } | undefined,
+): State {
+  const suite = checkCommon(sh, offer, 'ServerHello');
+  // RFC 8446 §4.1.4: after a HelloRetryRequest the suite must not change.
+  if (retry && retry.suite.id !== suite.id) throw new LocalAlert(AlertDescription.illegal_parameter, 'ServerHello changed the cipher suite chosen in HelloRetryRequest');
+  checkExtensions(sh.extensions, offer.hello.extensions, IN_SERVER_HELLO, 'ServerHello');
+  const ksData = findExtension(sh.extensions, ExtensionType.key_share);
+  // RFC 8446 §9.2: without pre_shared_key, key_share is mandatory.
+  if (ksData === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'ServerHello has no key_share');
+  const entry = readKeyShareServer(ksData);
+  const share = offer.keyShares.find((s) => s.group === entry.group);
+  if (!share) throw new LocalAlert(AlertDescription.illegal_parameter, `ServerHello key_share is for a group we sent no share for`);
+  let shared: Uint8Array;
+  try {
+    shared = share.deriveSecret(entry.keyExchange);
+  } catch (e) {
+    if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid server key share: ${e.message}`);
+    throw e;
+  }
+  if (!retry) transcript.setHash(suite.hash);
+  transcript.add(message.raw);
+
+  const { hash } = io.provider;
+  const secrets = new EarlySecret(hash, suite.hash).handshakeSecret(shared);
+  const th = transcript.hash();
+  const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
+  const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
+  io.setReadProtection(protectionFor(io.provider, suite, serverHandshakeSecret));
+  io.emit({ type: 'keylog', line: keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, clientHandshakeSecret) });
+  io.emit({ type: 'keylog', line: keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, serverHandshakeSecret) });
+
+  const n = io.negotiated;
+  n.version = 'TLSv1.3';
+  n.suite13 = suite;
+  n.group = entry.group;
+  n.serverRandom = sh.random;
+  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, sentCcs: retry?.sentCcs ?? false };
+  return new ExpectEncryptedExtensions(hs);
+}
+
+class ExpectEncryptedExtensions implements State {
+  readonly name = 'client.tls13.ExpectEncryptedExtensions';
+  constructor(private readonly hs: Client13) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.encrypted_extensions);
+    const extensions = readEncryptedExtensions(message.body);
+    checkExtensions(extensions, this.hs.offer.hello.extensions, IN_ENCRYPTED_EXTENSIONS, 'EncryptedExtensions');
+    const sni = findExtension(extensions, ExtensionType.server_name);
+    if (sni !== undefined) readEmpty(sni, 'server_name in EncryptedExtensions');
+    const groups = findExtension(extensions, ExtensionType.supported_groups);
+    if (groups !== undefined) readU16ListExtension(groups, 'supported_groups');
+    // RFC 8446 §4.2.10: we never send early_data, so the server cannot accept it.
+    if (findExtension(extensions, ExtensionType.early_data)) throw new LocalAlert(AlertDescription.unsupported_extension, 'early_data accepted but never offered');
+    const alpn = findExtension(extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn !== undefined) {
+      const chosen = readAlpn(alpn);
+      // RFC 7301 §3.1: exactly one protocol, one that we offered.
+      if (chosen.length !== 1 || !this.hs.offer.alpn.includes(chosen[0]!)) {
+        throw new LocalAlert(AlertDescription.illegal_parameter, `server selected ALPN ${JSON.stringify(chosen)}, which we did not offer`);
+      }
+      io.negotiated.alpn = chosen[0];
+    }
+    this.hs.transcript.add(message.raw);
+    return new ExpectCertificateOrCertificateRequest(this.hs);
+  }
+}
+
+class ExpectCertificateOrCertificateRequest implements State {
+  readonly name = 'client.tls13.ExpectCertificateOrCertificateRequest';
+  constructor(private readonly hs: Client13) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.certificate, HandshakeType.certificate_request);
+    if (message.type === HandshakeType.certificate) return new ExpectCertificate(this.hs, undefined).handle(input, io);
+    const request = readCertificateRequestTls13(message.body);
+    // RFC 8446 §4.3.2: signature_algorithms MUST be present.
+    const sigs = findExtension(request.extensions, ExtensionType.signature_algorithms);
+    if (sigs === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'CertificateRequest without signature_algorithms');
+    readU16ListExtension(sigs, 'signature_algorithms');
+    // In the handshake the context is empty (it is only for post-handshake authentication).
+    if (request.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'CertificateRequest context must be empty during the handshake');
+    this.hs.transcript.add(message.raw);
+    io.negotiated.certificateRequested = true;
+    return new ExpectCertificate(this.hs, request);
+  }
+}
+
+class ExpectCertificate implements State {
+  readonly name = 'client.tls13.ExpectCertificate';
+  constructor(
+    private readonly hs: Client13,
+    private readonly request: CertificateRequestTls13 | undefined,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.certificate);
+    const cert = readCertificateTls13(message.body);
+    if (cert.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'server Certificate has a request context');
+    const chain = cert.entries.map((e) => e.certData);
+    // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
+    if (chain.length === 0) throw new LocalAlert(AlertDescription.decode_error, 'server sent an empty Certificate');
+    const { config } = this.hs;
+    const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now() });
+    io.negotiated.peerCertificates = chain;
+    if (result.error) {
+      if (config.rejectUnauthorized) throw result.error;
+      io.negotiated.peerVerifyError = result.error;
+    } else {
+      io.negotiated.peerVerified = true;
+    }
+    this.hs.transcript.add(message.raw);
+    return new ExpectCertificateVerify(this.hs, this.request, result.leafKey);
+  }
+}
+
+class ExpectCertificateVerify implements State {
+  readonly name = 'client.tls13.ExpectCertificateVerify';
+  constructor(
+    private readonly hs: Client13,
+    private readonly request: CertificateRequestTls13 | undefined,
+    private readonly serverKey: PublicKey,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.certificate_verify);
+    const cv = readCertificateVerify(message.body);
+    // RFC 8446 §4.4.3: a scheme we offered and one valid in TLS 1.3 (no PKCS#1 v1.5, no SHA-1).
+    if (!this.hs.offer.signatureSchemes.includes(cv.scheme) || !TLS13_SIGNATURE_SCHEMES.includes(cv.scheme)) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}`);
+    }
+    const content = certificateVerifyContent('server', this.hs.transcript.hash());
+    if (!this.serverKey.verify(cv.scheme, content, cv.signature, { tls13: true })) {
+      throw new LocalAlert(AlertDescription.decrypt_error, 'server CertificateVerify signature does not verify with its certificate');
+    }
+    io.negotiated.peerSignatureScheme = cv.scheme;
+    this.hs.transcript.add(message.raw);
+    return new ExpectFinished(this.hs, this.request);
+  }
+}
+
+class ExpectFinished implements State {
+  readonly name = 'client.tls13.ExpectFinished';
+  constructor(
+    private readonly hs: Client13,
+    private readonly request: CertificateRequestTls13 | undefined,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.finished);
+    const { transcript, suite, config, offer } = this.hs;
+    checkFinished13(io.provider, suite, this.hs.serverHandshakeSecret, transcript.hash(), message);
+    transcript.add(message.raw);
+    io.negotiated.peerFinished = message.body;
+
+    // Application secrets are derived over the transcript through the server Finished (RFC 8446 §7.1).
+    const master = this.hs.secrets.masterSecret();
+    const th = transcript.hash();
+    const clientSecret = master.clientApplicationTrafficSecret(th);
+    const serverSecret = master.serverApplicationTrafficSecret(th);
+    io.negotiated.exporterSecret = master.exporterMasterSecret(th);
+    io.setReadProtection(protectionFor(io.provider, suite, serverSecret));
+
+    // Our second flight, under the client handshake traffic keys.
+    if (!this.hs.sentCcs && offer.hello.legacySessionId.length > 0) io.sendChangeCipherSpec();
+    io.setWriteProtection(protectionFor(io.provider, suite, this.hs.clientHandshakeSecret));
+    if (this.request) {
+      const sigs = readU16ListExtension(findExtension(this.request.extensions, ExtensionType.signature_algorithms)!, 'signature_algorithms');
+      const choice = config.identities
+        .map((identity) => ({ identity, scheme: chooseTls13Scheme(identity.key, sigs, config.signatureSchemes) }))
+        .find((c) => c.scheme !== undefined);
+      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(this.request.context, choice?.identity.chain ?? [])).raw);
+      if (choice) {
+        const signature = choice.identity.key.sign(choice.scheme!, certificateVerifyContent('client', transcript.hash()));
+        transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme!, signature })).raw);
+        io.negotiated.sentCertificate = true;
+        io.negotiated.ourSignatureScheme = choice.scheme;
+      }
+    }
+    const verifyData = finishedVerifyData(io.provider.hash, suite.hash, this.hs.clientHandshakeSecret, transcript.hash());
+    transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
+    io.negotiated.ourFinished = verifyData;
+    io.setWriteProtection(protectionFor(io.provider, suite, clientSecret));
+    const random = offer.hello.random;
+    io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', random, clientSecret) });
+    io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', random, serverSecret) });
+    io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', random, io.negotiated.exporterSecret) });
+    io.emit({ type: 'handshake-complete' });
+    return new Traffic13('client', suite, serverSecret, clientSecret);
+  }
+}

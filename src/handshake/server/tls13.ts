@@ -1,0 +1,329 @@
+/**
+ * TLS 1.3 server (RFC 8446 §2, §4), entered from ExpectClientHello when the client offers 1.3:
+ *
+ *   [⇒ HelloRetryRequest → ExpectSecondClientHello]
+ *   ⇒ ServerHello [ChangeCipherSpec] EncryptedExtensions [CertificateRequest] Certificate CertificateVerify Finished
+ *   → [ExpectCertificate → [ExpectCertificateVerify]] → ExpectFinished → Traffic13
+ */
+import type { Identity, ResolvedServerConfig } from '../../config.js';
+import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/provider.js';
+import type { Tls13Suite } from '../../crypto/suites.js';
+import { CertificateError, LocalAlert } from '../../errors.js';
+import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keys/key-schedule-tls13.js';
+import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
+import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
+import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
+import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
+import { findExtension, type Extension } from '../../messages/extensions/index.js';
+import { writeAlpn, writeU16ListExtension } from '../../messages/extensions/simple.js';
+import {
+  readKeyShareClient,
+  readSupportedVersionsClient,
+  writeKeyShareServer,
+  writeU16,
+  type KeyShareEntry,
+} from '../../messages/extensions/tls13.js';
+import type { HandshakeMessage } from '../../messages/handshake.js';
+import { writeServerHello } from '../../messages/server-hello.js';
+import { EC_GROUPS } from '../negotiation.js';
+import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
+import { Traffic13 } from '../traffic13.js';
+import { Transcript } from '../transcript.js';
+import { constantTimeEqual } from '../tls12-common.js';
+import {
+  certificateVerifyContent,
+  checkFinished13,
+  chooseTls13Scheme,
+  HELLO_RETRY_REQUEST_RANDOM,
+  keylog13,
+  protectionFor,
+  TLS13_SIGNATURE_SCHEMES,
+} from '../tls13-common.js';
+
+/** The ClientHello facts the TLS 1.3 server needs, already decoded by ExpectClientHello. */
+export interface Hello13Facts {
+  readonly schemes: readonly number[];
+  readonly groups: readonly number[];
+  readonly alpn: string | undefined;
+}
+
+interface Choice13 {
+  readonly suite: Tls13Suite;
+  readonly identity: Identity;
+  readonly scheme: number;
+}
+
+/** Does this ClientHello offer TLS 1.3 (RFC 8446 §4.2.1)? */
+export function offersTls13(ch: ClientHello): boolean {
+  const sv = findExtension(ch.extensions, ExtensionType.supported_versions);
+  return sv !== undefined && readSupportedVersionsClient(sv).includes(ProtocolVersion.TLSv1_3);
+}
+
+export function startTls13(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, facts: Hello13Facts, io: HandshakeIo): State {
+  // RFC 8446 §4.1.2: in TLS 1.3 the compression list must be exactly [null].
+  if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, 'TLS 1.3 ClientHello must offer only null compression');
+  }
+  const suite = config.suites13.find((s) => ch.cipherSuites.includes(s.id));
+  if (!suite) throw new LocalAlert(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common');
+  let choice: Choice13 | undefined;
+  for (const identity of config.identities) {
+    const scheme = chooseTls13Scheme(identity.key, facts.schemes, config.signatureSchemes);
+    if (scheme !== undefined) {
+      choice = { suite, identity, scheme };
+      break;
+    }
+  }
+  if (!choice) throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate can sign with a signature scheme the client accepts');
+
+  const shares = readShares(ch, facts.groups);
+  const transcript = new Transcript(io.provider.hash);
+  transcript.setHash(suite.hash);
+  transcript.add(message.raw);
+  io.negotiated.version = 'TLSv1.3';
+  io.negotiated.suite13 = suite;
+  io.negotiated.clientRandom = ch.random;
+
+  // Our preferred group the client sent a share for; otherwise our preferred group it supports, by HelloRetryRequest.
+  const ours = config.groups.filter((g) => EC_GROUPS.includes(g));
+  const shared = ours.find((g) => shares.some((s) => s.group === g));
+  if (shared !== undefined) return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false);
+  const retryGroup = ours.find((g) => facts.groups.includes(g));
+  if (retryGroup === undefined) throw new LocalAlert(AlertDescription.handshake_failure, 'no key exchange group in common');
+
+  // RFC 8446 §4.1.4: HelloRetryRequest; the transcript restarts from message_hash(ClientHello1).
+  transcript.replaceWithMessageHash();
+  const hrr = writeServerHello({
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random: HELLO_RETRY_REQUEST_RANDOM,
+    legacySessionId: ch.legacySessionId,
+    cipherSuite: suite.id,
+    legacyCompressionMethod: 0,
+    extensions: [
+      { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
+      { type: ExtensionType.key_share, data: writeU16(retryGroup) },
+    ],
+  });
+  transcript.add(io.sendHandshake(HandshakeType.server_hello, hrr).raw);
+  io.negotiated.helloRetry = true;
+  // Middlebox compatibility (RFC 8446 §D.4): our ChangeCipherSpec right after the first server message.
+  if (ch.legacySessionId.length > 0) io.sendChangeCipherSpec();
+  return new ExpectSecondClientHello(config, ch, choice, retryGroup, transcript, facts);
+}
+
+/** key_share client_shares: each group offered in supported_groups, none twice (RFC 8446 §4.2.8). */
+function readShares(ch: ClientHello, groups: readonly number[]): KeyShareEntry[] {
+  const data = findExtension(ch.extensions, ExtensionType.key_share);
+  // RFC 8446 §9.2: a ClientHello offering (EC)DHE must carry both supported_groups and key_share.
+  if (data === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'TLS 1.3 ClientHello without key_share');
+  const shares = readKeyShareClient(data);
+  const seen = new Set<number>();
+  for (const s of shares) {
+    if (seen.has(s.group)) throw new LocalAlert(AlertDescription.illegal_parameter, 'two key shares for one group');
+    if (!groups.includes(s.group)) throw new LocalAlert(AlertDescription.illegal_parameter, 'key share for a group not in supported_groups');
+    seen.add(s.group);
+  }
+  return shares;
+}
+
+class ExpectSecondClientHello implements State {
+  readonly name = 'server.tls13.ExpectSecondClientHello';
+  constructor(
+    private readonly config: ResolvedServerConfig,
+    private readonly first: ClientHello,
+    private readonly choice: Choice13,
+    private readonly group: number,
+    private readonly transcript: Transcript,
+    private readonly facts: Hello13Facts,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.client_hello);
+    const ch = readClientHello(message.body);
+    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for key_share, cookie, early_data and padding.
+    if (!constantTimeEqual(ch.random, this.first.random) || !constantTimeEqual(ch.legacySessionId, this.first.legacySessionId)) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, 'second ClientHello changed random or session id');
+    }
+    if (!ch.cipherSuites.includes(this.choice.suite.id) || !offersTls13(ch)) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, 'second ClientHello dropped the suite or version we chose');
+    }
+    if (findExtension(ch.extensions, ExtensionType.early_data)) throw new LocalAlert(AlertDescription.illegal_parameter, 'early_data after HelloRetryRequest');
+    const shares = readShares(ch, this.facts.groups);
+    // Exactly one share, for the group we asked for (RFC 8446 §4.1.4).
+    if (shares.length !== 1 || shares[0]!.group !== this.group) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, this.group, 'NamedGroup')}`);
+    }
+    this.transcript.add(message.raw);
+    return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true);
+  }
+}
+
+function serverFlight(
+  config: ResolvedServerConfig,
+  ch: ClientHello,
+  choice: Choice13,
+  clientShare: KeyShareEntry,
+  transcript: Transcript,
+  facts: Hello13Facts,
+  io: HandshakeIo,
+  afterRetry: boolean,
+): State {
+  const { suite } = choice;
+  const share: KeyShare = io.provider.keyExchange.generate(clientShare.group as NamedGroup);
+  let sharedSecret: Uint8Array;
+  try {
+    sharedSecret = share.deriveSecret(clientShare.keyExchange);
+  } catch (e) {
+    // RFC 8446 §4.2.8.2 / RFC 7748 §6.1: an invalid share is illegal_parameter.
+    if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid client key share: ${e.message}`);
+    throw e;
+  }
+  const random = io.provider.random.bytes(32);
+  const serverHello = writeServerHello({
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random,
+    legacySessionId: ch.legacySessionId,
+    cipherSuite: suite.id,
+    legacyCompressionMethod: 0,
+    extensions: [
+      { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
+      { type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) },
+    ],
+  });
+  transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
+  if (ch.legacySessionId.length > 0 && !afterRetry) io.sendChangeCipherSpec();
+
+  const n = io.negotiated;
+  n.serverRandom = random;
+  n.group = share.group;
+  n.alpn = facts.alpn;
+  const secrets: HandshakeSecret = new EarlySecret(io.provider.hash, suite.hash).handshakeSecret(sharedSecret);
+  let th = transcript.hash();
+  const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
+  const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
+  io.setWriteProtection(protectionFor(io.provider, suite, serverHandshakeSecret));
+  io.setReadProtection(protectionFor(io.provider, suite, clientHandshakeSecret));
+  io.emit({ type: 'keylog', line: keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, clientHandshakeSecret) });
+  io.emit({ type: 'keylog', line: keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, serverHandshakeSecret) });
+
+  const ee: Extension[] = [];
+  if (facts.alpn !== undefined) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([facts.alpn]) });
+  transcript.add(io.sendHandshake(HandshakeType.encrypted_extensions, writeEncryptedExtensions(ee)).raw);
+  if (config.requestCert) {
+    const schemes = config.signatureSchemes.filter((s) => TLS13_SIGNATURE_SCHEMES.includes(s));
+    const request = writeCertificateRequestTls13({
+      context: new Uint8Array(0),
+      extensions: [{ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(schemes) }],
+    });
+    transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
+    n.certificateRequested = true;
+  }
+  transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
+  const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
+  transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
+  n.ourSignatureScheme = choice.scheme;
+  const verifyData = finishedVerifyData(io.provider.hash, suite.hash, serverHandshakeSecret, transcript.hash());
+  transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
+  n.ourFinished = verifyData;
+
+  // Application secrets over the transcript through our Finished (RFC 8446 §7.1).
+  const master = secrets.masterSecret();
+  th = transcript.hash();
+  const keys: AppSecrets = {
+    client: master.clientApplicationTrafficSecret(th),
+    server: master.serverApplicationTrafficSecret(th),
+    clientHandshake: clientHandshakeSecret,
+  };
+  n.exporterSecret = master.exporterMasterSecret(th);
+  io.setWriteProtection(protectionFor(io.provider, suite, keys.server));
+  io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', ch.random, keys.client) });
+  io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', ch.random, keys.server) });
+  io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', ch.random, n.exporterSecret) });
+  const hs: Server13 = { config, suite, transcript, keys };
+  return config.requestCert ? new ExpectCertificate(hs) : new ExpectFinished(hs);
+}
+
+interface AppSecrets {
+  readonly client: Uint8Array;
+  readonly server: Uint8Array;
+  readonly clientHandshake: Uint8Array;
+}
+
+interface Server13 {
+  readonly config: ResolvedServerConfig;
+  readonly suite: Tls13Suite;
+  readonly transcript: Transcript;
+  readonly keys: AppSecrets;
+}
+
+class ExpectCertificate implements State {
+  readonly name = 'server.tls13.ExpectCertificate';
+  constructor(private readonly hs: Server13) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.certificate);
+    const cert = readCertificateTls13(message.body);
+    if (cert.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'client Certificate has a request context we did not send');
+    const chain = cert.entries.map((e) => e.certData);
+    const { config } = this.hs;
+    this.hs.transcript.add(message.raw);
+    if (chain.length === 0) {
+      // RFC 8446 §4.4.2.4: a required certificate that is missing is certificate_required.
+      const error = new CertificateError('the client sent no certificate', 'ERR_TLSGLASS_NO_PEER_CERTIFICATE', AlertDescription.certificate_required);
+      if (config.rejectUnauthorized) throw error;
+      io.negotiated.peerVerifyError = error;
+      return new ExpectFinished(this.hs);
+    }
+    const result = config.verifier.verifyClient(chain, { now: config.now() });
+    io.negotiated.peerCertificates = chain;
+    if (result.error) {
+      if (config.rejectUnauthorized) throw result.error;
+      io.negotiated.peerVerifyError = result.error;
+    } else {
+      io.negotiated.peerVerified = true;
+    }
+    return new ExpectCertificateVerify(this.hs, result.leafKey);
+  }
+}
+
+class ExpectCertificateVerify implements State {
+  readonly name = 'server.tls13.ExpectCertificateVerify';
+  constructor(
+    private readonly hs: Server13,
+    private readonly clientKey: PublicKey,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.certificate_verify);
+    const cv = readCertificateVerify(message.body);
+    const allowed = this.hs.config.signatureSchemes.filter((s) => TLS13_SIGNATURE_SCHEMES.includes(s));
+    if (!allowed.includes(cv.scheme)) {
+      throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}, which we did not request`);
+    }
+    const content = certificateVerifyContent('client', this.hs.transcript.hash());
+    if (!this.clientKey.verify(cv.scheme, content, cv.signature, { tls13: true })) {
+      throw new LocalAlert(AlertDescription.decrypt_error, 'client CertificateVerify signature does not verify with its certificate');
+    }
+    io.negotiated.peerSignatureScheme = cv.scheme;
+    this.hs.transcript.add(message.raw);
+    return new ExpectFinished(this.hs);
+  }
+}
+
+class ExpectFinished implements State {
+  readonly name = 'server.tls13.ExpectFinished';
+  constructor(private readonly hs: Server13) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const message = expectHandshake(input, this.name, HandshakeType.finished);
+    const { suite, transcript, keys } = this.hs;
+    checkFinished13(io.provider, suite, keys.clientHandshake, transcript.hash(), message);
+    transcript.add(message.raw);
+    io.negotiated.peerFinished = message.body;
+    io.setReadProtection(protectionFor(io.provider, suite, keys.client));
+    io.emit({ type: 'handshake-complete' });
+    return new Traffic13('server', suite, keys.client, keys.server);
+  }
+}
+

@@ -1,0 +1,42 @@
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import { AlertDescription } from './enums.js';
+import { LocalAlert } from '../errors.js';
+import { readExtensions, type Extension } from './extensions/index.js';
+
+/** NewSessionTicket (RFC 8446 §4.6.1). */
+export interface NewSessionTicket {
+  readonly lifetime: number;
+  readonly ageAdd: number;
+  readonly nonce: Uint8Array;
+  readonly ticket: Uint8Array;
+  readonly extensions: readonly Extension[];
+}
+
+export function readNewSessionTicket(body: Uint8Array): NewSessionTicket {
+  const r = new Reader(body);
+  const lifetime = r.u32('ticket_lifetime');
+  const ageAdd = r.u32('ticket_age_add');
+  const nonce = r.vec8('ticket_nonce');
+  const ticket = r.vec16('ticket', 1);
+  const extensions = readExtensions(r);
+  r.end('NewSessionTicket');
+  return { lifetime, ageAdd, nonce, ticket, extensions };
+}
+
+export const KeyUpdateRequest = { update_not_requested: 0, update_requested: 1 } as const;
+
+/** KeyUpdate (RFC 8446 §4.6.3): one byte; any other value is illegal_parameter. */
+export function readKeyUpdate(body: Uint8Array): number {
+  const r = new Reader(body);
+  const request = r.u8('KeyUpdateRequest');
+  r.end('KeyUpdate');
+  if (request !== KeyUpdateRequest.update_not_requested && request !== KeyUpdateRequest.update_requested) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, `KeyUpdateRequest ${request}`);
+  }
+  return request;
+}
+
+export function writeKeyUpdate(request: number): Uint8Array {
+  return new Writer(1).u8(request).finish();
+}
