@@ -6,6 +6,8 @@ import { certificatesFrom } from './pki/pem.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
 import { DefaultVerifier } from './pki/default-verifier.js';
+import { decodeClientSession, type ClientSession } from './session/session.js';
+import { ServerSessionStore } from './session/server-store.js';
 
 /** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
 export type PemOrDer = string | Uint8Array;
@@ -50,11 +52,22 @@ export interface ClientOptions extends CommonOptions {
   host?: string;
   /** Replaces the host-name check (same signature as node:tls): return an Error to reject. */
   checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
+  /** A session from an earlier connection's 'session' event, to resume (node:tls `session`). */
+  session?: Uint8Array;
 }
 
 export interface ServerOptions extends CommonOptions {
   /** Send a CertificateRequest (mutual TLS). */
   requestCert?: boolean;
+  /** 48 bytes (node:tls format) for sealing session tickets; share them to resume across processes. */
+  ticketKeys?: Uint8Array;
+  /** Seconds a session can be resumed for (node:tls sessionTimeout; default 300). */
+  sessionTimeout?: number;
+  /**
+   * Where sessions live between connections. createServer() makes one per server; sans-I/O
+   * users pass the same store to every ServerConnection to get resumption.
+   */
+  sessionStore?: ServerSessionStore;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -81,6 +94,7 @@ export interface ResolvedConfig {
 }
 
 export interface ResolvedClientConfig extends ResolvedConfig {
+  readonly session: ClientSession | undefined;
   readonly serverName: string | undefined;
   readonly checkHost: string | undefined;
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
@@ -88,6 +102,7 @@ export interface ResolvedClientConfig extends ResolvedConfig {
 
 export interface ResolvedServerConfig extends ResolvedConfig {
   readonly requestCert: boolean;
+  readonly sessions: ServerSessionStore;
 }
 
 /** Groups offered and accepted by default, in preference order (RFC 7919 FFDHE only for DHE suites). */
@@ -248,6 +263,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   const checkName = options.servername ?? options.host;
   return {
     ...common,
+    session: options.session ? decodeClientSession(options.session) : undefined,
     serverName,
     checkHost: options.checkServerIdentity ? undefined : checkName,
     checkServerIdentity: options.checkServerIdentity,
@@ -257,5 +273,11 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
 export function resolveServerConfig(options: ServerOptions): ResolvedServerConfig {
   const common = resolveCommon(options);
   if (common.identities.length === 0) throw new Error('a server needs cert and key');
-  return { ...common, requestCert: options.requestCert ?? false };
+  const sessions =
+    options.sessionStore ??
+    new ServerSessionStore(common.provider, {
+      ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
+      ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
+    });
+  return { ...common, requestCert: options.requestCert ?? false, sessions };
 }

@@ -8,5 +8,7 @@ export type ConnectionEvent =
   | { readonly type: 'peer-closed' }
   /** A warning alert other than close_notify (fatal alerts surface as a thrown PeerAlert). */
   | { readonly type: 'warning-alert'; readonly description: number }
+  /** A session that a later connection can resume (pass it as the `session` option). */
+  | { readonly type: 'session'; readonly session: Uint8Array }
   /** One NSS key-log line (without newline), e.g. `CLIENT_RANDOM <random> <master secret>`. */
   | { readonly type: 'keylog'; readonly line: string };

@@ -9,6 +9,8 @@ export class Negotiated {
   version: 'TLSv1.2' | 'TLSv1.3' | undefined;
   suite: Tls12Suite | undefined;
   suite13: Tls13Suite | undefined;
+  /** The handshake resumed an earlier session. */
+  resumed = false;
   /** TLS 1.3: a HelloRetryRequest was part of the handshake. */
   helloRetry = false;
   /** TLS 1.3 exporter_master_secret. */

@@ -1,6 +1,10 @@
 import type { Tls13Suite } from '../crypto/suites.js';
 import { LocalAlert } from '../errors.js';
-import { nextTrafficSecret } from '../keys/key-schedule-tls13.js';
+import { nextTrafficSecret, resumptionPsk } from '../keys/key-schedule-tls13.js';
+import { encodeClientSession, type ClientSession } from '../session/session.js';
+
+/** The parts of a TLS 1.3 client session known when the handshake ends. */
+export type SessionTemplate = Omit<ClientSession, 'secret' | 'created' | 'lifetime' | 'ageAdd' | 'ticket' | 'sessionId'>;
 import { AlertDescription, HandshakeType, nameOf } from '../messages/enums.js';
 import { KeyUpdateRequest, readKeyUpdate, readNewSessionTicket, writeKeyUpdate } from '../messages/post-handshake.js';
 import type { HandshakeIo, Incoming, State } from './state.js';
@@ -21,6 +25,8 @@ export class Traffic13 implements State {
     private readonly suite: Tls13Suite,
     private readSecret: Uint8Array,
     private writeSecret: Uint8Array,
+    /** Client: turns a NewSessionTicket into a resumable session (RFC 8446 §4.6.1). */
+    private readonly resumption?: { readonly secret: Uint8Array; readonly template: SessionTemplate },
   ) {
     this.name = `${side}.tls13.Traffic`;
   }
@@ -39,7 +45,21 @@ export class Traffic13 implements State {
       }
       case HandshakeType.new_session_ticket:
         if (this.side === 'client') {
-          readNewSessionTicket(message.body);
+          const nst = readNewSessionTicket(message.body);
+          if (this.resumption && nst.lifetime > 0) {
+            // RFC 8446 §4.6.1: the PSK is derived from the resumption secret and the ticket's nonce.
+            const psk = resumptionPsk(io.provider.hash, this.suite.hash, this.resumption.secret, nst.nonce);
+            const session: ClientSession = {
+              ...this.resumption.template,
+              secret: psk,
+              created: Date.now(),
+              lifetime: Math.min(nst.lifetime, 604800),
+              ageAdd: nst.ageAdd,
+              ticket: nst.ticket.slice(),
+              sessionId: new Uint8Array(0),
+            };
+            io.emit({ type: 'session', session: encodeClientSession(session) });
+          }
           return this;
         }
         break;

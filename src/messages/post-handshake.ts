@@ -40,3 +40,23 @@ export function readKeyUpdate(body: Uint8Array): number {
 export function writeKeyUpdate(request: number): Uint8Array {
   return new Writer(1).u8(request).finish();
 }
+
+/** TLS 1.2 NewSessionTicket (RFC 5077 §3.3): lifetime hint and opaque ticket. */
+export function readNewSessionTicketTls12(body: Uint8Array): { lifetimeHint: number; ticket: Uint8Array } {
+  const r = new Reader(body);
+  const lifetimeHint = r.u32('ticket_lifetime_hint');
+  const ticket = r.vec16('ticket');
+  r.end('NewSessionTicket');
+  return { lifetimeHint, ticket: ticket.slice() };
+}
+
+export function writeNewSessionTicketTls12(lifetimeHint: number, ticket: Uint8Array): Uint8Array {
+  return new Writer(ticket.length + 6).u32(lifetimeHint).vec16(ticket).finish();
+}
+
+/** TLS 1.3 NewSessionTicket with no extensions. */
+export function writeNewSessionTicket(m: Omit<NewSessionTicket, 'extensions'>): Uint8Array {
+  const w = new Writer(m.ticket.length + 16);
+  w.u32(m.lifetime).u32(m.ageAdd >>> 0).vec8(m.nonce).vec16(m.ticket).u16(0);
+  return w.finish();
+}

@@ -19,8 +19,11 @@ import {
 import { writeClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../../messages/enums.js';
 import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
-import type { KeyShare } from '../../crypto/provider.js';
-import type { Tls13Suite } from '../../crypto/suites.js';
+import type { CryptoProvider, KeyShare } from '../../crypto/provider.js';
+import { decodeClientSession, isFresh, type ClientSession } from '../../session/session.js';
+import { bindClientHello } from '../psk.js';
+import { writePreSharedKeyClient } from '../../messages/extensions/tls13.js';
+import { tls13SuiteById, type Tls13Suite } from '../../crypto/suites.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-common.js';
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
@@ -29,7 +32,7 @@ import { tls12SuiteById } from '../../crypto/suites.js';
 import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
-import { ClientTls12, ExpectCertificate } from './tls12.js';
+import { ClientTls12, ExpectCertificate, resumeTls12 } from './tls12.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -41,6 +44,8 @@ export interface ClientOffer {
   readonly suites13: readonly Tls13Suite[];
   /** Our TLS 1.3 key shares (one by default). */
   readonly keyShares: readonly KeyShare[];
+  /** The session offered for resumption, if any (TLS 1.2: by ID or ticket; TLS 1.3: as a PSK). */
+  readonly session: ClientSession | undefined;
 }
 
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
@@ -50,6 +55,7 @@ interface HelloInputs {
   readonly sessionId: Uint8Array;
   readonly keyShares: readonly KeyShare[];
   readonly cookie: Uint8Array | undefined;
+  readonly session: ClientSession | undefined;
 }
 
 /** The ClientHello for our configuration (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2). */
@@ -74,10 +80,14 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
+  const session = inputs.session;
   if (offer12) {
     // RFC 7627: always offered. RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
     extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
+    // RFC 5077 §3.2: an empty extension asks for a ticket; a TLS 1.2 session's ticket offers to resume.
+    const ticket = session?.version === ProtocolVersion.TLSv1_2 ? session.ticket : new Uint8Array(0);
+    extensions.push({ type: ExtensionType.session_ticket, data: ticket });
   }
   if (offer13) {
     extensions.push({ type: ExtensionType.supported_versions, data: writeSupportedVersionsClient(config.versions) });
@@ -86,6 +96,16 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
       data: writeKeyShareClient(inputs.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey }))),
     });
     if (inputs.cookie) extensions.push({ type: ExtensionType.cookie, data: writeCookie(inputs.cookie) });
+    if (session?.version === ProtocolVersion.TLSv1_3) {
+      // RFC 8446 §4.2.9–11: psk_dhe_ke only, and pre_shared_key last, its binder filled in after encoding.
+      extensions.push({ type: ExtensionType.psk_key_exchange_modes, data: Uint8Array.of(1, PSK_DHE_KE) });
+      const age = Math.max(0, Date.now() - session.created);
+      const hashLength = tls13SuiteById(session.suite)!.hash === 'sha384' ? 48 : 32;
+      extensions.push({
+        type: ExtensionType.pre_shared_key,
+        data: writePreSharedKeyClient({ identity: session.ticket, obfuscatedAge: (age + session.ageAdd) % 2 ** 32 }, hashLength),
+      });
+    }
   }
 
   const suites13 = offer13 ? config.suites13 : [];
@@ -105,7 +125,28 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     versions: config.versions,
     suites13,
     keyShares: inputs.keyShares,
+    session,
   };
+}
+
+/** psk_dhe_ke (RFC 8446 §4.2.9): resumption always with a fresh (EC)DHE exchange. */
+const PSK_DHE_KE = 1;
+
+/** The session to offer, if it fits this connection (same SNI, an enabled version and suite, still fresh). */
+function usableSession(config: ResolvedClientConfig, now: number): ClientSession | undefined {
+  const s = config.session;
+  if (!s || !isFresh(s, now) || s.serverName !== (config.serverName ?? '')) return undefined;
+  if (s.version === ProtocolVersion.TLSv1_3) return config.versions.includes(s.version) && config.suites13.some((x) => x.id === s.suite) ? s : undefined;
+  if (s.version === ProtocolVersion.TLSv1_2) return config.versions.includes(s.version) && config.suites.some((x) => x.id === s.suite) ? s : undefined;
+  return undefined;
+}
+
+/** Encodes a ClientHello, with its PSK binder when it offers a TLS 1.3 session. */
+export function encodeClientHello(offer: ClientOffer, provider: CryptoProvider, transcriptPrefix: Uint8Array): Uint8Array {
+  const body = writeClientHello(offer.hello);
+  const s = offer.session;
+  if (s?.version === ProtocolVersion.TLSv1_3) bindClientHello(provider, tls13SuiteById(s.suite)!.hash, s.secret, transcriptPrefix, body);
+  return body;
 }
 
 export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
@@ -115,9 +156,18 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
   const sessionId = offer13 ? io.provider.random.bytes(32) : new Uint8Array(0);
   const firstGroup = config.groups.find((g) => EC_GROUPS.includes(g));
   const keyShares = offer13 && firstGroup !== undefined ? [io.provider.keyExchange.generate(firstGroup as NamedGroup)] : [];
-  const offer = makeOffer(config, { random, sessionId, keyShares, cookie: undefined });
+  const session = usableSession(config, config.now().getTime());
+  // A TLS 1.2 session is named by its ID, unless a ticket carries it (RFC 5077 §3.4: then any fresh ID).
+  const resumeId = session?.version === ProtocolVersion.TLSv1_2 && session.ticket.length === 0 ? session.sessionId : undefined;
+  const offer = makeOffer(config, {
+    random,
+    sessionId: resumeId ?? (session?.version === ProtocolVersion.TLSv1_2 ? io.provider.random.bytes(32) : sessionId),
+    keyShares,
+    cookie: undefined,
+    session,
+  });
   const transcript = new Transcript(io.provider.hash);
-  transcript.add(io.sendHandshake(HandshakeType.client_hello, writeClientHello(offer.hello)).raw);
+  transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(offer, io.provider, new Uint8Array(0))).raw);
   io.negotiated.clientRandom = random;
   io.negotiated.serverName = config.serverName;
   return { offer, transcript };
@@ -130,6 +180,7 @@ const ANSWERABLE = new Set<number>([
   ExtensionType.application_layer_protocol_negotiation,
   ExtensionType.extended_master_secret,
   ExtensionType.renegotiation_info,
+  ExtensionType.session_ticket,
 ]);
 
 export class ExpectServerHello implements State {
@@ -160,8 +211,10 @@ export class ExpectServerHello implements State {
       if (isHelloRetryRequest(sh.random)) {
         if (this.retry) throw new LocalAlert(AlertDescription.unexpected_message, 'a second HelloRetryRequest');
         const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
-          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie });
-          this.transcript.add(io.sendHandshake(HandshakeType.client_hello, writeClientHello(next.hello)).raw);
+          // Keep the PSK only if the suite the server picked can use it (same hash, RFC 8446 §4.1.4).
+          const psk = previous.session?.version === ProtocolVersion.TLSv1_3 && tls13SuiteById(previous.session.suite)?.id === sh.cipherSuite ? previous.session : undefined;
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk });
+          this.transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(next, io.provider, this.transcript.bytes())).raw);
           return next;
         });
         return new ExpectServerHello(this.config, retried.offer, this.transcript, { suite: retried.suite, sentCcs: retried.sentCcs });
@@ -223,6 +276,10 @@ export class ExpectServerHello implements State {
       io.negotiated.alpn = chosen[0];
     }
 
+    // RFC 5077 §3.2: an empty session_ticket means a NewSessionTicket will come before the server's CCS.
+    const ticketAck = findExtension(sh.extensions, ExtensionType.session_ticket);
+    if (ticketAck !== undefined) readEmpty(ticketAck, 'session_ticket in ServerHello');
+
     this.transcript.setHash(suite.hash);
     this.transcript.add(message.raw);
     const n = io.negotiated;
@@ -230,7 +287,12 @@ export class ExpectServerHello implements State {
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;
-    const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret);
+    const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret, sh.legacySessionId, ticketAck !== undefined);
+    // RFC 5246 §7.4.1.3: the server echoing the session ID we offered means an abbreviated handshake.
+    const session = offer.session;
+    if (session?.version === ProtocolVersion.TLSv1_2 && sh.legacySessionId.length > 0 && constantTimeEqual(sh.legacySessionId, offer.hello.legacySessionId)) {
+      return resumeTls12(hs, session, io);
+    }
     return new ExpectCertificate(hs);
   }
 }

@@ -28,6 +28,8 @@ import { ecdheClient } from '../tls12-key-exchange/ecdhe.js';
 import type { ClientKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { rsaClient } from '../tls12-key-exchange/rsa.js';
 import type { ClientOffer } from './hello.js';
+import { encodeClientSession, type ClientSession } from '../../session/session.js';
+import { readNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import type { RecordProtection } from '../../record/protection.js';
 
 /** The handshake's fixed facts once ServerHello is in. */
@@ -39,7 +41,33 @@ export class ClientTls12 {
     readonly suite: Tls12Suite,
     readonly randoms: Randoms,
     readonly ems: boolean,
+    /** The session ID the server gave (empty when it keeps no session state for us). */
+    readonly sessionId: Uint8Array,
+    /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec. */
+    readonly expectTicket: boolean,
   ) {}
+}
+
+/**
+ * An abbreviated handshake (RFC 5246 §7.3, Figure 2): the master secret comes from the session;
+ * the server's ChangeCipherSpec and Finished come first, ours follow.
+ */
+export function resumeTls12(hs: ClientTls12, session: ClientSession, io: HandshakeIo): State {
+  if (session.suite !== hs.suite.id) throw new LocalAlert(AlertDescription.illegal_parameter, 'server resumed a session with a different cipher suite');
+  // RFC 7627 §5.3: the resumed handshake must agree with the session on extended_master_secret.
+  if (session.extendedMasterSecret !== hs.ems) {
+    throw new LocalAlert(AlertDescription.handshake_failure, 'server resumed a session but changed extended_master_secret');
+  }
+  const master = session.secret;
+  const n = io.negotiated;
+  n.masterSecret = master;
+  n.resumed = true;
+  n.peerCertificates = session.peerCertificates;
+  n.peerVerified = session.peerVerified;
+  emitKeylog(io, hs.randoms, master);
+  const keys = makeProtections(io.provider, hs.suite, master, hs.randoms);
+  if (hs.expectTicket) return new ExpectNewSessionTicket(hs, master, keys.server, keys.client);
+  return new ExpectChangeCipherSpec(hs, master, keys.server, keys.client, session.ticket);
 }
 
 export class ExpectCertificate implements State {
@@ -162,7 +190,8 @@ export class ExpectServerHelloDone implements State {
     const verifyData = finishedFor(io.provider, suite, master, 'client', transcript);
     transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
     io.negotiated.ourFinished = verifyData;
-    return new ExpectChangeCipherSpec(this.hs, master, keys.server);
+    if (this.hs.expectTicket) return new ExpectNewSessionTicket(this.hs, master, keys.server, undefined);
+    return new ExpectChangeCipherSpec(this.hs, master, keys.server, undefined, new Uint8Array(0));
   }
 }
 
@@ -183,18 +212,40 @@ function chooseClientIdentity(
   return undefined;
 }
 
+/** RFC 5077 §3.3: the ticket arrives after our Finished (or the ServerHello, when resuming), before the server's CCS. */
+export class ExpectNewSessionTicket implements State {
+  readonly name = 'client.tls12.ExpectNewSessionTicket';
+  constructor(
+    private readonly hs: ClientTls12,
+    private readonly master: Uint8Array,
+    private readonly serverKeys: RecordProtection,
+    private readonly resumedClientKeys: RecordProtection | undefined,
+  ) {}
+
+  handle(input: Incoming): State {
+    const message = expectHandshake(input, this.name, HandshakeType.new_session_ticket);
+    const ticket = readNewSessionTicketTls12(message.body);
+    this.hs.transcript.add(message.raw);
+    return new ExpectChangeCipherSpec(this.hs, this.master, this.serverKeys, this.resumedClientKeys, ticket.ticket, ticket.lifetimeHint);
+  }
+}
+
 export class ExpectChangeCipherSpec implements State {
   readonly name = 'client.tls12.ExpectChangeCipherSpec';
   constructor(
     private readonly hs: ClientTls12,
     private readonly master: Uint8Array,
     private readonly serverKeys: RecordProtection,
+    /** Set when resuming: our keys, used once the server's Finished is checked. */
+    private readonly resumedClientKeys: RecordProtection | undefined,
+    private readonly ticket: Uint8Array,
+    private readonly lifetimeHint = 0,
   ) {}
 
   handle(input: Incoming, io: HandshakeIo): State {
     expectChangeCipherSpec(input, this.name);
     io.setReadProtection(this.serverKeys);
-    return new ExpectFinished(this.hs, this.master);
+    return new ExpectFinished(this.hs, this.master, this.resumedClientKeys, this.ticket, this.lifetimeHint);
   }
 }
 
@@ -203,15 +254,50 @@ export class ExpectFinished implements State {
   constructor(
     private readonly hs: ClientTls12,
     private readonly master: Uint8Array,
+    private readonly resumedClientKeys: RecordProtection | undefined,
+    private readonly ticket: Uint8Array,
+    private readonly lifetimeHint: number,
   ) {}
 
   handle(input: Incoming, io: HandshakeIo): State {
     const message = expectHandshake(input, this.name, HandshakeType.finished);
-    const expected = finishedFor(io.provider, this.hs.suite, this.master, 'server', this.hs.transcript);
+    const { suite, transcript } = this.hs;
+    const expected = finishedFor(io.provider, suite, this.master, 'server', transcript);
     checkFinished(message, expected);
-    this.hs.transcript.add(message.raw);
+    transcript.add(message.raw);
     io.negotiated.peerFinished = message.body;
+    if (this.resumedClientKeys) {
+      // Abbreviated handshake: our ChangeCipherSpec and Finished answer the server's.
+      io.sendChangeCipherSpec();
+      io.setWriteProtection(this.resumedClientKeys);
+      const verifyData = finishedFor(io.provider, suite, this.master, 'client', transcript);
+      transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
+      io.negotiated.ourFinished = verifyData;
+    }
     io.emit({ type: 'handshake-complete' });
+    const session = clientSession12(this.hs, io, this.master, this.ticket, this.lifetimeHint);
+    if (session) io.emit({ type: 'session', session: encodeClientSession(session) });
     return new Traffic('client');
   }
+}
+
+/** The session to hand to the application, when the server left a way to resume it (an ID or a ticket). */
+function clientSession12(hs: ClientTls12, io: HandshakeIo, master: Uint8Array, ticket: Uint8Array, lifetimeHint: number): ClientSession | undefined {
+  if (hs.sessionId.length === 0 && ticket.length === 0) return undefined;
+  const n = io.negotiated;
+  return {
+    version: ProtocolVersion.TLSv1_2,
+    suite: hs.suite.id,
+    secret: master,
+    extendedMasterSecret: hs.ems,
+    created: hs.config.now().getTime(),
+    lifetime: lifetimeHint || 300,
+    ageAdd: 0,
+    serverName: hs.config.serverName ?? '',
+    alpn: n.alpn ?? '',
+    peerCertificates: n.peerCertificates,
+    peerVerified: n.peerVerified,
+    sessionId: hs.sessionId,
+    ticket,
+  };
 }

@@ -14,14 +14,15 @@ import { EarlySecret, type HandshakeSecret } from '../../keys/key-schedule-tls13
 import { readCertificateRequestTls13, readCertificateTls13, writeCertificateTls13, type CertificateRequestTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
-import { AlertDescription, ExtensionType, HandshakeType, SignatureScheme, nameOf } from '../../messages/enums.js';
+import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { findExtension, type Extension } from '../../messages/extensions/index.js';
 import { readAlpn, readEmpty, readU16ListExtension } from '../../messages/extensions/simple.js';
-import { readCookie, readKeyShareRetry, readKeyShareServer } from '../../messages/extensions/tls13.js';
+import { readCookie, readKeyShareRetry, readKeyShareServer, readPreSharedKeyServer } from '../../messages/extensions/tls13.js';
 import type { ServerHello } from '../../messages/server-hello.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
-import { Traffic13 } from '../traffic13.js';
+import { Traffic13, type SessionTemplate } from '../traffic13.js';
+import type { ClientSession } from '../../session/session.js';
 import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
@@ -39,6 +40,8 @@ interface Client13 {
   readonly serverHandshakeSecret: Uint8Array;
   /** We already sent the middlebox-compatibility ChangeCipherSpec (before the second ClientHello). */
   readonly sentCcs: boolean;
+  /** The session the server accepted as a PSK: no certificate messages follow (RFC 8446 §2.2). */
+  readonly resumed: ClientSession | undefined;
 }
 
 /** Extensions a TLS 1.3 ServerHello / HelloRetryRequest may carry (RFC 8446 §4.2 table). */
@@ -141,11 +144,21 @@ export function acceptServerHello13(
     if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid server key share: ${e.message}`);
     throw e;
   }
+  // RFC 8446 §4.2.11: the server picked our PSK (we offer one, so index 0), for the suite it was made with.
+  const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+  let resumed: ClientSession | undefined;
+  if (pskData !== undefined) {
+    const index = readPreSharedKeyServer(pskData);
+    const session = offer.session;
+    if (index !== 0 || session?.version !== ProtocolVersion.TLSv1_3) throw new LocalAlert(AlertDescription.illegal_parameter, `server selected PSK ${index}, which we did not offer`);
+    if (session.suite !== suite.id) throw new LocalAlert(AlertDescription.illegal_parameter, 'server resumed with a different cipher suite');
+    resumed = session;
+  }
   if (!retry) transcript.setHash(suite.hash);
   transcript.add(message.raw);
 
   const { hash } = io.provider;
-  const secrets = new EarlySecret(hash, suite.hash).handshakeSecret(shared);
+  const secrets = new EarlySecret(hash, suite.hash, resumed?.secret).handshakeSecret(shared);
   const th = transcript.hash();
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
   const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
@@ -158,7 +171,12 @@ export function acceptServerHello13(
   n.suite13 = suite;
   n.group = entry.group;
   n.serverRandom = sh.random;
-  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, sentCcs: retry?.sentCcs ?? false };
+  if (resumed) {
+    n.resumed = true;
+    n.peerCertificates = resumed.peerCertificates;
+    n.peerVerified = resumed.peerVerified;
+  }
+  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, sentCcs: retry?.sentCcs ?? false, resumed };
   return new ExpectEncryptedExtensions(hs);
 }
 
@@ -186,6 +204,8 @@ class ExpectEncryptedExtensions implements State {
       io.negotiated.alpn = chosen[0];
     }
     this.hs.transcript.add(message.raw);
+    // With a PSK the server is already authenticated: Finished comes next.
+    if (this.hs.resumed) return new ExpectFinished(this.hs, undefined);
     return new ExpectCertificateOrCertificateRequest(this.hs);
   }
 }
@@ -304,12 +324,23 @@ class ExpectFinished implements State {
     const verifyData = finishedVerifyData(io.provider.hash, suite.hash, this.hs.clientHandshakeSecret, transcript.hash());
     transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
     io.negotiated.ourFinished = verifyData;
+    const resumptionSecret = master.resumptionMasterSecret(transcript.hash());
     io.setWriteProtection(protectionFor(io.provider, suite, clientSecret));
     const random = offer.hello.random;
     io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', random, clientSecret) });
     io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', random, serverSecret) });
     io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', random, io.negotiated.exporterSecret) });
     io.emit({ type: 'handshake-complete' });
-    return new Traffic13('client', suite, serverSecret, clientSecret);
+    const n = io.negotiated;
+    const template: SessionTemplate = {
+      version: ProtocolVersion.TLSv1_3,
+      suite: suite.id,
+      extendedMasterSecret: false,
+      serverName: config.serverName ?? '',
+      alpn: n.alpn ?? '',
+      peerCertificates: n.peerCertificates,
+      peerVerified: n.peerVerified,
+    };
+    return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, template });
   }
 }

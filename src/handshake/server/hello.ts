@@ -44,6 +44,7 @@ import { Transcript } from '../transcript.js';
 import { DOWNGRADE_TLS12 } from '../tls13-common.js';
 import { readSupportedVersionsClient } from '../../messages/extensions/tls13.js';
 import { startTls13 } from './tls13.js';
+import { findSession12, resumeTls12 } from './tls12-resume.js';
 import { ExpectClientCertificate, ExpectClientKeyExchange, ServerTls12 } from './tls12.js';
 
 /** The server's choice for one connection. */
@@ -103,6 +104,19 @@ export class ExpectClientHello implements State {
     if (!facts.ems && config.requireExtendedMasterSecret) {
       throw new LocalAlert(AlertDescription.handshake_failure, 'client did not offer extended_master_secret (RFC 7627), which is required');
     }
+    const ticketExt = findExtension(ch.extensions, ExtensionType.session_ticket);
+    const base = (): Extension[] => {
+      const e: Extension[] = [{ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) }];
+      if (facts.ems) e.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+      if (alpn !== undefined) e.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([alpn]) });
+      return e;
+    };
+    const session = findSession12(config, ch, ticketExt, facts.ems, io.negotiated.serverName);
+    if (session) {
+      io.negotiated.alpn = alpn;
+      return resumeTls12(config, ch, message, session, base(), ticketExt !== undefined, io);
+    }
+
     const choice = chooseSuite(ch, facts, config);
     if (!choice) {
       throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, config));
@@ -124,17 +138,19 @@ export class ExpectClientHello implements State {
     n.extendedMasterSecret = facts.ems;
 
     // ServerHello (RFC 5246 §7.4.1.3), echoing only extensions the client offered.
-    const extensions: Extension[] = [];
-    extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
-    if (facts.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+    const extensions = base();
     if (choice.suite.kx === 'ECDHE' && facts.sentPointFormats) {
       extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
     }
-    if (alpn !== undefined) extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([alpn]) });
+    // RFC 5077 §3.2: a client that sent session_ticket gets a ticket (announced by an empty extension).
+    const issueTicket = ticketExt !== undefined;
+    if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
+    // A fresh session ID names the session in our cache for resumption by ID.
+    const sessionId = io.provider.random.bytes(32);
     const serverHello = writeServerHello({
       legacyVersion: ProtocolVersion.TLSv1_2,
       random,
-      legacySessionId: new Uint8Array(0),
+      legacySessionId: sessionId,
       cipherSuite: choice.suite.id,
       legacyCompressionMethod: 0,
       extensions,
@@ -167,7 +183,7 @@ export class ExpectClientHello implements State {
     }
     transcript.add(io.sendHandshake(HandshakeType.server_hello_done, new Uint8Array(0)).raw);
 
-    const hs = new ServerTls12(config, transcript, choice.suite, randoms, facts.ems, choice.identity, agreement);
+    const hs = new ServerTls12(config, transcript, choice.suite, randoms, facts.ems, choice.identity, agreement, sessionId, issueTicket);
     return config.requestCert ? new ExpectClientCertificate(hs) : new ExpectClientKeyExchange(hs, undefined);
   }
 }

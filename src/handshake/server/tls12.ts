@@ -21,6 +21,8 @@ import { Traffic } from '../traffic.js';
 import type { Transcript } from '../transcript.js';
 import { checkFinished, deriveMaster, emitKeylog, finishedFor, makeProtections, type Protections, type Randoms } from '../tls12-common.js';
 import type { ServerKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
+import { writeNewSessionTicketTls12 } from '../../messages/post-handshake.js';
+import { sessionState12 } from './tls12-resume.js';
 
 /** The handshake's fixed facts once our first flight is out. */
 export class ServerTls12 {
@@ -32,6 +34,10 @@ export class ServerTls12 {
     readonly ems: boolean,
     readonly identity: Identity,
     readonly agreement: ServerKeyAgreement,
+    /** Names the session in our cache (RFC 5246 §7.4.1.3). */
+    readonly sessionId: Uint8Array,
+    /** The client asked for a ticket (RFC 5077): send NewSessionTicket before our ChangeCipherSpec. */
+    readonly issueTicket: boolean,
   ) {}
 }
 
@@ -145,6 +151,12 @@ export class ExpectFinished implements State {
     transcript.add(message.raw);
     io.negotiated.peerFinished = message.body;
 
+    const session = sessionState12(this.hs.config, suite, this.master, this.hs.ems, io);
+    this.hs.config.sessions.remember(this.hs.sessionId, session);
+    if (this.hs.issueTicket) {
+      const ticket = this.hs.config.sessions.seal(session);
+      transcript.add(io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicketTls12(this.hs.config.sessions.lifetime, ticket)).raw);
+    }
     io.sendChangeCipherSpec();
     io.setWriteProtection(this.serverKeys);
     const verifyData = finishedFor(io.provider, suite, this.master, 'server', transcript);

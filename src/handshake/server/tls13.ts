@@ -9,7 +9,11 @@ import type { Identity, ResolvedServerConfig } from '../../config.js';
 import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/provider.js';
 import type { Tls13Suite } from '../../crypto/suites.js';
 import { CertificateError, LocalAlert } from '../../errors.js';
-import { EarlySecret, finishedVerifyData, type HandshakeSecret } from '../../keys/key-schedule-tls13.js';
+import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
+import { writeNewSessionTicket } from '../../messages/post-handshake.js';
+import type { SessionState } from '../../session/session.js';
+import { computeBinder } from '../psk.js';
+import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
@@ -19,6 +23,8 @@ import { findExtension, type Extension } from '../../messages/extensions/index.j
 import { writeAlpn, writeU16ListExtension } from '../../messages/extensions/simple.js';
 import {
   readKeyShareClient,
+  readPreSharedKeyClient,
+  readPskModes,
   readSupportedVersionsClient,
   writeKeyShareServer,
   writeU16,
@@ -65,7 +71,10 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0) {
     throw new LocalAlert(AlertDescription.illegal_parameter, 'TLS 1.3 ClientHello must offer only null compression');
   }
-  const suite = config.suites13.find((s) => ch.cipherSuites.includes(s.id));
+  const ticket = offeredTicket(config, ch);
+  const suite =
+    (ticket && config.suites13.find((s) => s.id === ticket.suite && ch.cipherSuites.includes(s.id))) ??
+    config.suites13.find((s) => ch.cipherSuites.includes(s.id));
   if (!suite) throw new LocalAlert(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common');
   let choice: Choice13 | undefined;
   for (const identity of config.identities) {
@@ -88,7 +97,10 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   // Our preferred group the client sent a share for; otherwise our preferred group it supports, by HelloRetryRequest.
   const ours = config.groups.filter((g) => EC_GROUPS.includes(g));
   const shared = ours.find((g) => shares.some((s) => s.group === g));
-  if (shared !== undefined) return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false);
+  if (shared !== undefined) {
+    const psk = acceptPsk(config, ch, message, suite, new Uint8Array(0), io);
+    return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false, psk);
+  }
   const retryGroup = ours.find((g) => facts.groups.includes(g));
   if (retryGroup === undefined) throw new LocalAlert(AlertDescription.handshake_failure, 'no key exchange group in common');
 
@@ -154,8 +166,9 @@ class ExpectSecondClientHello implements State {
     if (shares.length !== 1 || shares[0]!.group !== this.group) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, this.group, 'NamedGroup')}`);
     }
+    const psk = acceptPsk(this.config, ch, message, this.choice.suite, this.transcript.bytes(), io);
     this.transcript.add(message.raw);
-    return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true);
+    return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true, psk);
   }
 }
 
@@ -168,6 +181,7 @@ function serverFlight(
   facts: Hello13Facts,
   io: HandshakeIo,
   afterRetry: boolean,
+  psk: SessionState | undefined,
 ): State {
   const { suite } = choice;
   const share: KeyShare = io.provider.keyExchange.generate(clientShare.group as NamedGroup);
@@ -189,6 +203,8 @@ function serverFlight(
     extensions: [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
       { type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) },
+      // RFC 8446 §4.2.11: the index of the PSK we accepted (we only ever try the first).
+      ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(0) }] : []),
     ],
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
@@ -198,7 +214,12 @@ function serverFlight(
   n.serverRandom = random;
   n.group = share.group;
   n.alpn = facts.alpn;
-  const secrets: HandshakeSecret = new EarlySecret(io.provider.hash, suite.hash).handshakeSecret(sharedSecret);
+  if (psk) {
+    n.resumed = true;
+    n.peerCertificates = psk.peerCertificates;
+    n.peerVerified = psk.peerVerified;
+  }
+  const secrets: HandshakeSecret = new EarlySecret(io.provider.hash, suite.hash, psk?.secret).handshakeSecret(sharedSecret);
   let th = transcript.hash();
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
   const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
@@ -210,7 +231,7 @@ function serverFlight(
   const ee: Extension[] = [];
   if (facts.alpn !== undefined) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([facts.alpn]) });
   transcript.add(io.sendHandshake(HandshakeType.encrypted_extensions, writeEncryptedExtensions(ee)).raw);
-  if (config.requestCert) {
+  if (config.requestCert && !psk) {
     const schemes = config.signatureSchemes.filter((s) => TLS13_SIGNATURE_SCHEMES.includes(s));
     const request = writeCertificateRequestTls13({
       context: new Uint8Array(0),
@@ -219,10 +240,13 @@ function serverFlight(
     transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
     n.certificateRequested = true;
   }
-  transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
-  const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
-  transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
-  n.ourSignatureScheme = choice.scheme;
+  // With a PSK the server does not authenticate with a certificate again (RFC 8446 §2.2).
+  if (!psk) {
+    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
+    const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
+    transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
+    n.ourSignatureScheme = choice.scheme;
+  }
   const verifyData = finishedVerifyData(io.provider.hash, suite.hash, serverHandshakeSecret, transcript.hash());
   transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
   n.ourFinished = verifyData;
@@ -240,8 +264,8 @@ function serverFlight(
   io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', ch.random, keys.client) });
   io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', ch.random, keys.server) });
   io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', ch.random, n.exporterSecret) });
-  const hs: Server13 = { config, suite, transcript, keys };
-  return config.requestCert ? new ExpectCertificate(hs) : new ExpectFinished(hs);
+  const hs: Server13 = { config, suite, transcript, keys, master };
+  return config.requestCert && !psk ? new ExpectCertificate(hs) : new ExpectFinished(hs);
 }
 
 interface AppSecrets {
@@ -255,6 +279,7 @@ interface Server13 {
   readonly suite: Tls13Suite;
   readonly transcript: Transcript;
   readonly keys: AppSecrets;
+  readonly master: MasterSecret;
 }
 
 class ExpectCertificate implements State {
@@ -323,7 +348,67 @@ class ExpectFinished implements State {
     io.negotiated.peerFinished = message.body;
     io.setReadProtection(protectionFor(io.provider, suite, keys.client));
     io.emit({ type: 'handshake-complete' });
+    sendTicket(this.hs, io);
     return new Traffic13('server', suite, keys.client, keys.server);
   }
 }
 
+
+/** A NewSessionTicket carrying the sealed session (RFC 8446 §4.6.1), sent once the client's Finished is in. */
+function sendTicket(hs: Server13, io: HandshakeIo): void {
+  const { config, suite } = hs;
+  const nonce = Uint8Array.of(0);
+  const secret = resumptionPsk(io.provider.hash, suite.hash, hs.master.resumptionMasterSecret(hs.transcript.hash()), nonce);
+  const ageAdd = new DataView(io.provider.random.bytes(4).buffer).getUint32(0);
+  const n = io.negotiated;
+  const state: SessionState = {
+    version: ProtocolVersion.TLSv1_3,
+    suite: suite.id,
+    secret,
+    extendedMasterSecret: false,
+    created: config.now().getTime(),
+    lifetime: config.sessions.lifetime,
+    ageAdd,
+    serverName: n.serverName ?? '',
+    alpn: n.alpn ?? '',
+    peerCertificates: n.peerCertificates,
+    peerVerified: n.peerVerified,
+  };
+  const ticket = config.sessions.seal(state);
+  io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicket({ lifetime: config.sessions.lifetime, ageAdd, nonce, ticket }));
+}
+
+/**
+ * The session in the client's first PSK identity, if it is ours, fresh, TLS 1.3, for this SNI
+ * and an acceptable client identity; otherwise the PSK is ignored and a full handshake follows.
+ */
+function offeredTicket(config: ResolvedServerConfig, ch: ClientHello): SessionState | undefined {
+  const data = findExtension(ch.extensions, ExtensionType.pre_shared_key);
+  if (data === undefined) return undefined;
+  // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
+  if (ch.extensions[ch.extensions.length - 1]!.type !== ExtensionType.pre_shared_key) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, 'pre_shared_key is not the last extension');
+  }
+  // RFC 8446 §4.2.9: a client offering a PSK must say how it may be used.
+  const modes = findExtension(ch.extensions, ExtensionType.psk_key_exchange_modes);
+  if (modes === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'pre_shared_key without psk_key_exchange_modes');
+  if (!readPskModes(modes).includes(1 /* psk_dhe_ke */)) return undefined;
+  const offered = readPreSharedKeyClient(data);
+  if (offered.identities.length !== offered.binders.length) throw new LocalAlert(AlertDescription.illegal_parameter, 'PSK identities and binders differ in number');
+  const state = config.sessions.open(offered.identities[0]!.identity, config.now().getTime());
+  if (!state || state.version !== ProtocolVersion.TLSv1_3) return undefined;
+  const sni = findExtension(ch.extensions, ExtensionType.server_name);
+  if (state.serverName !== (sni === undefined ? '' : (readServerName(sni) ?? ''))) return undefined;
+  if (config.requestCert && config.rejectUnauthorized && !state.peerVerified) return undefined;
+  return state;
+}
+
+/** The PSK to resume with, after checking its binder in constant time (RFC 8446 §4.2.11.2: else decrypt_error). */
+function acceptPsk(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, suite: Tls13Suite, prefix: Uint8Array, io: HandshakeIo): SessionState | undefined {
+  const state = offeredTicket(config, ch);
+  if (!state || state.suite !== suite.id) return undefined;
+  const offered = readPreSharedKeyClient(findExtension(ch.extensions, ExtensionType.pre_shared_key)!);
+  const expected = computeBinder(io.provider, suite.hash, state.secret, prefix, message.raw, offered.bindersLength);
+  if (!constantTimeEqual(expected, offered.binders[0]!)) throw new LocalAlert(AlertDescription.decrypt_error, 'PSK binder does not verify');
+  return state;
+}

@@ -85,3 +85,43 @@ export function writeCookie(cookie: Uint8Array): Uint8Array {
 export function readPskModes(data: Uint8Array): Uint8Array {
   return parseExtension(data, 'psk_key_exchange_modes', (r) => r.vec8('ke_modes', 1));
 }
+
+/** One PskIdentity: the ticket and its obfuscated age (RFC 8446 §4.2.11). */
+export interface PskIdentity {
+  readonly identity: Uint8Array;
+  readonly obfuscatedAge: number;
+}
+
+export interface OfferedPsks {
+  readonly identities: readonly PskIdentity[];
+  readonly binders: readonly Uint8Array[];
+  /** Bytes the binders list takes at the end of the ClientHello, its 2-byte length included. */
+  readonly bindersLength: number;
+}
+
+/** ClientHello pre_shared_key: identities<7..2^16-1>, binders<33..2^16-1>. */
+export function readPreSharedKeyClient(data: Uint8Array): OfferedPsks {
+  return parseExtension(data, 'pre_shared_key', (r) => {
+    const ids = r.sub16('identities', 7);
+    const identities: PskIdentity[] = [];
+    while (ids.remaining > 0) identities.push({ identity: ids.vec16('identity', 1), obfuscatedAge: ids.u32('obfuscated_ticket_age') });
+    const start = r.position;
+    const list = r.sub16('binders', 33);
+    const binders: Uint8Array[] = [];
+    while (list.remaining > 0) binders.push(list.vec8('PskBinderEntry', 32));
+    return { identities, binders, bindersLength: r.position - start };
+  });
+}
+
+/** One identity with a zero binder of `binderLength` bytes, patched in once the ClientHello is encoded. */
+export function writePreSharedKeyClient(identity: PskIdentity, binderLength: number): Uint8Array {
+  const w = new Writer();
+  w.block(2, () => w.vec16(identity.identity).u32(identity.obfuscatedAge >>> 0));
+  w.block(2, () => w.vec8(new Uint8Array(binderLength)));
+  return w.finish();
+}
+
+/** ServerHello pre_shared_key: the selected identity's index. */
+export function readPreSharedKeyServer(data: Uint8Array): number {
+  return parseExtension(data, 'pre_shared_key', (r) => r.u16('selected_identity'));
+}

@@ -1,0 +1,121 @@
+/**
+ * The server's memory of sessions, shared by all connections of one server: RFC 5077 / RFC
+ * 8446 tickets sealed under rotating ticket keys, and a bounded TLS 1.2 session-ID cache.
+ *
+ * Ticket keys are node:tls's 48-byte format: 16 bytes key name, 16 bytes HMAC secret, 16 bytes
+ * AES key. We seal with AES-256-GCM under a key derived from all 32 secret bytes (one AEAD
+ * instead of RFC 5077's CBC+HMAC), with the key name in front so that several keys (after a
+ * rotation, or across processes that share keys) can be told apart. Servers that share ticket
+ * keys resume each other's sessions.
+ */
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { decodeSessionState, encodeSessionState, isFresh, type SessionState } from './session.js';
+
+export const TICKET_KEYS_LENGTH = 48;
+const NAME = 16;
+const NONCE = 12;
+/** Tickets sealed under a rotated-out key stay acceptable while their key is one of the last this many. */
+const KEPT_KEYS = 2;
+
+interface TicketKey {
+  readonly name: Uint8Array;
+  readonly raw: Uint8Array;
+  readonly aeadKey: Uint8Array;
+}
+
+export interface SessionStoreOptions {
+  /** 48 bytes, as node:tls ticketKeys; random when absent. */
+  readonly ticketKeys?: Uint8Array;
+  /** Session lifetime in seconds (node:tls sessionTimeout, default 300). */
+  readonly sessionTimeout?: number;
+  /** Most TLS 1.2 session IDs kept (default 20480, as OpenSSL's default cache size). */
+  readonly cacheSize?: number;
+}
+
+export class ServerSessionStore {
+  readonly lifetime: number;
+  readonly #cacheSize: number;
+  readonly #cache = new Map<string, SessionState>();
+  #keys: TicketKey[] = [];
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    options: SessionStoreOptions = {},
+  ) {
+    this.lifetime = options.sessionTimeout ?? 300;
+    this.#cacheSize = options.cacheSize ?? 20480;
+    this.setTicketKeys(options.ticketKeys ?? provider.random.bytes(TICKET_KEYS_LENGTH));
+  }
+
+  /** Rotates: new tickets use `keys`; tickets under the previous key still open. */
+  setTicketKeys(keys: Uint8Array): void {
+    if (keys.length !== TICKET_KEYS_LENGTH) throw new RangeError(`ticketKeys must be ${TICKET_KEYS_LENGTH} bytes`);
+    const raw = keys.slice();
+    const key: TicketKey = {
+      name: raw.subarray(0, NAME),
+      raw,
+      aeadKey: this.provider.hash.hmac('sha256', raw.subarray(NAME), new TextEncoder().encode('tlsglass ticket key')),
+    };
+    this.#keys = [key, ...this.#keys.filter((k) => !equal(k.name, key.name))].slice(0, KEPT_KEYS);
+  }
+
+  getTicketKeys(): Uint8Array {
+    return this.#keys[0]!.raw.slice();
+  }
+
+  seal(state: SessionState): Uint8Array {
+    const key = this.#keys[0]!;
+    const nonce = this.provider.random.bytes(NONCE);
+    const plaintext = encodeSessionState(state).finish();
+    const sealed = this.provider.aead.create('aes-256-gcm', key.aeadKey).seal(nonce, key.name, plaintext);
+    return new Writer(NAME + NONCE + sealed.length).bytes(key.name).bytes(nonce).bytes(sealed).finish();
+  }
+
+  /** The session in a ticket, or undefined when it is not ours, was tampered with, or has expired. */
+  open(ticket: Uint8Array, now: number): SessionState | undefined {
+    if (ticket.length < NAME + NONCE + 16) return undefined;
+    const name = ticket.subarray(0, NAME);
+    const key = this.#keys.find((k) => equal(k.name, name));
+    if (!key) return undefined;
+    const plaintext = this.provider.aead.create('aes-256-gcm', key.aeadKey).open(ticket.subarray(NAME, NAME + NONCE), name, ticket.subarray(NAME + NONCE));
+    if (!plaintext) return undefined;
+    try {
+      const state = decodeSessionState(new Reader(plaintext));
+      return isFresh(state, now) ? state : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Remembers a TLS 1.2 session under its ID (oldest dropped first when full). */
+  remember(sessionId: Uint8Array, state: SessionState): void {
+    if (sessionId.length === 0) return;
+    if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(hexOf(sessionId), state);
+  }
+
+  recall(sessionId: Uint8Array, now: number): SessionState | undefined {
+    if (sessionId.length === 0) return undefined;
+    const state = this.#cache.get(hexOf(sessionId));
+    if (state && !isFresh(state, now)) {
+      this.#cache.delete(hexOf(sessionId));
+      return undefined;
+    }
+    return state;
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
