@@ -79,6 +79,7 @@ export abstract class Connection {
       },
       sendWarning: (description: number) => this.#sendAlert(AlertLevel.warning, description),
       setReadProtection: (p) => records.setReadProtection(p),
+      rejectEarlyData: (limit) => records.rejectEarlyData(limit),
       setWriteProtection: (p) => records.setWriteProtection(p),
       emit: (event) => this.#events.push(event),
     };

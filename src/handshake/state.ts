@@ -40,6 +40,8 @@ export interface HandshakeIo {
   /** Sends a warning alert (fatal ones are thrown). */
   sendWarning(description: number): void;
   setReadProtection(protection: RecordProtection): void;
+  /** Server: skip up to `limit` bytes of 0-RTT data we are not accepting (RFC 8446 §4.2.10). */
+  rejectEarlyData(limit: number): void;
   setWriteProtection(protection: RecordProtection): void;
   emit(event: ConnectionEvent): void;
 }

@@ -46,9 +46,33 @@ export class RecordLayer {
     this.#write = p;
   }
 
+  /**
+   * RFC 8446 §4.2.10: a server that rejects 0-RTT skips the client's early data — records it
+   * cannot open (or, after a HelloRetryRequest, any application_data record before the keys
+   * change) — up to `limit` bytes; more than that is bad_record_mac.
+   */
+  rejectEarlyData(limit: number): void {
+    this.#earlyDataBudget = limit;
+  }
+  #earlyDataBudget = 0;
+
   /** The next incoming record, opened; undefined when more bytes are needed. */
   readRecord(): PlainRecord | undefined {
-    const record = this.deframer.next();
+    let record = this.deframer.next();
+    while (record && this.#earlyDataBudget > 0 && record.type === ContentType.application_data) {
+      if (this.#read) {
+        try {
+          const opened = this.#read.open(record.type, record.fragment);
+          this.#earlyDataBudget = 0;
+          return opened;
+        } catch (e) {
+          if (!(e instanceof LocalAlert) || e.alert !== AlertDescription.bad_record_mac) throw e;
+        }
+      }
+      this.#earlyDataBudget -= record.fragment.length;
+      if (this.#earlyDataBudget < 0) throw new LocalAlert(AlertDescription.bad_record_mac, 'more rejected early data than we skip');
+      record = this.deframer.next();
+    }
     if (!record) return undefined;
     if (this.#read && !(this.#ccsInClear && record.type === ContentType.change_cipher_spec)) {
       return this.#read.open(record.type, record.fragment);

@@ -60,6 +60,9 @@ interface Choice13 {
   readonly scheme: number;
 }
 
+/** How much rejected 0-RTT data we skip before giving up (BoringSSL kMaxEarlyDataSkipped). */
+const MAX_EARLY_DATA_SKIPPED = 16384;
+
 /** Does this ClientHello offer TLS 1.3 (RFC 8446 §4.2.1)? */
 export function offersTls13(ch: ClientHello): boolean {
   const sv = findExtension(ch.extensions, ExtensionType.supported_versions);
@@ -87,6 +90,8 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   if (!choice) throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate can sign with a signature scheme the client accepts');
 
   const shares = readShares(ch, facts.groups);
+  // We never accept 0-RTT: the client's early data is skipped, up to BoringSSL's limit (RFC 8446 §4.2.10).
+  if (findExtension(ch.extensions, ExtensionType.early_data)) io.rejectEarlyData(MAX_EARLY_DATA_SKIPPED);
   const transcript = new Transcript(io.provider.hash);
   transcript.setHash(suite.hash);
   transcript.add(message.raw);
