@@ -73,7 +73,7 @@ export interface ScenarioResult extends ScenarioRun {
   readonly ms: number;
 }
 
-const ONE_WAY = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S ChangeCipherSpec', 'S Finished'];
+const ONE_WAY = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
 
 const serverBase = (pki: DemoPki): ServerOptions => ({
   cert: [pki.rsaServer.certPem, pki.ecdsaServer.certPem],

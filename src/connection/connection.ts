@@ -92,6 +92,7 @@ export abstract class Connection {
     this.#records.plaintextVersion = firstRecordVersion;
     try {
       this.#state = this.#run(() => initial(this.#io));
+      this.#records.flush();
     } catch (cause) {
       this.#fail(cause);
     } finally {

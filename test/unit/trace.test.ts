@@ -19,7 +19,7 @@ import { diagnose } from '../../src/trace/diagnose.js';
 import { renderLadder, renderSummary } from '../../src/trace/ladder.js';
 import { Timeline } from '../../src/trace/timeline.js';
 
-const ONE_WAY = ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone', 'ClientKeyExchange', 'ChangeCipherSpec', 'Finished', 'ChangeCipherSpec', 'Finished'];
+const ONE_WAY = ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone', 'ClientKeyExchange', 'ChangeCipherSpec', 'Finished', 'NewSessionTicket', 'ChangeCipherSpec', 'Finished'];
 
 /** "C ClientHello" for every message, in order. */
 function sequence(r: ScenarioResult): string[] {
@@ -73,7 +73,7 @@ describe('demo scenarios over TCP', () => {
     const ladder = renderLadder(r.messages, { color: false });
     assert.deepEqual(
       arrows(ladder).map((a) => `${a.n} ${a.from} ${a.name}`),
-      ['1 client ClientHello', '2 server ServerHello', '3 server Certificate', '4 server ServerKeyExchange', '5 server ServerHelloDone', '6 client ClientKeyExchange', '7 client ChangeCipherSpec', '8 client Finished', '9 server ChangeCipherSpec', '10 server Finished'],
+      ['1 client ClientHello', '2 server ServerHello', '3 server Certificate', '4 server ServerKeyExchange', '5 server ServerHelloDone', '6 client ClientKeyExchange', '7 client ChangeCipherSpec', '8 client Finished', '9 server NewSessionTicket', '10 server ChangeCipherSpec', '11 server Finished'],
     );
     assert.doesNotMatch(ladder, /\x1b\[/, 'plain text has no ANSI codes');
     assert.match(ladder, /named_curve\s+x25519/);
@@ -113,6 +113,7 @@ describe('demo scenarios over TCP', () => {
       'C CertificateVerify',
       'C ChangeCipherSpec',
       'C Finished',
+      'S NewSessionTicket',
       'S ChangeCipherSpec',
       'S Finished',
     ]);

@@ -92,7 +92,9 @@ export function handleHelloRetryRequest(
   resend: (offer: ClientOffer, share: KeyShare, cookie: Uint8Array | undefined) => ClientOffer,
 ): { offer: ClientOffer; suite: Tls13Suite; sentCcs: boolean } {
   const suite = checkCommon(sh, offer, 'HelloRetryRequest');
-  checkExtensions(sh.extensions, offer.hello.extensions, IN_RETRY, 'HelloRetryRequest');
+  // RFC 8446 §4.1.4: a cookie may come unasked (only the server invents it).
+  const offeredOrCookie = [...offer.hello.extensions, { type: ExtensionType.cookie, data: new Uint8Array(0) }];
+  checkExtensions(sh.extensions, offeredOrCookie, IN_RETRY, 'HelloRetryRequest');
   const ks = findExtension(sh.extensions, ExtensionType.key_share);
   const cookieData = findExtension(sh.extensions, ExtensionType.cookie);
   const group = ks === undefined ? undefined : readKeyShareRetry(ks);
