@@ -43,6 +43,11 @@ export interface CommonOptions {
   now?: () => Date;
   /** Sees every handshake message, CCS and alert from the first one on (traces, diagnosis). */
   observer?: Observer;
+  /**
+   * Records sent under one key before TLS 1.3 updates it (KeyUpdate) or TLS 1.2 closes.
+   * Default 2^24, below the AES-GCM limit of RFC 8446 §5.5; lowered only by tests.
+   */
+  aeadRecordLimit?: number;
 }
 
 export interface ClientOptions extends CommonOptions {
@@ -91,6 +96,7 @@ export interface ResolvedConfig {
   readonly verifier: CertificateVerifier;
   readonly now: () => Date;
   readonly observer: Observer | undefined;
+  readonly aeadRecordLimit: bigint;
 }
 
 export interface ResolvedClientConfig extends ResolvedConfig {
@@ -251,6 +257,7 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
     verifier: options.verifier ?? new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider }),
     now: options.now ?? (() => new Date()),
     observer: options.observer,
+    aeadRecordLimit: BigInt(options.aeadRecordLimit ?? 2 ** 24),
   };
 }
 

@@ -123,6 +123,14 @@ export abstract class Connection {
     if (!this.#state.isTraffic) throw new Error('write() before the handshake completed');
     if (this.#closeSent) throw new Error('write() after close()');
     if (data.length === 0) return;
+    // RFC 8446 §5.5 / security.md REC-3: never near the AEAD limit under one key.
+    if (this.#records.writeRecords + BigInt(Math.ceil(data.length / 16384)) > this.config.aeadRecordLimit) {
+      if (this.#state instanceof Traffic13) this.keyUpdate(false);
+      else {
+        this.close();
+        throw new Error('the TLS 1.2 record limit for these keys is reached; the connection is closed (no renegotiation)');
+      }
+    }
     try {
       this.#records.send(ContentType.application_data, data);
     } catch (cause) {

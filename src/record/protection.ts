@@ -11,4 +11,6 @@ export interface RecordProtection {
   seal(type: number, plaintext: Uint8Array): Uint8Array;
   /** Decrypts one record's fragment (header already parsed). Throws LocalAlert(bad_record_mac) on any failure (too short, bad tag). */
   open(type: number, fragment: Uint8Array): PlainRecord;
+  /** The next sequence number: how many records these keys have protected. */
+  readonly sequence: bigint;
 }

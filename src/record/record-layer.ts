@@ -26,6 +26,11 @@ export class RecordLayer {
     return this.#read !== undefined;
   }
 
+  /** Records sealed under the current write keys (for the AEAD usage limits, RFC 8446 §5.5). */
+  get writeRecords(): bigint {
+    return this.#write?.sequence ?? 0n;
+  }
+
   get writeProtected(): boolean {
     return this.#write !== undefined;
   }

@@ -101,6 +101,21 @@ describe('TLS 1.3 handshake rules', () => {
     assert.equal(r.serverError?.alert, AlertDescription.unexpected_message);
   });
 
+  test('AEAD usage limit: TLS 1.3 updates its keys before the limit; TLS 1.2 closes', () => {
+    const r = runPair(server(), client({ aeadRecordLimit: 4 }));
+    for (let i = 0; i < 10; i++) r.client.write(text(String(i)));
+    pump(r);
+    assert.equal(appData(r.serverEvents), '0123456789');
+    assert.equal(r.serverError, undefined);
+    const old = runPair(server({ maxVersion: 'TLSv1.2' }), client({ aeadRecordLimit: 4 }));
+    // The client's Finished used sequence number 0; three more records fit.
+    for (let i = 0; i < 3; i++) old.client.write(text(String(i)));
+    assert.throws(() => old.client.write(text('x')), /record limit/);
+    pump(old);
+    assert.equal(appData(old.serverEvents), '012');
+    assert.ok(old.serverEvents.some((e) => e.type === 'peer-closed'));
+  });
+
   test('ChangeCipherSpec after the handshake: unexpected_message', () => {
     const r = runPair(server(), client());
     assert.throws(() => r.server.receive(Uint8Array.of(20, 3, 3, 0, 1, 1)), (e: { alert?: number }) => e.alert === AlertDescription.unexpected_message);
