@@ -32,6 +32,9 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_TLS_OPTIONS,
 ];
 
+/** How long we wait for the server to close after our close_notify. */
+const CLOSE_GRACE_MS = 10_000;
+
 const USAGE = `Usage: tlsglass connect HOST:PORT [options]
 
 ${describeOptions(CONNECT_OPTIONS)}
@@ -92,6 +95,13 @@ export async function connectCommand(argv: string[]): Promise<number> {
       process.stderr.write(describe(socket));
       process.stdin.pipe(socket); // stdin's end ends the socket: close_notify, then FIN
     });
+    socket.once('finish', () => {
+      // Our close_notify is out; a server that never answers it does not keep us forever.
+      setTimeout(() => {
+        process.stderr.write(`warning: no close from the server within ${CLOSE_GRACE_MS / 1000} s of our close_notify\n`);
+        socket.destroy();
+      }, CLOSE_GRACE_MS).unref();
+    });
     socket.on('data', (chunk: Buffer) => process.stdout.write(chunk));
     socket.on('end', () => {
       if (socket.truncated) process.stderr.write('warning: the server closed without close_notify (truncation)\n');
@@ -139,15 +149,22 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
 /** The s_client-style summary printed on stderr once connected. */
 function describe(socket: TLSSocket): string {
   const cipher = socket.getCipher();
-  const key = socket.getEphemeralKeyInfo();
   const cert = socket.getPeerX509Certificate();
   const lines = [
     `Protocol: ${socket.getProtocol() ?? 'unknown'}`,
     `Cipher: ${cipher?.name ?? 'unknown'}`,
-    `Server Temp Key: ${key && key.type ? `${key.name ?? key.type}, ${key.size} bits` : 'none'}`,
+    `Server Temp Key: ${tempKey(socket)}`,
     `ALPN: ${socket.alpnProtocol || 'none'}`,
     `Peer certificate: ${cert ? cert.subject.split('\n').join(', ') : 'none'}`,
     `Verification: ${socket.authorized ? 'OK' : `failed (${socket.authorizationError ?? 'unknown'}), continuing because of --insecure`}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** As s_client prints it: `X25519, 253 bits`, `ECDH, prime256v1, 256 bits`, `DH, 2048 bits`; `none` for RSA key transport. */
+function tempKey(socket: TLSSocket): string {
+  const key = socket.getEphemeralKeyInfo();
+  if (!key || !key.type) return 'none';
+  if (key.name === 'X25519') return `X25519, ${key.size} bits`;
+  return key.name ? `${key.type}, ${key.name}, ${key.size} bits` : `${key.type}, ${key.size} bits`;
 }

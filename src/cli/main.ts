@@ -13,6 +13,7 @@ Commands:
   connect HOST:PORT         TLS client: stdin to the server, the server's bytes to stdout (like openssl s_client)
   serve                     TLS server (like openssl s_server; answers HTTP GET with a status page)
   certs                     Make a test PKI (CA, server and client certificates)
+  verify                    Check a certificate chain with the handshake's verifier (like openssl verify)
   help [command]            Show this help, or a command's options
 
 Run 'tlsglass <command> --help' for a command's options.
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       return connectCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'verify':
     case 'demo':
     case 'certs': {
       const fn = await lazyCommand(`${command}.js`, `${command}Command`);

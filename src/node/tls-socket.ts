@@ -118,7 +118,12 @@ export class TLSSocket extends Duplex {
       this.handshakeTimer.unref();
     }
     if (!this.isServer) {
-      (this.conn as ClientConnection).start();
+      try {
+        (this.conn as ClientConnection).start();
+      } catch (err) {
+        process.nextTick(() => this.fail(err)); // after the caller could attach 'error' listeners
+        return;
+      }
       this.flush();
     }
   }

@@ -11,11 +11,12 @@
  * - `peerMissing(name)` feeds `test(…, { skip })`: a missing peer is a SKIP with the reason, except
  *   when CI=true, where the test runs and fails with "not installed".
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer as netCreateServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import * as nodeTls from 'node:tls';
 import { connect as tgConnect, type ConnectionOptions } from '../../src/node/connect.js';
@@ -38,8 +39,9 @@ const found = new Map<string, string | undefined>();
 export function peerPath(name: string): string | undefined {
   if (!found.has(name)) {
     let hit: string | undefined;
-    for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-      const candidate = join(dir, name);
+    const dirs = name.includes('/') ? [''] : (process.env['PATH'] ?? '').split(delimiter);
+    for (const dir of dirs) {
+      const candidate = dir ? join(dir, name) : name;
       try {
         accessSync(candidate, constants.X_OK);
         hit = candidate;
@@ -101,9 +103,9 @@ process.on('exit', () => {
 });
 
 /** Spawns `command args`, tied to `scope`, collecting stdout and stderr. */
-export function spawnPeer(scope: Scope, command: string, args: readonly string[], input?: Uint8Array | string): PeerProcess {
+export function spawnPeer(scope: Scope, command: string, args: readonly string[], input?: Uint8Array | string, env?: NodeJS.ProcessEnv): PeerProcess {
   const path = requirePeer(command);
-  const proc = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env && { env: { ...process.env, ...env } }) });
   live.add(proc);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -193,8 +195,8 @@ export interface PeerRun {
 }
 
 /** Runs a peer to completion (stdin = input, then EOF), failing with its stderr after the deadline. */
-export async function runPeer(scope: Scope, command: string, args: readonly string[], input: Uint8Array | string = '', timeoutMs = PEER_TIMEOUT_MS): Promise<PeerRun> {
-  const p = spawnPeer(scope, command, args, input);
+export async function runPeer(scope: Scope, command: string, args: readonly string[], input: Uint8Array | string = '', timeoutMs = PEER_TIMEOUT_MS, env?: NodeJS.ProcessEnv): Promise<PeerRun> {
+  const p = spawnPeer(scope, command, args, input, env);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -237,22 +239,39 @@ export function runOpensslClient(scope: Scope, port: number, args: readonly stri
 export interface OpensslSession {
   protocol?: string;
   cipher?: string;
-  /** e.g. 'X25519', 'ECDH, prime256v1' / 'P-256', 'DH' */
+  /** e.g. 'X25519, 253 bits', 'ECDH, prime256v1, 256 bits', 'DH, 2048 bits' */
   tempKey?: string;
   alpn?: string;
   verified?: boolean;
 }
 
-export function parseOpensslClient(stderrAndStdout: string): OpensslSession {
+/** Parses s_client's session report (stdout by default, stderr with -brief). */
+export function parseOpensslClient(text: string): OpensslSession {
+  const pick = (re: RegExp): string | undefined => re.exec(text)?.[1]?.trim();
   const s: OpensslSession = {};
-  const pick = (re: RegExp): string | undefined => re.exec(stderrAndStdout)?.[1]?.trim();
-  s.protocol = pick(/^Protocol version: (\S+)/m) ?? pick(/^\s+Protocol\s+: (\S+)/m) ?? pick(/^New, (TLSv[\d.]+),/m);
-  s.cipher = pick(/^Ciphersuite: (\S+)/m) ?? pick(/^New, TLSv[\d.]+, Cipher is (\S+)/m);
-  s.tempKey = pick(/^(?:Server|Peer) Temp Key: ([^\n]+)/m);
-  s.alpn = pick(/^ALPN protocol: (\S+)/m);
-  const v = pick(/^Verif(?:ication|y return code): ([^\n]+)/m);
-  if (v !== undefined) s.verified = v === 'OK' || v.startsWith('0 (ok)');
+  const protocol = pick(/^Protocol version: (\S+)/m) ?? pick(/^New, (TLSv[\d.]+),/m);
+  const cipher = pick(/^Ciphersuite: (\S+)/m) ?? pick(/^New, TLSv[\d.]+, Cipher is (\S+)/m);
+  const tempKey = pick(/^(?:Server|Peer) Temp Key: ([^\n]+)/m);
+  const alpn = pick(/^ALPN protocol: (\S+)/m);
+  const verify = pick(/^Verification: ([^\n]+)/m) ?? pick(/^Verify return code: ([^\n]+)/m);
+  if (protocol !== undefined) s.protocol = protocol;
+  if (cipher !== undefined) s.cipher = cipher;
+  if (tempKey !== undefined) s.tempKey = tempKey;
+  if (alpn !== undefined) s.alpn = alpn;
+  if (verify !== undefined) s.verified = verify === 'OK' || verify.startsWith('0 (ok)');
   return s;
+}
+
+/** Splits s_client's default stdout into its session report and the application data after it. */
+export function splitOpensslClientOutput(stdout: Buffer): { info: string; data: Buffer } {
+  const text = stdout.toString('latin1');
+  const m = /Verify return code: [^\n]*\n(?:[^\n]*\n)*?---\n/.exec(text);
+  if (!m) return { info: text, data: Buffer.alloc(0) };
+  const end = m.index + m[0].length;
+  let data = stdout.subarray(end);
+  const closed = Buffer.from('closed\n'); // printed when the server closes (without -quiet)
+  if (data.subarray(-closed.length).equals(closed)) data = data.subarray(0, -closed.length);
+  return { info: text.slice(0, end), data };
 }
 
 // ---- GnuTLS ----------------------------------------------------------------------------------
@@ -317,27 +336,51 @@ export function runGnutlsClient(scope: Scope, port: number, args: readonly strin
   return runPeer(scope, 'gnutls-cli', ['-p', String(port), ...args, '127.0.0.1'], input, timeoutMs);
 }
 
-/** What gnutls-cli / gnutls-serv print about the session. */
+/** What gnutls-cli prints about the session, from its "- Description:" line. */
 export interface GnutlsSession {
-  /** e.g. '(TLS1.2)-(ECDHE-X25519)-(RSA-SHA256)-(AES-128-GCM)' */
+  /** e.g. '(TLS1.2-X.509)-(ECDHE-X25519)-(ECDSA-SHA256)-(CHACHA20-POLY1305)' */
   description?: string;
+  /** 'TLS1.2' */
   protocol?: string;
+  /** 'ECDHE-X25519', 'ECDHE-SECP256R1', 'DHE-FFDHE2048'?, 'RSA' */
   kx?: string;
-  group?: string;
+  /** 'ECDSA-SHA256', 'RSA-PSS-RSAE-SHA256', … */
+  signature?: string;
+  /** 'AES-128-GCM', 'CHACHA20-POLY1305', … */
   cipher?: string;
   alpn?: string;
 }
 
 export function parseGnutls(text: string): GnutlsSession {
-  const pick = (re: RegExp): string | undefined => re.exec(text)?.[1]?.trim();
-  return {
-    description: pick(/- Description: (\S+)/),
-    protocol: pick(/- Version: (\S+)/),
-    kx: pick(/- Key Exchange: (\S+)/),
-    group: pick(/- (?:Server|Client)? ?(?:ECDH|Diffie-Hellman)? ?(?:parameters|Curve)?[^\n]*?Group: (\S+)/) ?? pick(/- Curve: (\S+)/),
-    cipher: pick(/- Cipher: (\S+)/),
-    alpn: pick(/- Application protocol: (\S+)/),
-  };
+  const s: GnutlsSession = {};
+  const d = /- Description: (\S+)/.exec(text)?.[1];
+  if (d !== undefined) {
+    s.description = d;
+    const parts = [...d.matchAll(/\(([^)]*)\)/g)].map((m) => m[1]!);
+    s.protocol = parts[0]?.replace(/-X\.509$/, '');
+    s.kx = parts[1];
+    // With RSA key transport there is no signature part: (TLS1.2-X.509)-(RSA)-(AES-128-GCM)
+    if (parts.length >= 4) {
+      s.signature = parts[2];
+      s.cipher = parts[3];
+    } else {
+      s.cipher = parts[2];
+    }
+  }
+  const alpn = /- Application protocol: (\S+)/.exec(text)?.[1];
+  if (alpn !== undefined) s.alpn = alpn;
+  return s;
+}
+
+/** Splits gnutls-cli's stdout into its session report and the application data after "- Simple Client Mode:". */
+export function splitGnutlsClientOutput(stdout: Buffer): { info: string; data: Buffer } {
+  const marker = Buffer.from('- Simple Client Mode:\n\n');
+  const at = stdout.indexOf(marker);
+  if (at < 0) return { info: stdout.toString('latin1'), data: Buffer.alloc(0) };
+  let data = stdout.subarray(at + marker.length);
+  const closed = Buffer.from('- Peer has closed the GnuTLS connection\n');
+  if (data.subarray(-closed.length).equals(closed)) data = data.subarray(0, -closed.length);
+  return { info: stdout.subarray(0, at).toString('latin1'), data };
 }
 
 // ---- curl ------------------------------------------------------------------------------------
@@ -345,6 +388,23 @@ export function parseGnutls(text: string): GnutlsSession {
 /** `curl https://localhost:PORT/` with localhost pinned to 127.0.0.1, so the name check uses "localhost". */
 export function runCurl(scope: Scope, port: number, args: readonly string[], path = '/', timeoutMs?: number): Promise<PeerRun> {
   return runPeer(scope, 'curl', ['-sS', '--max-time', '10', '--resolve', `localhost:${port}:127.0.0.1`, ...args, `https://localhost:${port}${path}`], '', timeoutMs);
+}
+
+// ---- the tlsglass CLI ----------------------------------------------------------------------------
+
+/** The built CLI entry point (dist/src/cli/main.js). */
+export const TLSGLASS_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** `tlsglass serve --port 0 …` (or s_server-style args); the port comes from its `ACCEPT` line. */
+export async function startTlsglassServeCli(scope: Scope, args: readonly string[]): Promise<PeerServer> {
+  const p = spawnPeer(scope, process.execPath, [TLSGLASS_CLI, 'serve', ...args]);
+  const m = await p.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line');
+  return Object.assign(p, { port: Number(m[1]) });
+}
+
+/** `tlsglass connect …` run to completion with `input` on stdin. */
+export function runTlsglassConnectCli(scope: Scope, args: readonly string[], input: Uint8Array | string = '', timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<PeerRun> {
+  return runPeer(scope, process.execPath, [TLSGLASS_CLI, 'connect', ...args], input, timeoutMs, env);
 }
 
 // ---- in-process servers and clients ----------------------------------------------------------
@@ -433,22 +493,33 @@ function secureOrError<T extends { once(e: string, f: (...a: never[]) => void): 
 
 // ---- data ------------------------------------------------------------------------------------
 
-/** Reads a stream to its end. */
-export async function readAll(stream: Readable, timeoutMs = PEER_TIMEOUT_MS): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stream did not end within ${timeoutMs} ms (${chunks.reduce((n, c) => n + c.length, 0)} bytes read)`)), timeoutMs);
+/** Reads a stream to its end (without destroying it, unlike `for await`, so a half-closed socket can still write). */
+export function readAll(stream: Readable, timeoutMs = PEER_TIMEOUT_MS): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+    };
+    const onData = (c: Buffer): void => void chunks.push(c);
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`stream did not end within ${timeoutMs} ms (${chunks.reduce((n, c) => n + c.length, 0)} bytes read)`));
+    }, timeoutMs);
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
   });
-  const body = (async () => {
-    for await (const c of stream) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  })();
-  try {
-    return await Promise.race([body, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Reads exactly `n` bytes from a stream (which may stay open). */
@@ -499,45 +570,4 @@ export function pattern(size: number, seed = 1): Buffer {
     out[i] = x & 0xff;
   }
   return out;
-}
-
-// ---- a test PKI made with the openssl CLI ------------------------------------------------------
-
-/** PEM files of a small test PKI: one CA, RSA and ECDSA server and client identities. */
-export interface PkiFiles {
-  readonly dir: string;
-  readonly ca: string;
-  readonly serverRsa: { cert: string; key: string };
-  readonly serverEcdsa: { cert: string; key: string };
-  readonly clientRsa: { cert: string; key: string };
-  readonly clientEcdsa: { cert: string; key: string };
-}
-
-/**
- * Makes the PKI in `dir` with the openssl CLI: a P-256 CA; servers for localhost and 127.0.0.1;
- * clients with clientAuth. Valid from yesterday for 30 days.
- */
-export function makeOpensslPki(dir: string): PkiFiles {
-  const run = (...args: string[]): void => {
-    execFileSync(requirePeer('openssl'), args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  };
-  writeFileSync(join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  writeFileSync(join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n');
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
-    '-subj', '/CN=tlsglass test CA', '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  const issue = (name: string, keyArgs: string[], cn: string, ext: string): { cert: string; key: string } => {
-    run('req', '-new', '-newkey', ...keyArgs, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', `${name}.pem`);
-    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
-  };
-  const rsa = ['rsa:2048'];
-  const ec = ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-  return {
-    dir,
-    ca: join(dir, 'ca.pem'),
-    serverRsa: issue('server-rsa', rsa, 'localhost', 'server.ext'),
-    serverEcdsa: issue('server-ecdsa', ec, 'localhost', 'server.ext'),
-    clientRsa: issue('client-rsa', rsa, 'tlsglass test client (RSA)', 'client.ext'),
-    clientEcdsa: issue('client-ecdsa', ec, 'tlsglass test client (ECDSA)', 'client.ext'),
-  };
 }
