@@ -72,8 +72,10 @@ export function parseCertificate(der: Uint8Array): CertificateFields {
   const cert = new DerReader(readDer(der, Tag.SEQUENCE, 'Certificate').value);
   const tbsTlv = cert.read(Tag.SEQUENCE, 'tbsCertificate');
   const signatureAlgorithm = readAlgorithmIdentifier(cert, 'signatureAlgorithm');
-  cert.read(Tag.BIT_STRING, 'signatureValue');
+  const signatureValue = cert.read(Tag.BIT_STRING, 'signatureValue').value;
   cert.end('Certificate');
+  // Every signature algorithm in use produces whole octets (RFC 3279 §2.2, RFC 5758 §3.2, RFC 8410 §6).
+  if (signatureValue.length < 1 || signatureValue[0] !== 0) throw new DecodeError('signatureValue: not a whole number of octets');
 
   const tbs = new DerReader(tbsTlv.value);
   let version = 1;
@@ -203,9 +205,12 @@ export function subjectAltNamesOf(fields: CertificateFields): GeneralName[] {
     if (n.tag === 0x82) {
       // dNSName [2] IMPLICIT IA5String
       if (n.value.some((b) => b > 0x7f)) throw new DecodeError('dNSName: not IA5String');
-      out.push({ type: 'dns', value: String.fromCharCode(...n.value) });
+      let value = '';
+      for (const b of n.value) value += String.fromCharCode(b);
+      out.push({ type: 'dns', value });
     } else if (n.tag === 0x87) {
-      // iPAddress [7] IMPLICIT OCTET STRING: 4 or 16 octets in a certificate (not a name constraint)
+      // iPAddress [7] IMPLICIT OCTET STRING: "MUST contain exactly four octets … or sixteen octets" (§4.2.1.6)
+      if (n.value.length !== 4 && n.value.length !== 16) throw new DecodeError(`iPAddress: ${n.value.length} octets`);
       out.push({ type: 'ip', value: n.value });
     } else {
       out.push({ type: 'other', tag: n.tag });

@@ -158,6 +158,8 @@ export function checkIntegerEncoding(value: Uint8Array, what = 'INTEGER'): void 
  * no fractions. UTCTime years 50–99 are 19xx, 00–49 are 20xx.
  */
 export function decodeTime(tlv: Tlv, what = 'Time'): Date {
+  // The longest valid form is 15 characters; a longer value is rejected before it is spread into arguments.
+  if (tlv.value.length > 15) throw new DecodeError(`${what}: ${tlv.value.length} octets is too long for a time`);
   const s = String.fromCharCode(...tlv.value);
   let m: RegExpExecArray | null;
   let year: number;

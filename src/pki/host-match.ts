@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { bytesEqual, type GeneralName } from './certificate.js';
 
 /**
@@ -8,7 +9,8 @@ import { bytesEqual, type GeneralName } from './certificate.js';
  * - A wildcard is only the whole left-most label and stands for exactly one label
  *   (RFC 9525 §6.3); "*.tld" style patterns with fewer than three labels never match.
  * - ASCII case-insensitive; one trailing dot ignored on either side. Names are compared as
- *   A-labels: a host with non-ASCII characters matches nothing (convert it first).
+ *   A-labels: a host given with U-labels ("bücher.example") is converted first (IDNA/UTS #46 via
+ *   node:url's domainToASCII, RFC 9525 §6.3); one that does not convert matches nothing.
  * - An IP literal matches iPAddress entries only, octet for octet (RFC 9525 §6.2).
  */
 
@@ -16,7 +18,18 @@ import { bytesEqual, type GeneralName } from './certificate.js';
 export function matchesHost(host: string, names: readonly GeneralName[]): boolean {
   const ip = parseIpAddress(stripBrackets(host));
   if (ip) return names.some((n) => n.type === 'ip' && bytesEqual(n.value, ip));
-  return names.some((n) => n.type === 'dns' && matchesDnsName(host, n.value));
+  const aLabels = toALabels(host);
+  return aLabels !== undefined && names.some((n) => n.type === 'dns' && matchesDnsName(aLabels, n.value));
+}
+
+/**
+ * A DNS host in A-label form: ASCII hosts unchanged (case and trailing dot are handled by the
+ * matcher), others through IDNA ToASCII; undefined when the conversion fails.
+ */
+export function toALabels(host: string): string | undefined {
+  if (/^[\x00-\x7f]*$/.test(host)) return host;
+  const ascii = domainToASCII(host);
+  return ascii === '' ? undefined : ascii;
 }
 
 /**

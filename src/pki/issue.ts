@@ -70,6 +70,11 @@ export interface CertificateAuthorityOptions extends CommonCertificateOptions {
   readonly issuer?: IssuedCertificate;
   /** basicConstraints pathLenConstraint. */
   readonly pathLength?: number;
+  /**
+   * A critical nameConstraints extension (RFC 5280 §4.2.1.10). Entries are "DNS:example.com",
+   * "DNS:.example.com" (subdomains only) or "IP:10.0.0.0/8" / "IP:2001:db8::/32".
+   */
+  readonly nameConstraints?: { readonly permitted?: readonly string[]; readonly excluded?: readonly string[] };
 }
 
 export interface CertificateOptions extends CommonCertificateOptions {
@@ -82,7 +87,11 @@ export interface CertificateOptions extends CommonCertificateOptions {
 
 /** A CA certificate: a self-signed root, or an intermediate when `issuer` is given. */
 export function createCertificateAuthority(options: CertificateAuthorityOptions): IssuedCertificate {
-  return mint(options, options.issuer, {
+  const nc = options.nameConstraints;
+  const extraExtensions = nc
+    ? [{ oid: ExtensionOid.nameConstraints, critical: true, value: encodeNameConstraints(nc.permitted, nc.excluded) }, ...(options.extraExtensions ?? [])]
+    : options.extraExtensions;
+  return mint({ ...options, ...(extraExtensions ? { extraExtensions } : {}) }, options.issuer, {
     basicConstraints: { ca: true, ...(options.pathLength !== undefined ? { pathLength: options.pathLength } : {}) },
     keyUsage: ['keyCertSign', 'cRLSign'],
     extKeyUsage: null,
@@ -274,6 +283,34 @@ function randomSerial(): Uint8Array {
   const s = new Uint8Array(randomBytes(16));
   s[0] = (s[0]! & 0x7f) | 0x40;
   return s;
+}
+
+/** NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] … } (IMPLICIT). */
+function encodeNameConstraints(permitted: readonly string[] | undefined, excluded: readonly string[] | undefined): Uint8Array {
+  const subtrees = (list: readonly string[]): Uint8Array[] => list.map((entry) => der.sequence(subtreeBase(entry)));
+  const parts: Uint8Array[] = [];
+  if (permitted?.length) parts.push(der.tlv(0xa0, ...subtrees(permitted)));
+  if (excluded?.length) parts.push(der.tlv(0xa1, ...subtrees(excluded)));
+  if (parts.length === 0) throw new RangeError('issue: nameConstraints needs a permitted or an excluded entry');
+  return der.sequence(...parts);
+}
+
+/** "DNS:name" → dNSName [2]; "IP:addr/prefix" → iPAddress [7] with address ‖ mask. */
+function subtreeBase(entry: string): Uint8Array {
+  if (entry.startsWith('DNS:')) {
+    const name = entry.slice(4);
+    return der.implicitPrimitive(2, name === '' ? new Uint8Array(0) : ascii(name, 'dNSName constraint'));
+  }
+  const m = /^IP:(.+)\/(\d{1,3})$/.exec(entry);
+  const address = m ? parseIpAddress(m[1]!) : undefined;
+  const prefix = m ? Number(m[2]) : -1;
+  if (!address || prefix > address.length * 8) throw new RangeError(`issue: "${entry}" is not DNS:name or IP:address/prefix`);
+  const mask = new Uint8Array(address.length);
+  for (let i = 0; i < prefix; i++) mask[i >> 3]! |= 0x80 >> (i & 7);
+  const out = new Uint8Array(address.length * 2);
+  out.set(address, 0);
+  out.set(mask, address.length);
+  return der.implicitPrimitive(7, out);
 }
 
 function ascii(s: string, what: string): Uint8Array {

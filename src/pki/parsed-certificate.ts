@@ -1,7 +1,18 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { AlertDescription } from '../messages/enums.js';
 import { CertificateError } from '../errors.js';
-import { parseCertificate, type CertificateFields } from './certificate.js';
+import {
+  ExtensionOid,
+  basicConstraintsOf,
+  findExtension,
+  parseCertificate,
+  subjectAltNamesOf,
+  type BasicConstraints,
+  type CertificateFields,
+  type GeneralName,
+} from './certificate.js';
+import { parseKeyUsage, type KeyUsage } from './key-usage.js';
+import { parseNameConstraints, type NameConstraints } from './name-constraints.js';
 
 /**
  * A certificate parsed once: node:crypto's X509Certificate (signatures, issuance, text forms)
@@ -23,6 +34,12 @@ export interface ParsedCertificate {
   readonly issuerKey: string;
   /** The public key, created on first use. */
   readonly publicKey: KeyObject;
+  /** The extensions the verifier acts on, decoded (a malformed one fails the parse). */
+  readonly basicConstraints: BasicConstraints | undefined;
+  readonly keyUsage: KeyUsage | undefined;
+  /** subjectAltName entries; [] when absent. */
+  readonly subjectAltNames: readonly GeneralName[];
+  readonly nameConstraints: NameConstraints | undefined;
 }
 
 const CACHE_LIMIT = 512;
@@ -39,9 +56,15 @@ export function parseCertificateCached(der: Uint8Array, what: string): ParsedCer
   if (hit) return hit;
   let x509: X509Certificate;
   let fields: CertificateFields;
+  let decoded: DecodedExtensions;
+  let subject: string;
+  let issuer: string;
   try {
     x509 = new X509Certificate(Buffer.from(der));
     fields = parseCertificate(der);
+    decoded = decodeExtensions(fields);
+    subject = x509.subject;
+    issuer = x509.issuer;
   } catch (e) {
     throw new CertificateError(
       `${what} is not a valid X.509 certificate: ${e instanceof Error ? e.message : String(e)}`,
@@ -55,15 +78,30 @@ export function parseCertificateCached(der: Uint8Array, what: string): ParsedCer
     id,
     x509,
     fields,
-    subjectText: x509.subject.split('\n').join(', '),
-    issuerText: x509.issuer.split('\n').join(', '),
-    subjectKey: x509.subject,
-    issuerKey: x509.issuer,
+    subjectText: subject.split('\n').join(', '),
+    issuerText: issuer.split('\n').join(', '),
+    subjectKey: subject,
+    issuerKey: issuer,
     get publicKey(): KeyObject {
       return (publicKey ??= x509.publicKey);
     },
+    ...decoded,
   };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(id, parsed);
   return parsed;
+}
+
+type DecodedExtensions = Pick<ParsedCertificate, 'basicConstraints' | 'keyUsage' | 'subjectAltNames' | 'nameConstraints'>;
+
+/** Decodes basicConstraints, keyUsage, subjectAltName and nameConstraints; DecodeError if one is not DER. */
+function decodeExtensions(fields: CertificateFields): DecodedExtensions {
+  const ku = findExtension(fields, ExtensionOid.keyUsage);
+  const nc = findExtension(fields, ExtensionOid.nameConstraints);
+  return {
+    basicConstraints: basicConstraintsOf(fields),
+    keyUsage: ku ? parseKeyUsage(ku.value) : undefined,
+    subjectAltNames: subjectAltNamesOf(fields),
+    nameConstraints: nc ? parseNameConstraints(nc.value, nc.critical) : undefined,
+  };
 }

@@ -17,6 +17,12 @@ export interface ServerCheckContext {
   readonly host: string | undefined;
   /** Seconds since the epoch; injectable for tests. */
   readonly now: Date;
+  /**
+   * How the negotiated key exchange uses the server's key, for the leaf's keyUsage (RFC 5280
+   * §4.2.1.3): 'sign' for ECDHE/DHE (and TLS 1.3) needs digitalSignature, 'encipher' for RSA key
+   * transport needs keyEncipherment. Undefined accepts any TLS use.
+   */
+  readonly keyUsage?: 'sign' | 'encipher';
 }
 
 export interface ClientCheckContext {
@@ -28,4 +34,6 @@ export interface VerificationResult {
   readonly leafKey: PublicKey;
   /** undefined when the chain is trusted for this use; otherwise why not. */
   readonly error: CertificateError | undefined;
+  /** The path that was accepted, leaf first through the trust anchor (DER); absent when rejected. */
+  readonly chain?: readonly Uint8Array[];
 }

@@ -502,10 +502,7 @@ function escape(text: string): string {
 // ---- known deviations (reported as TODO, so they show in every run until fixed) --------------------
 
 /** Cells that fail because of a known bug in the core; the text says which. */
-function knownIssue(cell: Cell): string | undefined {
-  if (cell.role === 'client' && cell.suite.kx === 'DHE' && cell.clientAuth === 'ECDSA' && (cell.peer === 'openssl s_server' || cell.peer === 'node:tls server')) {
-    return 'core: with only DHE suites our ClientHello lists only FFDHE groups, so OpenSSL rejects our P-256 client certificate (illegal_parameter, RFC 8422 §5.1)';
-  }
+function knownIssue(_cell: Cell): string | undefined {
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import type { CryptoProvider, KeyShare } from '../../src/crypto/provider.js';
 import { FFDHE_PRIMES } from '../../src/crypto/ffdhe-groups.js';
 import { runPair, pump, plainAlert, splitRecord, handshakeTypes, type Tamper } from '../helpers/pair.js';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';
-import type { ClientOptions, ServerOptions } from '../../src/config.js';
+import { parseGroups, type ClientOptions, type ServerOptions } from '../../src/config.js';
 
 const ca = createCertificateAuthority({ commonName: 'tlsglass unit CA', keyType: 'ec' });
 const rsaServer = issueCertificate({ issuer: ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'rsa' });
@@ -32,14 +32,19 @@ describe('TLS 1.2 in memory: every suite and group', () => {
     const groups = suite.kx === 'ECDHE' ? ['X25519', 'P-256', 'P-384'] : suite.kx === 'DHE' ? ['ffdhe2048', 'ffdhe3072'] : ['X25519'];
     for (const group of groups) {
       test(`${suite.openssl} with ${group}`, () => {
-        const r = runPair(server(), client({ ciphers: suite.openssl, ecdhCurve: group }));
+        // The client also lists P-256, the curve of the ECDSA certificate (RFC 8422 §5.1); the server takes only `group`.
+        const clientGroups = suite.auth === 'ECDSA' && group !== 'P-256' ? `${group}:P-256` : group;
+        const r = runPair(server({ ecdhCurve: suite.kx === 'RSA' ? undefined : group }), client({ ciphers: suite.openssl, ecdhCurve: clientGroups }));
         assert.equal(r.clientError, undefined, String(r.clientError));
         assert.equal(r.serverError, undefined, String(r.serverError));
         assert.equal(r.client.cipher?.name, suite.openssl);
         assert.equal(r.server.cipher?.standardName, suite.name);
         assert.equal(r.client.protocol, 'TLSv1.2');
         assert.equal(r.client.authorized, true);
-        if (suite.kx !== 'RSA') assert.equal(r.server.negotiated.group, r.client.negotiated.group);
+        if (suite.kx !== 'RSA') {
+          assert.equal(r.server.negotiated.group, r.client.negotiated.group);
+          assert.equal(r.client.negotiated.group, parseGroups(group)[0]);
+        }
         assert.equal(r.client.negotiated.extendedMasterSecret, true);
         // Both Finished messages agree, and so does the exporter (RFC 5705).
         assert.deepEqual(r.client.finished, r.server.peerFinished);
@@ -226,6 +231,15 @@ describe('negative cases: the exact alert', () => {
       assert.deepEqual(r.wire.toClient.at(-1), plainAlert(AlertDescription.illegal_parameter));
     });
   }
+
+  test('an ECDSA certificate on a curve the client did not list is not used (RFC 8422 §5.1)', () => {
+    // Only a P-256 ECDSA identity, only ECDSA suites, and a client that lists only x25519 and P-384.
+    const r = runPair(
+      { cert: ecServer.certPem, key: ecServer.keyPem, maxVersion: 'TLSv1.2' },
+      client({ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', ecdhCurve: 'X25519:P-384' }),
+    );
+    assert.equal(r.serverError?.alert, AlertDescription.handshake_failure);
+  });
 
   test('TLS 1.1 is refused with protocol_version', () => {
     const r = runPair(server(), client(), (record, direction, index) => {

@@ -9,6 +9,7 @@ import {
   matchesHost,
   parseIpAddress,
   parseSubjectAltNameText,
+  toALabels,
 } from '../../src/pki/host-match.js';
 
 const dns = (value: string): GeneralName => ({ type: 'dns', value });
@@ -68,6 +69,28 @@ describe('matchesHost', () => {
       assert.equal(parseIpAddress(h), undefined, h);
       assert.equal(matchesHost(h, names), false, h);
     }
+  });
+});
+
+describe('IDNA: U-label hosts are matched as A-labels (RFC 9525 §6.3)', () => {
+  const names = [dns('xn--bcher-kva.example'), dns('*.xn--wgv71a.jp')];
+
+  test('toALabels converts non-ASCII hosts and leaves ASCII ones alone', () => {
+    assert.equal(toALabels('bücher.example'), 'xn--bcher-kva.example');
+    assert.equal(toALabels('BÜCHER.Example.'), 'xn--bcher-kva.example.');
+    assert.equal(toALabels('Example.COM'), 'Example.COM');
+    assert.equal(toALabels('xn--iñvalid.com'), undefined);
+  });
+
+  test('matchesHost, with case and trailing dot ignored', () => {
+    for (const h of ['bücher.example', 'BÜCHER.EXAMPLE', 'bücher.example.', 'xn--bcher-kva.example', 'www.日本.jp']) {
+      assert.equal(matchesHost(h, names), true, h);
+    }
+    for (const h of ['bucher.example', 'xn--iñvalid.com', 'a.b.日本.jp']) assert.equal(matchesHost(h, names), false, h);
+  });
+
+  test('fullwidth dots are label separators after mapping (UTS #46)', () => {
+    assert.equal(matchesHost('bücher\uff0eexample', names), true);
   });
 });
 

@@ -100,6 +100,16 @@ describe('DefaultVerifier: accepted chains', () => {
     }
   });
 
+  test('an accepted result carries the chain it built, leaf first through the anchor; a rejected one none', () => {
+    const stray = issueCertificate({ issuer: otherRoot, commonName: 'stray' });
+    const r = server([leaf, stray, int, int], 'localhost');
+    assert.deepEqual(r.chain, [leaf.certDer, int.certDer, root.certDer]);
+    assert.equal(server([leaf], 'localhost').chain, undefined);
+    const selfSigned = issueCertificate({ commonName: 'localhost', dnsNames: ['localhost'], basicConstraints: { ca: true } });
+    const v = new DefaultVerifier({ anchors: [selfSigned.certDer], provider });
+    assert.deepEqual(server([selfSigned], 'localhost', now, v).chain, [selfSigned.certDer]);
+  });
+
   test('trustedIssuerOf finds the anchor that issued a certificate', () => {
     assert.deepEqual(verifier.trustedIssuerOf(int.certDer), root.certDer);
     assert.equal(verifier.trustedIssuerOf(leaf.certDer), undefined);

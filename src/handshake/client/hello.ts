@@ -63,9 +63,10 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
   const offer12 = config.versions.includes(ProtocolVersion.TLSv1_2);
   const suites = offer12 ? config.suites : [];
-  const wantsEc = offer13 || suites.some((s) => s.kx === 'ECDHE');
+  // EC groups are always listed: even a DHE-only client may sign with an ECDSA certificate,
+  // whose curve the server checks against supported_groups (RFC 8422 §5.1).
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
-  const groups = config.groups.filter((g) => (wantsEc && EC_GROUPS.includes(g)) || (wantsFfdhe && isFfdhe(g)));
+  const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (wantsFfdhe && isFfdhe(g)));
 
   const extensions: Extension[] = [];
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.

@@ -80,7 +80,8 @@ export class ExpectCertificate implements State {
     // The server must send a certificate: every suite we implement is authenticated.
     if (chain.length === 0) throw new LocalAlert(AlertDescription.decode_error, 'server sent an empty Certificate');
     const { config } = this.hs;
-    const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now() });
+    // The leaf must allow the use the suite makes of it: signing (ECDHE, DHE) or key encipherment (RSA).
+    const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now(), keyUsage: this.hs.suite.kx === 'RSA' ? 'encipher' : 'sign' });
     io.negotiated.peerCertificates = chain;
     if (result.error) {
       if (config.rejectUnauthorized) throw result.error;

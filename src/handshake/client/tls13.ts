@@ -247,7 +247,7 @@ class ExpectCertificate implements State {
     // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
     if (chain.length === 0) throw new LocalAlert(AlertDescription.decode_error, 'server sent an empty Certificate');
     const { config } = this.hs;
-    const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now() });
+    const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now(), keyUsage: 'sign' });
     io.negotiated.peerCertificates = chain;
     if (result.error) {
       if (config.rejectUnauthorized) throw result.error;

@@ -208,6 +208,8 @@ function describeVersions(versions: readonly number[]): string {
   return versions.map((v) => names[v] ?? `0x${v.toString(16)}`).join(', ');
 }
 
+const CURVE_GROUPS: Record<string, number> = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 };
+
 /** RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty, else handshake_failure. */
 function checkRenegotiationInfo(ch: ClientHello): void {
   const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
@@ -260,6 +262,8 @@ function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerC
     }
     for (const identity of config.identities) {
       if (identity.key.type !== keyTypeFor(suite)) continue;
+      // RFC 8422 §5.1: an ECDSA certificate's curve must be one the client listed.
+      if (identity.key.type === 'ec' && facts.sentGroups && !facts.groups.includes(CURVE_GROUPS[identity.key.curve ?? ''] ?? -1)) continue;
       if (suite.kx === 'RSA') return { suite, identity, scheme: undefined, group };
       const scheme = chooseSignatureScheme(identity.key, facts.schemes, config.signatureSchemes);
       if (scheme !== undefined) return { suite, identity, scheme, group };

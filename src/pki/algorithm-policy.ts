@@ -1,0 +1,102 @@
+import type { CertificateError } from '../errors.js';
+import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-reader.js';
+import { bytesEqual } from './certificate.js';
+import type { ParsedCertificate } from './parsed-certificate.js';
+import { fail } from './verify-error.js';
+
+/**
+ * Which certificate signature algorithms and public keys the verifier accepts (CERT-7):
+ * RSA-PKCS1 and RSA-PSS over SHA-2, ECDSA, EdDSA; RSA 2048–8192 bits; P-256/P-384/P-521.
+ */
+
+const SIGNATURE_ALGORITHMS = new Map<string, string>([
+  ['1.2.840.113549.1.1.11', 'sha256WithRSAEncryption'],
+  ['1.2.840.113549.1.1.12', 'sha384WithRSAEncryption'],
+  ['1.2.840.113549.1.1.13', 'sha512WithRSAEncryption'],
+  ['1.2.840.10045.4.3.2', 'ecdsa-with-SHA256'],
+  ['1.2.840.10045.4.3.3', 'ecdsa-with-SHA384'],
+  ['1.2.840.10045.4.3.4', 'ecdsa-with-SHA512'],
+  ['1.3.101.112', 'Ed25519'],
+  ['1.3.101.113', 'Ed448'],
+]);
+
+const WEAK_SIGNATURE_ALGORITHMS = new Map<string, string>([
+  ['1.2.840.113549.1.1.2', 'md2WithRSAEncryption'],
+  ['1.2.840.113549.1.1.3', 'md4WithRSAEncryption'],
+  ['1.2.840.113549.1.1.4', 'md5WithRSAEncryption'],
+  ['1.2.840.113549.1.1.5', 'sha1WithRSAEncryption'],
+  ['1.3.14.3.2.29', 'sha1WithRSASignature'],
+  ['1.2.840.10045.4.1', 'ecdsa-with-SHA1'],
+  ['1.2.840.10040.4.3', 'dsa-with-sha1'],
+]);
+
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const PSS_HASHES = new Map([
+  ['2.16.840.1.101.3.4.2.1', 'SHA-256'],
+  ['2.16.840.1.101.3.4.2.2', 'SHA-384'],
+  ['2.16.840.1.101.3.4.2.3', 'SHA-512'],
+]);
+
+/** MD5 and SHA-1 certificate signatures are refused (RFC 9155 deprecates them in TLS; CA/B Forum bans them). */
+export function checkSignatureAlgorithm(c: ParsedCertificate): CertificateError | undefined {
+  const { oid, parameters } = c.fields.signatureAlgorithm;
+  // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
+  if (!bytesEqual(c.fields.signatureAlgorithm.raw, c.fields.tbsSignatureAlgorithm.raw)) {
+    return fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, 'signatureAlgorithm differs from tbsCertificate.signature');
+  }
+  if (SIGNATURE_ALGORITHMS.has(oid)) return undefined;
+  const weak = WEAK_SIGNATURE_ALGORITHMS.get(oid);
+  if (weak) {
+    return fail('CA_MD_TOO_WEAK', 'CA signature digest algorithm too weak', c, `it is signed with ${weak}; MD5 and SHA-1 signatures are refused`);
+  }
+  if (oid === RSASSA_PSS) {
+    const hash = pssHash(parameters);
+    if (hash && PSS_HASHES.has(hash)) return undefined;
+    return fail('CA_MD_TOO_WEAK', 'CA signature digest algorithm too weak', c, `it is signed with RSASSA-PSS over ${hash === '1.3.14.3.2.26' || hash === undefined ? 'SHA-1' : hash}`);
+  }
+  return fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, `unsupported signature algorithm ${oid}`);
+}
+
+/** RSASSA-PSS-params hashAlgorithm ([0], DEFAULT sha1, RFC 4055 §3.1); undefined means SHA-1. */
+function pssHash(parameters: Uint8Array | undefined): string | undefined {
+  if (!parameters) return undefined;
+  try {
+    const seq = new DerReader(readDer(parameters, Tag.SEQUENCE, 'RSASSA-PSS-params').value);
+    const h = seq.optional(contextConstructed(0), 'hashAlgorithm');
+    if (!h) return undefined;
+    const alg = new DerReader(readDer(h.value, Tag.SEQUENCE, 'hashAlgorithm').value);
+    return decodeOid(alg.read(Tag.OBJECT_IDENTIFIER, 'hashAlgorithm.algorithm').value);
+  } catch {
+    return 'malformed parameters';
+  }
+}
+
+/** RSA 2048–8192 bits; EC on P-256/P-384/P-521; Ed25519/Ed448. No DSA, no small curves. */
+export function checkKey(c: ParsedCertificate, isLeaf: boolean): CertificateError | undefined {
+  let type: string | undefined;
+  let details: { modulusLength?: number; namedCurve?: string } | undefined;
+  try {
+    type = c.publicKey.asymmetricKeyType;
+    details = c.publicKey.asymmetricKeyDetails;
+  } catch {
+    type = undefined;
+  }
+  if (type === 'rsa' || type === 'rsa-pss') {
+    const bits = details?.modulusLength ?? 0;
+    if (bits < 2048) {
+      return isLeaf
+        ? fail('EE_KEY_TOO_SMALL', 'EE certificate key too weak', c, `its RSA key has ${bits} bits; at least 2048 are required`)
+        : fail('CA_KEY_TOO_SMALL', 'CA certificate key too weak', c, `its RSA key has ${bits} bits; at least 2048 are required`);
+    }
+    if (bits > 8192) {
+      return fail('ERR_TLSGLASS_KEY_TOO_LARGE', 'certificate key too large', c, `its RSA key has ${bits} bits; at most 8192 are accepted`);
+    }
+    return undefined;
+  }
+  if (type === 'ec') {
+    if (['prime256v1', 'secp384r1', 'secp521r1'].includes(details?.namedCurve ?? '')) return undefined;
+    return fail('ERR_TLSGLASS_UNSUPPORTED_KEY', 'unsupported certificate key', c, `its EC key is on ${details?.namedCurve ?? 'an unnamed curve'}`);
+  }
+  if (type === 'ed25519' || type === 'ed448') return undefined;
+  return fail('ERR_TLSGLASS_UNSUPPORTED_KEY', 'unsupported certificate key', c, `its ${type ?? 'unknown'} key is not accepted`);
+}

@@ -1,0 +1,258 @@
+import { DecodeError } from '../codec/reader.js';
+import { DerReader, Tag, contextConstructed, readDer } from './der-reader.js';
+import type { GeneralName } from './certificate.js';
+import { formatIpAddress } from './host-match.js';
+
+/**
+ * nameConstraints (RFC 5280 §4.2.1.10) for the two name forms TLS identities use: dNSName and
+ * iPAddress, in permitted and excluded subtrees. Other forms are kept as "unsupported": when a
+ * critical extension constrains a form that then appears below, validation fails (RFC 5280
+ * §4.2.1.10: "MUST either process the constraint or reject the certificate").
+ *
+ * The names checked are the subjectAltName entries of every certificate below the constraining
+ * CA (§6.1.3 (b), (c)); the subject CN is never a name here, as it is never one for host checks.
+ */
+
+/** One GeneralSubtree's base (its minimum/maximum are checked at parse time). */
+export type Subtree =
+  /** A DNS name, lower case, trailing dot removed; a leading "." means proper subdomains only. */
+  | { readonly form: 'dns'; readonly name: string }
+  /** An address and mask of 4 (IPv4) or 16 (IPv6) octets each. */
+  | { readonly form: 'ip'; readonly address: Uint8Array; readonly mask: Uint8Array }
+  /**
+   * Any other form (`syntax` false), or a DNS/IP subtree whose encoding we refuse (`syntax` true);
+   * `tag` is the GeneralName tag.
+   */
+  | { readonly form: 'unsupported'; readonly tag: number; readonly syntax: boolean; readonly reason: string };
+
+export interface NameConstraints {
+  readonly critical: boolean;
+  /** undefined when permittedSubtrees is absent (no form is restricted to a list). */
+  readonly permitted: readonly Subtree[] | undefined;
+  readonly excluded: readonly Subtree[];
+}
+
+/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6, IMPLICIT tagging). */
+const GeneralNameTag = {
+  otherName: 0xa0,
+  rfc822Name: 0x81,
+  dNSName: 0x82,
+  x400Address: 0xa3,
+  directoryName: 0xa4,
+  ediPartyName: 0xa5,
+  uniformResourceIdentifier: 0x86,
+  iPAddress: 0x87,
+  registeredID: 0x88,
+} as const;
+
+const FORM_NAME = new Map<number, string>(Object.entries(GeneralNameTag).map(([k, v]) => [v, k]));
+
+/** The extnValue of nameConstraints → its subtrees; DecodeError when it is not DER of the ASN.1. */
+export function parseNameConstraints(value: Uint8Array, critical: boolean): NameConstraints {
+  const r = new DerReader(readDer(value, Tag.SEQUENCE, 'nameConstraints').value);
+  const p = r.optional(contextConstructed(0), 'permittedSubtrees');
+  const x = r.optional(contextConstructed(1), 'excludedSubtrees');
+  r.end('nameConstraints');
+  // §4.2.1.10: "either the permittedSubtrees field or the excludedSubtrees MUST be present".
+  if (!p && !x) throw new DecodeError('nameConstraints: neither permittedSubtrees nor excludedSubtrees');
+  return {
+    critical,
+    permitted: p ? readSubtrees(p.value, 'permittedSubtrees') : undefined,
+    excluded: x ? readSubtrees(x.value, 'excludedSubtrees') : [],
+  };
+}
+
+function readSubtrees(bytes: Uint8Array, what: string): Subtree[] {
+  const r = new DerReader(bytes);
+  // GeneralSubtrees ::= SEQUENCE SIZE (1..MAX) OF GeneralSubtree
+  if (r.done) throw new DecodeError(`${what}: empty`);
+  const out: Subtree[] = [];
+  while (!r.done) {
+    const s = new DerReader(r.read(Tag.SEQUENCE, 'GeneralSubtree').value);
+    const base = s.read(undefined, 'GeneralSubtree.base');
+    const min = s.optional(0x80, 'minimum');
+    const max = s.optional(0x81, 'maximum');
+    s.end('GeneralSubtree');
+    // §4.2.1.10: "the minimum MUST be zero, and maximum MUST be absent"; DER omits the DEFAULT 0.
+    if (min || max) {
+      out.push({ form: 'unsupported', tag: base.tag, syntax: true, reason: 'a subtree with minimum or maximum' });
+      continue;
+    }
+    out.push(subtreeOf(base.tag, base.value));
+  }
+  return out;
+}
+
+function subtreeOf(tag: number, value: Uint8Array): Subtree {
+  if (tag === GeneralNameTag.dNSName) {
+    if (!value.every((b) => b >= 0x21 && b <= 0x7e)) {
+      return { form: 'unsupported', tag, syntax: true, reason: 'a dNSName constraint that is not printable ASCII' };
+    }
+    const name = asciiLower(value);
+    return { form: 'dns', name: name.endsWith('.') ? name.slice(0, -1) : name };
+  }
+  if (tag === GeneralNameTag.iPAddress) {
+    // §4.2.1.10: address then mask, 8 octets for IPv4 and 32 for IPv6.
+    if (value.length !== 8 && value.length !== 32) {
+      return { form: 'unsupported', tag, syntax: true, reason: `an iPAddress constraint of ${value.length} octets` };
+    }
+    const n = value.length / 2;
+    const mask = value.subarray(n);
+    if (!isPrefixMask(mask)) return { form: 'unsupported', tag, syntax: true, reason: 'an iPAddress constraint whose mask is not a prefix' };
+    return { form: 'ip', address: value.subarray(0, n), mask };
+  }
+  return { form: 'unsupported', tag, syntax: false, reason: `${FORM_NAME.get(tag) ?? `tag 0x${tag.toString(16)}`} constraints, which are not supported` };
+}
+
+function isPrefixMask(mask: Uint8Array): boolean {
+  let ended = false;
+  for (const b of mask) {
+    if (ended && b !== 0) return false;
+    if (b !== 0xff) {
+      // Within this octet: ones then zeros (0x80, 0xc0, … 0xfe, or 0x00).
+      if (((~b & 0xff) & ((~b & 0xff) + 1)) !== 0) return false;
+      ended = true;
+    }
+  }
+  return true;
+}
+
+function asciiLower(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
+  return s;
+}
+
+/** A certificate as the constraint check sees it. */
+export interface ConstrainedSubject {
+  readonly subjectAltNames: readonly GeneralName[];
+  /** True when the subject Name has at least one RDN (a directoryName "appears"). */
+  readonly hasSubject: boolean;
+}
+
+/** Why a name violates a constraint; `code` is OpenSSL's X509_V_ERR_* name. */
+export interface NameConstraintViolation {
+  readonly code:
+    | 'PERMITTED_VIOLATION'
+    | 'EXCLUDED_VIOLATION'
+    | 'UNSUPPORTED_CONSTRAINT_TYPE'
+    | 'UNSUPPORTED_CONSTRAINT_SYNTAX'
+    | 'ERR_TLSGLASS_NAME_CONSTRAINTS_LIMIT';
+  readonly reason: string;
+}
+
+/** A budget of name/subtree comparisons shared by a whole validation (Go's MaxConstraintComparisions). */
+export class ComparisonBudget {
+  #left: number;
+  constructor(readonly limit: number) {
+    this.#left = limit;
+  }
+  /** Spends `n`; false once the budget is exhausted. */
+  spend(n: number): boolean {
+    this.#left -= n;
+    return this.#left >= 0;
+  }
+}
+
+/**
+ * Checks `subject`'s names against one CA's constraints (RFC 5280 §6.1.3 (b), (c)):
+ * - (b) for each form listed in permittedSubtrees, every name of that form must lie within one of them;
+ * - (c) no name may lie within an excludedSubtree.
+ * undefined when the names conform.
+ */
+export function checkNameConstraints(nc: NameConstraints, subject: ConstrainedSubject, budget: ComparisonBudget): NameConstraintViolation | undefined {
+  const names = subject.subjectAltNames;
+  const subtrees = [...(nc.permitted ?? []), ...nc.excluded];
+  if (!budget.spend(Math.max(1, names.length) * Math.max(1, subtrees.length))) {
+    return {
+      code: 'ERR_TLSGLASS_NAME_CONSTRAINTS_LIMIT',
+      reason: `checking its ${names.length} names against ${subtrees.length} name constraints exceeds the limit of ${budget.limit} comparisons`,
+    };
+  }
+  // §4.2.1.10: a critical constraint on a form we do not process, when that form appears, is a
+  // rejection. A DNS or IP subtree we cannot read rejects whether critical or not (fail closed).
+  for (const s of subtrees) {
+    if (s.form === 'unsupported' && (nc.critical || s.syntax) && formAppears(s.tag, subject)) {
+      return {
+        code: s.syntax ? 'UNSUPPORTED_CONSTRAINT_SYNTAX' : 'UNSUPPORTED_CONSTRAINT_TYPE',
+        reason: `its issuer's ${nc.critical ? 'critical ' : ''}nameConstraints has ${s.reason}`,
+      };
+    }
+  }
+  for (const n of names) {
+    if (n.type === 'other') continue;
+    const form = n.type;
+    if (nc.permitted) {
+      const relevant = nc.permitted.filter((s) => s.form === form);
+      if (relevant.length > 0 && !relevant.some((s) => within(n, s, 'permitted'))) {
+        const listed = relevant.slice(0, 4).map(describeSubtree).join(', ') + (relevant.length > 4 ? `, … ${relevant.length - 4} more` : '');
+        return { code: 'PERMITTED_VIOLATION', reason: `${describeName(n)} is not within its issuer's permitted ${form === 'dns' ? 'DNS' : 'IP'} subtrees (${listed})` };
+      }
+    }
+    const hit = nc.excluded.find((s) => s.form === form && within(n, s, 'excluded'));
+    if (hit) return { code: 'EXCLUDED_VIOLATION', reason: `${describeName(n)} is within its issuer's excluded subtree ${describeSubtree(hit)}` };
+  }
+  return undefined;
+}
+
+/** Whether a name of the form with GeneralName tag `tag` occurs in the certificate. */
+function formAppears(tag: number, subject: ConstrainedSubject): boolean {
+  if (tag === GeneralNameTag.directoryName && subject.hasSubject) return true;
+  return subject.subjectAltNames.some((n) => (n.type === 'other' ? n.tag === tag : tag === (n.type === 'dns' ? GeneralNameTag.dNSName : GeneralNameTag.iPAddress)));
+}
+
+function within(n: GeneralName, s: Subtree, role: 'permitted' | 'excluded'): boolean {
+  if (n.type === 'dns' && s.form === 'dns') return dnsWithin(n.value, s.name, role);
+  if (n.type === 'ip' && s.form === 'ip') return ipWithin(n.value, s.address, s.mask);
+  return false;
+}
+
+/**
+ * RFC 5280 §4.2.1.10: "Any DNS name that can be constructed by simply adding zero or more labels to
+ * the left-hand side of the name satisfies the name constraint." A leading "." (common practice,
+ * as OpenSSL and Go read it) admits proper subdomains only; "" matches every name. Compared
+ * label-wise, ASCII case-insensitively, trailing dots ignored.
+ *
+ * A wildcard SAN "*.R" is within a subtree when every name it can match is (a literal suffix
+ * test). For an excluded subtree it is also a hit when it can match a name of that subtree: an
+ * excluded "x.R" excludes "*.R", since the wildcard would match "x.R".
+ */
+export function dnsWithin(name: string, constraint: string, role: 'permitted' | 'excluded'): boolean {
+  if (constraint === '') return true;
+  let n = name.toLowerCase();
+  if (n.endsWith('.')) n = n.slice(0, -1);
+  if (literalWithin(n, constraint)) return true;
+  if (role === 'excluded' && n.startsWith('*.') && !constraint.startsWith('.')) {
+    const dot = constraint.indexOf('.');
+    return dot > 0 && constraint.slice(dot + 1) === n.slice(2);
+  }
+  return false;
+}
+
+function literalWithin(n: string, c: string): boolean {
+  if (c.startsWith('.')) return n.length > c.length && n.endsWith(c);
+  return n === c || n.endsWith(`.${c}`);
+}
+
+/** §4.2.1.10: an address is within the subtree when it equals the base under the mask; families must agree. */
+export function ipWithin(ip: Uint8Array, address: Uint8Array, mask: Uint8Array): boolean {
+  if (ip.length !== address.length) return false;
+  for (let i = 0; i < ip.length; i++) if ((ip[i]! & mask[i]!) !== (address[i]! & mask[i]!)) return false;
+  return true;
+}
+
+function describeName(n: GeneralName): string {
+  return n.type === 'dns' ? `DNS:${n.value}` : n.type === 'ip' ? `IP:${formatIpAddress(n.value)}` : 'a name';
+}
+
+function describeSubtree(s: Subtree): string {
+  if (s.form === 'dns') return `DNS:${s.name === '' ? '(any)' : s.name}`;
+  if (s.form === 'ip') return `IP:${formatIpAddress(s.address)}/${prefixLength(s.mask)}`;
+  return s.reason;
+}
+
+function prefixLength(mask: Uint8Array): number {
+  let n = 0;
+  for (const b of mask) for (let bit = 0x80; bit > 0; bit >>= 1) if (b & bit) n++;
+  return n;
+}

@@ -1,0 +1,138 @@
+/**
+ * `tlsglass verify` (src/cli/verify.ts): output on success and failure, exit codes, option
+ * spellings (ours and OpenSSL's), usage errors, and the dispatch from the tlsglass binary.
+ * The corpus test runs it on every corpus case against DefaultVerifier.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { verifyCommand } from '../../src/cli/verify.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tlsglass-verify-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const root = createCertificateAuthority({ commonName: 'CLI Root', organization: 'tlsglass' });
+const int = createCertificateAuthority({ commonName: 'CLI Int', issuer: root });
+const leaf = issueCertificate({ issuer: int, commonName: 'cli leaf', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+const client = issueCertificate({ issuer: int, commonName: 'cli client', extKeyUsage: ['clientAuth'] });
+const file = (name: string, text: string | Uint8Array): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const ca = file('ca.pem', root.certPem);
+const untrusted = file('int.pem', int.certPem);
+const leafPem = file('leaf.pem', leaf.certPem);
+const leafDer = file('leaf.der', leaf.certDer);
+const chainPem = file('chain.pem', leaf.certPem + int.certPem);
+const clientPem = file('client.pem', client.certPem);
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await verifyCommand(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+describe('tlsglass verify', () => {
+  test('success: OK and the chain it built, subject ← issuer, leaf first, the anchor marked', async () => {
+    const r = await run(['--ca', ca, '--untrusted', untrusted, '--host', 'localhost', leafPem]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(
+      r.out,
+      `${leafPem}: OK\nchain (leaf first, 3 certificates):\n` +
+        '  0  CN=cli leaf ← CN=CLI Int\n' +
+        '  1  CN=CLI Int ← O=tlsglass, CN=CLI Root\n' +
+        '  2  O=tlsglass, CN=CLI Root ← O=tlsglass, CN=CLI Root  (trust anchor)\n',
+    );
+    assert.equal(r.err, '');
+  });
+
+  test('failure: exit 1 with the code, the alert and the reason', async () => {
+    const r = await run(['--ca', ca, '--untrusted', untrusted, '--host', 'example.com', leafPem]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /: FAILED\nerror ERR_TLS_CERT_ALTNAME_INVALID \(alert certificate_unknown\): Hostname\/IP does not match certificate's altnames: Host: example\.com\./);
+    const expired = await run(['--ca', ca, '--untrusted', untrusted, '--at', '2099-01-01T00:00:00Z', leafPem]);
+    assert.equal(expired.code, 1);
+    assert.match(expired.out, /error CERT_HAS_EXPIRED \(alert certificate_expired\): certificate has expired: "CN=cli leaf"/);
+  });
+
+  test('a DER leaf, a PEM file with the chain after the leaf, OpenSSL spellings and epoch seconds', async () => {
+    assert.equal((await run(['-CAfile', ca, '-untrusted', untrusted, leafDer])).code, 0);
+    assert.equal((await run(['--ca', ca, chainPem])).code, 0);
+    const at = String(Math.floor(Date.now() / 1000));
+    assert.equal((await run(['-CAfile', ca, '-purpose', 'sslserver', '-verify_ip', '127.0.0.1', '-attime', at, chainPem])).code, 0);
+  });
+
+  test('--purpose client uses verifyClient (clientAuth)', async () => {
+    assert.equal((await run(['--ca', ca, '--untrusted', untrusted, '--purpose', 'client', clientPem])).code, 0);
+    const r = await run(['--ca', ca, '--untrusted', untrusted, '--purpose', 'client', leafPem]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /error INVALID_PURPOSE \(alert unsupported_certificate\): .*lacks clientAuth/);
+  });
+
+  test('without --ca the Node root store is used, which does not know our root', async () => {
+    const r = await run(['--untrusted', untrusted, leafPem]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /error UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+  });
+
+  test('--key-usage checks the leaf keyUsage for the key exchange', async () => {
+    // An ECDSA leaf from issue.ts has keyUsage digitalSignature only.
+    assert.equal((await run(['--ca', ca, '--untrusted', untrusted, '--key-usage', 'sign', leafPem])).code, 0);
+    const r = await run(['--ca', ca, '--untrusted', untrusted, '--key-usage', 'encipher', leafPem]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /error INVALID_PURPOSE .*lacks keyEncipherment/);
+  });
+
+  test('usage and input errors exit 2 on stderr', async () => {
+    const garbage = file('garbage.pem', 'not a certificate');
+    const badCa = file('bad-ca.pem', '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n');
+    const cases: Array<[string[], RegExp]> = [
+      [[], /the leaf certificate file is missing/],
+      [[leafPem, leafPem], /unexpected argument/],
+      [['--host', 'a', '--ip', '127.0.0.1', leafPem], /not both/],
+      [['--ip', 'localhost', leafPem], /not an IPv4 or IPv6 address/],
+      [['--purpose', 'email', leafPem], /--purpose must be server or client/],
+      [['--purpose', 'client', '--host', 'a', leafPem], /server certificates only/],
+      [['--at', 'yesterday', leafPem], /not an ISO 8601 time/],
+      [['--at', '2025-01-01T00:00:00', leafPem], /with a zone/],
+      [['--key-usage', 'both', leafPem], /sign or encipher/],
+      [['--bogus', leafPem], /unknown option --bogus/],
+      [[join(dir, 'missing.pem')], /no such file/],
+      [[garbage], /no certificate in it/],
+      [['--ca', badCa, leafPem], /trust anchor 0 is not a valid X\.509 certificate/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.out, '');
+      assert.match(r.err, message, argv.join(' '));
+    }
+  });
+
+  test('a leaf that does not parse is a verification failure (exit 1, ERR_TLSGLASS_BAD_CERTIFICATE)', async () => {
+    const truncated = file('truncated.der', leaf.certDer.subarray(0, 200));
+    const r = await run(['--ca', ca, truncated]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /error ERR_TLSGLASS_BAD_CERTIFICATE \(alert bad_certificate\)/);
+  });
+
+  test('--help, and dispatch from the tlsglass binary', async () => {
+    const help = await run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^Usage: tlsglass verify /);
+    const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+    const p = spawnSync(process.execPath, [main, 'verify', '--ca', ca, '--untrusted', untrusted, '--host', 'localhost', leafPem], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(p.status, 0, p.stderr);
+    assert.match(p.stdout, /: OK\n/);
+    const bad = spawnSync(process.execPath, [main, 'verify', '--ca', ca, leafPem], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /error UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+  });
+});
