@@ -277,6 +277,13 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   };
 }
 
+const RESOLVED = Symbol('tlsglass.resolved');
+
+/** True for a configuration made by resolveServerConfig() (and not user options). */
+export function isResolved(value: object): value is ResolvedServerConfig {
+  return (value as { [RESOLVED]?: boolean })[RESOLVED] === true;
+}
+
 export function resolveServerConfig(options: ServerOptions): ResolvedServerConfig {
   const common = resolveCommon(options);
   if (common.identities.length === 0) throw new Error('a server needs cert and key');
@@ -286,5 +293,5 @@ export function resolveServerConfig(options: ServerOptions): ResolvedServerConfi
       ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
       ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
     });
-  return { ...common, requestCert: options.requestCert ?? false, sessions };
+  return Object.freeze({ ...common, requestCert: options.requestCert ?? false, sessions, [RESOLVED]: true });
 }

@@ -3,7 +3,9 @@ import {
   resolveServerConfig,
   type ClientOptions,
   type ResolvedClientConfig,
+  isResolved,
   type ResolvedConfig,
+  type ResolvedServerConfig,
   type ServerOptions,
 } from '../config.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -392,8 +394,9 @@ export class ClientConnection extends Connection {
 }
 
 export class ServerConnection extends Connection {
-  constructor(options: ServerOptions) {
-    const config = resolveServerConfig(options);
+  /** Takes options, or a configuration resolved once with resolveServerConfig() and shared by many connections. */
+  constructor(options: ServerOptions | ResolvedServerConfig) {
+    const config = isResolved(options) ? options : resolveServerConfig(options);
     super(config);
     this.begin(() => new ExpectClientHello(config));
   }

@@ -7,8 +7,9 @@
  */
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ServerOptions as CoreServerOptions } from '../config.js';
-import { ServerConnection } from '../connection/connection.js';
+import { resolveServerConfig, type ResolvedServerConfig, type ServerOptions as CoreServerOptions } from '../config.js';
+import { nodeCryptoProvider } from '../crypto/node/index.js';
+import { ServerSessionStore } from '../session/server-store.js';
 import { TLSSocket } from './tls-socket.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -24,10 +25,19 @@ export interface TlsServerOptions extends CoreServerOptions {
 /** A TLS server, mirroring node:tls's Server. */
 export class Server extends NetServer {
   private tlsOptions: TlsServerOptions;
+  /** Keys and certificates parsed once, and the session store all connections share. */
+  private resolved: ResolvedServerConfig;
+  private readonly sessions: ServerSessionStore;
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
-    validate(options);
+    this.sessions =
+      options.sessionStore ??
+      new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
+        ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
+        ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
+      });
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -35,14 +45,24 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    validate(options);
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
+  }
+
+  /** The 48-byte key that seals session tickets (node:tls getTicketKeys). */
+  getTicketKeys(): Buffer {
+    return Buffer.from(this.sessions.getTicketKeys());
+  }
+
+  /** Rotates the ticket key; tickets sealed under the previous one still resume (node:tls setTicketKeys). */
+  setTicketKeys(keys: Uint8Array): void {
+    this.sessions.setTicketKeys(keys);
   }
 
   private onConnection(socket: Socket | Duplex): void {
     let tls: TLSSocket;
     try {
-      tls = new TLSSocket(socket, { ...this.tlsOptions, isServer: true, server: this });
+      tls = new TLSSocket(socket, { ...this.tlsOptions, resolvedConfig: this.resolved, isServer: true, server: this });
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
       socket.destroy();
@@ -59,9 +79,4 @@ export function createServer(
   secureConnectionListener?: (socket: TLSSocket) => void,
 ): Server {
   return new Server(options, secureConnectionListener);
-}
-
-/** Fails fast on unusable options (bad PEM, unknown cipher names), as node:tls does at createServer(). */
-function validate(options: TlsServerOptions): void {
-  new ServerConnection(options);
 }

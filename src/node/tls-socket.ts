@@ -2,7 +2,7 @@
  * TLSSocket: a node:tls-style Duplex that runs a sans-I/O Connection over a net.Socket (or any
  * Duplex). It owns everything the core does not: Buffers, socket writes with backpressure both
  * ways, half-close, the handshake timeout, and the key log. It does not do session resumption
- * ('session' events), renegotiation (refused by the core) or TLS 1.3 yet.
+ * renegotiation (refused by the core).
  *
  * Close semantics (security.md R6, CLOSE-1):
  * - end() flushes queued application records, sends close_notify, then FIN.
@@ -15,7 +15,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { ClientOptions, ServerOptions } from '../config.js';
+import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
 import { ClientConnection, ServerConnection, type CipherInfo, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
@@ -26,6 +26,8 @@ import { envKeylogSink } from './keylog.js';
 export interface TLSSocketOptions extends ClientOptions, ServerOptions {
   /** Server side of the connection (default false: client, which starts the handshake at once). */
   isServer?: boolean;
+  /** A server configuration resolved once for many connections (keys parsed once, one session store). */
+  resolvedConfig?: ResolvedServerConfig;
   /** The server this socket belongs to: handshake errors go to its 'tlsClientError', key log lines to its 'keylog'. */
   server?: NetServer;
   /** Milliseconds before an unfinished handshake is aborted (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000 on servers, none on clients; 0 disables. */
@@ -100,7 +102,7 @@ export class TLSSocket extends Duplex {
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
-    this.conn = this.isServer ? new ServerConnection(options) : new ClientConnection(options);
+    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
 
     const t = this.transport;
     t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
@@ -237,9 +239,15 @@ export class TLSSocket extends Duplex {
     return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
   }
 
-  /** No session resumption yet. */
+  /** TLS 1.3: updates our traffic keys now; with `requestPeer`, asks the peer to update too (RFC 8446 §4.6.3). */
+  keyUpdate(requestPeer = false): void {
+    this.conn.keyUpdate(requestPeer);
+    this.flush();
+  }
+
+  /** True when this connection resumed an earlier session (TLS 1.2 ID or ticket, TLS 1.3 PSK). */
   isSessionReused(): boolean {
-    return false;
+    return this.conn.negotiated.resumed;
   }
 
   /** Renegotiation is always refused by the core; kept for node:tls compatibility. */
@@ -379,6 +387,10 @@ export class TLSSocket extends Duplex {
       case 'keylog':
         this.onKeylog(event.line);
         break;
+      case 'session':
+        // As node:tls: a Buffer to pass back as the `session` option of a later connect().
+        this.emit('session', Buffer.from(event.session));
+        break;
     }
   }
 
@@ -423,6 +435,13 @@ export class TLSSocket extends Duplex {
 
   private onTransportError(err: Error): void {
     if (this.failed || this.destroyed) return;
+    // Once we are closing (end() called, or the peer's close_notify received), a reset or EPIPE
+    // from a peer that hung up first loses nothing: close quietly instead of raising an 'error'
+    // that an application without a listener would die of (security.md R1/R2).
+    if (this.writableEnded || this.peerClosed) {
+      this.destroy();
+      return;
+    }
     this.abort(err);
   }
 
