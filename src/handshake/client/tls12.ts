@@ -28,6 +28,7 @@ import { ecdheClient } from '../tls12-key-exchange/ecdhe.js';
 import type { ClientKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { rsaClient } from '../tls12-key-exchange/rsa.js';
 import type { ClientOffer } from './hello.js';
+import { acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
 import { encodeClientSession, type ClientSession } from '../../session/session.js';
 import { readNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import type { RecordProtection } from '../../record/protection.js';
@@ -59,11 +60,8 @@ export function resumeTls12(hs: ClientTls12, session: ClientSession, io: Handsha
     throw new LocalAlert(AlertDescription.handshake_failure, 'server resumed a session but changed extended_master_secret');
   }
   const master = session.secret;
-  const n = io.negotiated;
-  n.masterSecret = master;
-  n.resumed = true;
-  n.peerCertificates = session.peerCertificates;
-  n.peerVerified = session.peerVerified;
+  io.negotiated.masterSecret = master;
+  restorePeerIdentity(io, session);
   emitKeylog(io, hs.randoms, master);
   const keys = makeProtections(io.provider, hs.suite, master, hs.randoms);
   if (hs.expectTicket) return new ExpectNewSessionTicket(hs, master, keys.server, keys.client);
@@ -82,13 +80,7 @@ export class ExpectCertificate implements State {
     const { config } = this.hs;
     // The leaf must allow the use the suite makes of it: signing (ECDHE, DHE) or key encipherment (RSA).
     const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now(), keyUsage: this.hs.suite.kx === 'RSA' ? 'encipher' : 'sign' });
-    io.negotiated.peerCertificates = chain;
-    if (result.error) {
-      if (config.rejectUnauthorized) throw result.error;
-      io.negotiated.peerVerifyError = result.error;
-    } else {
-      io.negotiated.peerVerified = true;
-    }
+    acceptPeerChain(io, config.rejectUnauthorized, chain, result);
     // The leaf key must fit the suite (an ECDSA suite needs an EC key, the others RSA).
     if (result.leafKey.type !== keyTypeFor(this.hs.suite)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `server certificate has a ${result.leafKey.type} key, but ${this.hs.suite.name} needs ${keyTypeFor(this.hs.suite)}`);

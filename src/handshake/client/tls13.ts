@@ -27,6 +27,7 @@ import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
 import type { ClientOffer } from './hello.js';
+import { acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
 import { finishedVerifyData } from '../../keys/key-schedule-tls13.js';
 
 /** What a TLS 1.3 client handshake carries from state to state. */
@@ -173,11 +174,7 @@ export function acceptServerHello13(
   n.suite13 = suite;
   n.group = entry.group;
   n.serverRandom = sh.random;
-  if (resumed) {
-    n.resumed = true;
-    n.peerCertificates = resumed.peerCertificates;
-    n.peerVerified = resumed.peerVerified;
-  }
+  if (resumed) restorePeerIdentity(io, resumed);
   const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, sentCcs: retry?.sentCcs ?? false, resumed };
   return new ExpectEncryptedExtensions(hs);
 }
@@ -248,15 +245,9 @@ class ExpectCertificate implements State {
     if (chain.length === 0) throw new LocalAlert(AlertDescription.decode_error, 'server sent an empty Certificate');
     const { config } = this.hs;
     const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now(), keyUsage: 'sign' });
-    io.negotiated.peerCertificates = chain;
-    if (result.error) {
-      if (config.rejectUnauthorized) throw result.error;
-      io.negotiated.peerVerifyError = result.error;
-    } else {
-      io.negotiated.peerVerified = true;
-    }
+    const leafKey = acceptPeerChain(io, config.rejectUnauthorized, chain, result);
     this.hs.transcript.add(message.raw);
-    return new ExpectCertificateVerify(this.hs, this.request, result.leafKey);
+    return new ExpectCertificateVerify(this.hs, this.request, leafKey);
   }
 }
 

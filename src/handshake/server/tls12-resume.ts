@@ -20,6 +20,7 @@ import { Traffic } from '../traffic.js';
 import { Transcript } from '../transcript.js';
 import { checkFinished, emitKeylog, finishedFor, makeProtections, type Randoms } from '../tls12-common.js';
 import { DOWNGRADE_TLS12 } from '../tls13-common.js';
+import { restorePeerIdentity } from '../peer-auth.js';
 import type { Tls12Suite } from '../../crypto/suites.js';
 
 /**
@@ -78,10 +79,8 @@ export function resumeTls12(
   n.clientRandom = ch.random;
   n.serverRandom = random;
   n.extendedMasterSecret = state.extendedMasterSecret;
-  n.resumed = true;
   n.masterSecret = state.secret;
-  n.peerCertificates = state.peerCertificates;
-  n.peerVerified = state.peerVerified;
+  restorePeerIdentity(io, state);
 
   if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
   // RFC 5246 §7.4.1.3: echoing the client's session ID is what says "resumed".

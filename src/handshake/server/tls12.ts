@@ -10,7 +10,7 @@
 import type { Identity, ResolvedServerConfig } from '../../config.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Tls12Suite } from '../../crypto/suites.js';
-import { CertificateError, LocalAlert } from '../../errors.js';
+import { LocalAlert } from '../../errors.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readCertificateTls12 } from '../../messages/certificate.js';
 import { readClientKeyExchange } from '../../messages/client-key-exchange.js';
@@ -21,6 +21,7 @@ import { Traffic } from '../traffic.js';
 import type { Transcript } from '../transcript.js';
 import { checkFinished, deriveMaster, emitKeylog, finishedFor, makeProtections, type Protections, type Randoms } from '../tls12-common.js';
 import type { ServerKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
+import { acceptNoClientCertificate, acceptPeerChain } from '../peer-auth.js';
 import { writeNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import { sessionState12 } from './tls12-resume.js';
 
@@ -53,19 +54,9 @@ export class ExpectClientCertificate implements State {
     let clientKey: PublicKey | undefined;
     if (chain.length === 0) {
       // RFC 5246 §7.4.6: with a certificate required, an empty one is handshake_failure.
-      const error = new CertificateError('the client sent no certificate', 'ERR_TLSGLASS_NO_PEER_CERTIFICATE', AlertDescription.handshake_failure);
-      if (config.rejectUnauthorized) throw error;
-      io.negotiated.peerVerifyError = error;
+      acceptNoClientCertificate(io, config.rejectUnauthorized, AlertDescription.handshake_failure);
     } else {
-      const result = config.verifier.verifyClient(chain, { now: config.now() });
-      io.negotiated.peerCertificates = chain;
-      if (result.error) {
-        if (config.rejectUnauthorized) throw result.error;
-        io.negotiated.peerVerifyError = result.error;
-      } else {
-        io.negotiated.peerVerified = true;
-      }
-      clientKey = result.leafKey;
+      clientKey = acceptPeerChain(io, config.rejectUnauthorized, chain, config.verifier.verifyClient(chain, { now: config.now() }));
     }
     this.hs.transcript.add(message.raw);
     return new ExpectClientKeyExchange(this.hs, clientKey);

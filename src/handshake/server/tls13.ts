@@ -8,11 +8,12 @@
 import type { Identity, ResolvedServerConfig } from '../../config.js';
 import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/provider.js';
 import type { Tls13Suite } from '../../crypto/suites.js';
-import { CertificateError, LocalAlert } from '../../errors.js';
+import { LocalAlert } from '../../errors.js';
 import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
 import { writeNewSessionTicket } from '../../messages/post-handshake.js';
 import type { SessionState } from '../../session/session.js';
 import { computeBinder } from '../psk.js';
+import { acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
 import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
@@ -219,11 +220,7 @@ function serverFlight(
   n.serverRandom = random;
   n.group = share.group;
   n.alpn = facts.alpn;
-  if (psk) {
-    n.resumed = true;
-    n.peerCertificates = psk.peerCertificates;
-    n.peerVerified = psk.peerVerified;
-  }
+  if (psk) restorePeerIdentity(io, psk);
   const secrets: HandshakeSecret = new EarlySecret(io.provider.hash, suite.hash, psk?.secret).handshakeSecret(sharedSecret);
   let th = transcript.hash();
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
@@ -300,20 +297,11 @@ class ExpectCertificate implements State {
     this.hs.transcript.add(message.raw);
     if (chain.length === 0) {
       // RFC 8446 §4.4.2.4: a required certificate that is missing is certificate_required.
-      const error = new CertificateError('the client sent no certificate', 'ERR_TLSGLASS_NO_PEER_CERTIFICATE', AlertDescription.certificate_required);
-      if (config.rejectUnauthorized) throw error;
-      io.negotiated.peerVerifyError = error;
+      acceptNoClientCertificate(io, config.rejectUnauthorized, AlertDescription.certificate_required);
       return new ExpectFinished(this.hs);
     }
-    const result = config.verifier.verifyClient(chain, { now: config.now() });
-    io.negotiated.peerCertificates = chain;
-    if (result.error) {
-      if (config.rejectUnauthorized) throw result.error;
-      io.negotiated.peerVerifyError = result.error;
-    } else {
-      io.negotiated.peerVerified = true;
-    }
-    return new ExpectCertificateVerify(this.hs, result.leafKey);
+    const clientKey = acceptPeerChain(io, config.rejectUnauthorized, chain, config.verifier.verifyClient(chain, { now: config.now() }));
+    return new ExpectCertificateVerify(this.hs, clientKey);
   }
 }
 
