@@ -25,6 +25,8 @@ export class Negotiated {
   /** TLS 1.2 master secret; used by the exporter and the key log. */
   masterSecret: Uint8Array | undefined;
   peerCertificates: readonly Uint8Array[] = [];
+  /** The path the verifier built, leaf first through the trust anchor (when it verified). */
+  verifiedChain: readonly Uint8Array[] | undefined;
   /** Why the peer's chain is not trusted (only set when the handshake went on regardless). */
   peerVerifyError: CertificateError | undefined;
   peerVerified = false;

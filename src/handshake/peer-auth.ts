@@ -18,6 +18,7 @@ export function acceptPeerChain(io: HandshakeIo, rejectUnauthorized: boolean, ch
     io.negotiated.peerVerifyError = result.error;
   } else {
     io.negotiated.peerVerified = true;
+    io.negotiated.verifiedChain = result.chain;
   }
   return result.leafKey;
 }

@@ -204,7 +204,8 @@ export class TLSSocket extends Duplex {
   getPeerCertificate(detailed = false): object {
     const chain = this.conn.peerCertificates;
     if (chain.length === 0) return {};
-    return toPeerCertificate(chain, detailed);
+    // With `detailed`, node:tls links issuerCertificate up to the trusted root: use the path the verifier built.
+    return toPeerCertificate(detailed ? (this.conn.negotiated.verifiedChain ?? chain) : chain, detailed);
   }
 
   /** The peer's leaf certificate as an X509Certificate, or undefined. */
