@@ -26,7 +26,7 @@ export class Traffic13 implements State {
     private readSecret: Uint8Array,
     private writeSecret: Uint8Array,
     /** Client: turns a NewSessionTicket into a resumable session (RFC 8446 §4.6.1). */
-    private readonly resumption?: { readonly secret: Uint8Array; readonly template: SessionTemplate },
+    private readonly resumption?: { readonly secret: Uint8Array; readonly template: SessionTemplate; readonly now: () => Date },
   ) {
     this.name = `${side}.tls13.Traffic`;
   }
@@ -52,7 +52,7 @@ export class Traffic13 implements State {
             const session: ClientSession = {
               ...this.resumption.template,
               secret: psk,
-              created: Date.now(),
+              created: this.resumption.now().getTime(),
               lifetime: Math.min(nst.lifetime, 604800),
               ageAdd: nst.ageAdd,
               ticket: nst.ticket.slice(),

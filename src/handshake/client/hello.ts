@@ -56,6 +56,8 @@ interface HelloInputs {
   readonly keyShares: readonly KeyShare[];
   readonly cookie: Uint8Array | undefined;
   readonly session: ClientSession | undefined;
+  /** Milliseconds since the epoch, for the ticket's obfuscated age. */
+  readonly now: number;
 }
 
 /** The ClientHello for our configuration (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2). */
@@ -100,7 +102,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     if (session?.version === ProtocolVersion.TLSv1_3) {
       // RFC 8446 §4.2.9–11: psk_dhe_ke only, and pre_shared_key last, its binder filled in after encoding.
       extensions.push({ type: ExtensionType.psk_key_exchange_modes, data: Uint8Array.of(1, PSK_DHE_KE) });
-      const age = Math.max(0, Date.now() - session.created);
+      const age = Math.max(0, inputs.now - session.created);
       const hashLength = tls13SuiteById(session.suite)!.hash === 'sha384' ? 48 : 32;
       extensions.push({
         type: ExtensionType.pre_shared_key,
@@ -166,6 +168,7 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
     keyShares,
     cookie: undefined,
     session,
+    now: config.now().getTime(),
   });
   const transcript = new Transcript(io.provider.hash);
   transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(offer, io.provider, new Uint8Array(0))).raw);
@@ -214,7 +217,7 @@ export class ExpectServerHello implements State {
         const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
           // Keep the PSK only if the suite the server picked can use it (same hash, RFC 8446 §4.1.4).
           const psk = previous.session?.version === ProtocolVersion.TLSv1_3 && tls13SuiteById(previous.session.suite)?.id === sh.cipherSuite ? previous.session : undefined;
-          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk });
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk, now: this.config.now().getTime() });
           this.transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(next, io.provider, this.transcript.bytes())).raw);
           return next;
         });

@@ -334,6 +334,6 @@ class ExpectFinished implements State {
       peerCertificates: n.peerCertificates,
       peerVerified: n.peerVerified,
     };
-    return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, template });
+    return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, template, now: config.now });
   }
 }
