@@ -319,6 +319,10 @@ export abstract class Connection {
       return;
     }
     if (alert.level === AlertLevel.fatal) throw new PeerAlert(alert.description, alert.level);
+    // RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is an error, whatever its level.
+    if (this.#negotiated.version === 'TLSv1.3' && alert.description !== AlertDescription.user_canceled) {
+      throw new PeerAlert(alert.description, alert.level);
+    }
     if (alert.level !== AlertLevel.warning) throw new LocalAlert(AlertDescription.illegal_parameter, `alert level ${alert.level}`);
     if (++this.#warnings > MAX_WARNING_ALERTS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many warning alerts');
     this.#events.push({ type: 'warning-alert', description: alert.description });

@@ -241,3 +241,20 @@ function issueForHost(host: string): ReturnType<typeof issueCertificate> {
 function encodeWithoutTicket(session: Uint8Array): Uint8Array {
   return encodeClientSession({ ...decodeClientSession(session)!, ticket: new Uint8Array(0) });
 }
+
+describe('TLS 1.3 alerts', () => {
+  test('a warning-level alert other than close_notify/user_canceled is an error (RFC 8446 §6)', () => {
+    const r = runPair(server(), client());
+    // Seal a warning unrecognized_name under the server's application keys (from its key log);
+    // its NewSessionTicket already used sequence number 0.
+    const line = r.serverEvents.flatMap((e) => (e.type === 'keylog' && e.line.startsWith('SERVER_TRAFFIC_SECRET_0') ? [e.line] : []))[0]!;
+    const secret = Uint8Array.from(Buffer.from(line.split(' ')[2]!, 'hex'));
+    const suite = r.server.negotiated.suite13!;
+    const { key, iv } = trafficKeys(nodeCryptoProvider.hash, nodeCryptoProvider.aead, suite, secret);
+    const sealed = new Tls13Protection(nodeCryptoProvider, suite, key, iv, 1n).seal(ContentType.alert, Uint8Array.of(1, AlertDescription.unrecognized_name));
+    assert.throws(() => r.client.receive(sealed), (e: { code?: string }) => e.code === 'ERR_TLSGLASS_PEER_ALERT_UNRECOGNIZED_NAME');
+  });
+});
+
+import { trafficKeys } from '../../src/keys/key-schedule-tls13.js';
+import { Tls13Protection } from '../../src/record/protection-tls13.js';
