@@ -251,12 +251,15 @@ export abstract class Connection {
 
   #onRecord(record: PlainRecord): void {
     const { type, plaintext } = record;
-    // RFC 5246 §6.2.1 allows empty application data, but a stream of empty records is a DoS.
+    // RFC 5246 §6.2.1 allows empty application data, but a stream of empty records is a DoS
+    // (TLS 1.3 compatibility CCS records count too, below, so they do not reset the count).
     if (plaintext.length === 0) {
       if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many empty records');
-    } else {
+    } else if (!(type === ContentType.change_cipher_spec && this.#negotiated.version === 'TLSv1.3')) {
       this.#emptyRecords = 0;
     }
+    // BoringSSL's kMaxWarningAlerts counts warnings in a row: any other record resets it.
+    if (type !== ContentType.alert) this.#warnings = 0;
     // A handshake message may not be interleaved with other content types.
     if (type !== ContentType.handshake && this.#joiner.hasPartial) {
       throw new LocalAlert(AlertDescription.unexpected_message, `${nameOf(ContentType, type)} record inside a fragmented handshake message`);
@@ -283,8 +286,10 @@ export abstract class Connection {
         return;
       }
       case ContentType.change_cipher_spec:
-        // RFC 5246 §7.1 / RFC 8446 §5: the message is a single byte of value 1.
-        if (plaintext.length !== 1 || plaintext[0] !== 1) throw new LocalAlert(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        // RFC 5246 §7.1: the message is a single byte of value 1 (RFC 8446 §5: anything else is unexpected_message).
+        if (plaintext.length !== 1 || plaintext[0] !== 1) {
+          throw new LocalAlert(this.#isTls13 ? AlertDescription.unexpected_message : AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        }
         this.#trace('received', ContentType.change_cipher_spec, undefined, plaintext);
         if (this.#negotiated.version === 'TLSv1.3') {
           // RFC 8446 §5: during the handshake a compatibility CCS is dropped; after it, it is unexpected_message.
@@ -308,6 +313,11 @@ export abstract class Connection {
     }
   }
 
+  /** TLS 1.3 rules apply: negotiated, or the only version we speak. */
+  get #isTls13(): boolean {
+    return this.#negotiated.version === 'TLSv1.3' || !this.config.versions.includes(0x0303);
+  }
+
   #onAlert(plaintext: Uint8Array): void {
     // RFC 8446 §5.1 (and common practice for 1.2): alerts are never fragmented or coalesced.
     if (plaintext.length !== 2) throw new LocalAlert(AlertDescription.decode_error, `alert record of ${plaintext.length} bytes`);
@@ -320,7 +330,7 @@ export abstract class Connection {
     }
     if (alert.level === AlertLevel.fatal) throw new PeerAlert(alert.description, alert.level);
     // RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is an error, whatever its level.
-    if (this.#negotiated.version === 'TLSv1.3' && alert.description !== AlertDescription.user_canceled) {
+    if (this.#isTls13 && alert.description !== AlertDescription.user_canceled) {
       throw new PeerAlert(alert.description, alert.level);
     }
     if (alert.level !== AlertLevel.warning) throw new LocalAlert(AlertDescription.illegal_parameter, `alert level ${alert.level}`);

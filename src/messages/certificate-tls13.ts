@@ -1,6 +1,7 @@
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { readExtensionList, writeExtensions, type Extension } from './extensions/index.js';
+import { AlertDescription } from './enums.js';
 
 /** TLS 1.3 Certificate (RFC 8446 §4.4.2): request context and entries, each with extensions. */
 export interface CertificateTls13 {
@@ -16,7 +17,7 @@ export function readCertificateTls13(body: Uint8Array): CertificateTls13 {
   const entries: Array<{ certData: Uint8Array; extensions: Extension[] }> = [];
   while (list.remaining > 0) {
     const certData = list.vec24('cert_data', 1);
-    const extensions = readExtensionList(list.sub16('extensions'));
+    const extensions = readExtensionList(list.sub16('extensions'), AlertDescription.illegal_parameter);
     entries.push({ certData, extensions });
   }
   return { context, entries };
@@ -45,7 +46,7 @@ export function readCertificateRequestTls13(body: Uint8Array): CertificateReques
   const context = r.vec8('certificate_request_context');
   const block = r.sub16('extensions', 2);
   r.end('CertificateRequest');
-  return { context, extensions: readExtensionList(block) };
+  return { context, extensions: readExtensionList(block, AlertDescription.illegal_parameter) };
 }
 
 export function writeCertificateRequestTls13(m: CertificateRequestTls13): Uint8Array {

@@ -2,7 +2,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { AlertDescription } from './enums.js';
 import { LocalAlert } from '../errors.js';
-import { readExtensions, type Extension } from './extensions/index.js';
+import { readExtensionList, type Extension } from './extensions/index.js';
 
 /** NewSessionTicket (RFC 8446 §4.6.1). */
 export interface NewSessionTicket {
@@ -19,7 +19,7 @@ export function readNewSessionTicket(body: Uint8Array): NewSessionTicket {
   const ageAdd = r.u32('ticket_age_add');
   const nonce = r.vec8('ticket_nonce');
   const ticket = r.vec16('ticket', 1);
-  const extensions = readExtensions(r);
+  const extensions = readExtensionList(r.sub16('extensions'), AlertDescription.illegal_parameter);
   r.end('NewSessionTicket');
   return { lifetime, ageAdd, nonce, ticket, extensions };
 }

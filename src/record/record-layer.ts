@@ -36,10 +36,15 @@ export class RecordLayer {
   }
 
   setReadProtection(p: RecordProtection): void {
+    // OpenSSL's clients send an alert about our first TLS 1.3 flight before they switch to their
+    // handshake keys; like OpenSSL's servers we read plaintext alerts until the first record
+    // under the first keys opens, so the real reason is not lost.
+    this.#plainAlertsAllowed = this.#read === undefined && p instanceof Tls13Protection;
     this.#read = p;
     this.#ccsInClear = p instanceof Tls13Protection;
     this.readEpoch++;
   }
+  #plainAlertsAllowed = false;
 
   /** Counts read-key changes, so the core can refuse a handshake message that straddles one. */
   readEpoch = 0;
@@ -79,8 +84,12 @@ export class RecordLayer {
       record = this.deframer.next();
     }
     if (!record) return undefined;
-    if (this.#read && !(this.#ccsInClear && record.type === ContentType.change_cipher_spec)) {
-      return this.#read.open(record.type, record.fragment);
+    const inClear =
+      (this.#ccsInClear && record.type === ContentType.change_cipher_spec) || (this.#plainAlertsAllowed && record.type === ContentType.alert);
+    if (this.#read && !inClear) {
+      const opened = this.#read.open(record.type, record.fragment);
+      this.#plainAlertsAllowed = false;
+      return opened;
     }
     // RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
     if (record.fragment.length > MAX_PLAINTEXT) {

@@ -18,6 +18,10 @@ const NAME = 16;
 const NONCE = 12;
 /** Tickets sealed under a rotated-out key stay acceptable while their key is one of the last this many. */
 const KEPT_KEYS = 2;
+/** Room for the key name, nonce and tag within a 2^16−1-byte ticket. */
+const MAX_TICKET_PLAINTEXT = 65535 - NAME - NONCE - 16;
+/** The session-ID cache is bounded in bytes as well as in entries. */
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 interface TicketKey {
   readonly name: Uint8Array;
@@ -65,10 +69,12 @@ export class ServerSessionStore {
     return this.#keys[0]!.raw.slice();
   }
 
-  seal(state: SessionState): Uint8Array {
+  /** The sealed ticket, or undefined when the session is too large for one (a ticket is at most 2^16−1 bytes). */
+  seal(state: SessionState): Uint8Array | undefined {
     const key = this.#keys[0]!;
-    const nonce = this.provider.random.bytes(NONCE);
     const plaintext = encodeSessionState(state).finish();
+    if (plaintext.length > MAX_TICKET_PLAINTEXT) return undefined;
+    const nonce = this.provider.random.bytes(NONCE);
     const sealed = this.provider.aead.create('aes-256-gcm', key.aeadKey).seal(nonce, key.name, plaintext);
     return new Writer(NAME + NONCE + sealed.length).bytes(key.name).bytes(nonce).bytes(sealed).finish();
   }
@@ -92,19 +98,32 @@ export class ServerSessionStore {
   /** Remembers a TLS 1.2 session under its ID (oldest dropped first when full). */
   remember(sessionId: Uint8Array, state: SessionState): void {
     if (sessionId.length === 0) return;
-    if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+    const size = sizeOf(state);
+    if (size > DEFAULT_CACHE_BYTES / 64) return; // one session may not take a large share of the cache
+    while (this.#cache.size > 0 && (this.#cache.size >= this.#cacheSize || this.#cacheBytes + size > DEFAULT_CACHE_BYTES)) {
+      const [oldest, old] = this.#cache.entries().next().value!;
+      this.#cache.delete(oldest);
+      this.#cacheBytes -= sizeOf(old);
+    }
     this.#cache.set(hexOf(sessionId), state);
+    this.#cacheBytes += size;
   }
+  #cacheBytes = 0;
 
   recall(sessionId: Uint8Array, now: number): SessionState | undefined {
     if (sessionId.length === 0) return undefined;
     const state = this.#cache.get(hexOf(sessionId));
     if (state && !isFresh(state, now)) {
       this.#cache.delete(hexOf(sessionId));
+      this.#cacheBytes -= sizeOf(state);
       return undefined;
     }
     return state;
   }
+}
+
+function sizeOf(state: SessionState): number {
+  return 128 + state.secret.length + state.peerCertificates.reduce((n, c) => n + c.length, 0);
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

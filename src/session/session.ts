@@ -25,7 +25,7 @@ export interface SessionState {
   readonly ageAdd: number;
   readonly serverName: string;
   readonly alpn: string;
-  /** The peer's certificate chain (server's, for a client; client's, for a server), and whether it verified. */
+  /** The peer's certificate (server's, for a client; client's, for a server) — the leaf only, to keep sessions small — and whether it verified. */
   readonly peerCertificates: readonly Uint8Array[];
   readonly peerVerified: boolean;
 }
@@ -86,6 +86,14 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The part of the peer's chain a session keeps: a copy of the leaf alone. A view would keep the
+ * whole received Certificate message alive, which a client could pad to 256 KiB per session.
+ */
+export function keptCertificates(chain: readonly Uint8Array[]): Uint8Array[] {
+  return chain.length > 0 ? [chain[0]!.slice()] : [];
 }
 
 /** Still within its lifetime at `now` (ms)? */

@@ -7,6 +7,7 @@ import { ServerSessionStore } from '../../src/session/server-store.js';
 import { decodeClientSession } from '../../src/session/session.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { testPki } from '../helpers/pki.js';
+import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';
 import { runPair, pump, plainAlert, type Tamper } from '../helpers/pair.js';
 
 const pki = testPki();
@@ -243,6 +244,19 @@ function encodeWithoutTicket(session: Uint8Array): Uint8Array {
 }
 
 describe('TLS 1.3 alerts', () => {
+  test('a client rejecting our certificate: its alert reaches the server, encrypted (ours) or in the clear (OpenSSL)', () => {
+    const other = runPair(server(), client({ ca: pki.clientEcdsa.certPem }));
+    assert.equal(other.clientError?.alert, AlertDescription.unknown_ca);
+    assert.equal(other.serverError?.code, 'ERR_TLSGLASS_PEER_ALERT_UNKNOWN_CA');
+    // OpenSSL's client sends it before switching keys: feed a plaintext alert after our flight.
+    const s = new ServerConnection(server());
+    const c = new ClientConnection(client());
+    c.start();
+    for (const rec of c.takeOutgoing()) s.receive(rec);
+    s.takeOutgoing();
+    assert.throws(() => s.receive(Uint8Array.of(21, 3, 3, 0, 2, 2, AlertDescription.unknown_ca)), (e: { code?: string }) => e.code === 'ERR_TLSGLASS_PEER_ALERT_UNKNOWN_CA');
+  });
+
   test('a warning-level alert other than close_notify/user_canceled is an error (RFC 8446 §6)', () => {
     const r = runPair(server(), client());
     // Seal a warning unrecognized_name under the server's application keys (from its key log);

@@ -29,7 +29,7 @@ import type { ClientKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { rsaClient } from '../tls12-key-exchange/rsa.js';
 import type { ClientOffer } from './hello.js';
 import { acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
-import { encodeClientSession, type ClientSession } from '../../session/session.js';
+import { encodeClientSession, keptCertificates, type ClientSession } from '../../session/session.js';
 import { readNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import type { RecordProtection } from '../../record/protection.js';
 
@@ -288,7 +288,7 @@ function clientSession12(hs: ClientTls12, io: HandshakeIo, master: Uint8Array, t
     ageAdd: 0,
     serverName: hs.config.serverName ?? '',
     alpn: n.alpn ?? '',
-    peerCertificates: n.peerCertificates,
+    peerCertificates: keptCertificates(n.peerCertificates),
     peerVerified: n.peerVerified,
     sessionId: hs.sessionId,
     ticket,

@@ -22,7 +22,7 @@ import type { ServerHello } from '../../messages/server-hello.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Traffic13, type SessionTemplate } from '../traffic13.js';
-import type { ClientSession } from '../../session/session.js';
+import { keptCertificates, type ClientSession } from '../../session/session.js';
 import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
@@ -39,8 +39,6 @@ interface Client13 {
   readonly secrets: HandshakeSecret;
   readonly clientHandshakeSecret: Uint8Array;
   readonly serverHandshakeSecret: Uint8Array;
-  /** We already sent the middlebox-compatibility ChangeCipherSpec (before the second ClientHello). */
-  readonly sentCcs: boolean;
   /** The session the server accepted as a PSK: no certificate messages follow (RFC 8446 §2.2). */
   readonly resumed: ClientSession | undefined;
 }
@@ -166,6 +164,12 @@ export function acceptServerHello13(
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
   const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
   io.setReadProtection(protectionFor(io.provider, suite, serverHandshakeSecret));
+  // As Go and BoringSSL: the compatibility CCS goes out now (RFC 8446 §D.4 allows right after
+  // ServerHello) and our handshake keys are installed at once, so that an alert we send about the
+  // server's flight is encrypted, as the server expects.
+  const sentCcs = retry?.sentCcs ?? false;
+  if (!sentCcs && offer.hello.legacySessionId.length > 0) io.sendChangeCipherSpec();
+  io.setWriteProtection(protectionFor(io.provider, suite, clientHandshakeSecret));
   io.emit({ type: 'keylog', line: keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, clientHandshakeSecret) });
   io.emit({ type: 'keylog', line: keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, serverHandshakeSecret) });
 
@@ -175,7 +179,7 @@ export function acceptServerHello13(
   n.group = entry.group;
   n.serverRandom = sh.random;
   if (resumed) restorePeerIdentity(io, resumed);
-  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, sentCcs: retry?.sentCcs ?? false, resumed };
+  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, resumed };
   return new ExpectEncryptedExtensions(hs);
 }
 
@@ -298,9 +302,7 @@ class ExpectFinished implements State {
     io.negotiated.exporterSecret = master.exporterMasterSecret(th);
     io.setReadProtection(protectionFor(io.provider, suite, serverSecret));
 
-    // Our second flight, under the client handshake traffic keys.
-    if (!this.hs.sentCcs && offer.hello.legacySessionId.length > 0) io.sendChangeCipherSpec();
-    io.setWriteProtection(protectionFor(io.provider, suite, this.hs.clientHandshakeSecret));
+    // Our second flight, under the client handshake traffic keys (installed at ServerHello).
     if (this.request) {
       const sigs = readU16ListExtension(findExtension(this.request.extensions, ExtensionType.signature_algorithms)!, 'signature_algorithms');
       const choice = config.identities
@@ -331,7 +333,7 @@ class ExpectFinished implements State {
       extendedMasterSecret: false,
       serverName: config.serverName ?? '',
       alpn: n.alpn ?? '',
-      peerCertificates: n.peerCertificates,
+      peerCertificates: keptCertificates(n.peerCertificates),
       peerVerified: n.peerVerified,
     };
     return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, template, now: config.now });

@@ -14,7 +14,7 @@ import type { HandshakeMessage } from '../../messages/handshake.js';
 import { writeNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import { writeServerHello } from '../../messages/server-hello.js';
 import type { RecordProtection } from '../../record/protection.js';
-import type { SessionState } from '../../session/session.js';
+import { keptCertificates, type SessionState } from '../../session/session.js';
 import { expectChangeCipherSpec, expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Traffic } from '../traffic.js';
 import { Transcript } from '../transcript.js';
@@ -52,7 +52,7 @@ export function sessionState12(config: ResolvedServerConfig, suite: Tls12Suite, 
     ageAdd: 0,
     serverName: n.serverName ?? '',
     alpn: n.alpn ?? '',
-    peerCertificates: n.peerCertificates,
+    peerCertificates: keptCertificates(n.peerCertificates),
     peerVerified: n.peerVerified,
   };
 }
@@ -94,7 +94,8 @@ export function resumeTls12(
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
   if (issueTicket) {
-    const ticket = config.sessions.seal({ ...state, created: config.now().getTime() });
+    // RFC 5077 §3.3: a zero-length ticket when we cannot issue one after all.
+    const ticket = config.sessions.seal({ ...state, created: config.now().getTime() }) ?? new Uint8Array(0);
     transcript.add(io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicketTls12(config.sessions.lifetime, ticket)).raw);
   }
   emitKeylog(io, randoms, state.secret);

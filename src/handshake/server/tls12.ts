@@ -145,7 +145,8 @@ export class ExpectFinished implements State {
     const session = sessionState12(this.hs.config, suite, this.master, this.hs.ems, io);
     this.hs.config.sessions.remember(this.hs.sessionId, session);
     if (this.hs.issueTicket) {
-      const ticket = this.hs.config.sessions.seal(session);
+      // RFC 5077 §3.3: a zero-length ticket when we cannot issue one after all.
+      const ticket = this.hs.config.sessions.seal(session) ?? new Uint8Array(0);
       transcript.add(io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicketTls12(this.hs.config.sessions.lifetime, ticket)).raw);
     }
     io.sendChangeCipherSpec();

@@ -11,7 +11,7 @@ import type { Tls13Suite } from '../../crypto/suites.js';
 import { LocalAlert } from '../../errors.js';
 import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
 import { writeNewSessionTicket } from '../../messages/post-handshake.js';
-import type { SessionState } from '../../session/session.js';
+import { keptCertificates, type SessionState } from '../../session/session.js';
 import { computeBinder } from '../psk.js';
 import { acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
 import { readServerName } from '../../messages/extensions/simple.js';
@@ -364,10 +364,11 @@ function sendTicket(hs: Server13, io: HandshakeIo): void {
     ageAdd,
     serverName: n.serverName ?? '',
     alpn: n.alpn ?? '',
-    peerCertificates: n.peerCertificates,
+    peerCertificates: keptCertificates(n.peerCertificates),
     peerVerified: n.peerVerified,
   };
   const ticket = config.sessions.seal(state);
+  if (!ticket) return;
   io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicket({ lifetime: config.sessions.lifetime, ageAdd, nonce, ticket }));
 }
 

@@ -21,7 +21,7 @@ export function readExtensions(r: Reader): Extension[] {
 }
 
 /** The entries of an extensions block whose length prefix was already read. */
-export function readExtensionList(block: Reader): Extension[] {
+export function readExtensionList(block: Reader, duplicateAlert: AlertDescription = AlertDescription.decode_error): Extension[] {
   const seen = new Set<number>();
   const out: Extension[] = [];
   while (block.remaining > 0) {
@@ -29,7 +29,7 @@ export function readExtensionList(block: Reader): Extension[] {
     const data = block.vec16(`extension ${nameOf(ExtensionType, type, 'ExtensionType')}`);
     if (seen.has(type)) {
       throw new LocalAlert(
-        AlertDescription.decode_error,
+        duplicateAlert,
         `duplicate extension ${nameOf(ExtensionType, type, 'ExtensionType')}`,
       );
     }

@@ -60,7 +60,8 @@ export function readAlpn(data: Uint8Array): string[] {
   return parseExtension(data, 'application_layer_protocol_negotiation', (r) => {
     const list = r.sub16('ProtocolNameList', 2);
     const out: string[] = [];
-    while (list.remaining > 0) out.push(new TextDecoder().decode(list.vec8('ProtocolName', 1)));
+    // Protocol names are opaque bytes (RFC 7301 §3.1): one char per byte, so any name round-trips.
+    while (list.remaining > 0) out.push(String.fromCharCode(...list.vec8('ProtocolName', 1)));
     return out;
   });
 }
@@ -68,7 +69,10 @@ export function readAlpn(data: Uint8Array): string[] {
 export function writeAlpn(protocols: readonly string[]): Uint8Array {
   const w = new Writer();
   w.block(2, () => {
-    for (const p of protocols) w.vec8(new TextEncoder().encode(p));
+    for (const p of protocols) {
+      if (/[^\x00-\xff]/.test(p)) throw new RangeError(`ALPN protocol name ${JSON.stringify(p)} is not a byte string`);
+      w.vec8(Uint8Array.from(p, (c) => c.charCodeAt(0)));
+    }
   });
   return w.finish();
 }
