@@ -1,12 +1,13 @@
 /**
  * `tlsglass connect HOST:PORT`: a TLS client modelled on `openssl s_client`. stdin goes to the
  * server and the server's bytes go to stdout. Once connected, the negotiated parameters go to
- * stderr (`Protocol: TLSv1.2`, `Cipher: ECDHE-RSA-AES128-GCM-SHA256`, …). When stdin ends we send
+ * stderr (`Protocol: TLSv1.3`, `Cipher: TLS_AES_128_GCM_SHA256`, …). When stdin ends we send
  * close_notify and exit once the server has closed too.
  *
  * Unlike s_client, the server's certificate is checked by default (against --ca, else the system
- * roots) and a failure aborts with a non-zero exit and the error code; --insecure turns that off.
- * Exit codes: 0 clean close, 1 handshake/certificate/connection error, 2 bad command line.
+ * roots) and a failure aborts with a non-zero exit, the error code and a diagnosis; --insecure
+ * turns the check off. --trace shows every handshake message as it happens; --json and --html
+ * write the whole trace when the connection ends.
  */
 import { connect } from '../node/connect.js';
 import type { ConnectionOptions } from '../node/connect.js';
@@ -14,21 +15,27 @@ import { keylogFileSink } from '../node/keylog.js';
 import type { TLSSocket } from '../node/tls-socket.js';
 import {
   COMMON_TLS_OPTIONS,
+  commonTlsOptions,
   describeOptions,
+  EXIT,
+  EXIT_HELP,
+  isNetworkError,
   parseArgs,
-  passphrase,
   readOptionFile,
   splitHostPort,
   UsageError,
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
+import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+
+const CMD = 'tlsglass connect localhost:4433';
 
 const CONNECT_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', help: 'HOST:PORT (or give it as the argument)' },
-  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', help: 'SNI name and the name the certificate must match (default: the host, unless an IP)' },
-  { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify' },
-  { names: ['--timeout'], key: 'timeout', kind: 'value', help: 'seconds to wait for the handshake (default 30)' },
+  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST:PORT', help: 'where to connect (or give it as the argument)', example: 'tlsglass connect --connect example.com:443' },
+  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
+  { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
+  { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'seconds to wait for the handshake (default 30)', example: `${CMD} --timeout 5` },
   ...COMMON_TLS_OPTIONS,
 ];
 
@@ -37,10 +44,18 @@ const CLOSE_GRACE_MS = 10_000;
 
 const USAGE = `Usage: tlsglass connect HOST:PORT [options]
 
-${describeOptions(CONNECT_OPTIONS)}
+A TLS client, like openssl s_client: stdin is sent to the server and the server's bytes are
+written to stdout. The negotiated protocol, cipher, ALPN protocol and server certificate are
+printed on stderr; so is, when the handshake fails, which step failed and the likely cause.
 
-stdin is sent to the server and the server's bytes are written to stdout. The negotiated
-protocol, cipher, ALPN protocol and server certificate are printed on stderr.
+Options:
+${describeOptions(CONNECT_OPTIONS, CMD)}
+
+Examples:
+  echo 'GET / HTTP/1.0' | tlsglass connect example.com:443 --trace
+  tlsglass connect localhost:4433 --ca ca.pem --cert me.pem --key me.key --html trace.html </dev/null
+
+${EXIT_HELP}
 `;
 
 /** Connects, relays stdin/stdout, and resolves to the exit code. */
@@ -48,42 +63,62 @@ export async function connectCommand(argv: string[]): Promise<number> {
   let options: ConnectionOptions;
   let timeoutMs: number;
   let args: ParsedArgs;
+  let target: { host: string; port: number };
   try {
     args = parseArgs(argv, CONNECT_OPTIONS);
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
-      return 0;
+      return EXIT.ok;
     }
-    const target = args.values.get('connect') ?? args.positional[0];
-    if (target === undefined) throw new UsageError('missing HOST:PORT');
+    const where = args.values.get('connect') ?? args.positional[0];
+    if (where === undefined) throw new UsageError('missing HOST:PORT');
     if (args.positional.length > (args.values.has('connect') ? 0 : 1)) throw new UsageError(`unexpected argument ${args.positional.at(-1)}`);
-    const { host, port } = splitHostPort(target, 'localhost');
-    options = clientOptions(args, host, port);
-    timeoutMs = Number(args.values.get('timeout') ?? '30') * 1000;
+    target = splitHostPort(where, 'localhost');
+    options = clientOptions(args, target.host, target.port);
+    const timeout = Number(args.values.get('timeout') ?? '30');
+    if (!(timeout > 0)) throw new UsageError(`--timeout ${args.values.get('timeout')}: give a number of seconds`);
+    timeoutMs = timeout * 1000;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tlsglass connect: ${err.message}\n\n${USAGE}`);
-      return 2;
+      process.stderr.write(`tlsglass connect: ${err.message}\n\nUsage: tlsglass connect HOST:PORT [options]\nRun 'tlsglass connect --help' for every option, each with an example.\n`);
+      return EXIT.usage;
     }
-    process.stderr.write(`tlsglass connect: ${(err as Error).message}\n`);
-    return 1;
+    throw err;
   }
+  const debug = args.flags.has('debug');
+  const json = args.flags.has('json');
+  const html = args.values.get('html');
+  const color = process.stderr.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
+  const width = process.stderr.isTTY ? Math.min(120, Math.max(80, process.stderr.columns ?? 100)) : 100;
+  const tracer = new ConnectionTracer({
+    side: 'client',
+    trace: args.flags.has('trace'),
+    streaming: true,
+    ladder: { color, width },
+    write: (text) => process.stderr.write(text),
+    host: options.servername ?? target.host,
+    ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
+  });
 
   let socket: TLSSocket;
   try {
-    socket = connect(options);
+    socket = connect({ ...options, observer: tracer.observer });
   } catch (err) {
-    process.stderr.write(`tlsglass connect: ${(err as Error).message}\n`);
-    return 1;
+    // The options were read but the core refused them (a bad PEM, an unknown group…): a usage error.
+    process.stderr.write(`tlsglass connect: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
+    return EXIT.usage;
   }
+  tracer.watchTransport(socket.socket);
   const keylog = args.values.get('keylog');
   if (keylog) {
     const sink = keylogFileSink(keylog);
     socket.on('keylog', (line: Buffer) => sink(line.toString('latin1').trimEnd()));
   }
 
+  let sent = 0;
+  let received = 0;
   return new Promise<number>((resolve) => {
-    let code = 0;
+    let code: number = EXIT.ok;
     let secure = false;
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`no handshake within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
@@ -92,7 +127,9 @@ export async function connectCommand(argv: string[]): Promise<number> {
     socket.once('secureConnect', () => {
       secure = true;
       clearTimeout(timer);
-      process.stderr.write(describe(socket));
+      tracer.handshakeDone(socket.connection);
+      if (!json) process.stderr.write(describe(socket));
+      process.stdin.on('data', (d: Buffer) => (sent += d.length));
       process.stdin.pipe(socket); // stdin's end ends the socket: close_notify, then FIN
     });
     socket.once('finish', () => {
@@ -102,19 +139,39 @@ export async function connectCommand(argv: string[]): Promise<number> {
         socket.destroy();
       }, CLOSE_GRACE_MS).unref();
     });
-    socket.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (!json) process.stdout.write(chunk);
+    });
     socket.on('end', () => {
       if (socket.truncated) process.stderr.write('warning: the server closed without close_notify (truncation)\n');
     });
     socket.on('error', (err: Error & { code?: string }) => {
-      code = 1;
-      const when = secure ? 'connection error' : 'handshake failed';
+      code = isNetworkError(err) && !tracer.timeline.messages.some((m) => m.decoded.alert) ? EXIT.network : EXIT.tls;
+      const when = code === EXIT.network ? 'network error' : secure ? 'connection error' : 'handshake failed';
       process.stderr.write(`${when}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      if (code === EXIT.network && tracer.timeline.messages.length <= 1) {
+        process.stderr.write(`  the TCP connection to ${target.host}:${target.port} failed before TLS could start: is a server listening there?\n`);
+        return;
+      }
+      tracer.failed(err, socket.connection);
     });
     socket.on('close', () => {
       clearTimeout(timer);
       process.stdin.unpipe(socket);
       process.stdin.destroy();
+      tracer.closed(socket.connection);
+      const where = `${target.host}:${target.port}`;
+      if (html !== undefined) {
+        const problem = tracer.writeHtml(html, `tlsglass connect ${where}`, [`tlsglass as the client, connecting to ${where}${options.servername ? `, servername '${options.servername}'` : ''}`]);
+        if (problem) process.stderr.write(`tlsglass connect: ${problem}\n`);
+        else if (!json) process.stderr.write(`wrote the trace to ${html}\n`);
+      }
+      if (json) {
+        const doc = tracer.toJson({ command: 'tlsglass connect', target: where, servername: options.servername ?? null, exitCode: code, data: { sent, received } });
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      }
       // Resolve once stdout has taken everything written so far.
       process.stdout.write('', () => resolve(code));
     });
@@ -126,22 +183,14 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
   const certFile = v.get('cert');
   const keyFile = v.get('key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
-  const ca = v.get('ca');
-  const pass = passphrase(v.get('pass'));
   const servername = v.get('servername');
   return {
     host,
     port,
     ...(servername !== undefined && { servername }),
-    ...(ca !== undefined && { ca: readOptionFile('ca', ca) }),
+    ...commonTlsOptions(args),
     ...(certFile !== undefined && { cert: readOptionFile('cert', certFile) }),
     ...(keyFile !== undefined && { key: readOptionFile('key', keyFile) }),
-    ...(pass !== undefined && { passphrase: pass }),
-    ...(v.has('ciphers') && { ciphers: v.get('ciphers')! }),
-    ...(v.has('curves') && { ecdhCurve: v.get('curves')! }),
-    ...(v.has('sigalgs') && { sigalgs: v.get('sigalgs')! }),
-    ...(v.has('alpn') && { ALPNProtocols: v.get('alpn')!.split(',').filter(Boolean) }),
-    ...(args.flags.has('require-ems') && { requireExtendedMasterSecret: true }),
     rejectUnauthorized: !args.flags.has('insecure'),
   };
 }
@@ -156,8 +205,9 @@ function describe(socket: TLSSocket): string {
     `Server Temp Key: ${tempKey(socket)}`,
     `ALPN: ${socket.alpnProtocol || 'none'}`,
     `Peer certificate: ${cert ? cert.subject.split('\n').join(', ') : 'none'}`,
-    `Verification: ${socket.authorized ? 'OK' : `failed (${socket.authorizationError ?? 'unknown'}), continuing because of --insecure`}`,
+    `Verification: ${socket.authorized ? 'OK' : socket.isSessionReused() ? 'OK (resumed session)' : `failed (${socket.authorizationError ?? 'unknown'}), continuing because of --insecure`}`,
   ];
+  if (socket.isSessionReused()) lines.push('Resumed: yes');
   return lines.join('\n') + '\n';
 }
 

@@ -12,6 +12,8 @@ import type { ClientOptions, ServerOptions } from '../config.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import { connect } from '../node/connect.js';
 import { TLSSocket } from '../node/tls-socket.js';
+import { nodeCryptoProvider } from '../crypto/node/index.js';
+import { ServerSessionStore } from '../session/server-store.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
 import type { Side } from '../trace/decode.js';
 import { diagnose, type Diagnosis } from '../trace/diagnose.js';
@@ -48,6 +50,11 @@ export interface Scenario {
   readonly expect: 'success' | 'failure';
   /** Expected messages in wire order, "C ClientHello" / "S Alert". */
   readonly sequence: readonly string[];
+  /**
+   * Resumption: a first connection gets a session (a ticket), then a second one offers it.
+   * `sequence` is the second connection's; `firstSequence` the first's.
+   */
+  readonly resume?: { readonly firstSequence: readonly string[] };
   client(pki: DemoPki): ClientOptions;
   server(pki: DemoPki): ServerOptions;
   /** Further expectations on the outcome; returns the problems found. */
@@ -61,6 +68,8 @@ export interface ScenarioRun {
   readonly diagnoses: Partial<Record<Side, Diagnosis>>;
   /** What the client sent after the handshake, and what came back (the server echoes). */
   readonly data: { readonly sent: string; readonly received: string } | undefined;
+  /** Resumption scenarios: the first connection, which fetched the ticket the second one used. */
+  readonly first?: { readonly messages: readonly TraceMessage[]; readonly summary: HandshakeSummary } | undefined;
 }
 
 export interface ScenarioResult extends ScenarioRun {
@@ -75,6 +84,9 @@ export interface ScenarioResult extends ScenarioRun {
 
 const ONE_WAY = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
 
+/** TLS 1.3, one-way: one round trip; the CCS messages are middlebox-compatibility dummies. */
+const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'];
+
 const serverBase = (pki: DemoPki): ServerOptions => ({
   cert: [pki.rsaServer.certPem, pki.ecdsaServer.certPem],
   key: [pki.rsaServer.keyPem, pki.ecdsaServer.keyPem],
@@ -82,7 +94,9 @@ const serverBase = (pki: DemoPki): ServerOptions => ({
   ALPNProtocols: ['http/1.1'],
 });
 
-const clientBase = (pki: DemoPki): ClientOptions => ({ ca: pki.ca.certPem, servername: DEMO_SERVERNAME, ALPNProtocols: ['h2', 'http/1.1'], maxVersion: 'TLSv1.2' });
+/** TLS 1.3 is the default; the TLS 1.2 scenarios say maxVersion explicitly. */
+const clientBase13 = (pki: DemoPki): ClientOptions => ({ ca: pki.ca.certPem, servername: DEMO_SERVERNAME, ALPNProtocols: ['h2', 'http/1.1'] });
+const clientBase = (pki: DemoPki): ClientOptions => ({ ...clientBase13(pki), maxVersion: 'TLSv1.2' });
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -93,7 +107,7 @@ export const SCENARIOS: readonly Scenario[] = [
     sequence: ONE_WAY,
     client: clientBase,
     server: serverBase,
-    check: (run) => [...expectKx(run, 'ECDHE'), ...expectAuth(run, true, false), ...(run.summary.alpn === 'http/1.1' ? [] : [`ALPN ${run.summary.alpn} instead of http/1.1`])],
+    check: (run) => [...expectVersion(run, 'TLSv1.2'), ...expectKx(run, 'ECDHE'), ...expectAuth(run, true, false), ...(run.summary.alpn === 'http/1.1' ? [] : [`ALPN ${run.summary.alpn} instead of http/1.1`])],
   },
   {
     id: 'mutual',
@@ -117,7 +131,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'rsa-key-exchange',
-    title: 'RSA key exchange',
+    title: 'RSA key exchange (TLS 1.2)',
     about:
       'The old way: no ServerKeyExchange; the client encrypts the secret to the RSA key in the server\u2019s certificate. ' +
       'It works, but without forward secrecy; TLS 1.3 removed it.',
@@ -129,7 +143,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'dhe',
-    title: 'DHE (finite-field Diffie-Hellman, ffdhe2048)',
+    title: 'DHE (finite-field Diffie-Hellman, ffdhe2048), TLS 1.2',
     about: 'Like ECDHE, but over the RFC 7919 ffdhe2048 group: the same messages, with much larger key shares.',
     expect: 'success',
     sequence: ONE_WAY,
@@ -138,8 +152,73 @@ export const SCENARIOS: readonly Scenario[] = [
     check: (run) => [...expectKx(run, 'DHE'), ...(run.summary.keyExchange === 'DHE over ffdhe2048' ? [] : [`key exchange ${run.summary.keyExchange}, expected DHE over ffdhe2048`])],
   },
   {
+    id: 'tls13',
+    title: 'One-way TLS 1.3',
+    about:
+      'Today\u2019s default, in one round trip: the client sends a key share with its hello, so both sides have the keys after the ServerHello, and everything after it is encrypted, the certificate included. ' +
+      'Gone are ServerKeyExchange, ServerHelloDone and ClientKeyExchange; the server proves its key with a CertificateVerify. The two ChangeCipherSpec messages are dummies for old middleboxes.',
+    expect: 'success',
+    sequence: ONE_WAY_13,
+    client: clientBase13,
+    server: serverBase,
+    check: (run) => [...expectVersion(run, 'TLSv1.3'), ...expectKx(run, 'ECDHE'), ...expectAuth(run, true, false), ...(run.summary.resumed || run.summary.helloRetry ? ['unexpected resumption or retry'] : [])],
+  },
+  {
+    id: 'tls13-mutual',
+    title: 'Two-way (mutual) TLS 1.3',
+    about:
+      'The server asks for a certificate in an encrypted CertificateRequest; the client answers after the server\u2019s Finished with its Certificate and CertificateVerify, all encrypted: ' +
+      'unlike TLS 1.2, an onlooker does not learn who the client is.',
+    expect: 'success',
+    sequence: [
+      ...ONE_WAY_13.slice(0, 4),
+      'S CertificateRequest',
+      ...ONE_WAY_13.slice(4, 8),
+      'C Certificate',
+      'C CertificateVerify',
+      ...ONE_WAY_13.slice(8),
+    ],
+    client: (pki) => ({ ...clientBase13(pki), cert: pki.client.certPem, key: pki.client.keyPem }),
+    server: (pki) => ({ ...serverBase(pki), requestCert: true }),
+    check: (run) => [...expectVersion(run, 'TLSv1.3'), ...expectAuth(run, true, true)],
+  },
+  {
+    id: 'tls13-hello-retry',
+    title: 'TLS 1.3 with a HelloRetryRequest',
+    about:
+      'The client guesses a key share for P-256 (secp256r1), but this server only takes x25519. Instead of failing, the server sends a HelloRetryRequest naming the group it wants, ' +
+      'and the client sends a second ClientHello with an x25519 share: one extra round trip.',
+    expect: 'success',
+    sequence: ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
+    client: (pki) => ({ ...clientBase13(pki), ecdhCurve: 'P-256:X25519' }),
+    server: (pki) => ({ ...serverBase(pki), ecdhCurve: 'X25519' }),
+    check: (run) => [
+      ...expectVersion(run, 'TLSv1.3'),
+      ...(run.summary.helloRetry ? [] : ['no HelloRetryRequest in the summary']),
+      ...(run.summary.keyExchange === 'ECDHE over x25519' ? [] : [`key exchange ${run.summary.keyExchange}, expected ECDHE over x25519`]),
+    ],
+  },
+  {
+    id: 'tls13-resumption',
+    title: 'TLS 1.3 resumption with a ticket',
+    about:
+      'A first connection ends with a NewSessionTicket. A second connection offers that ticket as a pre-shared key (PSK), with a binder proving it holds the ticket\u2019s secret. ' +
+      'The server accepts it, so no certificate is sent or checked: an abbreviated handshake, with a fresh x25519 exchange still mixed in for forward secrecy.',
+    expect: 'success',
+    resume: { firstSequence: ONE_WAY_13 },
+    sequence: ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+    client: clientBase13,
+    server: serverBase,
+    check: (run) => [
+      ...expectVersion(run, 'TLSv1.3'),
+      ...(run.summary.resumed ? [] : ['the second handshake did not resume']),
+      ...(run.first?.summary.resumed === false ? [] : ['the first handshake should be a full one']),
+      ...(run.summary.keyExchange === 'PSK (resumed) + ECDHE over x25519' ? [] : [`key exchange ${run.summary.keyExchange}`]),
+    ],
+  },
+  {
     id: 'missing-client-certificate',
-    title: 'Failure on purpose: the server requires a client certificate the client lacks',
+    title: 'Failure on purpose: the server requires a client certificate the client lacks (TLS 1.2)',
     about: 'The server sends CertificateRequest and insists; the client has no certificate configured, so it answers with an empty Certificate. Watch who gives up, with which alert.',
     expect: 'failure',
     sequence: [
@@ -167,6 +246,10 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+function expectVersion(run: ScenarioRun, version: 'TLSv1.2' | 'TLSv1.3'): string[] {
+  return run.summary.version === version ? [] : [`version ${run.summary.version ?? 'none'}, expected ${version}`];
+}
+
 function expectKx(run: ScenarioRun, kx: 'ECDHE' | 'DHE' | 'RSA'): string[] {
   return run.summary.keyExchange?.startsWith(kx) ? [] : [`key exchange ${run.summary.keyExchange ?? 'none'}, expected ${kx}`];
 }
@@ -191,25 +274,47 @@ export async function runScenarios(options: { transport: 'tcp' | 'memory'; pki?:
 
 export async function runScenario(scenario: Scenario, pki: DemoPki, transport: 'tcp' | 'memory'): Promise<ScenarioResult> {
   const started = performance.now();
+  // Resumption needs both connections to reach one server session store (a server process has one).
+  const store = scenario.resume ? new ServerSessionStore(nodeCryptoProvider) : undefined;
+  const serverOptions = (): ServerOptions => ({ ...scenario.server(pki), ...(store ? { sessionStore: store } : {}) });
+  const once = (clientOptions: ClientOptions, timeline: Timeline): Promise<RawRun> =>
+    transport === 'tcp' ? overTcp(clientOptions, serverOptions(), timeline) : Promise.resolve(overMemory(clientOptions, serverOptions(), timeline));
+
+  let first: ScenarioRun['first'];
+  let clientOptions = scenario.client(pki);
+  if (scenario.resume) {
+    const timeline = new Timeline();
+    const raw = await once(clientOptions, timeline);
+    first = { messages: timeline.messages, summary: summarize({ messages: timeline.messages, facts: timeline.facts, client: raw.client, server: raw.server }) };
+    if (raw.session) clientOptions = { ...clientOptions, session: raw.session };
+  }
   const timeline = new Timeline();
-  const raw = transport === 'tcp' ? await overTcp(scenario, pki, timeline) : overMemory(scenario, pki, timeline);
+  const raw = await once(clientOptions, timeline);
   const messages = timeline.messages;
   const summary = summarize({ messages, facts: timeline.facts, client: raw.client, server: raw.server });
   const diagnoses: Partial<Record<Side, Diagnosis>> = {};
-  const host = scenario.client(pki).servername ?? '127.0.0.1';
+  const host = clientOptions.servername ?? '127.0.0.1';
   for (const side of ['client', 'server'] as const) {
     const error = raw.errors[side];
     if (error) diagnoses[side] = diagnose({ error, side, messages, facts: timeline.facts, host });
   }
-  const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data };
+  const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data, ...(first ? { first } : {}) };
   const problems = [...checkOutcome(scenario, run), ...scenario.check(run)];
   return { ...run, scenario, transport, address: raw.address, passed: problems.length === 0, problems, ms: Math.round(performance.now() - started) };
 }
 
+/** "C ClientHello" for each message, in wire order. */
+export function sequenceOf(messages: readonly TraceMessage[]): string[] {
+  return messages.map((m) => `${m.from === 'client' ? 'C' : 'S'} ${m.decoded.name}`);
+}
+
 function checkOutcome(scenario: Scenario, run: ScenarioRun): string[] {
   const problems: string[] = [];
-  const sequence = run.messages.map((m) => `${m.from === 'client' ? 'C' : 'S'} ${m.decoded.name}`);
+  const sequence = sequenceOf(run.messages);
   if (sequence.join(',') !== scenario.sequence.join(',')) problems.push(`messages were [${sequence.join(', ')}]`);
+  if (scenario.resume && run.first && sequenceOf(run.first.messages).join(',') !== scenario.resume.firstSequence.join(',')) {
+    problems.push(`first connection's messages were [${sequenceOf(run.first.messages).join(', ')}]`);
+  }
   if (scenario.expect === 'success') {
     if (!run.summary.completed) problems.push('the handshake did not complete');
     for (const [side, e] of Object.entries(run.errors)) problems.push(`${side} failed: ${e.message}`);
@@ -227,6 +332,8 @@ interface RawRun {
   readonly errors: Partial<Record<Side, Error>>;
   readonly data: { sent: string; received: string } | undefined;
   readonly address: string | undefined;
+  /** The last session the client was given (the 'session' event), to resume with. */
+  readonly session: Uint8Array | undefined;
 }
 
 const PING = 'GET / HTTP/1.1';
@@ -235,17 +342,17 @@ const SCENARIO_TIMEOUT_MS = 5000;
 
 /**
  * Over TCP: the server side is a TLSSocket wrapped around each accepted socket (so the observer is
- * attached before the first byte arrives), the client is connect(). The client's observer is
- * attached just after connect() returns, after its ClientHello was queued: that message is
- * recorded from the server's side.
+ * attached before the first byte arrives); the client is connect() with the observer in its
+ * options, so its ClientHello is seen as it is sent. The trace runs until the echo of a few bytes
+ * came back, so messages sent after the handshake (TLS 1.3's NewSessionTicket) are in it.
  */
-async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Promise<RawRun> {
+async function overTcp(clientOptions: ClientOptions, serverOptions: ServerOptions, timeline: Timeline): Promise<RawRun> {
   const errors: Partial<Record<Side, Error>> = {};
   let serverSocket: TLSSocket | undefined;
   let serverDone!: () => void;
   const serverSettled = new Promise<void>((resolve) => (serverDone = resolve));
   const netServer: NetServer = createNetServer({ allowHalfOpen: true }, (socket: Socket) => {
-    const tls = new TLSSocket(socket, { ...scenario.server(pki), isServer: true });
+    const tls = new TLSSocket(socket, { ...serverOptions, isServer: true });
     timeline.attach(tls.connection, 'server');
     serverSocket = tls;
     tls.on('secure', () => serverDone());
@@ -262,8 +369,9 @@ async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Pr
   });
   const { port } = netServer.address() as AddressInfo;
   try {
-    const client = connect({ host: '127.0.0.1', port, ...scenario.client(pki) });
-    timeline.attach(client.connection, 'client');
+    const client = connect({ host: '127.0.0.1', port, ...clientOptions, observer: timeline.observer('client') });
+    let session: Uint8Array | undefined;
+    client.on('session', (s: Buffer) => (session = s));
     const clientSettled = new Promise<void>((resolve) => {
       client.once('secureConnect', () => resolve());
       client.on('error', (e: Error) => {
@@ -272,7 +380,6 @@ async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Pr
       });
     });
     await withTimeout(Promise.all([clientSettled, serverSettled]), SCENARIO_TIMEOUT_MS, 'handshake');
-    timeline.stop();
     let data: RawRun['data'];
     if (!errors.client && !errors.server) {
       const received = await withTimeout(
@@ -288,11 +395,13 @@ async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Pr
         'echo',
       );
       data = { sent: PING, received };
+      timeline.stop();
       client.end();
       await withTimeout(new Promise<void>((resolve) => client.once('close', () => resolve())), SCENARIO_TIMEOUT_MS, 'close');
     }
+    timeline.stop();
     client.destroy();
-    return { client: client.connection, server: serverSocket?.connection, errors, data, address: `127.0.0.1:${port}` };
+    return { client: client.connection, server: serverSocket?.connection, errors, data, address: `127.0.0.1:${port}`, session };
   } finally {
     serverSocket?.destroy();
     await new Promise<void>((resolve) => netServer.close(() => resolve()));
@@ -300,10 +409,10 @@ async function overTcp(scenario: Scenario, pki: DemoPki, timeline: Timeline): Pr
 }
 
 /** In memory: the two sans-I/O connections, each one's output fed to the other until both are quiet. */
-function overMemory(scenario: Scenario, pki: DemoPki, timeline: Timeline): RawRun {
-  const client = new ClientConnection(scenario.client(pki));
-  const server = new ServerConnection(scenario.server(pki));
-  timeline.attach(client, 'client').attach(server, 'server');
+function overMemory(clientOptions: ClientOptions, serverOptions: ServerOptions, timeline: Timeline): RawRun {
+  const client = new ClientConnection({ ...clientOptions, observer: timeline.observer('client') });
+  const server = new ServerConnection(serverOptions);
+  timeline.attach(server, 'server');
   const errors: Partial<Record<Side, Error>> = {};
   const deliver = (from: Connection, to: Connection, side: Side): boolean => {
     const records = from.takeOutgoing();
@@ -322,20 +431,20 @@ function overMemory(scenario: Scenario, pki: DemoPki, timeline: Timeline): RawRu
   };
   client.start();
   pump();
-  timeline.stop();
   let data: RawRun['data'];
+  const clientEvents = [];
   if (client.isEstablished && server.isEstablished) {
     client.write(new TextEncoder().encode(PING));
     pump();
     for (const e of server.takeEvents()) if (e.type === 'application-data') server.write(e.data);
     pump();
-    const received = client
-      .takeEvents()
-      .flatMap((e) => (e.type === 'application-data' ? [new TextDecoder().decode(e.data)] : []))
-      .join('');
+    clientEvents.push(...client.takeEvents());
+    const received = clientEvents.flatMap((e) => (e.type === 'application-data' ? [new TextDecoder().decode(e.data)] : [])).join('');
     data = { sent: PING, received };
   }
-  return { client, server, errors, data, address: undefined };
+  timeline.stop();
+  const sessions = clientEvents.flatMap((e) => (e.type === 'session' ? [e.session] : []));
+  return { client, server, errors, data, address: undefined, session: sessions.at(-1) };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

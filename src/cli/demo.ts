@@ -1,29 +1,40 @@
 /**
- * `tlsglass demo`: makes a throwaway CA and certificates in memory, runs the TLS 1.2 handshakes
- * the handshake notes describe (one-way ECDHE, mutual, RSA key exchange, DHE, and a failure on
- * purpose) between our own client and server on 127.0.0.1, and prints each as a ladder.
+ * `tlsglass demo`: makes a throwaway CA and certificates in memory, runs the handshakes the
+ * handshake notes describe between our own client and server on 127.0.0.1 (TLS 1.2 one-way,
+ * mutual, RSA key exchange, DHE; TLS 1.3 one-way, mutual, HelloRetryRequest, resumption; and a
+ * failure on purpose), and prints each as a ladder, as JSON (--json) or as a web page (--html).
  * Exit 0 when every scenario behaved as expected (the intended failure included), else 1.
  */
-import { hex, otherSide, type Field } from '../trace/decode.js';
-import { describeDiagnosis } from '../trace/diagnose.js';
+import { writeFileSync } from 'node:fs';
+import { renderHtml, type HtmlConnection } from '../trace/html.js';
+import { connectionToJson } from '../trace/json.js';
 import { renderDiagnosis, renderLadder, renderSummary, wrap, type LadderOptions } from '../trace/ladder.js';
-import { DEMO_SERVERNAME, makeDemoPki, runScenarios, type DemoPki, type ScenarioResult } from './demo-scenarios.js';
+import { DEMO_SERVERNAME, makeDemoPki, runScenarios, SCENARIOS, type DemoPki, type ScenarioResult } from './demo-scenarios.js';
+import { EXIT, describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';
 
-const USAGE = `Usage: tlsglass demo [--json] [--no-color] [--in-memory]
+const DEMO_OPTIONS: readonly OptionSpec[] = [
+  { names: ['--json'], key: 'json', kind: 'flag', help: 'print the scenarios as JSON: per message the direction, name, fields, raw hex, states; then the outcome', example: 'tlsglass demo --json > demo.json' },
+  { names: ['--html'], key: 'html', kind: 'value', arg: 'FILE', help: 'also write the scenarios as a self-contained web page (click a message for its fields and bytes)', example: 'tlsglass demo --html demo.html' },
+  { names: ['--only'], key: 'only', kind: 'value', arg: 'IDS', help: `run only these scenarios (comma-separated): ${SCENARIOS.map((s) => s.id).join(', ')}`, example: 'tlsglass demo --only tls13,tls13-resumption' },
+  { names: ['--no-color'], key: 'no-color', kind: 'flag', help: 'plain text even on a terminal (colour is also off when piped, or with NO_COLOR set)', example: 'tlsglass demo --no-color | less' },
+  { names: ['--in-memory'], key: 'in-memory', kind: 'flag', help: 'connect the two sides in memory instead of over TCP on 127.0.0.1', example: 'tlsglass demo --in-memory' },
+  { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces of internal errors', example: 'tlsglass demo --debug' },
+  { names: ['--help', '-h'], key: 'help', kind: 'flag', help: 'this text', example: 'tlsglass demo --help' },
+];
 
-Runs five TLS 1.2 handshakes between tlsglass's own client and server and shows every message:
-  1. one-way TLS with ECDHE   2. mutual TLS   3. RSA key exchange   4. DHE (ffdhe2048)
-  5. a failure on purpose: the server requires a client certificate the client lacks
+const USAGE = `Usage: tlsglass demo [options]
+
+Runs handshakes between tlsglass's own client and server and shows every message:
+  TLS 1.2:  1. one-way with ECDHE   2. mutual   3. RSA key exchange   4. DHE (ffdhe2048)
+  TLS 1.3:  5. one-way              6. mutual   7. HelloRetryRequest  8. resumption with a ticket
+  9. a failure on purpose: the server requires a client certificate the client lacks
 Everything (CA, certificates, keys) is made in memory and thrown away; nothing leaves 127.0.0.1.
 
 Options:
-  --json        print the scenarios as JSON (messages, fields, raw bytes, outcome)
-  --no-color    plain text even on a terminal (colour is also off when piped, or with NO_COLOR)
-  --in-memory   connect the two sides in memory instead of over TCP sockets
-  --help        this text
+${describeOptions(DEMO_OPTIONS)}
 
-Example:
-  tlsglass demo | less -R
+Exit status: 0 every scenario behaved as expected (the intended failure included), 1 one did not,
+2 bad command line.
 `;
 
 /** Where the demo writes: stdout, or a collector in tests. */
@@ -34,51 +45,69 @@ export interface DemoOutput {
 }
 
 export async function demoCommand(argv: string[], out: DemoOutput = process.stdout, err: DemoOutput = process.stderr): Promise<number> {
-  let json = false;
-  let color = out.isTTY === true && !process.env['NO_COLOR'];
-  let transport: 'tcp' | 'memory' = 'tcp';
-  for (const arg of argv) {
-    switch (arg) {
-      case '--json':
-        json = true;
-        break;
-      case '--no-color':
-        color = false;
-        break;
-      case '--in-memory':
-        transport = 'memory';
-        break;
-      case '--help':
-      case '-h':
-        out.write(USAGE);
-        return 0;
-      default:
-        err.write(`tlsglass demo: unknown option ${arg}\n\n${USAGE}`);
-        return 2;
+  let only: string[] | undefined;
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, DEMO_OPTIONS);
+    if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    if (args.values.has('only')) {
+      only = args.values.get('only')!.split(',').filter(Boolean);
+      const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
+      if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
     }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err.write(`tlsglass demo: ${e.message}\n\nUsage: tlsglass demo [options]\nRun 'tlsglass demo --help' for every option, each with an example.\n`);
+    return EXIT.usage;
   }
+  if (args.flags.has('help')) {
+    out.write(USAGE);
+    return EXIT.ok;
+  }
+  const color = out.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
+  let transport: 'tcp' | 'memory' = args.flags.has('in-memory') ? 'memory' : 'tcp';
 
   const pki = makeDemoPki();
   let results: ScenarioResult[];
   let note = '';
   try {
-    results = await runScenarios({ transport, pki });
+    results = await runScenarios({ transport, pki, ...(only ? { only } : {}) });
   } catch (e) {
     if (transport === 'memory') throw e;
     // No loopback networking (a sandbox, say): the core is the same without sockets.
     note = `TCP on 127.0.0.1 failed (${e instanceof Error ? e.message : String(e)}), so the sides were connected in memory.`;
     transport = 'memory';
-    results = await runScenarios({ transport, pki });
+    results = await runScenarios({ transport, pki, ...(only ? { only } : {}) });
   }
   const passed = results.every((r) => r.passed);
 
-  if (json) {
+  if (args.flags.has('json')) {
     out.write(JSON.stringify(toJson(results, transport, pki, note), null, 2) + '\n');
   } else {
     const width = out.isTTY ? Math.min(110, Math.max(80, out.columns ?? 100)) : 100;
     out.write(renderDemo(results, pki, { color, width }, transport, note));
   }
-  return passed ? 0 : 1;
+  const html = args.values.get('html');
+  if (html !== undefined) {
+    try {
+      writeFileSync(html, demoHtml(results, transport));
+    } catch (e) {
+      err.write(`tlsglass demo: cannot write ${html}: ${(e as Error).message}\n`);
+      return EXIT.tls;
+    }
+    if (args.flags.has('json')) err.write(`wrote ${html}\n`);
+    else out.write(`The same, as a web page: ${html}\n`);
+  }
+  return passed ? EXIT.ok : EXIT.tls;
+}
+
+function verdictOf(r: ScenarioResult): string {
+  if (!r.passed) return `unexpected: ${r.problems.join('; ')}`;
+  return r.scenario.expect === 'failure' ? 'failed as intended' : 'succeeded as expected';
+}
+
+function dataRow(r: ScenarioResult): [string, string][] {
+  return r.data ? [['application data', `sent '${r.data.sent}', echoed back '${r.data.received}', encrypted both ways`]] : [];
 }
 
 /** The whole text report: header, one section per scenario, verdict. */
@@ -87,11 +116,12 @@ export function renderDemo(results: readonly ScenarioResult[], pki: DemoPki, opt
   const bold = (s: string): string => (options.color ? `\x1b[1m${s}\x1b[0m` : s);
   const green = (s: string): string => (options.color ? `\x1b[32m${s}\x1b[0m` : s);
   const red = (s: string): string => (options.color ? `\x1b[1;31m${s}\x1b[0m` : s);
+  const dim = (s: string): string => (options.color ? `\x1b[2m${s}\x1b[0m` : s);
   const out: string[] = [];
   const para = (text: string, indent = 2): void => {
     for (const line of wrap(text, width - indent, 0)) out.push(' '.repeat(indent) + line);
   };
-  out.push(bold(`tlsglass demo: ${results.length} TLS 1.2 handshakes, every message shown`));
+  out.push(bold(`tlsglass demo: ${results.length} handshake${results.length === 1 ? '' : 's'}, TLS 1.2 and TLS 1.3, every message shown`));
   out.push('');
   para(
     transport === 'tcp'
@@ -104,7 +134,10 @@ export function renderDemo(results: readonly ScenarioResult[], pki: DemoPki, opt
       'The client trusts that CA and nothing else.',
   );
   out.push('');
-  para('Read each ladder top to bottom: the client is on the left, the server on the right, and each arrow is one message on the wire, numbered in the order it was sent. Under it are its main fields, and why it is there.');
+  para(
+    'Read each ladder top to bottom: the client is on the left, the server on the right, and each arrow is one message on the wire, numbered in the order it was sent. ' +
+      'Under it are its main fields, and why it is there. "(encrypted …)" on an arrow means that message travelled encrypted; "keys" lines are steps of the key schedule.',
+  );
   out.push('');
 
   results.forEach((r, i) => {
@@ -113,9 +146,16 @@ export function renderDemo(results: readonly ScenarioResult[], pki: DemoPki, opt
     para(r.scenario.about);
     if (r.address) para(`server listening on ${r.address}; client connects with servername '${DEMO_SERVERNAME}'.`);
     out.push('');
+    if (r.first) {
+      para(bold('First connection: a full handshake that ends with a ticket (arrows only; scenario 5 shows each message):'));
+      out.push('');
+      out.push(renderLadder(r.first.messages, { ...options, compact: true }));
+      out.push('');
+      para(bold('Second connection, offering that ticket:'));
+      out.push('');
+    }
     out.push(renderLadder(r.messages, options));
-    out.push(renderSummary(r.summary, options));
-    if (r.data) out.push(`     ${'application data'.padEnd(22)}  sent '${r.data.sent}', echoed back '${r.data.received}', encrypted both ways`);
+    out.push(renderSummary(r.summary, options, dataRow(r)));
     for (const side of ['client', 'server'] as const) {
       const d = r.diagnoses[side];
       if (d) {
@@ -124,21 +164,20 @@ export function renderDemo(results: readonly ScenarioResult[], pki: DemoPki, opt
       }
     }
     out.push('');
-    const verdict = r.scenario.expect === 'failure' ? 'failed as intended' : 'succeeded as expected';
-    out.push(r.passed ? green(`  \u2714 ${verdict} (${r.ms} ms)`) : red(`  \u2718 unexpected: ${r.problems.join('; ')}`));
+    out.push(r.passed ? green(`  \u2714 ${verdictOf(r)}`) + dim(` (${r.ms} ms)`) : red(`  \u2718 ${verdictOf(r)}`));
     out.push('');
   });
 
   const failed = results.filter((r) => !r.passed);
   out.push(
     failed.length === 0
-      ? green(bold(`All ${results.length} scenarios behaved as expected.`))
+      ? green(bold(results.length === 1 ? 'The scenario behaved as expected.' : `All ${results.length} scenarios behaved as expected.`))
       : red(`${failed.length} of ${results.length} scenarios did not behave as expected: ${failed.map((r) => r.scenario.id).join(', ')}`),
   );
   return out.join('\n') + '\n';
 }
 
-/** The machine-readable form: everything the text shows, plus raw bytes and state names. */
+/** The machine-readable form: everything the text shows, plus raw bytes, byte layouts and state names. */
 export function toJson(results: readonly ScenarioResult[], transport: 'tcp' | 'memory', pki: DemoPki, note = ''): unknown {
   return {
     command: 'tlsglass demo',
@@ -155,26 +194,36 @@ export function toJson(results: readonly ScenarioResult[], transport: 'tcp' | 'm
       transport: r.transport,
       address: r.address ?? null,
       ms: r.ms,
-      messages: r.messages.map((m) => ({
-        index: m.index,
-        from: m.from,
-        to: otherSide(m.from),
-        name: m.decoded.name,
-        fields: Object.fromEntries(m.decoded.fields.map((f: Field) => [f.name, f.value])),
-        note: m.decoded.note,
-        ...(m.decoded.alert ? { alert: m.decoded.alert } : {}),
-        ...(m.decoded.certificates ? { certificates: m.decoded.certificates } : {}),
-        read: m.read ?? null,
-        states: { sender: m.sender ?? null, receiver: m.receiver ?? null },
-        length: m.raw.length,
-        hex: hex(m.raw),
-      })),
+      ...(r.first ? { first: connectionToJson({ messages: r.first.messages, summary: r.first.summary }) } : {}),
+      ...connectionToJson(r),
+      // Kept at the top level too, as before the outcome object existed.
       summary: r.summary,
       data: r.data ?? null,
-      errors: Object.fromEntries(
-        Object.entries(r.errors).map(([side, e]) => [side, { message: e.message, code: (e as { code?: string }).code ?? null }]),
-      ),
-      diagnoses: Object.fromEntries(Object.entries(r.diagnoses).map(([side, d]) => [side, { ...d, text: describeDiagnosis(d) }])),
     })),
   };
+}
+
+/** The demo as one web page, a section per scenario. */
+export function demoHtml(results: readonly ScenarioResult[], transport: 'tcp' | 'memory'): string {
+  const connections: HtmlConnection[] = results.map((r) => ({
+    id: r.scenario.id,
+    title: r.scenario.title,
+    about: r.scenario.about,
+    context: [
+      transport === 'tcp' ? `tlsglass client and server over TCP on ${r.address ?? '127.0.0.1'}, servername '${DEMO_SERVERNAME}'` : 'tlsglass client and server connected in memory',
+    ],
+    messages: r.messages,
+    summary: r.summary,
+    diagnoses: r.diagnoses,
+    extra: dataRow(r),
+    verdict: { ok: r.passed, text: verdictOf(r) },
+    ...(r.first ? { first: { title: 'First connection: the full handshake that got the ticket', messages: r.first.messages } } : {}),
+  }));
+  return renderHtml({
+    title: 'tlsglass demo: TLS 1.2 and TLS 1.3 handshakes, every message shown',
+    intro: [
+      'Each scenario ran a tlsglass client against a tlsglass server with a throwaway CA made in memory. Nothing left this machine.',
+    ],
+    connections,
+  });
 }

@@ -1,22 +1,38 @@
 #!/usr/bin/env node
 /**
  * tlsglass command line: parses the command word and hands the rest of argv to the command's own
- * file (demo.ts, connect.ts, serve.ts, certs.ts). Each command returns its exit code.
+ * file (demo.ts, connect.ts, serve.ts, certs.ts, verify.ts). Each command returns its exit code
+ * (options.ts: EXIT); an exception that escapes one is a bug, reported as exit 70, with its stack
+ * trace only under --debug.
  */
 import { connectCommand } from './connect.js';
+import { EXIT, EXIT_HELP } from './options.js';
 import { serveCommand } from './serve.js';
 
 const USAGE = `Usage: tlsglass <command> [options]
 
-Commands:
-  demo                      Run a handshake in memory and show every message
-  connect HOST:PORT         TLS client: stdin to the server, the server's bytes to stdout (like openssl s_client)
-  serve                     TLS server (like openssl s_server; answers HTTP GET with a status page)
-  certs                     Make a test PKI (CA, server and client certificates)
-  verify                    Check a certificate chain with the handshake's verifier (like openssl verify)
-  help [command]            Show this help, or a command's options
+tlsglass is a TLS 1.2 and 1.3 client and server that shows every handshake message.
 
-Run 'tlsglass <command> --help' for a command's options.
+Commands:
+  demo                      Run TLS 1.2 and 1.3 handshakes on 127.0.0.1 and explain every message
+                              e.g. tlsglass demo          (or: npm start)
+                              e.g. tlsglass demo --html demo.html --only tls13
+  connect HOST:PORT         TLS client: stdin to the server, the server's bytes to stdout (like openssl s_client)
+                              e.g. tlsglass connect example.com:443 --trace </dev/null
+  serve                     TLS server (like openssl s_server; answers HTTP GET with a status page)
+                              e.g. tlsglass serve --cert server.pem --key server.key --port 4433 --trace
+  certs                     Make a test PKI (CA, server and client certificates)
+                              e.g. tlsglass certs --help
+  verify                    Check a certificate chain with the handshake's verifier (like openssl verify)
+                              e.g. tlsglass verify --help
+  help [command]            Show this help, or a command's options
+                              e.g. tlsglass help connect
+
+Run 'tlsglass <command> --help' for a command's options, each with an example.
+Common to connect and serve: --trace (annotated ladder on stderr), --json, --html FILE, --keylog FILE,
+--debug (stack traces).
+
+${EXIT_HELP}
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -34,43 +50,55 @@ async function lazyCommand(file: string, exportName: string): Promise<Command | 
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify'];
+
+async function run(command: string, rest: string[]): Promise<number> {
   switch (command) {
     case 'connect':
       return connectCommand(rest);
     case 'serve':
       return serveCommand(rest);
-    case 'verify':
-    case 'demo':
-    case 'certs': {
+    default: {
       const fn = await lazyCommand(`${command}.js`, `${command}Command`);
       if (!fn) {
         process.stderr.write(`tlsglass: the '${command}' command is not available in this build yet\n`);
-        return 2;
+        return EXIT.usage;
       }
       return fn(rest);
     }
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      if (rest[0] === 'connect') return connectCommand(['--help']);
-      if (rest[0] === 'serve') return serveCommand(['--help']);
+      if (rest[0] !== undefined && COMMANDS.includes(rest[0])) return run(rest[0], ['--help']);
+      if (rest[0] !== undefined) {
+        process.stderr.write(`tlsglass: unknown command '${rest[0]}'\n\n${USAGE}`);
+        return EXIT.usage;
+      }
       process.stdout.write(USAGE);
-      return 0;
+      return EXIT.ok;
     default:
-      process.stderr.write(`tlsglass: unknown command '${command}'\n\n${USAGE}`);
-      return 2;
+      if (COMMANDS.includes(command)) return run(command, rest);
+      process.stderr.write(`tlsglass: unknown command '${command}'${command.startsWith('-') ? ' (options go after the command)' : ''}\n\n${USAGE}`);
+      return EXIT.usage;
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tlsglass: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 70;
+    const debug = argv.includes('--debug');
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`tlsglass: internal error: ${text}\n${debug ? '' : 'Run again with --debug for the stack trace.\n'}`);
+    process.exitCode = EXIT.internal;
   },
 );

@@ -13,6 +13,52 @@ export interface OptionSpec {
   /** 'value': takes the next argument; 'flag': boolean; 'ignored-value'/'ignored-flag': accepted for OpenSSL compatibility and dropped. */
   readonly kind: 'value' | 'list' | 'flag' | 'ignored-value' | 'ignored-flag';
   readonly help?: string;
+  /** What the value is, in --help ("FILE", "N"); default "X". */
+  readonly arg?: string;
+  /** A command line using it; "{cmd}" stands for a runnable command ("tlsglass connect localhost:4433"), "{base}" for one without our certificate. */
+  readonly example?: string;
+}
+
+/**
+ * Exit codes, the same for every command (documented in each --help):
+ * 0 success; 1 the TLS handshake or connection failed (alerts, certificates, protocol);
+ * 2 bad command line (unknown option, missing value, unreadable or invalid file);
+ * 3 network error (refused, unreachable, reset, timed out, cannot listen);
+ * 70 internal error (a bug: rerun with --debug for the stack trace).
+ */
+export const EXIT = { ok: 0, tls: 1, usage: 2, network: 3, internal: 70 } as const;
+
+export const EXIT_HELP = `Exit status:
+  0   success
+  1   TLS failure: the handshake or the connection failed (the diagnosis says why)
+  2   usage error: unknown option, missing value, unreadable or invalid file
+  3   network error: connection refused, host not found, reset, timeout, cannot listen
+  70  internal error (run again with --debug for the stack trace)`;
+
+/** Error codes of the network, not of TLS. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'EACCES',
+]);
+
+/** Whether an error is the network's (exit 3) rather than TLS's (exit 1). */
+export function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
 export interface ParsedArgs {
@@ -48,7 +94,10 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = byName.get(name);
-    if (!spec) throw new UsageError(`unknown option ${name}`);
+    if (!spec) {
+      const near = closest(name, [...byName.keys()]);
+      throw new UsageError(`unknown option ${name}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
     const takesValue = spec.kind === 'value' || spec.kind === 'list' || spec.kind === 'ignored-value';
     let value: string | undefined;
     if (takesValue) {
@@ -74,21 +123,56 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
   return { values, lists, flags, positional };
 }
 
+/** The spelling nearest to `name` (edit distance at most 2), for "did you mean". */
+function closest(name: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const n of names) {
+    const d = editDistance(name.replace(/^-+/, ''), n.replace(/^-+/, ''));
+    if (d < bestDistance && n.startsWith('--') === name.startsWith('--')) {
+      best = n;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = up;
+    }
+  }
+  return row[b.length]!;
+}
+
 /** Options both commands share, with their OpenSSL spellings. */
 export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', help: 'trust anchors (PEM file); replaces the system roots' },
-  { names: ['--cert', '-cert'], key: 'cert', kind: 'value', help: 'our certificate chain (PEM file, leaf first)' },
-  { names: ['--key', '-key'], key: 'key', kind: 'value', help: 'our private key (PEM file)' },
-  { names: ['--pass', '-pass'], key: 'pass', kind: 'value', help: 'passphrase of the key (pass:TEXT or TEXT)' },
-  { names: ['--ciphers', '-cipher'], key: 'ciphers', kind: 'value', help: 'OpenSSL-style TLS 1.2 cipher list' },
-  { names: ['--alpn', '-alpn'], key: 'alpn', kind: 'value', help: 'comma-separated ALPN protocols' },
-  { names: ['--curves', '--groups', '-curves', '-groups', '-named_curve'], key: 'curves', kind: 'value', help: 'colon-separated groups, e.g. X25519:P-256' },
-  { names: ['--sigalgs', '-sigalgs'], key: 'sigalgs', kind: 'value', help: 'colon-separated signature algorithms' },
-  { names: ['--keylog', '-keylogfile'], key: 'keylog', kind: 'value', help: 'append NSS key log lines to FILE' },
-  { names: ['--require-ems'], key: 'require-ems', kind: 'flag', help: 'refuse peers without extended_master_secret' },
-  { names: ['--help', '-h', '-help'], key: 'help', kind: 'flag' },
+  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: 'trust anchors (PEM file); replaces the system roots', example: '{cmd} --ca ca.pem' },
+  { names: ['--cert', '-cert'], key: 'cert', kind: 'value', arg: 'FILE', help: 'our certificate chain (PEM file, leaf first)', example: '{base} --cert me.pem --key me.key' },
+  { names: ['--key', '-key'], key: 'key', kind: 'value', arg: 'FILE', help: 'our private key (PEM file)', example: '{base} --cert me.pem --key me.key' },
+  { names: ['--pass', '-pass'], key: 'pass', kind: 'value', arg: 'PASS', help: 'passphrase of the key (pass:TEXT, env:VAR or TEXT)', example: '{base} --cert me.pem --key me.key --pass env:KEY_PASS' },
+  { names: ['--ciphers', '-cipher', '-ciphersuites'], key: 'ciphers', kind: 'list', arg: 'LIST', help: 'cipher suites: OpenSSL-style TLS 1.2 names and/or TLS 1.3 names (TLS_AES_128_GCM_SHA256)', example: '{cmd} --ciphers ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_256_GCM_SHA384' },
+  { names: ['--alpn', '-alpn'], key: 'alpn', kind: 'value', arg: 'LIST', help: 'comma-separated ALPN protocols', example: '{cmd} --alpn h2,http/1.1' },
+  { names: ['--curves', '--groups', '-curves', '-groups', '-named_curve'], key: 'curves', kind: 'value', arg: 'LIST', help: 'colon-separated key exchange groups, preferred first', example: '{cmd} --groups X25519:P-256' },
+  { names: ['--sigalgs', '-sigalgs'], key: 'sigalgs', kind: 'value', arg: 'LIST', help: 'colon-separated signature algorithms', example: '{cmd} --sigalgs ECDSA+SHA256:RSA-PSS+SHA256' },
+  { names: ['--tls1.2', '-tls1_2', '-no_tls1_3'], key: 'tls1.2', kind: 'flag', help: 'TLS 1.2 only (default: TLS 1.3, or 1.2 when the peer has no 1.3)', example: '{cmd} --tls1.2' },
+  { names: ['--tls1.3', '-tls1_3'], key: 'tls1.3', kind: 'flag', help: 'TLS 1.3 only', example: '{cmd} --tls1.3' },
+  { names: ['--require-ems'], key: 'require-ems', kind: 'flag', help: 'TLS 1.2: refuse peers without extended_master_secret', example: '{cmd} --tls1.2 --require-ems' },
+  { names: ['--keylog', '-keylogfile'], key: 'keylog', kind: 'value', arg: 'FILE', help: 'append the secrets in NSS key log format, for Wireshark/tshark (keep it secret!)', example: '{cmd} --keylog keys.txt' },
+  { names: ['--trace'], key: 'trace', kind: 'flag', help: 'print the handshake on stderr as an annotated ladder, message by message', example: '{cmd} --trace' },
+  { names: ['--json'], key: 'json', kind: 'flag', help: 'write the trace as JSON on stdout (messages, fields, raw hex, states, outcome)', example: '{cmd} --json > trace.json' },
+  { names: ['--html'], key: 'html', kind: 'value', arg: 'FILE', help: 'write the trace as a self-contained web page (click a message for its fields and bytes)', example: '{cmd} --html trace.html' },
+  { names: ['--no-color'], key: 'no-color', kind: 'flag', help: 'no colour in --trace (also off when stderr is not a terminal, or with NO_COLOR)', example: '{cmd} --trace --no-color' },
+  { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces with errors', example: '{cmd} --debug' },
+  { names: ['--help', '-h', '-help'], key: 'help', kind: 'flag', help: 'this text', example: '{cmd} --help' },
   // OpenSSL switches that select what we do anyway, or that only change its console output.
-  { names: ['-tls1_2', '-no_tls1_3', '-no_ssl3', '-no_tls1', '-no_tls1_1', '-quiet', '-brief', '-4', '-no_ticket', '-no_comp', '-ign_eof', '-nocommands', '-verify_return_error', '-state', '-msg', '-debug', '-serverpref'], key: '', kind: 'ignored-flag' },
+  { names: ['-no_ssl3', '-no_tls1', '-no_tls1_1', '-quiet', '-brief', '-4', '-no_ticket', '-no_comp', '-ign_eof', '-nocommands', '-verify_return_error', '-state', '-msg', '-debug', '-serverpref'], key: '', kind: 'ignored-flag' },
 ];
 
 /** Reads a file for an option, with the option in the error. */
@@ -100,17 +184,40 @@ export function readOptionFile(option: string, path: string): Buffer {
   }
 }
 
-/** Formats an options table for --help. */
-export function describeOptions(specs: readonly OptionSpec[]): string {
+/**
+ * Formats an options table for --help: each option with its spellings, what it does and an
+ * example. `cmd` replaces "{cmd}" in the examples.
+ */
+export function describeOptions(specs: readonly OptionSpec[], cmd = '', base = cmd): string {
   return specs
     .filter((s) => s.help)
     .map((s) => {
       const long = s.names.filter((n) => n.startsWith('--')).join(', ');
       const short = s.names.filter((n) => !n.startsWith('--')).join(', ');
-      const arg = s.kind === 'value' || s.kind === 'list' ? ' X' : '';
-      return `  ${(long + arg).padEnd(22)} ${s.help}${short ? ` (also ${short})` : ''}`;
+      const arg = s.kind === 'value' || s.kind === 'list' ? ` ${s.arg ?? 'X'}` : '';
+      const head = `  ${long}${arg}`;
+      const text = wrapWords(`${s.help}${short ? ` (also ${short})` : ''}`, HELP_WIDTH - 25);
+      const fits = head.length <= 24;
+      const lines = [fits ? head.padEnd(25) + text[0] : head, ...text.slice(fits ? 1 : 0).map((l) => ' '.repeat(25) + l)];
+      if (s.example) lines.push(`${' '.repeat(25)}e.g. ${s.example.replace('{cmd}', cmd).replace('{base}', base)}`);
+      return lines.join('\n');
     })
     .join('\n');
+}
+
+const HELP_WIDTH = 100;
+
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** Splits an `host:port`, `[v6]:port` or bare `port` argument. */
@@ -137,4 +244,36 @@ export function passphrase(spec: string | undefined): string | undefined {
   if (spec.startsWith('pass:')) return spec.slice(5);
   if (spec.startsWith('env:')) return process.env[spec.slice(4)] ?? '';
   return spec;
+}
+
+/** The TLS options connect and serve share, as core options (files read, versions resolved). */
+export function commonTlsOptions(args: ParsedArgs): {
+  ca?: Buffer;
+  passphrase?: string;
+  ciphers?: string;
+  ecdhCurve?: string;
+  sigalgs?: string;
+  ALPNProtocols?: string[];
+  requireExtendedMasterSecret?: boolean;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+} {
+  const v = args.values;
+  const only12 = args.flags.has('tls1.2');
+  const only13 = args.flags.has('tls1.3');
+  if (only12 && only13) throw new UsageError('--tls1.2 and --tls1.3 exclude each other (give neither to allow both)');
+  const ca = v.get('ca');
+  const pass = passphrase(v.get('pass'));
+  const ciphers = args.lists.get('ciphers');
+  return {
+    ...(ca !== undefined && { ca: readOptionFile('ca', ca) }),
+    ...(pass !== undefined && { passphrase: pass }),
+    ...(ciphers && { ciphers: ciphers.join(':') }),
+    ...(v.has('curves') && { ecdhCurve: v.get('curves')! }),
+    ...(v.has('sigalgs') && { sigalgs: v.get('sigalgs')! }),
+    ...(v.has('alpn') && { ALPNProtocols: v.get('alpn')!.split(',').filter(Boolean) }),
+    ...(args.flags.has('require-ems') && { requireExtendedMasterSecret: true }),
+    ...(only12 && { maxVersion: 'TLSv1.2' as const }),
+    ...(only13 && { minVersion: 'TLSv1.3' as const }),
+  };
 }

@@ -12,45 +12,65 @@
  * Handshake results and failures are logged on stderr, never on stdout.
  */
 import { X509Certificate } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { createServer as createNetServer, isIPv6, type Server as NetServer, type Socket } from 'node:net';
+import { resolveServerConfig, type ResolvedServerConfig } from '../config.js';
+import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { TlsServerOptions } from '../node/server.js';
-import { createServer, type Server } from '../node/server.js';
-import type { TLSSocket } from '../node/tls-socket.js';
+import { TLSSocket } from '../node/tls-socket.js';
 import { keylogFileSink } from '../node/keylog.js';
+import { ServerSessionStore } from '../session/server-store.js';
 import {
   COMMON_TLS_OPTIONS,
+  commonTlsOptions,
   describeOptions,
+  EXIT,
+  EXIT_HELP,
   parseArgs,
-  passphrase,
   readOptionFile,
   splitHostPort,
   UsageError,
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
+import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+
+const CMD = 'tlsglass serve --cert s.pem --key s.key';
 
 const SERVE_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--port', '-port', '-accept'], key: 'port', kind: 'value', help: 'port, or HOST:PORT (default 4433; 0 picks a free port)' },
-  { names: ['--host'], key: 'host', kind: 'value', help: 'address to listen on (default 127.0.0.1)' },
-  { names: ['--request-cert', '-verify'], key: 'request-cert', kind: 'flag', help: 'ask for a client certificate; accept clients without one' },
-  { names: ['--require-cert', '-Verify'], key: 'require-cert', kind: 'flag', help: 'require a client certificate that verifies against --ca' },
-  { names: ['--www', '-www'], key: 'www', kind: 'flag', help: 'answer every connection with the HTTP status page' },
-  { names: ['--echo'], key: 'echo', kind: 'flag', help: 'send received bytes back' },
-  { names: ['--naccept', '-naccept'], key: 'naccept', kind: 'value', help: 'exit after N connections' },
-  { names: ['--handshake-timeout'], key: 'handshake-timeout', kind: 'value', help: 'seconds before an unfinished handshake is dropped (default 120)' },
-  { names: ['--dcert', '-dcert'], key: 'dcert', kind: 'value', help: 'a second certificate chain (e.g. ECDSA beside RSA)' },
-  { names: ['--dkey', '-dkey'], key: 'dkey', kind: 'value', help: 'the key of --dcert' },
+  { names: ['--port', '-port', '-accept'], key: 'port', kind: 'value', arg: 'PORT', help: 'port, or HOST:PORT (default 4433; 0 picks a free port)', example: `${CMD} --port 8443` },
+  { names: ['--host'], key: 'host', kind: 'value', arg: 'ADDRESS', help: 'address to listen on (default 127.0.0.1)', example: `${CMD} --host 0.0.0.0` },
+  { names: ['--request-cert', '-verify'], key: 'request-cert', kind: 'flag', help: 'ask for a client certificate; accept clients without one', example: `${CMD} --ca ca.pem --request-cert` },
+  { names: ['--require-cert', '-Verify'], key: 'require-cert', kind: 'flag', help: 'require a client certificate that verifies against --ca', example: `${CMD} --ca ca.pem --require-cert` },
+  { names: ['--www', '-www'], key: 'www', kind: 'flag', help: 'answer every connection with the HTTP status page', example: `${CMD} --www` },
+  { names: ['--echo'], key: 'echo', kind: 'flag', help: 'send received bytes back', example: `${CMD} --echo` },
+  { names: ['--naccept', '-naccept'], key: 'naccept', kind: 'value', arg: 'N', help: 'exit after N connections', example: `${CMD} --naccept 1` },
+  { names: ['--handshake-timeout'], key: 'handshake-timeout', kind: 'value', arg: 'SECONDS', help: 'seconds before an unfinished handshake is dropped (default 120)', example: `${CMD} --handshake-timeout 10` },
+  { names: ['--dcert', '-dcert'], key: 'dcert', kind: 'value', arg: 'FILE', help: 'a second certificate chain (e.g. ECDSA beside RSA)', example: `${CMD} --dcert ec.pem --dkey ec.key` },
+  { names: ['--dkey', '-dkey'], key: 'dkey', kind: 'value', arg: 'FILE', help: 'the key of --dcert', example: `${CMD} --dcert ec.pem --dkey ec.key` },
   // s_server's -verify/-Verify take a depth; we parse it as the next argument when it is a number.
-  ...COMMON_TLS_OPTIONS,
+  ...COMMON_TLS_OPTIONS.map((o) =>
+    o.key === 'html' ? { ...o, help: 'write the first connection\u2019s trace as a web page; with %n in FILE, one page per connection', example: `${CMD} --html trace-%n.html` } : o,
+  ),
 ];
 
 const USAGE = `Usage: tlsglass serve --cert FILE --key FILE [options]
 
-${describeOptions(SERVE_OPTIONS)}
+A TLS server, like openssl s_server. Prints "ACCEPT HOST:PORT" on stdout once listening. An HTTP
+GET gets a status page naming the protocol, cipher and client certificate; other input is printed
+to stdout, and stdin lines are sent to the clients. Each connection is logged on stderr; a failed
+handshake is logged with which step failed and the likely cause.
 
-Prints "ACCEPT HOST:PORT" on stdout once listening. An HTTP GET gets a status page naming the
-protocol, cipher and client certificate; other input is printed to stdout, and stdin lines are sent
-to the clients (as openssl s_server).
+Options:
+${describeOptions(SERVE_OPTIONS, CMD, 'tlsglass serve')}
+
+With --json, stdout carries the ACCEPT line, then one JSON object per line for each connection
+when it ends (raw-mode input is then not echoed to stdout).
+
+Examples:
+  tlsglass serve --cert server.pem --key server.key --port 0 --trace
+  tlsglass serve --cert server.pem --key server.key --ca ca.pem --require-cert --naccept 1 --html trace.html
+
+${EXIT_HELP}
 `;
 
 /** Runs the server until SIGINT/SIGTERM, or until --naccept connections are done. Resolves to the exit code. */
@@ -58,67 +78,123 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let options: TlsServerOptions;
   let listen: { host: string; port: number };
+  let naccept = Infinity;
   try {
     args = parseArgs(dropVerifyDepth(argv), SERVE_OPTIONS);
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
-      return 0;
+      return EXIT.ok;
     }
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     options = serverOptions(args);
     listen = splitHostPort(args.values.get('port') ?? '4433', args.values.get('host') ?? '127.0.0.1');
     if (args.values.has('host') && args.values.get('port')?.includes(':')) throw new UsageError('give the address with --host or -accept HOST:PORT, not both');
+    if (args.values.has('naccept')) {
+      naccept = Number(args.values.get('naccept'));
+      if (!Number.isInteger(naccept) || naccept < 1) throw new UsageError(`--naccept ${args.values.get('naccept')}: give a whole number of connections`);
+    }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tlsglass serve: ${err.message}\n\n${USAGE}`);
-      return 2;
+      process.stderr.write(`tlsglass serve: ${err.message}\n\nUsage: tlsglass serve --cert FILE --key FILE [options]\nRun 'tlsglass serve --help' for every option, each with an example.\n`);
+      return EXIT.usage;
     }
-    process.stderr.write(`tlsglass serve: ${(err as Error).message}\n`);
-    return 1;
+    throw err;
   }
-
+  const debug = args.flags.has('debug');
+  const json = args.flags.has('json');
+  const html = args.values.get('html');
+  const trace = args.flags.has('trace');
   const mode: Mode = args.flags.has('www') ? 'www' : args.flags.has('echo') ? 'echo' : 'auto';
-  const naccept = args.values.has('naccept') ? Number(args.values.get('naccept')) : Infinity;
   const keylog = args.values.get('keylog');
+  const color = process.stderr.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
+  const width = process.stderr.isTTY ? Math.min(120, Math.max(80, process.stderr.columns ?? 100)) : 100;
+  const ourSuites = ourSuiteNames(options.ciphers, { tls12: options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' });
 
-  let server: Server;
+  // As createServer() does: keys parsed once and one session store for every connection. The
+  // TLSSockets are made here so that each gets its own observer before its first byte arrives.
+  let resolved: ResolvedServerConfig;
   try {
-    server = createServer(options);
+    const sessionStore = new ServerSessionStore(nodeCryptoProvider);
+    resolved = resolveServerConfig({ ...options, sessionStore });
   } catch (err) {
-    process.stderr.write(`tlsglass serve: ${(err as Error).message}\n`);
-    return 1;
+    process.stderr.write(`tlsglass serve: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
+    return EXIT.usage;
   }
+  const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();
+  const tracers = new WeakMap<TLSSocket, ConnectionTracer>();
   let accepted = 0;
+  let done = 0;
+  /** The address we listen on, once bound ("127.0.0.1:4433"). */
+  let listening = `${listen.host}:${listen.port}`;
 
   if (keylog) {
     const sink = keylogFileSink(keylog);
     server.on('keylog', (line: Buffer) => sink(line.toString('latin1').trimEnd()));
   }
 
+  server.on('connection', (socket: Socket) => {
+    const n = ++accepted;
+    const peer = socket.remoteAddress ? ` from ${socket.remoteAddress}:${socket.remotePort}` : '';
+    let tls: TLSSocket;
+    try {
+      tls = new TLSSocket(socket, { ...options, resolvedConfig: resolved, isServer: true, server });
+    } catch (err) {
+      socket.destroy();
+      process.stderr.write(`connection ${n}${peer}: ${(err as Error).message}\n`);
+      return;
+    }
+    const tracer = new ConnectionTracer({
+      side: 'server',
+      trace,
+      streaming: false,
+      ladder: { color, width },
+      write: (text) => process.stderr.write(text),
+      heading: `connection ${n}${peer}:`,
+      ourSuites,
+    });
+    tls.connection.observer = tracer.observer;
+    tracer.watchTransport(socket);
+    tracers.set(tls, tracer);
+    open.add(tls);
+    tls.on('secure', () => {
+      tracer.handshakeDone(tls.connection);
+      process.stderr.write(`${describeConnection(tls)}\n`);
+      tls.on('error', (err: Error & { code?: string }) => {
+        process.stderr.write(`connection error${peerOf(tls)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
+        if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+        tracer.failed(err, tls.connection);
+      });
+      handle(tls, mode, rawClients, json);
+    });
+    tls.on('close', () => {
+      open.delete(tls);
+      rawClients.delete(tls);
+      tracer.closed(tls.connection);
+      finish(n, tracer, peer);
+    });
+  });
+
   server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket | undefined) => {
     process.stderr.write(`handshake failed${peerOf(socket)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-    countDone();
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    const tracer = socket && tracers.get(socket);
+    tracer?.failed(err, socket?.connection);
   });
 
-  server.on('secureConnection', (socket: TLSSocket) => {
-    open.add(socket);
-    process.stderr.write(`${describeConnection(socket)}\n`);
-    socket.on('error', (err: Error & { code?: string }) => {
-      process.stderr.write(`connection error${peerOf(socket)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-    });
-    socket.on('close', () => {
-      open.delete(socket);
-      rawClients.delete(socket);
-      countDone();
-    });
-    handle(socket, mode, rawClients);
-  });
-
-  function countDone(): void {
-    accepted++;
-    if (accepted >= naccept) server.close();
+  /** A connection ended: its JSON line and web page, and the --naccept count. */
+  function finish(n: number, tracer: ConnectionTracer, peer: string): void {
+    if (json) {
+      const doc = tracer.toJson({ command: 'tlsglass serve', connection: n, peer: peer.replace(/^ from /, '') || null });
+      process.stdout.write(JSON.stringify(doc) + '\n');
+    }
+    if (html !== undefined && (n === 1 || html.includes('%n'))) {
+      const file = html.replace(/%n/g, String(n));
+      const problem = tracer.writeHtml(file, `tlsglass serve: connection ${n}${peer}`, [`tlsglass as the server on ${listening}; connection ${n}${peer}`]);
+      process.stderr.write(problem ? `tlsglass serve: ${problem}\n` : `wrote the trace of connection ${n} to ${file}\n`);
+    }
+    if (++done >= naccept) server.close();
   }
 
   process.stdin.on('data', (line: Buffer) => {
@@ -137,18 +213,20 @@ export async function serveCommand(argv: string[]): Promise<number> {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
       process.stdin.destroy();
-      resolve(0);
+      // Let the last lines reach stdout before the process may exit.
+      process.stdout.write('', () => resolve(EXIT.ok));
     });
     server.on('error', (err: Error & { code?: string }) => {
       process.stderr.write(`tlsglass serve: cannot listen on ${listen.host}:${listen.port}: ${err.code ?? ''} ${err.message}\n`);
       process.stdin.destroy();
-      resolve(1);
+      resolve(EXIT.network);
     });
     server.listen(listen.port, listen.host, () => {
       const addr = server.address();
       if (addr && typeof addr === 'object') {
         const host = isIPv6(addr.address) ? `[${addr.address}]` : addr.address;
-        process.stdout.write(`ACCEPT ${host}:${addr.port}\n`);
+        listening = `${host}:${addr.port}`;
+        process.stdout.write(`ACCEPT ${listening}\n`);
       }
     });
   });
@@ -172,21 +250,14 @@ function serverOptions(args: ParsedArgs): TlsServerOptions {
   }
   const require = args.flags.has('require-cert');
   const request = require || args.flags.has('request-cert');
-  const pass = passphrase(v.get('pass'));
-  const ca = v.get('ca');
   const timeout = v.get('handshake-timeout');
+  if (timeout !== undefined && !(Number(timeout) >= 0)) throw new UsageError(`--handshake-timeout ${timeout}: give a number of seconds`);
   return {
     cert,
     key,
-    ...(pass !== undefined && { passphrase: pass }),
-    ...(ca !== undefined && { ca: readOptionFile('ca', ca) }),
+    ...commonTlsOptions(args),
     requestCert: request,
     rejectUnauthorized: require,
-    ...(v.has('ciphers') && { ciphers: v.get('ciphers')! }),
-    ...(v.has('curves') && { ecdhCurve: v.get('curves')! }),
-    ...(v.has('sigalgs') && { sigalgs: v.get('sigalgs')! }),
-    ...(v.has('alpn') && { ALPNProtocols: v.get('alpn')!.split(',').filter(Boolean) }),
-    ...(args.flags.has('require-ems') && { requireExtendedMasterSecret: true }),
     ...(timeout !== undefined && { handshakeTimeout: Number(timeout) * 1000 }),
   };
 }
@@ -201,8 +272,8 @@ function dropVerifyDepth(argv: string[]): string[] {
   return out;
 }
 
-/** Routes one established connection by mode. */
-function handle(socket: TLSSocket, mode: Mode, rawClients: Set<TLSSocket>): void {
+/** Routes one established connection by mode. With --json, raw input is not copied to stdout. */
+function handle(socket: TLSSocket, mode: Mode, rawClients: Set<TLSSocket>, quiet: boolean): void {
   if (mode === 'echo') {
     socket.pipe(socket);
     return;
@@ -211,7 +282,7 @@ function handle(socket: TLSSocket, mode: Mode, rawClients: Set<TLSSocket>): void
   let decided: 'http' | 'raw' | undefined = mode === 'www' ? 'http' : undefined;
   const onData = (chunk: Buffer): void => {
     if (decided === 'raw') {
-      process.stdout.write(chunk);
+      if (!quiet) process.stdout.write(chunk);
       return;
     }
     head = Buffer.concat([head, chunk]);
@@ -220,7 +291,7 @@ function handle(socket: TLSSocket, mode: Mode, rawClients: Set<TLSSocket>): void
       decided = HTTP_REQUEST.test(head.subarray(0, 8).toString('latin1')) ? 'http' : 'raw';
       if (decided === 'raw') {
         rawClients.add(socket);
-        process.stdout.write(head);
+        if (!quiet) process.stdout.write(head);
         return;
       }
     }
@@ -290,6 +361,7 @@ function describeConnection(socket: TLSSocket): string {
   const parts = [`${socket.getProtocol()} ${cipher?.name ?? '?'}`];
   if (socket.alpnProtocol) parts.push(`ALPN ${socket.alpnProtocol}`);
   if (socket.servername) parts.push(`SNI ${socket.servername}`);
+  if (socket.isSessionReused()) parts.push('resumed');
   const cert = socket.getPeerX509Certificate();
   if (cert) parts.push(`client ${subjectOf(cert)}${socket.authorized ? '' : ` (not verified: ${socket.authorizationError ?? '?'})`}`);
   return `connection${peerOf(socket)}: ${parts.join(', ')}`;

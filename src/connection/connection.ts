@@ -117,6 +117,12 @@ export abstract class Connection {
     } catch (cause) {
       this.#fail(cause);
     }
+    this.#flushIdleTrace();
+  }
+
+  /** Alerts and CCS outside a state step (close_notify, warnings) are reported when the call ends. */
+  #flushIdleTrace(): void {
+    if (this.#observer && this.#pendingTrace.length > 0) this.#flushTrace(this.#state.name, this.#state.name);
   }
 
   /** Queues application data; only once the handshake is complete. */
@@ -160,6 +166,7 @@ export abstract class Connection {
     if (this.#closeSent || this.#failure) return;
     this.#closeSent = true;
     this.#sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.#flushIdleTrace();
   }
 
   /** Wire bytes to send, in order (whole records). */

@@ -2,20 +2,27 @@
  * Turns the raw bytes of one observed message into what a reader of the handshake wants: its
  * name, the fields that matter, and one line on what the message is for and why.
  *
- * A TraceDecoder holds the little context TLS 1.2 needs to decode later messages (the
- * ServerKeyExchange and ClientKeyExchange formats depend on the suite the ServerHello chose) and
- * collects the facts the summary and the diagnosis read back. Use one decoder per connection, and
- * feed it every message of that connection in wire order. It never throws: a message it cannot
- * decode is shown with the reason.
+ * A TraceDecoder holds the little context needed to decode later messages (which version the
+ * ServerHello chose; in TLS 1.2 the ServerKeyExchange and ClientKeyExchange formats depend on the
+ * suite) and collects the facts the summary and the diagnosis read back. Use one decoder per
+ * connection, and feed it every message of that connection in wire order. It never throws: a
+ * message it cannot decode is shown with the reason.
+ *
+ * TLS 1.3 encrypts everything after the ServerHello. The core's observer reports handshake
+ * messages after decryption, with their bytes, so they decode here exactly as TLS 1.2's do; the
+ * decoder only records which keys protected each one (`protection`).
  */
-import { tls12SuiteById, type Tls12Suite } from '../crypto/suites.js';
+import { tls12SuiteById, tls13SuiteById, type Tls12Suite, type Tls13Suite } from '../crypto/suites.js';
 import { ffdheGroupFor } from '../crypto/ffdhe-groups.js';
+import { isHelloRetryRequest } from '../handshake/tls13-common.js';
 import { readAlert } from '../messages/alert.js';
 import { readCertificateRequestTls12 } from '../messages/certificate-request.js';
+import { readCertificateRequestTls13, readCertificateTls13 } from '../messages/certificate-tls13.js';
 import { readCertificateVerify } from '../messages/certificate-verify.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
 import { readClientHello } from '../messages/client-hello.js';
 import { readClientKeyExchange } from '../messages/client-key-exchange.js';
+import { readEncryptedExtensions } from '../messages/encrypted-extensions.js';
 import {
   AlertDescription,
   AlertLevel,
@@ -31,6 +38,18 @@ import {
 } from '../messages/enums.js';
 import type { Extension } from '../messages/extensions/index.js';
 import { readAlpn, readEcPointFormats, readRenegotiationInfo, readServerName, readU16ListExtension } from '../messages/extensions/simple.js';
+import {
+  readCookie,
+  readKeyShareClient,
+  readKeyShareRetry,
+  readKeyShareServer,
+  readPreSharedKeyClient,
+  readPreSharedKeyServer,
+  readPskModes,
+  readSupportedVersionsClient,
+  readSupportedVersionsServer,
+} from '../messages/extensions/tls13.js';
+import { readKeyUpdate, readNewSessionTicket, readNewSessionTicketTls12 } from '../messages/post-handshake.js';
 import { readServerHello } from '../messages/server-hello.js';
 import { readServerKeyExchange } from '../messages/server-key-exchange.js';
 import { distinguishedName, summarizeCertificate, type CertificateSummary } from './certificate-summary.js';
@@ -55,12 +74,19 @@ export interface DecodedAlert {
   readonly fatal: boolean;
 }
 
+/** How a message travelled: in the clear, or encrypted (and under which keys). */
+export type Protection = 'clear' | 'encrypted' | 'handshake keys' | 'application keys';
+
 export interface DecodedMessage {
-  /** "ClientHello", "Certificate", "ChangeCipherSpec", "Alert", … */
+  /** "ClientHello", "HelloRetryRequest", "Certificate", "ChangeCipherSpec", "Alert", … */
   readonly name: string;
   readonly fields: readonly Field[];
   /** What the message is for, and why, in one or two sentences. */
   readonly note: string;
+  /** How the record carrying it was protected. */
+  readonly protection: Protection;
+  /** A key-schedule step this message completes ("both sides now derive the handshake keys…"). */
+  readonly milestone?: string;
   /** Certificate messages: the chain, leaf first. */
   readonly certificates?: readonly (CertificateSummary | { readonly error: string })[];
   /** Alert messages. */
@@ -69,75 +95,140 @@ export interface DecodedMessage {
 
 /** What the messages so far established; read by the summary and the diagnosis. */
 export interface HandshakeFacts {
+  /** The version the ServerHello chose (supported_versions in TLS 1.3). */
+  version: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  /** The versions the ClientHello offered, highest first. */
+  offeredVersions: readonly number[];
   offeredSuites: readonly number[];
   offeredGroups: readonly number[];
+  /** TLS 1.3: groups the client sent a key share for (in its latest ClientHello). */
+  offeredKeyShares: readonly number[];
   offeredAlpn: readonly string[];
   serverName: string | undefined;
+  /** TLS 1.2 suite. */
   suite: Tls12Suite | undefined;
+  /** TLS 1.3 suite. */
+  suite13: Tls13Suite | undefined;
   /** The suite id the server chose, even one we do not know. */
   suiteId: number | undefined;
   group: number | undefined;
   alpn: string | undefined;
   extendedMasterSecret: boolean;
   secureRenegotiation: boolean;
+  /** TLS 1.3: the server sent a HelloRetryRequest (asking for a key share for `retryGroup`). */
+  helloRetry: boolean;
+  retryGroup: number | undefined;
+  /** The client offered to resume: a TLS 1.3 PSK, a TLS 1.2 ticket or session id. */
+  resumptionOffered: boolean;
+  /** The server accepted: a PSK selected (1.3), or the session id echoed (1.2). */
+  resumed: boolean;
+  /** TLS 1.2 ServerHello.random ended with the RFC 8446 downgrade sentinel. */
+  downgradeSentinel: boolean;
   serverCertificates: readonly (CertificateSummary | { readonly error: string })[];
   clientCertificates: readonly (CertificateSummary | { readonly error: string })[] | undefined;
   certificateRequested: boolean;
+  /** The server proved its key with a CertificateVerify (TLS 1.3). */
+  serverCertificateVerified: boolean;
   clientCertificateVerified: boolean;
-  /** Which sides have sent ChangeCipherSpec (their later messages travel encrypted). */
+  /** NewSessionTicket messages seen. */
+  tickets: number;
+  /** Which sides have sent ChangeCipherSpec (TLS 1.2: their later messages travel encrypted). */
   encrypting: Set<Side>;
+  /** Which sides have sent their Finished. */
+  finished: Set<Side>;
 }
 
 export class TraceDecoder {
   readonly facts: HandshakeFacts = {
+    version: undefined,
+    offeredVersions: [],
     offeredSuites: [],
     offeredGroups: [],
+    offeredKeyShares: [],
     offeredAlpn: [],
     serverName: undefined,
     suite: undefined,
+    suite13: undefined,
     suiteId: undefined,
     group: undefined,
     alpn: undefined,
     extendedMasterSecret: false,
     secureRenegotiation: false,
+    helloRetry: false,
+    retryGroup: undefined,
+    resumptionOffered: false,
+    resumed: false,
+    downgradeSentinel: false,
     serverCertificates: [],
     clientCertificates: undefined,
     certificateRequested: false,
+    serverCertificateVerified: false,
     clientCertificateVerified: false,
+    tickets: 0,
     encrypting: new Set(),
+    finished: new Set(),
   };
+  /** TLS 1.2: the session id the client offered, to tell an abbreviated handshake. */
+  #clientSessionId: Uint8Array = new Uint8Array(0);
+  #clientHellos = 0;
+
+  get #tls13(): boolean {
+    return this.facts.version === 'TLSv1.3';
+  }
+
+  /** What the byte layout of the next message depends on (see layout.ts). */
+  get layoutContext(): { readonly tls13: boolean; readonly kx: 'ECDHE' | 'DHE' | 'RSA' | undefined } {
+    return { tls13: this.#tls13, kx: this.facts.suite?.kx };
+  }
 
   /** Decodes one message sent by `from`; `raw` is what the observer reported. */
   decode(from: Side, contentType: number, handshakeType: number | undefined, raw: Uint8Array): DecodedMessage {
+    const protection = this.#protection(from, contentType);
+    let body: Omit<DecodedMessage, 'protection'>;
     try {
       switch (contentType) {
         case ContentType.change_cipher_spec:
-          return this.#changeCipherSpec(from);
+          body = this.#changeCipherSpec(from);
+          break;
         case ContentType.alert:
-          return this.#alert(from, raw);
+          body = this.#alert(from, raw, protection);
+          break;
         case ContentType.handshake:
-          return this.#handshake(from, handshakeType ?? raw[0] ?? -1, raw.subarray(4));
+          body = this.#handshake(from, handshakeType ?? raw[0] ?? -1, raw.subarray(4));
+          break;
         default:
-          return { name: nameOf(ContentType, contentType, 'ContentType'), fields: [], note: '' };
+          body = { name: nameOf(ContentType, contentType, 'ContentType'), fields: [], note: '' };
       }
     } catch (e) {
       const name = handshakeType !== undefined ? messageName(handshakeType) : nameOf(ContentType, contentType, 'ContentType');
-      return { name, fields: [{ name: 'undecodable', value: e instanceof Error ? e.message : String(e) }], note: 'The trace could not decode this message.' };
+      body = { name, fields: [{ name: 'undecodable', value: e instanceof Error ? e.message : String(e) }], note: 'The trace could not decode this message.' };
     }
+    if (contentType === ContentType.handshake && handshakeType === HandshakeType.finished) this.facts.finished.add(from);
+    return { ...body, protection };
   }
 
-  #handshake(from: Side, type: number, body: Uint8Array): DecodedMessage {
+  /** Which keys protected a message from `from`, given what came before it. */
+  #protection(from: Side, contentType: number): Protection {
+    const f = this.facts;
+    if (contentType === ContentType.change_cipher_spec) return 'clear';
+    if (this.#tls13) return f.finished.has(from) ? 'application keys' : 'handshake keys';
+    return f.encrypting.has(from) ? 'encrypted' : 'clear';
+  }
+
+  #handshake(from: Side, type: number, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     switch (type) {
       case HandshakeType.client_hello:
         return this.#clientHello(body);
       case HandshakeType.server_hello:
         return this.#serverHello(body);
+      case HandshakeType.encrypted_extensions:
+        return this.#encryptedExtensions(body);
       case HandshakeType.certificate:
-        return this.#certificate(from, body);
+        return this.#tls13 ? this.#certificate13(from, body) : this.#certificate(from, body);
       case HandshakeType.server_key_exchange:
         return this.#serverKeyExchange(body);
       case HandshakeType.certificate_request:
-        return this.#certificateRequest(body);
+        return this.#tls13 ? this.#certificateRequest13(body) : this.#certificateRequest(body);
       case HandshakeType.server_hello_done:
         return {
           name: 'ServerHelloDone',
@@ -149,55 +240,158 @@ export class TraceDecoder {
       case HandshakeType.client_key_exchange:
         return this.#clientKeyExchange(body);
       case HandshakeType.certificate_verify:
-        return this.#certificateVerify(body);
+        return this.#certificateVerify(from, body);
       case HandshakeType.finished:
-        return this.#finished(from, body);
+        return this.#tls13 ? this.#finished13(from, body) : this.#finished(from, body);
+      case HandshakeType.new_session_ticket:
+        return this.#tls13 ? this.#newSessionTicket13(body) : this.#newSessionTicket12(body);
+      case HandshakeType.key_update:
+        return this.#keyUpdate(from, body);
       default:
         return { name: messageName(type), fields: [{ name: 'length', value: `${body.length} bytes` }], note: '' };
     }
   }
 
-  #clientHello(body: Uint8Array): DecodedMessage {
+  #clientHello(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const ch = readClientHello(body);
     const f = this.facts;
+    const second = ++this.#clientHellos > 1;
     f.offeredSuites = ch.cipherSuites;
+    this.#clientSessionId = ch.legacySessionId;
+    const offers13 = ch.extensions.some((e) => e.type === ExtensionType.supported_versions);
+    const sessionId =
+      ch.legacySessionId.length === 0
+        ? 'empty (a new session, no resumption)'
+        : offers13 && !ch.extensions.some((e) => e.type === ExtensionType.session_ticket && e.data.length > 0)
+          ? `${shortHex(ch.legacySessionId)} (${ch.legacySessionId.length} random bytes: TLS 1.3 middlebox compatibility, it looks like a TLS 1.2 resumption)`
+          : `${shortHex(ch.legacySessionId)} (${ch.legacySessionId.length} bytes: an earlier session to resume, or a ticket's id)`;
     const fields: Field[] = [
-      { name: 'client_version', value: versionName(ch.legacyVersion) },
+      { name: offers13 ? 'legacy_version' : 'client_version', value: versionName(ch.legacyVersion) + (offers13 ? ': frozen; the real offer is supported_versions' : '') },
       { name: 'random', value: shortHex(ch.random) },
-      { name: 'session_id', value: ch.legacySessionId.length === 0 ? 'empty (a new session, no resumption)' : shortHex(ch.legacySessionId) },
+      { name: 'session_id', value: sessionId },
       { name: 'cipher_suites', value: [`${ch.cipherSuites.length} offered, in the client's order of preference:`, ...ch.cipherSuites.map(suiteLine)], block: true },
       { name: 'compression_methods', value: ch.legacyCompressionMethods.length === 1 && ch.legacyCompressionMethods[0] === 0 ? 'null (none)' : hex(ch.legacyCompressionMethods) },
     ];
     if (ch.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) f.secureRenegotiation = true;
     fields.push(...this.#extensions(ch.extensions, 'client'));
-    return {
-      name: 'ClientHello',
-      fields,
-      note:
+    if (ch.legacySessionId.length > 0 && !offers13) f.resumptionOffered = true;
+    let note: string;
+    if (second) {
+      note =
+        'The client tries again, as the HelloRetryRequest asked: the same offer, now with a key share for the group the server picked. ' +
+        'Still in the clear. The transcript now starts with a hash of the first ClientHello, so the retry cannot be spliced into another handshake.';
+    } else if (ch.extensions.some((e) => e.type === ExtensionType.pre_shared_key)) {
+      note =
+        'The client offers to resume: pre_shared_key carries the ticket from an earlier connection, and a binder, an HMAC over this ClientHello keyed by the ticket\u2019s secret. ' +
+        'The binder proves the client holds that secret (a stolen ticket alone is useless) and ties the offer to this very hello. A key share is still sent, so the new keys are forward secret.';
+    } else if (offers13) {
+      note =
+        'The client opens with its random and everything it can do, so the server can choose. For TLS 1.3 it also guesses a key exchange group and sends its public key (key_share) up front: ' +
+        'if the guess is right, the handshake takes a single round trip. It travels in the clear, so an attacker could edit it; the Finished messages will catch that.';
+    } else {
+      note =
         'The client opens with its random (one of the two nonces every key is derived from) and everything it can do, so the server can choose. ' +
-        'It travels in the clear, so an attacker could edit it; the Finished messages will catch that.',
-    };
+        'It travels in the clear, so an attacker could edit it; the Finished messages will catch that.';
+    }
+    return { name: 'ClientHello', fields, note };
   }
 
-  #serverHello(body: Uint8Array): DecodedMessage {
+  #serverHello(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const sh = readServerHello(body);
     const f = this.facts;
+    const sv = sh.extensions.find((e) => e.type === ExtensionType.supported_versions);
+    const chosen13 = sv !== undefined && readSupportedVersionsServer(sv.data) === ProtocolVersion.TLSv1_3;
+    if (chosen13 && isHelloRetryRequest(sh.random)) return this.#helloRetryRequest(sh.cipherSuite, sh.extensions, sh.legacySessionId);
+
     f.suiteId = sh.cipherSuite;
-    f.suite = tls12SuiteById(sh.cipherSuite);
+    f.version = chosen13 ? 'TLSv1.3' : 'TLSv1.2';
+    if (chosen13) f.suite13 = tls13SuiteById(sh.cipherSuite);
+    else f.suite = tls12SuiteById(sh.cipherSuite);
+    const sessionEcho = sh.legacySessionId.length > 0 && equalBytes(sh.legacySessionId, this.#clientSessionId);
+    if (!chosen13 && sessionEcho) f.resumed = true;
+    const sentinel = sh.random.subarray(24);
+    f.downgradeSentinel = !chosen13 && hex(sentinel).startsWith('444f574e475244');
+
     const fields: Field[] = [
-      { name: 'server_version', value: versionName(sh.legacyVersion) },
-      { name: 'random', value: shortHex(sh.random) },
-      { name: 'session_id', value: sh.legacySessionId.length === 0 ? 'empty (this session cannot be resumed by id)' : shortHex(sh.legacySessionId) },
+      { name: chosen13 ? 'legacy_version' : 'server_version', value: versionName(sh.legacyVersion) + (chosen13 ? ': frozen; supported_versions says 1.3' : '') },
+      { name: 'random', value: shortHex(sh.random) + (f.downgradeSentinel ? ` (ends with "DOWNGRD\\x0${sentinel[7]}": the RFC 8446 downgrade sentinel)` : '') },
+      {
+        name: 'session_id',
+        value:
+          sh.legacySessionId.length === 0
+            ? 'empty (this session cannot be resumed by id)'
+            : chosen13
+              ? `${shortHex(sh.legacySessionId)} (echoes the client's, for middleboxes)`
+              : sessionEcho
+                ? `${shortHex(sh.legacySessionId)} (the client's own: the server resumes that session)`
+                : shortHex(sh.legacySessionId),
+      },
       { name: 'cipher_suite', value: chosenSuite(sh.cipherSuite, f.offeredSuites.length) },
       { name: 'compression_method', value: sh.legacyCompressionMethod === 0 ? 'null (none)' : String(sh.legacyCompressionMethod) },
       ...this.#extensions(sh.extensions, 'server'),
     ];
+    if (chosen13) {
+      const psk = f.resumed ? 'the PSK from the ticket, mixed with ' : '';
+      const group = f.group === undefined ? 'key exchange' : nameOf(NamedGroup, f.group, 'NamedGroup');
+      return {
+        name: 'ServerHello',
+        fields,
+        note:
+          `The server picks TLS 1.3, a suite (${f.suite13?.name ?? 'unknown'}) and the client's ${group} share, and adds its own key share. ` +
+          (f.resumed
+            ? 'It accepts the offered ticket (pre_shared_key): both sides mix the PSK with the new shared secret, and no certificate will be needed. From here on everything is encrypted.'
+            : 'With the two shares, both sides compute the same secret; from here on everything is encrypted: the certificate and the rest of the handshake are hidden from onlookers, unlike TLS 1.2.'),
+        milestone: `keys: ${psk}the ${group} shared secret \u2192 handshake traffic secrets, one per direction. Everything after this message is encrypted.`,
+      };
+    }
     const suite = f.suite;
     const kx = suite ? `${suite.kx} key exchange, ${suite.auth} certificate, ${suite.aead.toUpperCase()} record protection` : 'an unknown suite';
+    let note = `The server picks one of each thing the client offered and adds its own random. Chosen: ${kx}; that fixes which messages follow.`;
+    if (f.resumed) note = 'The server echoes the session id the client offered: it remembers that session (or the ticket carried it), so it skips the certificate and key exchange. Both sides derive fresh keys from the old master secret and the new randoms.';
+    if (f.downgradeSentinel && f.offeredVersions.includes(ProtocolVersion.TLSv1_3)) {
+      note += ' The client offered TLS 1.3 but the server chose 1.2; the sentinel in its random says that is the server\u2019s own choice, and it is covered by the signature, so an attacker cannot fake it.';
+    } else if (f.downgradeSentinel) {
+      note += ' Its random ends in "DOWNGRD\\x01" because this server can do TLS 1.3: a client that offered 1.3 and got this would know an attacker had forced TLS 1.2 (the randoms are bound into the keys and, with (EC)DHE, signed by the server, so the sentinel cannot be removed).';
+    }
+    return { name: 'ServerHello', fields, note, ...(f.resumed ? { milestone: 'keys: the resumed master secret + both new randoms \u2192 a fresh key block' } : {}) };
+  }
+
+  #helloRetryRequest(suiteId: number, extensions: readonly Extension[], sessionId: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const f = this.facts;
+    f.helloRetry = true;
+    f.suite13 = tls13SuiteById(suiteId);
+    f.suiteId = suiteId;
+    const fields: Field[] = [
+      { name: 'random', value: 'cf21ad74\u2026 = SHA-256("HelloRetryRequest"): the fixed value that marks a retry request' },
+      { name: 'session_id', value: sessionId.length === 0 ? 'empty' : `${shortHex(sessionId)} (echoes the client's)` },
+      { name: 'cipher_suite', value: chosenSuite(suiteId, f.offeredSuites.length) },
+    ];
+    for (const e of extensions) {
+      switch (e.type) {
+        case ExtensionType.supported_versions:
+          fields.push({ name: 'supported_versions', value: `${versionName(readSupportedVersionsServer(e.data))} (selected)` });
+          break;
+        case ExtensionType.key_share: {
+          const g = readKeyShareRetry(e.data);
+          f.retryGroup = g;
+          const offered = f.offeredKeyShares.map((x) => nameOf(NamedGroup, x, 'NamedGroup')).join(', ') || 'none';
+          fields.push({ name: 'key_share', value: `selected_group ${nameOf(NamedGroup, g, 'NamedGroup')} (the client sent a share for ${offered})` });
+          break;
+        }
+        case ExtensionType.cookie:
+          fields.push({ name: 'cookie', value: `${readCookie(e.data).length} bytes (to be sent back: lets a server stay stateless)` });
+          break;
+        default:
+          fields.push({ name: nameOf(ExtensionType, e.type, 'extension'), value: `${e.data.length} bytes` });
+      }
+    }
+    const wanted = f.retryGroup === undefined ? 'another group' : nameOf(NamedGroup, f.retryGroup, 'NamedGroup');
     return {
-      name: 'ServerHello',
+      name: 'HelloRetryRequest',
       fields,
-      note: `The server picks one of each thing the client offered and adds its own random. Chosen: ${kx}; that fixes which messages follow.`,
+      note:
+        `A ServerHello in form, but its random is a fixed marker: the client guessed a key share the server does not take, so the server asks for a new ClientHello with a key share for ${wanted}. ` +
+        'It costs one extra round trip. The client must not switch to a group it did not list, and the Finished messages still cover all of this.',
     };
   }
 
@@ -214,8 +408,8 @@ export class TraceDecoder {
         }
         case ExtensionType.supported_groups: {
           const groups = readU16ListExtension(e.data, 'supported_groups');
-          f.offeredGroups = groups;
-          fields.push({ name: 'supported_groups', value: groups.map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') });
+          if (from === 'client') f.offeredGroups = groups;
+          fields.push({ name: 'supported_groups', value: groups.map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') + (from === 'server' ? ' (the server\u2019s, for next time)' : '') });
           break;
         }
         case ExtensionType.ec_point_formats:
@@ -223,6 +417,9 @@ export class TraceDecoder {
           break;
         case ExtensionType.signature_algorithms:
           fields.push({ name: 'signature_algorithms', value: readU16ListExtension(e.data, 'signature_algorithms').map((s) => nameOf(SignatureScheme, s, 'SignatureScheme')).join(', ') });
+          break;
+        case ExtensionType.signature_algorithms_cert:
+          fields.push({ name: 'signature_algorithms_cert', value: readU16ListExtension(e.data, 'signature_algorithms_cert').map((s) => nameOf(SignatureScheme, s, 'SignatureScheme')).join(', ') });
           break;
         case ExtensionType.application_layer_protocol_negotiation: {
           const protocols = readAlpn(e.data);
@@ -241,6 +438,66 @@ export class TraceDecoder {
           fields.push({ name: 'renegotiation_info', value: previous.length === 0 ? 'empty (RFC 5746: a first handshake)' : shortHex(previous) });
           break;
         }
+        case ExtensionType.session_ticket:
+          if (from === 'client' && e.data.length > 0) f.resumptionOffered = true;
+          fields.push({
+            name: 'session_ticket',
+            value:
+              from === 'server'
+                ? 'empty: a NewSessionTicket will follow (RFC 5077)'
+                : e.data.length === 0
+                  ? 'empty: the client can keep a ticket (RFC 5077)'
+                  : `${e.data.length} bytes: a ticket from an earlier session, to resume it`,
+          });
+          break;
+        case ExtensionType.supported_versions:
+          if (from === 'client') {
+            const versions = readSupportedVersionsClient(e.data);
+            f.offeredVersions = versions;
+            fields.push({ name: 'supported_versions', value: versions.map(versionName).join(', ') + ' (the real version offer)' });
+          } else {
+            fields.push({ name: 'supported_versions', value: `${versionName(readSupportedVersionsServer(e.data))} (selected)` });
+          }
+          break;
+        case ExtensionType.key_share:
+          if (from === 'client') {
+            const shares = readKeyShareClient(e.data);
+            f.offeredKeyShares = shares.map((s) => s.group);
+            fields.push({
+              name: 'key_share',
+              value: shares.length === 0 ? 'none (asks the server to pick a group first)' : shares.map((s) => `${nameOf(NamedGroup, s.group, 'NamedGroup')}: ${s.keyExchange.length} bytes  ${shortHex(s.keyExchange)}`),
+            });
+          } else {
+            const share = readKeyShareServer(e.data);
+            f.group = share.group;
+            fields.push({ name: 'key_share', value: `${nameOf(NamedGroup, share.group, 'NamedGroup')}: ${share.keyExchange.length} bytes  ${shortHex(share.keyExchange)} (the server's one-time public key)` });
+          }
+          break;
+        case ExtensionType.psk_key_exchange_modes:
+          fields.push({
+            name: 'psk_key_exchange_modes',
+            value: Array.from(readPskModes(e.data), (m) => (m === 1 ? 'psk_dhe_ke (resume, with a fresh (EC)DHE for forward secrecy)' : m === 0 ? 'psk_ke (resume without (EC)DHE)' : String(m))).join(', '),
+          });
+          break;
+        case ExtensionType.pre_shared_key:
+          if (from === 'client') {
+            f.resumptionOffered = true;
+            const psk = readPreSharedKeyClient(e.data);
+            const lines = psk.identities.map((id, i) => `identity ${i}: a ${id.identity.length}-byte ticket, obfuscated age ${id.obfuscatedAge >>> 0}`);
+            psk.binders.forEach((b, i) => lines.push(`binder ${i}: ${b.length} bytes  ${shortHex(b)} (HMAC over this ClientHello up to the binders, keyed by the ticket\u2019s secret)`));
+            fields.push({ name: 'pre_shared_key', value: lines });
+          } else {
+            const selected = readPreSharedKeyServer(e.data);
+            f.resumed = true;
+            fields.push({ name: 'pre_shared_key', value: `identity ${selected} accepted: this is a resumption` });
+          }
+          break;
+        case ExtensionType.cookie:
+          fields.push({ name: 'cookie', value: `${readCookie(e.data).length} bytes (sent back from the HelloRetryRequest)` });
+          break;
+        case ExtensionType.early_data:
+          fields.push({ name: 'early_data', value: e.data.length === 4 ? `up to ${new DataView(e.data.buffer, e.data.byteOffset, 4).getUint32(0)} bytes of 0-RTT data accepted with this ticket` : 'offered' });
+          break;
         default:
           fields.push({ name: nameOf(ExtensionType, e.type, 'extension'), value: `${e.data.length} bytes` });
       }
@@ -248,7 +505,19 @@ export class TraceDecoder {
     return fields;
   }
 
-  #certificate(from: Side, body: Uint8Array): DecodedMessage {
+  #encryptedExtensions(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const extensions = readEncryptedExtensions(body);
+    const fields = this.#extensions(extensions, 'server');
+    return {
+      name: 'EncryptedExtensions',
+      fields: fields.length > 0 ? fields : [{ name: 'extensions', value: 'none' }],
+      note:
+        'The first encrypted message: the server\u2019s answers to the client\u2019s extensions that are not needed to agree on keys (ALPN, SNI acknowledgement, \u2026). ' +
+        'In TLS 1.2 they travelled in the ServerHello, readable by anyone on the path.',
+    };
+  }
+
+  #certificate(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const chain = readCertificateTls12(body).map(summarizeCertificate);
     const f = this.facts;
     if (from === 'server') f.serverCertificates = chain;
@@ -268,7 +537,36 @@ export class TraceDecoder {
     return { name: 'Certificate', fields, note, certificates: chain };
   }
 
-  #serverKeyExchange(body: Uint8Array): DecodedMessage {
+  #certificate13(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const cert = readCertificateTls13(body);
+    const chain = cert.entries.map((e) => summarizeCertificate(e.certData));
+    const f = this.facts;
+    if (from === 'server') f.serverCertificates = chain;
+    else f.clientCertificates = chain;
+    const fields: Field[] = [
+      {
+        name: 'request_context',
+        value: cert.context.length === 0 ? 'empty (part of the handshake)' : `${shortHex(cert.context)} (answers a post-handshake CertificateRequest)`,
+      },
+    ];
+    if (chain.length === 0) fields.push({ name: 'certificate_list', value: 'empty: no certificate' });
+    else fields.push(...chain.flatMap(certificateFields));
+    const extensions = cert.entries.flatMap((e) => e.extensions.map((x) => nameOf(ExtensionType, x.type, 'extension')));
+    if (extensions.length > 0) fields.push({ name: 'entry extensions', value: extensions.join(', ') });
+    let note: string;
+    if (from === 'server') {
+      note =
+        'The server\u2019s certificate chain, leaf first, each entry with room for extensions (OCSP, SCTs). Unlike TLS 1.2 it is encrypted, so an onlooker cannot see which site this is. ' +
+        'The client checks the chain leads to a CA it trusts, is in date and names the host; the CertificateVerify that follows proves the server holds the key.';
+    } else if (chain.length === 0) {
+      note = 'An empty list: the server asked for a certificate but the client has none configured. The server decides whether to go on without client authentication or to abort (certificate_required).';
+    } else {
+      note = 'The client\u2019s chain, sent because the server asked (CertificateRequest), encrypted like everything after the ServerHello. The client\u2019s CertificateVerify will prove it holds the key.';
+    }
+    return { name: 'Certificate', fields, note, certificates: chain };
+  }
+
+  #serverKeyExchange(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const f = this.facts;
     const kind = f.suite?.kx === 'DHE' ? 'dhe' : 'ecdhe';
     const ske = readServerKeyExchange(body, kind);
@@ -298,7 +596,7 @@ export class TraceDecoder {
     };
   }
 
-  #certificateRequest(body: Uint8Array): DecodedMessage {
+  #certificateRequest(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const cr = readCertificateRequestTls12(body);
     this.facts.certificateRequested = true;
     const cas = cr.certificateAuthorities.map(distinguishedName);
@@ -315,11 +613,32 @@ export class TraceDecoder {
     };
   }
 
-  #clientKeyExchange(body: Uint8Array): DecodedMessage {
+  #certificateRequest13(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const cr = readCertificateRequestTls13(body);
+    this.facts.certificateRequested = true;
+    const fields: Field[] = [{ name: 'request_context', value: cr.context.length === 0 ? 'empty (during the handshake)' : shortHex(cr.context) }];
+    for (const e of cr.extensions) {
+      if (e.type === ExtensionType.certificate_authorities) {
+        fields.push({ name: 'certificate_authorities', value: readDistinguishedNames(e.data) });
+      } else {
+        fields.push(...this.#extensions([e], 'server'));
+      }
+    }
+    return {
+      name: 'CertificateRequest',
+      fields,
+      note:
+        'The server asks the client to authenticate as well; this is what makes TLS two-way. In TLS 1.3 the request is a list of extensions (which signature schemes, which CAs). ' +
+        'The client answers after the server\u2019s Finished with a Certificate (possibly empty) and, if it has one, a CertificateVerify.',
+    };
+  }
+
+  #clientKeyExchange(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const suite = this.facts.suite;
     const kx = suite?.kx ?? 'ECDHE';
     const value = readClientKeyExchange(body, kx);
     const group = this.facts.group === undefined ? '' : `${nameOf(NamedGroup, this.facts.group, 'NamedGroup')} `;
+    const milestone = `keys: premaster secret + both randoms \u2192 master secret${this.facts.extendedMasterSecret ? ' (over the session hash: EMS)' : ''} \u2192 a key block for each direction`;
     if (kx === 'RSA') {
       return {
         name: 'ClientKeyExchange',
@@ -330,6 +649,7 @@ export class TraceDecoder {
         note:
           'A fresh 48-byte premaster secret, encrypted with the RSA public key in the server\u2019s certificate: only the holder of the private key can read it. ' +
           'No forward secrecy: anyone who steals that key later can decrypt recorded sessions, which is why TLS 1.3 dropped RSA key exchange.',
+        milestone,
       };
     }
     return {
@@ -341,16 +661,35 @@ export class TraceDecoder {
       note:
         `The client\u2019s one-time ${group}public key. Each side combines its own private key with the other\u2019s public key and gets the same premaster secret, which never crosses the wire. ` +
         'With both randoms it becomes the master secret, and from that the keys for each direction.',
+      milestone,
     };
   }
 
-  #certificateVerify(body: Uint8Array): DecodedMessage {
+  #certificateVerify(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const cv = readCertificateVerify(body);
-    this.facts.clientCertificateVerified = true;
+    const f = this.facts;
+    if (from === 'client') f.clientCertificateVerified = true;
+    else f.serverCertificateVerified = true;
+    const scheme = nameOf(SignatureScheme, cv.scheme, 'SignatureScheme');
+    if (this.#tls13) {
+      return {
+        name: 'CertificateVerify',
+        fields: [
+          { name: 'signature_algorithm', value: scheme },
+          { name: 'signature', value: `${cv.signature.length} bytes over 64 spaces + "TLS 1.3, ${from} CertificateVerify" + 0x00 + the transcript hash` },
+        ],
+        note:
+          from === 'server'
+            ? 'The server signs the hash of the whole handshake so far with its certificate\u2019s private key: proof that it holds the key, bound to this handshake (both randoms, both key shares). ' +
+              'The context string keeps a signature made as a server from being replayed as a client\u2019s.'
+            : 'The client proves it holds the private key of its certificate by signing the transcript; the server checks it with the public key in that certificate. ' +
+              'Nothing is \u2018encrypted with the certificate\u2019: this signature is the whole of client authentication.',
+      };
+    }
     return {
       name: 'CertificateVerify',
       fields: [
-        { name: 'signature_algorithm', value: nameOf(SignatureScheme, cv.scheme, 'SignatureScheme') },
+        { name: 'signature_algorithm', value: scheme },
         { name: 'signature', value: `${cv.signature.length} bytes over the hash of every handshake message so far` },
       ],
       note:
@@ -359,7 +698,16 @@ export class TraceDecoder {
     };
   }
 
-  #changeCipherSpec(from: Side): DecodedMessage {
+  #changeCipherSpec(from: Side): Omit<DecodedMessage, 'protection'> {
+    if (this.#tls13 || this.facts.helloRetry) {
+      return {
+        name: 'ChangeCipherSpec',
+        fields: [{ name: 'purpose', value: 'middlebox compatibility (RFC 8446 \u00a7D.4): changes nothing' }],
+        note:
+          'A dummy, ignored by the peer: TLS 1.3 does not need it, but sending one makes the handshake look like a TLS 1.2 session resumption to old middleboxes that would otherwise drop the connection. ' +
+          'It is not encrypted and not part of the transcript.',
+      };
+    }
     this.facts.encrypting.add(from);
     return {
       name: 'ChangeCipherSpec',
@@ -368,17 +716,102 @@ export class TraceDecoder {
     };
   }
 
-  #finished(from: Side, body: Uint8Array): DecodedMessage {
+  #finished(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const fields: Field[] = [{ name: 'verify_data', value: `${hex(body)} (${body.length} bytes)` }];
-    const note =
-      from === 'client'
-        ? 'The first encrypted message: a MAC, keyed by the master secret, over every handshake message so far. ' +
-          'A man in the middle who deleted strong suites from the ClientHello would make this fail \u2014 that is why downgrades are caught.'
-        : 'The server\u2019s MAC over the whole transcript, the client\u2019s Finished included. When the client checks it, both sides know they saw the same handshake and hold the same keys: application data may flow.';
+    const first = this.facts.finished.size === 0;
+    let note: string;
+    if (this.facts.resumed) {
+      note = first
+        ? 'An abbreviated handshake: the server goes first. Its MAC over the transcript, keyed by the resumed master secret, proves it knew that secret; no certificate was needed.'
+        : 'The client\u2019s MAC over the whole transcript: both sides hold the resumed secret and saw the same messages. Application data may flow.';
+    } else if (from === 'client') {
+      note =
+        'The first encrypted message: a MAC, keyed by the master secret, over every handshake message so far. ' +
+        'A man in the middle who deleted strong suites from the ClientHello would make this fail \u2014 that is why downgrades are caught.';
+    } else {
+      note = 'The server\u2019s MAC over the whole transcript, the client\u2019s Finished included. When the client checks it, both sides know they saw the same handshake and hold the same keys: application data may flow.';
+    }
     return { name: 'Finished', fields, note };
   }
 
-  #alert(from: Side, raw: Uint8Array): DecodedMessage {
+  #finished13(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const hash = this.facts.suite13 ? `HMAC-${this.facts.suite13.hash.toUpperCase().replace('SHA', 'SHA-')}` : 'an HMAC';
+    const fields: Field[] = [{ name: 'verify_data', value: `${shortHex(body)} (${body.length} bytes: ${hash}, as long as the suite's hash)` }];
+    if (from === 'server') {
+      return {
+        name: 'Finished',
+        fields,
+        note:
+          'An HMAC over the hash of every message so far, keyed from the server\u2019s handshake secret. The server sends it without waiting for the client: ' +
+          (this.facts.resumed ? 'in a resumption it proves the server knew the PSK, standing in for the certificate. ' : 'it confirms the whole handshake, and any tampering with the ClientHello (a downgrade) makes it fail. ') +
+          'From here the server may already send application data.',
+        milestone: 'keys: handshake secret \u2192 master secret \u2192 application traffic secrets (and the exporter secret)',
+      };
+    }
+    return {
+      name: 'Finished',
+      fields,
+      note:
+        'The client\u2019s HMAC over the whole transcript, the server\u2019s Finished included: the last handshake message. ' +
+        'The client switches to its application keys right after; the server switches when it has checked this.',
+      milestone: 'keys: master secret + the full transcript \u2192 resumption master secret (tickets will be derived from it)',
+    };
+  }
+
+  #newSessionTicket12(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const nst = readNewSessionTicketTls12(body);
+    this.facts.tickets++;
+    return {
+      name: 'NewSessionTicket',
+      fields: [
+        { name: 'lifetime_hint', value: `${nst.lifetimeHint} s` },
+        { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)` },
+      ],
+      note:
+        'RFC 5077: the server hands the client this session\u2019s state (master secret, suite), sealed under a key only the server knows, so it can resume later without the server keeping anything. ' +
+        'Sent before the server\u2019s ChangeCipherSpec, so it travels in the clear; the sealing protects it.',
+    };
+  }
+
+  #newSessionTicket13(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const nst = readNewSessionTicket(body);
+    this.facts.tickets++;
+    const fields: Field[] = [
+      { name: 'ticket_lifetime', value: `${nst.lifetime} s` },
+      { name: 'ticket_age_add', value: `${hex(u32(nst.ageAdd))} (hides the ticket\u2019s age when it is reused)` },
+      { name: 'ticket_nonce', value: nst.nonce.length === 0 ? 'empty' : `${hex(nst.nonce)} (makes this ticket\u2019s PSK distinct from the others)` },
+      { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)` },
+    ];
+    fields.push(...this.#extensions(nst.extensions, 'server'));
+    if (this.facts.tickets > 1) {
+      return {
+        name: 'NewSessionTicket',
+        fields,
+        note: `Ticket number ${this.facts.tickets}: servers often send several, so that a client can use each one only once; a ticket offered twice would let an onlooker link the two connections.`,
+      };
+    }
+    return {
+      name: 'NewSessionTicket',
+      fields,
+      note:
+        'After the handshake, under the application keys: a ticket to resume this session later. The client stores it with a PSK it derives itself (resumption secret + nonce); ' +
+        'the ticket is that session state sealed under a key only the server knows. Next time the client offers it in pre_shared_key and skips the certificate exchange.',
+    };
+  }
+
+  #keyUpdate(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
+    const request = readKeyUpdate(body);
+    return {
+      name: 'KeyUpdate',
+      fields: [{ name: 'request_update', value: request === 1 ? 'update_requested (the peer must update its keys too)' : 'update_not_requested' }],
+      note:
+        `The ${from} switches to fresh sending keys, derived one-way from the old ones: a key is not used for too many records, and a key leaked later cannot decrypt what was sent before. ` +
+        'No new Diffie-Hellman: just the next step of the key chain.',
+      milestone: `keys: the ${from}\u2019s traffic secret \u2192 the next one (HKDF-Expand-Label "traffic upd")`,
+    };
+  }
+
+  #alert(from: Side, raw: Uint8Array, protection: Protection): Omit<DecodedMessage, 'protection'> {
     const a = readAlert(raw);
     const level = nameOf(AlertLevel, a.level, 'AlertLevel');
     const description = nameOf(AlertDescription, a.description, 'AlertDescription');
@@ -387,7 +820,7 @@ export class TraceDecoder {
       { name: 'level', value: `${level} (${a.level})` },
       { name: 'description', value: `${description} (${a.description})` },
     ];
-    if (this.facts.encrypting.has(from)) fields.push({ name: 'protection', value: 'encrypted (sent after ChangeCipherSpec)' });
+    if (protection !== 'clear') fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})` });
     let note: string;
     if (a.description === AlertDescription.close_notify) {
       note = 'close_notify: \u201cI will send nothing more\u201d. It lets the peer tell a clean end from an attacker cutting the connection short.';
@@ -403,9 +836,8 @@ export class TraceDecoder {
 
 /** What an alert description means, in plain words (RFC 5246 §7.2.2, RFC 8446 §6.2). */
 export function alertMeaning(description: number): string {
-  return ALERT_MEANINGS[description] ?? 'see RFC 5246 §7.2.';
+  return ALERT_MEANINGS[description] ?? 'see RFC 8446 §6.2.';
 }
-
 
 const ALERT_MEANINGS: Partial<Record<number, string>> = {
   [AlertDescription.unexpected_message]: 'a message arrived that the protocol does not allow at that point.',
@@ -422,9 +854,12 @@ const ALERT_MEANINGS: Partial<Record<number, string>> = {
   [AlertDescription.protocol_version]: 'the protocol version offered is not supported.',
   [AlertDescription.insufficient_security]: 'the parameters offered are too weak.',
   [AlertDescription.internal_error]: 'something went wrong inside the sender, unrelated to the peer.',
+  [AlertDescription.inappropriate_fallback]: 'the client retried with a lower version although the server supports a higher one (RFC 7507): someone interfered.',
   [AlertDescription.no_renegotiation]: 'renegotiation is refused.',
+  [AlertDescription.missing_extension]: 'a TLS 1.3 message lacked an extension it must carry.',
   [AlertDescription.unsupported_extension]: 'an extension arrived that was not asked for.',
   [AlertDescription.unrecognized_name]: 'the server has no site of the name asked for (SNI).',
+  [AlertDescription.unknown_psk_identity]: 'the PSK (ticket) offered is not known.',
   [AlertDescription.certificate_required]: 'a client certificate is required and none was sent.',
   [AlertDescription.no_application_protocol]: 'there is no application protocol (ALPN) in common.',
 };
@@ -434,6 +869,7 @@ const MESSAGE_NAMES: Record<number, string> = {
   [HandshakeType.client_hello]: 'ClientHello',
   [HandshakeType.server_hello]: 'ServerHello',
   [HandshakeType.new_session_ticket]: 'NewSessionTicket',
+  [HandshakeType.end_of_early_data]: 'EndOfEarlyData',
   [HandshakeType.encrypted_extensions]: 'EncryptedExtensions',
   [HandshakeType.certificate]: 'Certificate',
   [HandshakeType.server_key_exchange]: 'ServerKeyExchange',
@@ -463,6 +899,20 @@ function certificateFields(c: CertificateSummary | { readonly error: string }, i
   return [{ name: label, value: lines }];
 }
 
+/** certificate_authorities (RFC 8446 §4.2.4): DistinguishedName authorities<3..2^16-1>. */
+function readDistinguishedNames(data: Uint8Array): string[] {
+  const out: string[] = [];
+  if (data.length < 2) return out;
+  let i = 2;
+  const end = Math.min(data.length, 2 + ((data[0]! << 8) | data[1]!));
+  while (i + 2 <= end) {
+    const len = (data[i]! << 8) | data[i + 1]!;
+    out.push(distinguishedName(data.subarray(i + 2, i + 2 + len)));
+    i += 2 + len;
+  }
+  return out;
+}
+
 function day(iso: string): string {
   return iso.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z');
 }
@@ -482,14 +932,23 @@ export function versionName(v: number): string {
 export function suiteLine(id: number): string {
   const s = tls12SuiteById(id);
   if (s) return `${s.openssl.padEnd(31)}${s.name}`;
+  const s13 = tls13SuiteById(id);
+  if (s13) return `${'(TLS 1.3)'.padEnd(31)}${s13.name}`;
   const iana = nameOf(CipherSuite, id, 'CipherSuite');
   return `${(iana.endsWith('_SCSV') ? '(a signal, not a suite)' : '(not supported here)').padEnd(31)}${iana}`;
 }
 
+/** The name --ciphers takes for a suite: OpenSSL's for TLS 1.2, IANA's for TLS 1.3. */
+export function cipherName(id: number): string {
+  return tls12SuiteById(id)?.openssl ?? tls13SuiteById(id)?.name ?? nameOf(CipherSuite, id, 'CipherSuite');
+}
+
 function chosenSuite(id: number, offered: number): string[] {
   const s = tls12SuiteById(id);
-  if (!s) return [nameOf(CipherSuite, id, 'CipherSuite')];
-  return [`${s.openssl}, 1 of ${offered} offered`, s.name];
+  if (s) return [`${s.openssl}, 1 of ${offered} offered`, s.name];
+  const s13 = tls13SuiteById(id);
+  if (s13) return [`${s13.name}, 1 of ${offered} offered (${s13.aead.toUpperCase()} with ${s13.hash.toUpperCase()})`];
+  return [nameOf(CipherSuite, id, 'CipherSuite')];
 }
 
 export function hex(b: Uint8Array): string {
@@ -500,6 +959,14 @@ export function hex(b: Uint8Array): string {
 export function shortHex(b: Uint8Array): string {
   if (b.length <= 6) return hex(b);
   return `${hex(b.subarray(0, 2))}\u2026${hex(b.subarray(b.length - 2))}`;
+}
+
+function u32(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function bitLength(b: Uint8Array): number {

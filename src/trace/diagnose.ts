@@ -4,11 +4,11 @@
  * option that fixes it. The options named are those of `tlsglass connect` (client) and
  * `tlsglass serve` (server).
  */
+import { TLS12_SUITES, TLS13_SUITES } from '../crypto/suites.js';
 import { PeerAlert, TlsError } from '../errors.js';
-import { tls12SuiteById } from '../crypto/suites.js';
-import { AlertDescription, CipherSuite, nameOf } from '../messages/enums.js';
+import { AlertDescription, CipherSuite, ProtocolVersion, nameOf } from '../messages/enums.js';
 import type { CertificateSummary } from './certificate-summary.js';
-import { alertMeaning, otherSide, type HandshakeFacts, type Side } from './decode.js';
+import { alertMeaning, cipherName, otherSide, type HandshakeFacts, type Side } from './decode.js';
 import type { TraceMessage } from './timeline.js';
 
 export interface DiagnosisInput {
@@ -22,6 +22,8 @@ export interface DiagnosisInput {
   readonly host?: string | undefined;
   /** The clock the certificates were checked with. */
   readonly now?: Date | undefined;
+  /** Our cipher suites, as --ciphers names, when known (for "no cipher suite in common"). */
+  readonly ourSuites?: readonly string[] | undefined;
 }
 
 export interface Diagnosis {
@@ -40,7 +42,32 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const code = codeOf(error);
   const alertMessage = messages.find((m) => m.decoded.alert?.fatal === true);
   const alert = alertMessage && { index: alertMessage.index, from: alertMessage.from, description: alertMessage.decoded.alert!.description };
-  return { code, step: failedStep(messages, alertMessage), alert, cause: cause(input, code, alert) };
+  return { code, step: culprit(input, code, alertMessage) ?? failedStep(messages, alertMessage), alert, cause: cause(input, code, alert) };
+}
+
+const CERTIFICATE_ALERTS = new Set(['bad_certificate', 'unsupported_certificate', 'certificate_expired', 'certificate_unknown', 'unknown_ca', 'certificate_revoked']);
+
+/**
+ * The message that caused the failure, when the failure says which: the certificate a peer
+ * refused, or the empty Certificate of a client that had none. Otherwise undefined, and the step
+ * is the last message the alert's sender read.
+ */
+function culprit(input: DiagnosisInput, code: string | undefined, alert: TraceMessage | undefined): string | undefined {
+  const { messages } = input;
+  const before = alert ? messages.filter((m) => m.index < alert.index) : messages;
+  const peerAlert = input.error instanceof PeerAlert ? nameOf(AlertDescription, input.error.description, 'AlertDescription') : undefined;
+  const missingClientCertificate =
+    code === 'ERR_TLSGLASS_NO_PEER_CERTIFICATE' || (input.facts.certificateRequested && (input.facts.clientCertificates?.length ?? 0) === 0 && /handshake_failure|certificate_required/.test(peerAlert ?? ''));
+  if (missingClientCertificate) {
+    const empty = before.find((m) => m.from === 'client' && m.decoded.name === 'Certificate' && (m.decoded.certificates?.length ?? 0) === 0);
+    if (empty) return `message ${empty.index}: the client's Certificate (empty)`;
+  }
+  const description = alert?.decoded.alert?.description ?? '';
+  if (alert && CERTIFICATE_ALERTS.has(description)) {
+    const refused = [...before].reverse().find((m) => m.from !== alert.from && m.decoded.name === 'Certificate');
+    if (refused) return `message ${refused.index}: the ${refused.from}'s Certificate`;
+  }
+  return undefined;
 }
 
 /** One paragraph for people: step, alert, cause. */
@@ -96,10 +123,22 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     return `hostname '${host}' not in the certificate's names [${names.join(', ')}]: pass --servername with one of those names, or give the server a certificate for '${host}'.`;
   }
 
-  if (peerAlert === 'certificate_unknown' && side === 'server') {
+  if ((peerAlert === 'certificate_unknown' || peerAlert === 'bad_certificate') && side === 'server') {
     const ours = certificates(ourChain)[0];
-    const asked = facts.serverName ? `'${facts.serverName}' (its SNI)` : 'the name it dialled (it sent no SNI)';
-    return `the client refused our certificate; most often it does not name the host the client asked for: ${asked}, while ours names [${ours?.names.join(', ') ?? ''}]. Serve a certificate for that name (--cert/--key).`;
+    const names = ours?.names ?? [];
+    if (facts.serverName && !names.some((n) => nameMatches(n, facts.serverName!))) {
+      return `the client refused our certificate: it asked for '${facts.serverName}' (its SNI), but ours names [${names.join(', ')}]. Serve a certificate for '${facts.serverName}' (--cert/--key), or have the client use one of those names.`;
+    }
+    if (peerAlert === 'certificate_unknown') {
+      const asked = facts.serverName ? `'${facts.serverName}' (its SNI)` : 'the name it dialled (it sent no SNI)';
+      return `the client refused our certificate; most often it does not name the host the client asked for: ${asked}, while ours names [${names.join(', ')}]. Serve a certificate for that name (--cert/--key).`;
+    }
+  }
+
+  // TLS 1.3: a client that refuses our certificate before it has its handshake keys may send its
+  // alert unencrypted (OpenSSL does); tlsglass cannot read it then.
+  if (side === 'server' && /protected record with outer content type 21/.test(message)) {
+    return 'the client sent an unencrypted alert (a record of type 21) after our encrypted flight, so we could not read which one. A client does that when it gives up on our Certificate before it has keys: most likely it refused our certificate (expired, a name it did not ask for, or a CA it does not trust). Check the client\u2019s own error.';
   }
 
   // Unknown CA.
@@ -117,24 +156,53 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   }
 
   // No common cipher suite.
-  if (side === 'server' && /no cipher suite in common/.test(message)) {
-    return `${message}: pass --ciphers with a suite the client offers.`;
+  const offered = facts.offeredSuites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV && id !== CipherSuite.TLS_FALLBACK_SCSV).map(cipherName);
+  if (side === 'server' && /no (TLS 1\.3 )?cipher suite in common/.test(message)) {
+    if (input.ourSuites) return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${input.ourSuites.join(', ')}]: pass --ciphers with a suite the client offers.`;
+    return /offered \[/.test(message) ? `${message}: pass --ciphers with a suite the client offers.` : `no cipher suite in common: the client offered [${offered.join(', ')}]: pass --ciphers with a suite the client offers.`;
   }
-  if (side === 'client' && peerAlert === 'handshake_failure' && !input.messages.some((m) => m.decoded.name === 'ServerHello')) {
-    const offered = facts.offeredSuites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV).map(cipherName);
-    return `no cipher suite in common (the server refused our ClientHello): we offered [${offered.join(', ')}]; the server did not say what it supports. Try --ciphers with other suites (for example ALL).`;
+  if (side === 'client' && peerAlert === 'handshake_failure' && !input.messages.some((m) => m.decoded.name === 'ServerHello' || m.decoded.name === 'HelloRetryRequest')) {
+    const others = ALL_SUITE_NAMES.filter((n) => !offered.includes(n));
+    return (
+      `no cipher suite in common (the server refused our ClientHello): we offered [${offered.join(', ')}]; the server did not say what it supports. ` +
+      `Pass --ciphers with others${others.length > 0 ? ` (we also know ${others.join(', ')})` : ''}.`
+    );
   }
 
   // Protocol version.
   if (peerAlert === 'protocol_version' || (code !== undefined && /PROTOCOL_VERSION/.test(code))) {
-    if (side === 'client') return 'the server does not support TLS 1.2 or higher, the only versions tlsglass speaks (RFC 8996 retired TLS 1.0 and 1.1).';
+    const only13 = facts.offeredVersions.length === 1 && facts.offeredVersions[0] === ProtocolVersion.TLSv1_3;
+    if (side === 'client') {
+      if (only13) return 'the server does not support TLS 1.3, the only version we offered (--tls1.3): leave out --tls1.3 to allow TLS 1.2.';
+      return 'the server does not support TLS 1.2 or higher, the only versions tlsglass speaks (RFC 8996 retired TLS 1.0 and 1.1).';
+    }
+    const ours = /we support (.*)$/.exec(message)?.[1];
+    if (ours !== undefined && !ours.includes('1.2')) return `the client offers only older versions and we accept only TLS 1.3 (${message}): leave out --tls1.3.`;
     return `the client does not offer TLS 1.2 or higher (${message}); TLS 1.0 and 1.1 are refused (RFC 8996).`;
+  }
+
+  // Alerts after the handshake has no more to go on than their meaning.
+  if (peerAlert === 'certificate_required') {
+    return side === 'client'
+      ? 'the server requires a client certificate and we sent none: pass --cert/--key.'
+      : `the ${peer} says a certificate is required: pass --cert/--key.`;
   }
 
   // Anything else: say what we know.
   if (error instanceof PeerAlert) return `the ${peer} sent the fatal alert ${peerAlert}: ${alertMeaning(error.description)}`;
   const who = alert ? `the ${alert.from} sent the fatal alert ${alert.description}` : 'the connection failed';
   return `${who}: ${message}${code ? ` (${code})` : ''}.`;
+}
+
+/** Every suite tlsglass knows, as --ciphers names. */
+const ALL_SUITE_NAMES = [...TLS13_SUITES.map((s) => s.name), ...TLS12_SUITES.map((s) => s.openssl)];
+
+/** A certificate name matches a host (a wildcard covers one label). */
+function nameMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (p === h) return true;
+  return p.startsWith('*.') && h.includes('.') && h.slice(h.indexOf('.') + 1) === p.slice(2);
 }
 
 const UNKNOWN_CA_CODES = new Set([
@@ -144,11 +212,6 @@ const UNKNOWN_CA_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'CERT_CHAIN_TOO_LONG',
 ]);
-
-/** The OpenSSL name (what --ciphers takes), else the IANA name. */
-function cipherName(id: number): string {
-  return tls12SuiteById(id)?.openssl ?? nameOf(CipherSuite, id, 'CipherSuite');
-}
 
 function codeOf(error: unknown): string | undefined {
   if (error instanceof TlsError) return error.code;

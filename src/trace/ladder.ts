@@ -13,6 +13,8 @@ export interface LadderOptions {
   readonly color: boolean;
   /** Total width in columns; default 100. */
   readonly width?: number;
+  /** Arrows only, without fields and notes. */
+  readonly compact?: boolean;
 }
 
 const DEFAULT_WIDTH = 100;
@@ -42,11 +44,23 @@ export function renderLadder(messages: readonly TraceMessage[], options: LadderO
   lines.push(p.bold(head));
   lines.push('');
   for (const m of messages) {
-    lines.push(arrow(m, width, p));
-    lines.push(...details(m, width, p));
-    lines.push('');
+    lines.push(...renderMessage(m, options));
+    if (!options.compact) lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The column heads of a ladder, for printing messages one at a time (renderMessage). */
+export function renderLadderHead(options: LadderOptions): string {
+  const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
+  return paint(options.color).bold(' '.repeat(NUMBER_WIDTH) + 'CLIENT' + ' '.repeat(width - NUMBER_WIDTH - 12) + 'SERVER');
+}
+
+/** One message: its arrow, then (unless compact) its fields, note and key-schedule step. */
+export function renderMessage(m: TraceMessage, options: LadderOptions): string[] {
+  const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
+  const p = paint(options.color);
+  return options.compact ? [arrow(m, width, p)] : [arrow(m, width, p), ...details(m, width, p)];
 }
 
 /** "  3  ◀──────────── Certificate" or "  1  ClientHello ────────────▶". */
@@ -55,8 +69,11 @@ function arrow(m: TraceMessage, width: number, p: Paint): string {
   const alert = m.decoded.alert;
   const label = alert ? `Alert: ${alert.level} ${alert.description}` : m.decoded.name;
   const colour = alert?.fatal ? p.alert : m.from === 'client' ? p.client : p.server;
-  // A message the receiver never read says so in the middle of its arrow.
-  const unread = m.read === false ? ` (never read: the ${m.from === 'client' ? 'server' : 'client'} had already stopped) ` : '';
+  // In the middle of the arrow: whether it travelled encrypted, and whether the receiver never read it.
+  const notes: string[] = [];
+  if (m.decoded.protection !== 'clear') notes.push(m.decoded.protection === 'encrypted' ? 'encrypted' : `encrypted: ${m.decoded.protection}`);
+  if (m.read === false) notes.push(`never read: the ${m.from === 'client' ? 'server' : 'client'} had already stopped`);
+  const unread = notes.length > 0 ? ` (${notes.join('; ')}) ` : '';
   const room = width - NUMBER_WIDTH - label.length - 2 - unread.length;
   const left = Math.max(3, Math.floor(room / 2));
   const right = Math.max(3, room - left);
@@ -91,6 +108,10 @@ function details(m: TraceMessage, width: number, p: Paint): string[] {
     const lines = wrap(m.decoded.note, width - indent - 5, 0);
     lines.forEach((line, i) => out.push(pad + (i === 0 ? p.bold('why  ') : '     ') + line));
   }
+  if (m.decoded.milestone) {
+    const lines = wrap(m.decoded.milestone.replace(/^keys: /, ''), width - indent - 6, 0);
+    lines.forEach((line, i) => out.push(pad + (i === 0 ? p.bold('keys  ') : '      ') + p.good(line)));
+  }
   return out;
 }
 
@@ -118,20 +139,28 @@ export function wrap(text: string, width: number, hang: number): string[] {
 }
 
 /** The outcome: version, suite, key exchange, who was authenticated, ALPN, resumption. */
-export function renderSummary(s: HandshakeSummary, options: LadderOptions): string {
+export function renderSummary(s: HandshakeSummary, options: LadderOptions, extra: readonly [string, string][] = []): string {
   const p = paint(options.color);
   const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
+  const tls13 = s.version === 'TLSv1.3';
   const rows: [string, string][] = [
-    ['outcome', s.completed ? p.good('handshake complete: both Finished messages verified') : p.alert('handshake failed')],
+    ['outcome', s.completed ? p.good('handshake complete: both Finished messages exchanged') : p.alert('handshake failed')],
     ['version', s.version === undefined ? '(not agreed)' : s.version.replace('TLSv', 'TLS ')],
-    ['cipher suite', s.suite ? `${s.suite.openssl} (${s.suite.iana})` : '(not agreed)'],
+    ['cipher suite', s.suite ? (s.suite.openssl === s.suite.iana ? s.suite.iana : `${s.suite.openssl} (${s.suite.iana})`) : '(not agreed)'],
     ['key exchange', s.keyExchange === undefined ? '(not agreed)' : `${s.keyExchange}${s.forwardSecrecy ? ' (forward secret)' : ' (no forward secrecy)'}`],
     ['server authenticated', `${s.server.authenticated ? 'yes' : 'no'}, ${s.server.how}`],
     ['client authenticated', `${s.client.authenticated ? 'yes' : 'no'}, ${s.client.how}`],
     ['ALPN', s.alpn ?? 'none agreed'],
-    ['extended master secret', s.extendedMasterSecret ? 'yes (RFC 7627)' : 'no'],
-    ['resumed', 'no (a full handshake; tlsglass does not resume sessions yet)'],
   ];
+  if (!tls13) rows.push(['extended master secret', s.extendedMasterSecret ? 'yes (RFC 7627)' : 'no']);
+  if (s.helloRetry) rows.push(['hello retry', 'yes: the server asked for another key share (one extra round trip)']);
+  rows.push([
+    'resumed',
+    s.resumed
+      ? `yes: an abbreviated handshake, no certificate exchanged (${tls13 ? 'a PSK from an earlier ticket' : 'an earlier session'})`
+      : `no: a full handshake${s.tickets > 0 ? `; the server issued ${s.tickets === 1 ? 'a ticket' : `${s.tickets} tickets`} to resume next time` : ''}`,
+  ]);
+  rows.push(...extra);
   return table(rows, width, p);
 }
 

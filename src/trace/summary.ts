@@ -12,17 +12,24 @@ import type { TraceMessage } from './timeline.js';
 export interface HandshakeSummary {
   /** Both Finished messages crossed and no fatal alert did. */
   readonly completed: boolean;
+  /** 'TLSv1.2' or 'TLSv1.3' once the ServerHello chose. */
   readonly version: string | undefined;
+  /** OpenSSL and IANA names (the same for TLS 1.3 suites). */
   readonly suite: { readonly openssl: string; readonly iana: string } | undefined;
-  /** "ECDHE over x25519", "DHE over ffdhe2048", "RSA key transport". */
+  /** "ECDHE over x25519", "DHE over ffdhe2048", "RSA key transport", "PSK + ECDHE over x25519". */
   readonly keyExchange: string | undefined;
   readonly forwardSecrecy: boolean | undefined;
   readonly server: PeerAuthentication;
   readonly client: PeerAuthentication;
   readonly alpn: string | undefined;
+  /** TLS 1.2's RFC 7627 extension; TLS 1.3 always binds its keys to the transcript. */
   readonly extendedMasterSecret: boolean;
-  /** Session resumption is not implemented yet: every handshake is a full one. */
-  readonly resumed: false;
+  /** The handshake resumed an earlier session (TLS 1.3 PSK from a ticket, TLS 1.2 session id or ticket). */
+  readonly resumed: boolean;
+  /** TLS 1.3: the server sent a HelloRetryRequest. */
+  readonly helloRetry: boolean;
+  /** NewSessionTicket messages seen: tickets the client may resume with. */
+  readonly tickets: number;
 }
 
 export interface PeerAuthentication {
@@ -42,31 +49,49 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
   const fatal = messages.some((m) => m.decoded.alert?.fatal === true);
   const finished = (side: 'client' | 'server'): boolean => messages.some((m) => m.from === side && m.decoded.name === 'Finished');
   const completed = !fatal && finished('client') && finished('server');
-  const suite = facts.suite;
   const group = facts.group === undefined ? undefined : nameOf(NamedGroup, facts.group, 'NamedGroup');
-  const keyExchange = suite === undefined ? undefined : suite.kx === 'RSA' ? 'RSA key transport' : `${suite.kx} over ${group ?? 'an unknown group'}`;
+  const resumed = client?.negotiated.resumed ?? server?.negotiated.resumed ?? facts.resumed;
+  let suite: HandshakeSummary['suite'];
+  let keyExchange: string | undefined;
+  let forwardSecrecy: boolean | undefined;
+  if (facts.version === 'TLSv1.3' && facts.suite13) {
+    suite = { openssl: facts.suite13.name, iana: facts.suite13.name };
+    const dhe = group === undefined ? undefined : `${group.startsWith('ffdhe') ? 'DHE' : 'ECDHE'} over ${group}`;
+    keyExchange = resumed ? (dhe ? `PSK (resumed) + ${dhe}` : 'PSK only (resumed, no (EC)DHE)') : (dhe ?? 'unknown');
+    forwardSecrecy = dhe !== undefined;
+  } else if (facts.suite) {
+    const s = facts.suite;
+    suite = { openssl: s.openssl, iana: s.name };
+    keyExchange = resumed ? 'none: the resumed session\u2019s master secret' : s.kx === 'RSA' ? 'RSA key transport' : `${s.kx} over ${group ?? 'an unknown group'}`;
+    forwardSecrecy = s.kx !== 'RSA';
+  }
   return {
     completed,
-    version: messages.some((m) => m.decoded.name === 'ServerHello') ? (client?.protocol ?? server?.protocol ?? 'TLSv1.2') : undefined,
-    suite: suite ? { openssl: suite.openssl, iana: suite.name } : undefined,
+    version: messages.some((m) => m.decoded.name === 'ServerHello') ? (facts.version ?? client?.protocol ?? server?.protocol ?? 'TLSv1.2') : undefined,
+    suite,
     keyExchange,
-    forwardSecrecy: suite === undefined ? undefined : suite.kx !== 'RSA',
-    server: serverAuthentication(facts, completed, client),
+    forwardSecrecy,
+    server: serverAuthentication(facts, completed, resumed, client),
     client: clientAuthentication(facts, completed, server),
     alpn: facts.alpn,
     extendedMasterSecret: facts.extendedMasterSecret,
-    resumed: false,
+    resumed,
+    helloRetry: facts.helloRetry,
+    tickets: facts.tickets,
   };
 }
 
-function serverAuthentication(facts: Readonly<HandshakeFacts>, completed: boolean, client: Connection | undefined): PeerAuthentication {
+function serverAuthentication(facts: Readonly<HandshakeFacts>, completed: boolean, resumed: boolean, client: Connection | undefined): PeerAuthentication {
   const leaf = leafOf(facts.serverCertificates);
-  if (!leaf) return { authenticated: false, how: 'no certificate seen' };
+  if (!leaf) {
+    if (resumed && completed) return { authenticated: true, how: 'by the resumed session: only the server that issued the ticket (after proving its certificate the first time) knows its secret' };
+    return { authenticated: false, how: 'no certificate seen' };
+  }
   const who = describe(leaf);
   if (!completed) return { authenticated: false, how: `${who} presented, but the handshake did not complete` };
   if (client === undefined) return { authenticated: true, how: `${who}: the client went on, so it accepted the certificate` };
   if (client.authorized) {
-    const proof = facts.suite?.kx === 'RSA' ? 'decrypting the premaster secret' : 'signing its ServerKeyExchange';
+    const proof = facts.version === 'TLSv1.3' ? 'signing the transcript (CertificateVerify)' : facts.suite?.kx === 'RSA' ? 'decrypting the premaster secret' : 'signing its ServerKeyExchange';
     return { authenticated: true, how: `${who}: the chain verified against the client's trusted CA, and the server proved its key by ${proof}` };
   }
   return { authenticated: false, how: `${who}: NOT verified (${client.authorizationError?.message ?? 'verification was switched off'})` };
@@ -79,9 +104,8 @@ function clientAuthentication(facts: Readonly<HandshakeFacts>, completed: boolea
   const who = describe(leaf);
   if (!completed) return { authenticated: false, how: `${who} presented, but the handshake did not complete` };
   if (!facts.clientCertificateVerified) return { authenticated: false, how: `${who} presented without a CertificateVerify, so nothing proved the client holds its key` };
-  if (server !== undefined && !server.authorized) {
-    return { authenticated: false, how: `${who}: NOT verified (${server.authorizationError?.message ?? 'unknown reason'})` };
-  }
+  if (server === undefined) return { authenticated: true, how: `${who}: the server went on, so it accepted the certificate; CertificateVerify proved the client holds its key` };
+  if (!server.authorized) return { authenticated: false, how: `${who}: NOT verified (${server.authorizationError?.message ?? 'unknown reason'})` };
   return { authenticated: true, how: `${who}: the chain verified against the server's trusted CA, and CertificateVerify proved the client holds its key` };
 }
 

@@ -9,8 +9,9 @@
  * keeps `receiver` undefined.
  */
 import type { Connection } from '../connection/connection.js';
-import type { MessageEvent } from '../connection/observer.js';
+import type { MessageEvent, Observer } from '../connection/observer.js';
 import { otherSide, TraceDecoder, type DecodedMessage, type HandshakeFacts, type Side } from './decode.js';
+import { layoutMessage, type Region } from './layout.js';
 
 /** The state of one side just before and just after it handled the message. */
 export interface StateChange {
@@ -26,6 +27,8 @@ export interface TraceMessage {
   readonly handshakeType: number | undefined;
   readonly raw: Uint8Array;
   readonly decoded: DecodedMessage;
+  /** Which bytes of `raw` hold which field (for the annotated hex dump). */
+  readonly layout: readonly Region[];
   /** The sender's states around sending it, when the sender was observed. */
   readonly sender: StateChange | undefined;
   /** The receiver's states around handling it, when the receiver was observed and read it. */
@@ -41,6 +44,7 @@ interface Entry {
   handshakeType: number | undefined;
   raw: Uint8Array;
   decoded: DecodedMessage;
+  layout: readonly Region[];
   sender: StateChange | undefined;
   receiver: StateChange | undefined;
 }
@@ -51,7 +55,12 @@ export class Timeline {
   readonly #inFlight: Record<Side, Entry[]> = { client: [], server: [] };
   readonly #decoder = new TraceDecoder();
   readonly #attached: { connection: Connection; side: Side }[] = [];
+  /** Sides observed through observer() rather than attach(). */
+  readonly #sides = new Set<Side>();
   #recording = true;
+
+  /** Called with each new message, as soon as it is recorded (for streaming a ladder). */
+  onMessage: ((message: TraceMessage) => void) | undefined;
 
   /** Starts observing `connection`, which plays `side`. Replaces any observer it had. */
   attach(connection: Connection, side: Side): this {
@@ -60,19 +69,49 @@ export class Timeline {
     return this;
   }
 
+  /**
+   * An observer to pass as the `observer` option of the connection that plays `side`: unlike
+   * attach(), it sees the very first message (a client's ClientHello is sent as it is created).
+   */
+  observer(side: Side): Observer {
+    this.#sides.add(side);
+    return (event) => this.record(event, side);
+  }
+
   /** Stops recording and detaches from every connection (e.g. once the handshake is complete). */
   stop(): void {
     this.#recording = false;
     for (const { connection } of this.#attached) connection.observer = undefined;
   }
 
+  /**
+   * With one side observed, hold the messages it sends until releaseSent() says they reached the
+   * wire. The core reports a message when it is queued, which can be in the middle of reading the
+   * peer's flight (a TLS 1.3 client queues its ChangeCipherSpec on reading the ServerHello); its
+   * bytes leave only after that flight, and the ladder shows wire order.
+   */
+  holdSent = false;
+  readonly #held: { event: MessageEvent; side: Side }[] = [];
+
+  /** The held messages were written to the network: record them now, in order. */
+  releaseSent(): void {
+    for (const { event, side } of this.#held.splice(0)) this.#record(event, side);
+  }
+
   /** Records one observer event reported by the connection playing `side`. */
   record(event: MessageEvent, side: Side): void {
+    if (this.holdSent && event.direction === 'sent') {
+      if (this.#recording) this.#held.push({ event, side });
+      return;
+    }
+    this.#record(event, side);
+  }
+
+  #record(event: MessageEvent, side: Side): void {
     if (!this.#recording) return;
     const state = { before: event.stateBefore, after: event.stateAfter };
     if (event.direction === 'sent') {
-      const entry = this.#add(side, event);
-      entry.sender = state;
+      const entry = this.#add(side, event, { sender: state });
       this.#inFlight[side].push(entry);
       return;
     }
@@ -85,17 +124,21 @@ export class Timeline {
       queue.splice(0, i + 1);
       return;
     }
-    this.#add(from, event).receiver = state;
+    this.#add(from, event, { receiver: state });
   }
 
   get messages(): readonly TraceMessage[] {
-    const observed = new Set(this.#attached.map((a) => a.side));
-    return this.#entries.map((e) => ({ ...e, read: e.receiver !== undefined ? true : observed.has(otherSide(e.from)) ? false : undefined }));
+    return this.#entries.map((e) => this.#view(e));
   }
 
   /** The sides whose observer events were recorded. */
   get observedSides(): readonly Side[] {
-    return this.#attached.map((a) => a.side);
+    return [...new Set([...this.#attached.map((a) => a.side), ...this.#sides])];
+  }
+
+  #view(e: Entry): TraceMessage {
+    const observed = this.observedSides.includes(otherSide(e.from));
+    return { ...e, read: e.receiver !== undefined ? true : observed ? false : undefined };
   }
 
   /** What the handshake established so far (suite, group, certificates, …). */
@@ -103,18 +146,20 @@ export class Timeline {
     return this.#decoder.facts;
   }
 
-  #add(from: Side, event: MessageEvent): Entry {
+  #add(from: Side, event: MessageEvent, states: { sender?: StateChange; receiver?: StateChange }): Entry {
     const entry: Entry = {
       index: this.#entries.length + 1,
       from,
       contentType: event.contentType,
       handshakeType: event.handshakeType,
       raw: event.raw.slice(), // the core may reuse its buffers
+      layout: layoutMessage(event.contentType, event.handshakeType, event.raw, this.#decoder.layoutContext),
       decoded: this.#decoder.decode(from, event.contentType, event.handshakeType, event.raw),
-      sender: undefined,
-      receiver: undefined,
+      sender: states.sender,
+      receiver: states.receiver,
     };
     this.#entries.push(entry);
+    this.onMessage?.(this.#view(entry));
     return entry;
   }
 }

@@ -1,16 +1,20 @@
 /**
  * `tlsglass serve` and `tlsglass connect` as processes, against openssl, curl and each other:
  * the ACCEPT line, the -www-style page, s_server-style option spellings, raw mode, the s_client-
- * style report on stderr, and non-zero exits with the error code on failures.
+ * style report on stderr, non-zero exits with the error code on failures; --help, exit codes,
+ * --trace, --json and --html.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   peerMissing,
   runCurl,
+  runPeer,
+  TLSGLASS_CLI,
   runOpensslClient,
   runTlsglassConnectCli,
   startOpensslServer,
@@ -75,9 +79,9 @@ describe('tlsglass serve', () => {
   });
 
   test('usage errors exit 2 with the usage text', LIMIT, async (t) => {
-    const run = await runTlsglassConnectCli(t, ['--no-such-option']);
+    const run = await runTlsglassConnectCli(t, ['localhost:1', '--tarce']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown option --no-such-option[\s\S]*Usage: tlsglass connect/);
+    assert.match(run.stderr, /^tlsglass connect: unknown option --tarce \(did you mean --trace\?\)\n[\s\S]*Usage: tlsglass connect/);
   });
 });
 
@@ -114,5 +118,118 @@ describe('tlsglass connect', () => {
     const insecure = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'wrong.example', '--ca', pki.ca, '--insecure'], 'GET / HTTP/1.0\r\n\r\n');
     assert.equal(insecure.code, 0, insecure.report);
     assert.match(insecure.stderr, /^Verification: failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/m);
+  });
+});
+
+describe('help, usage errors and exit codes', { concurrency: 2 }, () => {
+  const cli = (t: Parameters<typeof runPeer>[0], args: string[]) => runPeer(t, process.execPath, [TLSGLASS_CLI, ...args]);
+
+  test('tlsglass --help and each command --help: every option with an example, and the exit codes', LIMIT, async (t) => {
+    const top = await cli(t, ['--help']);
+    assert.equal(top.code, 0);
+    for (const command of ['demo', 'connect HOST:PORT', 'serve', 'certs', 'verify', 'help']) assert.match(top.stdout.toString(), new RegExp(`^  ${command} `, 'm'));
+    assert.match(top.stdout.toString(), /^ {2}2 {3}usage error/m);
+    for (const command of ['connect', 'serve']) {
+      const run = await cli(t, [command, '--help']);
+      assert.equal(run.code, 0, run.report);
+      const text = run.stdout.toString();
+      const options: string[] = text.match(/^  --\S+/gm) ?? [];
+      for (const o of ['--trace', '--json', '--html', '--keylog', '--debug', '--tls1.2', '--tls1.3', '--ca', '--cert', '--ciphers']) assert.ok(options.includes(`  ${o}`), `${command} --help lists ${o}`);
+      assert.equal((text.match(/^ {25}e\.g\. tlsglass /gm) ?? []).length, options.length, `${command}: one example per option`);
+      assert.match(text, /^ {2}0 {3}success$/m);
+      assert.match(text, /^ {2}3 {3}network error/m);
+    }
+  });
+
+  test('usage errors exit 2 and say what is wrong: unknown command, missing file', LIMIT, async (t) => {
+    const command = await cli(t, ['conect']);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /^tlsglass: unknown command 'conect'/);
+    const missing = await cli(t, ['serve', '--cert', '/nonexistent.pem', '--key', '/nonexistent.key']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--cert \/nonexistent\.pem: ENOENT/);
+  });
+
+  test('a refused connection is a network error: exit 3, no diagnosis of TLS', LIMIT, async (t) => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const run = await runTlsglassConnectCli(t, [`127.0.0.1:${port}`]);
+    assert.equal(run.code, 3, run.report);
+    assert.match(run.stderr, /^network error: ECONNREFUSED: /m);
+    assert.match(run.stderr, /failed before TLS could start: is a server listening there\?/);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace without --debug');
+  });
+
+  test('a TLS failure exits 1 with the diagnosis; the stack trace only with --debug', { ...LIMIT, skip: peerMissing('openssl') }, async (t) => {
+    const server = await startOpensslServer(t, ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key, '-www']);
+    const plain = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'wrong.example', '--ca', pki.ca]);
+    assert.equal(plain.code, 1, plain.report);
+    assert.match(plain.stderr, /^ {5}diagnosis {3}hostname 'wrong\.example' not in the certificate's names \[localhost, 127\.0\.0\.1\]/m);
+    assert.doesNotMatch(plain.stderr, /^\s+at /m);
+    const debug = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'wrong.example', '--ca', pki.ca, '--debug']);
+    assert.equal(debug.code, 1);
+    assert.match(debug.stderr, /^\s+at .*\.js:\d+:\d+\)?$/m);
+  });
+});
+
+describe('--trace, --json and --html between tlsglass connect and tlsglass serve', () => {
+  test('TLS 1.3: the client streams its ladder, the server prints its own, both write JSON; serve writes the page', LIMIT, async (t) => {
+    const page = join(dir, 'serve-%n.html');
+    const server = await startTlsglassServeCli(t, ['--port', '0', '--cert', pki.serverEcdsa.cert, '--key', pki.serverEcdsa.key, '--echo', '--naccept', '1', '--trace', '--json', '--html', page]);
+    const run = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--alpn', 'x-test', '--trace', '--json'], 'ping\n');
+    assert.equal(run.code, 0, run.report);
+
+    // The client's ladder on stderr, plain text (not a terminal), in wire order.
+    const arrows = run.stderr.split('\n').filter((l) => /^ +\d+ {2}(\S.* ─+.*▶|◀─.*)$/.test(l)).map((l) => l.replace(/─+ \(encrypted[^)]*\) ─+/, '──').replace(/─+/g, '─').trim());
+    assert.deepEqual(arrows.slice(0, 10), [
+      '1  ClientHello ─▶',
+      '2  ◀─ ServerHello',
+      '3  ◀─ ChangeCipherSpec',
+      '4  ◀─ EncryptedExtensions',
+      '5  ◀─ Certificate',
+      '6  ◀─ CertificateVerify',
+      '7  ◀─ Finished',
+      '8  ChangeCipherSpec ─▶',
+      '9  Finished ─▶',
+      '10  ◀─ NewSessionTicket',
+    ]);
+    assert.doesNotMatch(run.stderr, /\x1b\[/);
+    assert.match(run.stderr, /^ {5}version {15}TLS 1\.3$/m);
+    assert.match(run.stderr, /^ {5}after the handshake:$/m);
+    assert.match(run.stderr, /why {2}The client opens with its random/);
+
+    // --json: stdout is one JSON document (the echoed bytes are counted, not printed).
+    type Trace = { side: string; messages: { name: string; from: string; hex: string; states: { sender: unknown; receiver: unknown } }[]; outcome: { completed: boolean; summary: { version: string; alpn: string } } };
+    const client = JSON.parse(run.stdout.toString()) as Trace & { exitCode: number; data: { sent: number; received: number } };
+    assert.equal(client.side, 'client');
+    assert.equal(client.exitCode, 0);
+    assert.deepEqual(client.data, { sent: 5, received: 5 });
+    assert.deepEqual(client.messages.slice(0, 3).map((m) => `${m.from} ${m.name}`), ['client ClientHello', 'server ServerHello', 'server ChangeCipherSpec']);
+    assert.equal(client.outcome.completed, true);
+    assert.equal(client.outcome.summary.version, 'TLSv1.3');
+    assert.equal(client.outcome.summary.alpn, undefined);
+
+    // The server: its ladder on stderr, one JSON line per connection, the page.
+    const { code } = await server.exited;
+    assert.equal(code, 0, String(server));
+    const stderr = server.stderr();
+    assert.match(stderr, /^connection 1 from 127\.0\.0\.1:\d+:$/m);
+    assert.match(stderr, /^ {2}1 {2}ClientHello ─+▶$/m);
+    assert.match(stderr, /^ {5}client authenticated {2}no, one-way TLS/m);
+    assert.match(stderr, /^wrote the trace of connection 1 to .*serve-1\.html$/m);
+    const lines = server.stdoutText().trim().split('\n');
+    assert.match(lines[0]!, /^ACCEPT 127\.0\.0\.1:\d+$/);
+    const served = JSON.parse(lines[1]!) as Trace & { connection: number };
+    assert.equal(served.side, 'server');
+    assert.equal(served.connection, 1);
+    assert.deepEqual(served.messages.map((m) => m.name).slice(0, 7), ['ClientHello', 'ServerHello', 'ChangeCipherSpec', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']);
+    assert.ok(served.messages.every((m) => m.states.sender || m.states.receiver));
+    const html = join(dir, 'serve-1.html');
+    assert.ok(existsSync(html));
+    assert.match(readFileSync(html, 'utf8'), /data-name="CertificateVerify"/);
   });
 });

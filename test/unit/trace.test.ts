@@ -1,12 +1,13 @@
 /**
  * The trace, the ladder, the diagnosis and `tlsglass demo`: the demo's scenarios run for real
- * (TCP on 127.0.0.1), and their messages, text and JSON are checked; each failure class of the
- * diagnosis is provoked through the real core in memory. Randoms and keys are never compared.
+ * (TCP on 127.0.0.1), and their messages, text, JSON and web page are checked; each failure class
+ * of the diagnosis is provoked through the real core in memory. Randoms and keys are never compared.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { demoCommand } from '../../src/cli/demo.js';
-import { makeDemoPki, runScenario, runScenarios, type DemoPki, type Scenario, type ScenarioResult } from '../../src/cli/demo-scenarios.js';
+import { demoCommand, demoHtml } from '../../src/cli/demo.js';
+import { makeDemoPki, runScenario, runScenarios, sequenceOf, type DemoPki, type Scenario, type ScenarioResult } from '../../src/cli/demo-scenarios.js';
+import { describeOptions, parseArgs, UsageError, COMMON_TLS_OPTIONS } from '../../src/cli/options.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';
 import { PeerAlert } from '../../src/errors.js';
@@ -19,21 +20,31 @@ import { diagnose } from '../../src/trace/diagnose.js';
 import { renderLadder, renderSummary } from '../../src/trace/ladder.js';
 import { Timeline } from '../../src/trace/timeline.js';
 
-const ONE_WAY = ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone', 'ClientKeyExchange', 'ChangeCipherSpec', 'Finished', 'NewSessionTicket', 'ChangeCipherSpec', 'Finished'];
+const ONE_WAY_12 = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
+const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'];
 
-/** "C ClientHello" for every message, in order. */
-function sequence(r: ScenarioResult): string[] {
-  return r.messages.map((m) => `${m.from === 'client' ? 'C' : 'S'} ${m.decoded.name}`);
-}
+/** Every scenario's message sequence, in wire order: the snapshot the demo must keep. */
+const SEQUENCES: Record<string, readonly string[]> = {
+  'one-way-ecdhe': ONE_WAY_12,
+  mutual: [...ONE_WAY_12.slice(0, 4), 'S CertificateRequest', 'S ServerHelloDone', 'C Certificate', 'C ClientKeyExchange', 'C CertificateVerify', ...ONE_WAY_12.slice(6)],
+  'rsa-key-exchange': ONE_WAY_12.filter((m) => m !== 'S ServerKeyExchange'),
+  dhe: ONE_WAY_12,
+  tls13: ONE_WAY_13,
+  'tls13-mutual': [...ONE_WAY_13.slice(0, 4), 'S CertificateRequest', ...ONE_WAY_13.slice(4, 8), 'C Certificate', 'C CertificateVerify', ...ONE_WAY_13.slice(8)],
+  'tls13-hello-retry': ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
+  'tls13-resumption': ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+  'missing-client-certificate': [...ONE_WAY_12.slice(0, 4), 'S CertificateRequest', 'S ServerHelloDone', 'C Certificate', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S Alert'],
+};
+const ORDER = Object.keys(SEQUENCES);
 
-/** The numbered arrow lines of a plain ladder, as [number, name, direction]. */
-function arrows(text: string): { n: number; name: string; from: 'client' | 'server' }[] {
-  const out: { n: number; name: string; from: 'client' | 'server' }[] = [];
+/** The numbered arrow lines of a plain ladder, as "n from name". */
+function arrows(text: string): string[] {
+  const out: string[] = [];
   for (const line of text.split('\n')) {
     const client = /^\s*(\d+)\s{2}(\S[^─]*?) ─+.*▶$/.exec(line);
-    const server = /^\s*(\d+)\s{2}◀─+.* (\S.*)$/.exec(line);
-    if (client) out.push({ n: Number(client[1]), name: client[2]!, from: 'client' });
-    else if (server) out.push({ n: Number(server[1]), name: server[2]!, from: 'server' });
+    const server = /^\s*(\d+)\s{2}◀─.*─ (\S[^─]*)$/.exec(line);
+    if (client) out.push(`${client[1]} client ${client[2]}`);
+    else if (server) out.push(`${server[1]} server ${server[2]}`);
   }
   return out;
 }
@@ -58,89 +69,138 @@ describe('demo scenarios over TCP', () => {
     assert.ok(r, `scenario ${id} ran`);
     return r;
   };
+  const ladder = (id: string): string => renderLadder(get(id).messages, { color: false });
 
-  test('every scenario behaves as expected', () => {
-    assert.equal(results.size, 5);
+  test('the notes’ TLS 1.2 flow first, then TLS 1.3, resumption, and the intended failure; each as expected', () => {
+    assert.deepEqual([...results.keys()], ORDER);
     for (const r of results.values()) assert.deepEqual(r.problems, [], r.scenario.id);
   });
 
-  test('one-way ECDHE: exactly the ten messages, in order, with the right arrows', () => {
+  test('every scenario sends exactly its messages, in order', () => {
+    for (const [id, expected] of Object.entries(SEQUENCES)) assert.deepEqual(sequenceOf(get(id).messages), expected, id);
+  });
+
+  test('one-way ECDHE (TLS 1.2): the arrows and the fields that matter', () => {
     const r = get('one-way-ecdhe');
-    assert.deepEqual(
-      r.messages.map((m) => m.decoded.name),
-      ONE_WAY,
-    );
-    const ladder = renderLadder(r.messages, { color: false });
-    assert.deepEqual(
-      arrows(ladder).map((a) => `${a.n} ${a.from} ${a.name}`),
-      ['1 client ClientHello', '2 server ServerHello', '3 server Certificate', '4 server ServerKeyExchange', '5 server ServerHelloDone', '6 client ClientKeyExchange', '7 client ChangeCipherSpec', '8 client Finished', '9 server NewSessionTicket', '10 server ChangeCipherSpec', '11 server Finished'],
-    );
-    assert.doesNotMatch(ladder, /\x1b\[/, 'plain text has no ANSI codes');
-    assert.match(ladder, /named_curve\s+x25519/);
-    assert.match(ladder, /random\s+[0-9a-f]{4}…[0-9a-f]{4}/);
-    assert.match(ladder, /cipher_suites\s+6 offered/);
-    assert.match(ladder, /ECDHE-ECDSA-AES128-GCM-SHA256\s+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/);
-    assert.match(ladder, /server_name\s+localhost/);
-    assert.match(ladder, /extended_master_secret\s+yes/);
-    assert.match(ladder, /subject\s+CN=localhost/);
-    assert.match(ladder, /issuer\s+CN=tlsglass demo CA/);
-    assert.match(ladder, /verify_data\s+[0-9a-f]{24} \(12 bytes\)/);
-    assert.match(ladder, /downgrades are caught/);
+    const text = ladder('one-way-ecdhe');
+    assert.deepEqual(arrows(text), ONE_WAY_12.map((m, i) => `${i + 1} ${m.startsWith('C') ? 'client' : 'server'} ${m.slice(2)}`));
+    assert.doesNotMatch(text, /\x1b\[/, 'plain text has no ANSI codes');
+    assert.match(text, /client_version\s+TLS 1\.2 \(0x0303\)/);
+    assert.match(text, /named_curve\s+x25519/);
+    assert.match(text, /random\s+[0-9a-f]{4}…[0-9a-f]{4}/);
+    assert.match(text, /cipher_suites\s+6 offered/);
+    assert.match(text, /ECDHE-ECDSA-AES128-GCM-SHA256\s+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/);
+    assert.match(text, /server_name\s+localhost/);
+    assert.match(text, /extended_master_secret\s+yes/);
+    assert.match(text, /subject\s+CN=localhost/);
+    assert.match(text, /issuer\s+CN=tlsglass demo CA/);
+    assert.match(text, /verify_data\s+[0-9a-f]{24} \(12 bytes\)/);
+    assert.match(text, /downgrades are caught/);
+    assert.match(text, /Finished ─+ \(encrypted\) ─+▶/, 'after its ChangeCipherSpec, the client encrypts');
+    assert.match(text, /keys\s+premaster secret \+ both randoms → master secret/);
     const summary = renderSummary(r.summary, { color: false });
     assert.match(summary, /version\s+TLS 1\.2/);
     assert.match(summary, /key exchange\s+ECDHE over x25519 \(forward secret\)/);
     assert.match(summary, /server authenticated\s+yes, CN=localhost/);
     assert.match(summary, /client authenticated\s+no, one-way TLS/);
     assert.match(summary, /ALPN\s+http\/1\.1/);
-    assert.match(summary, /resumed\s+no/);
+    assert.match(summary, /resumed\s+no: a full handshake; the server issued a ticket/);
     // Sent by one side and received by the other: one entry, both sides' states.
     const finished = r.messages[7]!;
     assert.ok(finished.sender && finished.receiver);
+    assert.equal(r.messages[0]!.sender?.before, 'NotStarted', 'the client observer sees its own ClientHello');
     assert.deepEqual(r.data, { sent: r.data?.sent, received: r.data?.sent });
   });
 
-  test('mutual: CertificateRequest, client Certificate and CertificateVerify in their places', () => {
+  test('mutual TLS 1.2: CertificateRequest, client Certificate and CertificateVerify in their places', () => {
     const r = get('mutual');
-    assert.deepEqual(sequence(r), [
-      'C ClientHello',
-      'S ServerHello',
-      'S Certificate',
-      'S ServerKeyExchange',
-      'S CertificateRequest',
-      'S ServerHelloDone',
-      'C Certificate',
-      'C ClientKeyExchange',
-      'C CertificateVerify',
-      'C ChangeCipherSpec',
-      'C Finished',
-      'S NewSessionTicket',
-      'S ChangeCipherSpec',
-      'S Finished',
-    ]);
-    const ladder = renderLadder(r.messages, { color: false });
-    assert.match(ladder, /subject\s+CN=demo client/);
+    const text = ladder('mutual');
+    assert.match(text, /subject\s+CN=demo client/);
     const verify = r.messages.find((m) => m.decoded.name === 'CertificateVerify')!;
     assert.match(verify.decoded.note, /signing the transcript.*Nothing is ‘encrypted with the certificate’/);
-    assert.match(ladder, /why\s+The client proves it holds the private key of its certificate by signing the\s+transcript/);
     assert.equal(r.summary.client.authenticated, true);
     assert.match(renderSummary(r.summary, { color: false }), /client authenticated\s+yes, CN=demo client/);
   });
 
-  test('RSA key exchange has no ServerKeyExchange and no forward secrecy', () => {
-    const r = get('rsa-key-exchange');
-    assert.deepEqual(
-      r.messages.map((m) => m.decoded.name),
-      ONE_WAY.filter((n) => n !== 'ServerKeyExchange'),
-    );
-    assert.equal(r.summary.suite?.iana, 'TLS_RSA_WITH_AES_128_GCM_SHA256');
-    assert.equal(r.summary.forwardSecrecy, false);
-    assert.match(renderLadder(r.messages, { color: false }), /encrypted_pre_master_secret\s+256 bytes/);
+  test('RSA key exchange has no ServerKeyExchange and no forward secrecy; DHE runs over ffdhe2048', () => {
+    const rsa = get('rsa-key-exchange');
+    assert.equal(rsa.summary.suite?.iana, 'TLS_RSA_WITH_AES_128_GCM_SHA256');
+    assert.equal(rsa.summary.forwardSecrecy, false);
+    assert.match(ladder('rsa-key-exchange'), /encrypted_pre_master_secret\s+256 bytes/);
+    assert.equal(get('dhe').summary.keyExchange, 'DHE over ffdhe2048');
+    assert.match(ladder('dhe'), /group\s+ffdhe2048 \(p: 2048 bits, g: 02\)/);
   });
 
-  test('DHE runs over ffdhe2048', () => {
-    const r = get('dhe');
-    assert.equal(r.summary.keyExchange, 'DHE over ffdhe2048');
-    assert.match(renderLadder(r.messages, { color: false }), /group\s+ffdhe2048 \(p: 2048 bits, g: 02\)/);
+  test('TLS 1.3: one round trip, everything after the ServerHello encrypted, dummy ChangeCipherSpecs', () => {
+    const r = get('tls13');
+    const text = ladder('tls13');
+    assert.deepEqual(arrows(text), ONE_WAY_13.map((m, i) => `${i + 1} ${m.startsWith('C') ? 'client' : 'server'} ${m.slice(2)}`));
+    assert.match(text, /legacy_version\s+TLS 1\.2 \(0x0303\): frozen; the real offer is supported_versions/);
+    assert.match(text, /supported_versions\s+TLS 1\.3 \(0x0304\), TLS 1\.2 \(0x0303\)/);
+    assert.match(text, /key_share\s+x25519: 32 bytes/);
+    assert.match(text, /session_id\s+[0-9a-f]{4}…[0-9a-f]{4} \(32 random bytes: TLS 1\.3 middlebox compatibility/);
+    assert.match(text, /supported_versions\s+TLS 1\.3 \(0x0304\) \(selected\)/);
+    assert.match(text, /keys\s+the x25519 shared secret → handshake traffic secrets/);
+    assert.match(text, /◀─+ \(encrypted: handshake keys\) ─+ EncryptedExtensions$/m);
+    assert.match(text, /◀─+ \(encrypted: handshake keys\) ─+ Certificate$/m);
+    assert.match(text, /◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
+    assert.match(text, /◀─{20,} ChangeCipherSpec$/m, 'the compatibility CCS travels in the clear');
+    assert.match(text, /purpose\s+middlebox compatibility \(RFC 8446 §D\.4\)/);
+    assert.match(text, /signature\s+256 bytes over 64 spaces \+ "TLS 1\.3, server/);
+    assert.match(text, /verify_data\s+[0-9a-f]{4}…[0-9a-f]{4} \(32 bytes: HMAC-SHA-256/);
+    assert.match(text, /ticket_lifetime\s+300 s/);
+    assert.match(text, /certificate is encrypted|Unlike TLS 1\.2 it is encrypted/);
+    const summary = renderSummary(r.summary, { color: false });
+    assert.match(summary, /version\s+TLS 1\.3/);
+    assert.match(summary, /cipher suite\s+TLS_AES_128_GCM_SHA256\n/);
+    assert.match(r.summary.server.how, /server proved its key by signing the transcript \(CertificateVerify\)/);
+    assert.doesNotMatch(summary, /extended master secret/, 'not a TLS 1.3 notion');
+    assert.equal(r.summary.resumed, false);
+  });
+
+  test('TLS 1.3 mutual: the client authenticates, encrypted', () => {
+    const r = get('tls13-mutual');
+    assert.equal(r.summary.client.authenticated, true);
+    const request = r.messages.find((m) => m.decoded.name === 'CertificateRequest')!;
+    assert.equal(request.decoded.protection, 'handshake keys');
+    assert.ok(request.decoded.fields.some((f) => f.name === 'signature_algorithms'));
+    const clientCert = r.messages.find((m) => m.from === 'client' && m.decoded.name === 'Certificate')!;
+    assert.equal(clientCert.decoded.protection, 'handshake keys');
+    assert.match(renderLadder([clientCert], { color: false }), /subject\s+CN=demo client/);
+  });
+
+  test('HelloRetryRequest is named as such, with the group the server asked for', () => {
+    const r = get('tls13-hello-retry');
+    const text = ladder('tls13-hello-retry');
+    assert.match(text, /◀─+ HelloRetryRequest$/m);
+    assert.match(text, /key_share\s+selected_group x25519 \(the client sent a share for\s+secp256r1\)/);
+    assert.match(text, /random\s+cf21ad74… = SHA-256\("HelloRetryRequest"\)/);
+    assert.match(text, /key_share\s+secp256r1: 65 bytes/);
+    assert.match(text, /The client tries again/);
+    assert.equal(r.summary.helloRetry, true);
+    assert.match(renderSummary(r.summary, { color: false }), /hello retry\s+yes/);
+    // The server's and the client's compatibility CCS around the retry are both in the clear.
+    assert.deepEqual(r.messages.slice(2, 4).map((m) => m.decoded.protection), ['clear', 'clear']);
+  });
+
+  test('resumption: a full first handshake with a ticket, then an abbreviated one offering it', () => {
+    const r = get('tls13-resumption');
+    assert.ok(r.first);
+    assert.deepEqual(sequenceOf(r.first.messages), ONE_WAY_13);
+    assert.equal(r.first.summary.resumed, false);
+    assert.equal(r.summary.resumed, true);
+    const text = ladder('tls13-resumption');
+    assert.match(text, /pre_shared_key\s+identity 0: a \d+-byte ticket, obfuscated age \d+/);
+    assert.match(text, /binder 0: 32 bytes/);
+    assert.match(text, /psk_key_exchange_modes\s+psk_dhe_ke/);
+    assert.match(text, /pre_shared_key\s+identity 0 accepted: this is a resumption/);
+    assert.match(text, /binder proves the client holds that secret/);
+    assert.doesNotMatch(text, /Certificate/);
+    const summary = renderSummary(r.summary, { color: false });
+    assert.match(summary, /resumed\s+yes: an abbreviated handshake/);
+    assert.match(summary, /key exchange\s+PSK \(resumed\) \+ ECDHE over x25519 \(forward secret\)/);
+    assert.match(summary, /server authenticated\s+yes, by the resumed session/);
+    assert.match(renderLadder(r.first.messages, { color: false, compact: true }), /^\s+10\s+◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
   });
 
   test('missing client certificate: the server sends handshake_failure and the diagnosis says why', () => {
@@ -155,9 +215,10 @@ describe('demo scenarios over TCP', () => {
       r.messages.filter((m) => m.read === false).map((m) => m.decoded.name),
       ['ClientKeyExchange', 'ChangeCipherSpec', 'Finished'],
     );
-    const ladder = renderLadder(r.messages, { color: false });
-    assert.match(ladder, /◀─+ Alert: fatal handshake_failure$/m);
-    assert.match(ladder, /ClientKeyExchange ─+ \(never read: the server had already stopped\) ─+▶/);
+    const text = ladder('missing-client-certificate');
+    assert.match(text, /◀─+ Alert: fatal handshake_failure$/m);
+    assert.match(text, /ClientKeyExchange ─+ \(never read: the server had already stopped\) ─+▶/);
+    assert.match(text, /Finished ─+ \(encrypted; never read: the server had already stopped\) ─+▶/);
     const client = r.diagnoses.client!;
     assert.equal(client.cause, 'the server asked for a client certificate (CertificateRequest) but none was configured: pass --cert/--key.');
     assert.deepEqual(client.alert, { index: r.messages.length, from: 'server', description: 'handshake_failure' });
@@ -165,32 +226,108 @@ describe('demo scenarios over TCP', () => {
     assert.equal(r.diagnoses.server?.code, 'ERR_TLSGLASS_NO_PEER_CERTIFICATE');
     assert.equal(r.summary.completed, false);
   });
+
+  test('byte layouts cover each message exactly, and name the fields a reader looks for', () => {
+    for (const r of results.values()) {
+      for (const m of r.messages) {
+        let at = 0;
+        for (const region of m.layout) {
+          assert.equal(region.start, at, `${r.scenario.id} #${m.index} ${m.decoded.name}: regions are contiguous`);
+          assert.ok(region.end > region.start);
+          at = region.end;
+        }
+        assert.equal(at, m.raw.length, `${r.scenario.id} #${m.index} ${m.decoded.name}: regions cover every byte`);
+        assert.ok(!m.layout.some((x) => x.kind === 'unparsed'), `${r.scenario.id} #${m.index} ${m.decoded.name} parsed: ${JSON.stringify(m.layout.at(-1))}`);
+      }
+    }
+    const hello = get('tls13').messages[0]!;
+    const labels = hello.layout.map((x) => `${x.start}-${x.end} ${x.label}`);
+    assert.ok(labels.includes('0-1 msg_type: ClientHello (1)'));
+    assert.ok(labels.includes('1-4 length of the body: ' + (hello.raw.length - 4)));
+    assert.ok(labels.includes('6-38 random (32 bytes)'));
+    assert.ok(labels.some((l) => /cipher_suites: 9 suites, 2 bytes each$/.test(l)));
+    assert.ok(labels.some((l) => /extension type: key_share \(51\)$/.test(l)));
+  });
+
+  test('the web page: self-contained, one row per message, expandable details', () => {
+    const page = demoHtml([...results.values()], 'tcp');
+    assert.doesNotMatch(page, /\b(src|href)="(https?:)?\/\//, 'no network fetches');
+    assert.doesNotMatch(page, /<link\b/);
+    for (const [id, expected] of Object.entries(SEQUENCES)) {
+      const section = page.slice(page.indexOf(`id="${id}-ladder"`));
+      const names = [...section.slice(0, section.indexOf('</section>')).matchAll(/<div class="msg from-(client|server)[^"]*" data-index="\d+" data-name="([^"]+)"/g)].map((m) => `${m[1] === 'client' ? 'C' : 'S'} ${m[2]}`);
+      assert.deepEqual(names, expected, id);
+    }
+    assert.match(page, /<div class="details" id="tls13-ladder-m1" hidden>/);
+    assert.match(page, /<th>random<\/th>/);
+    assert.match(page, /expired|valid now, \d+ days left/);
+    assert.match(page, /Likely cause<\/dt><dd class="cause">the server asked for a client certificate/);
+  });
+});
+
+describe('after the handshake', () => {
+  test('KeyUpdate both ways and close: decoded under the application keys, with the key step', () => {
+    const pki = makeDemoPki();
+    const timeline = new Timeline();
+    const client = new ClientConnection({ ca: pki.ca.certPem, servername: 'localhost', observer: timeline.observer('client') });
+    const server = new ServerConnection({ cert: pki.ecdsaServer.certPem, key: pki.ecdsaServer.keyPem });
+    timeline.attach(server, 'server');
+    const pump = (): void => {
+      for (let moved = true; moved; ) {
+        moved = false;
+        for (const r of client.takeOutgoing()) (server.receive(r), (moved = true));
+        for (const r of server.takeOutgoing()) (client.receive(r), (moved = true));
+      }
+    };
+    client.start();
+    pump();
+    client.keyUpdate(true);
+    pump();
+    const updates = timeline.messages.filter((m) => m.decoded.name === 'KeyUpdate');
+    assert.deepEqual(updates.map((m) => `${m.from} ${m.decoded.fields[0]?.value}`), ['client update_requested (the peer must update its keys too)', 'server update_not_requested']);
+    for (const m of updates) {
+      assert.equal(m.decoded.protection, 'application keys');
+      assert.match(m.decoded.milestone ?? '', /traffic secret → the next one/);
+      assert.deepEqual(m.layout.map((r) => r.label), ['msg_type: KeyUpdate (24)', 'length of the body: 1', 'request_update']);
+    }
+    assert.match(renderLadder(updates, { color: false }), /KeyUpdate ─+ \(encrypted: application keys\) ─+▶/);
+  });
 });
 
 describe('demoCommand', () => {
-  test('--json parses and says every scenario passed', async () => {
+  test('--json: per scenario the message order and types, fields, hex, states and the outcome', async () => {
     const { code, text } = await runDemo(['--json']);
     assert.equal(code, 0);
+    type Msg = { index: number; from: string; to: string; name: string; protection: string; fields: Record<string, unknown>; hex: string; length: number; states: { sender: unknown; receiver: unknown }; layout: unknown[] };
     const json = JSON.parse(text) as {
       allPassed: boolean;
       transport: string;
-      scenarios: { id: string; passed: boolean; expect: string; messages: { name: string; from: string; hex: string }[] }[];
+      scenarios: { id: string; passed: boolean; expect: string; messages: Msg[]; first?: { messages: Msg[] }; outcome: { completed: boolean; summary: { version: string; resumed: boolean }; diagnoses: Record<string, { cause: string }> } }[];
     };
     assert.equal(json.allPassed, true);
     assert.equal(json.transport, 'tcp');
-    assert.deepEqual(
-      json.scenarios.map((s) => [s.id, s.passed]),
-      [
-        ['one-way-ecdhe', true],
-        ['mutual', true],
-        ['rsa-key-exchange', true],
-        ['dhe', true],
-        ['missing-client-certificate', true],
-      ],
-    );
-    const first = json.scenarios[0]!.messages[0]!;
-    assert.equal(first.name, 'ClientHello');
+    assert.deepEqual(json.scenarios.map((s) => s.id), ORDER);
+    for (const s of json.scenarios) {
+      assert.equal(s.passed, true, s.id);
+      assert.deepEqual(s.messages.map((m) => `${m.from === 'client' ? 'C' : 'S'} ${m.name}`), SEQUENCES[s.id], s.id);
+      for (const m of s.messages) {
+        assert.equal(m.to, m.from === 'client' ? 'server' : 'client');
+        assert.match(m.hex, /^([0-9a-f]{2})+$/);
+        assert.equal(m.hex.length, m.length * 2);
+        assert.ok(m.layout.length > 0);
+        assert.ok(m.states.sender || m.states.receiver, `${s.id} #${m.index} has states`);
+      }
+    }
+    const byId = new Map(json.scenarios.map((s) => [s.id, s]));
+    const first = byId.get('one-way-ecdhe')!.messages[0]!;
     assert.match(first.hex, /^010001?[0-9a-f]+$/);
+    assert.equal(first.fields['client_version'], 'TLS 1.2 (0x0303)');
+    assert.deepEqual(byId.get('tls13')!.messages.map((m) => m.protection), ['clear', 'clear', 'clear', 'handshake keys', 'handshake keys', 'handshake keys', 'handshake keys', 'clear', 'handshake keys', 'application keys']);
+    assert.equal(byId.get('tls13')!.outcome.summary.version, 'TLSv1.3');
+    assert.equal(byId.get('tls13-resumption')!.outcome.summary.resumed, true);
+    assert.deepEqual(byId.get('tls13-resumption')!.first?.messages.map((m) => m.name).slice(0, 2), ['ClientHello', 'ServerHello']);
+    assert.equal(byId.get('missing-client-certificate')!.outcome.completed, false);
+    assert.match(byId.get('missing-client-certificate')!.outcome.diagnoses['client']!.cause, /pass --cert\/--key/);
   });
 
   test('text output is plain when asked, and ends with the verdict', async () => {
@@ -198,14 +335,49 @@ describe('demoCommand', () => {
     assert.equal(code, 0);
     assert.doesNotMatch(text, /\x1b\[/);
     assert.match(text, /in memory/);
+    assert.match(text, /═══ 5\/9  One-way TLS 1\.3 ═/);
+    assert.match(text, /═══ 8\/9  TLS 1\.3 resumption with a ticket ═/);
+    assert.match(text, /First connection: a full handshake that ends with a ticket/);
     assert.match(text, /failed as intended/);
-    assert.match(text, /All 5 scenarios behaved as expected\.\n$/);
+    assert.match(text, /All 9 scenarios behaved as expected\.\n$/);
   });
 
-  test('unknown options are a usage error', async () => {
-    const { code, errors } = await runDemo(['--bogus']);
-    assert.equal(code, 2);
-    assert.match(errors, /unknown option --bogus/);
+  test('--only, and unknown options and scenarios are usage errors', async () => {
+    const only = await runDemo(['--only', 'tls13-hello-retry', '--no-color']);
+    assert.equal(only.code, 0);
+    assert.match(only.text, /1 handshake, TLS 1\.2 and TLS 1\.3/);
+    assert.match(only.text, /HelloRetryRequest/);
+    const bogus = await runDemo(['--bogus']);
+    assert.equal(bogus.code, 2);
+    assert.match(bogus.errors, /unknown option --bogus/);
+    const scenario = await runDemo(['--only', 'nope']);
+    assert.equal(scenario.code, 2);
+    assert.match(scenario.errors, /unknown scenario nope \(known: one-way-ecdhe/);
+  });
+
+  test('--help lists every option, each with an example', async () => {
+    const { code, text } = await runDemo(['--help']);
+    assert.equal(code, 0);
+    for (const option of ['--json', '--html FILE', '--only IDS', '--no-color', '--in-memory', '--debug', '--help']) assert.match(text, new RegExp(`^  ${option} `, 'm'));
+    assert.equal(text.match(/^\s+e\.g\. tlsglass demo/gm)?.length, 7);
+  });
+});
+
+describe('command-line options', () => {
+  test('an unknown option is a clear error, with a suggestion when one is close', () => {
+    assert.throws(() => parseArgs(['--tarce'], COMMON_TLS_OPTIONS), (e: unknown) => e instanceof UsageError && e.message === 'unknown option --tarce (did you mean --trace?)');
+    assert.throws(() => parseArgs(['--zzzzzz'], COMMON_TLS_OPTIONS), /^UsageError: unknown option --zzzzzz$/);
+    assert.throws(() => parseArgs(['--keylog'], COMMON_TLS_OPTIONS), /option --keylog needs a value/);
+  });
+
+  test('every documented option has an example', () => {
+    const text = describeOptions(COMMON_TLS_OPTIONS, 'tlsglass connect localhost:4433');
+    for (const o of COMMON_TLS_OPTIONS.filter((x) => x.help)) {
+      assert.ok(o.example, `${o.names[0]} has an example`);
+      assert.ok(text.includes(o.names[0]!));
+    }
+    assert.match(text, /--trace\s+print the handshake on stderr/);
+    assert.match(text, /e\.g\. tlsglass connect localhost:4433 --keylog keys\.txt/);
   });
 });
 
@@ -222,46 +394,62 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
   }
   const serverOptions = (p: DemoPki): ServerOptions => ({ cert: p.rsaServer.certPem, key: p.rsaServer.keyPem });
 
-  test('expired server certificate', async () => {
-    const day = 86_400_000;
-    const expired = issueCertificate({
-      issuer: pki.ca,
-      commonName: 'localhost',
-      dnsNames: ['localhost'],
-      notBefore: new Date(Date.now() - 30 * day),
-      notAfter: new Date(Date.now() - 3 * day),
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`expired server certificate (${version})`, async () => {
+      const day = 86_400_000;
+      const expired = issueCertificate({
+        issuer: pki.ca,
+        commonName: 'localhost',
+        dnsNames: ['localhost'],
+        notBefore: new Date(Date.now() - 30 * day),
+        notAfter: new Date(Date.now() - 3 * day),
+      });
+      const r = await failing(
+        (p) => ({ ca: p.ca.certPem, servername: 'localhost', maxVersion: version }),
+        () => ({ cert: expired.certPem, key: expired.keyPem }),
+      );
+      assert.equal(r.diagnoses.client?.code, 'CERT_HAS_EXPIRED');
+      assert.match(r.diagnoses.client!.cause, /^certificate for 'localhost' expired 3 days ago/);
+      assert.equal(r.diagnoses.client?.alert?.description, 'certificate_expired');
+      assert.equal(r.diagnoses.client?.alert?.from, 'client');
+      assert.match(r.diagnoses.client!.step!, /^message \d+: the server's Certificate$/);
+      assert.match(r.diagnoses.server!.cause, /rejected our certificate as expired/);
     });
-    const r = await failing(
-      (p) => ({ ca: p.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }),
-      () => ({ cert: expired.certPem, key: expired.keyPem }),
-    );
-    assert.equal(r.diagnoses.client?.code, 'CERT_HAS_EXPIRED');
-    assert.match(r.diagnoses.client!.cause, /^certificate for 'localhost' expired 3 days ago/);
-    assert.equal(r.diagnoses.client?.alert?.description, 'certificate_expired');
-    assert.equal(r.diagnoses.client?.alert?.from, 'client');
-    assert.match(r.diagnoses.server!.cause, /rejected our certificate as expired/);
-  });
+  }
 
   test('hostname mismatch', async () => {
     const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'example.test', maxVersion: 'TLSv1.2' }), serverOptions);
     assert.equal(r.diagnoses.client?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.match(r.diagnoses.client!.cause, /^hostname 'example\.test' not in the certificate's names \[localhost, 127\.0\.0\.1\]: pass --servername/);
-    assert.match(r.diagnoses.server!.cause, /does not name the host the client asked for: 'example\.test' \(its SNI\), while ours names \[localhost, 127\.0\.0\.1\]/);
+    assert.match(r.diagnoses.server!.cause, /^the client refused our certificate: it asked for 'example\.test' \(its SNI\), but ours names \[localhost, 127\.0\.0\.1\]/);
   });
 
   test('unknown CA', async () => {
     const other = createCertificateAuthority({ commonName: 'some other CA' });
-    const r = await failing(() => ({ ca: other.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }), serverOptions);
+    const r = await failing(() => ({ ca: other.certPem, servername: 'localhost' }), serverOptions);
     assert.equal(r.diagnoses.client?.alert?.description, 'unknown_ca');
     assert.match(r.diagnoses.client!.cause, /issued by 'CN=tlsglass demo CA'\) does not lead to a CA we trust: pass --ca/);
     assert.match(r.diagnoses.server!.cause, /does not trust the CA that issued our certificate/);
   });
 
-  test('no cipher suite in common, from both sides', async () => {
+  test('no cipher suite in common, TLS 1.2 and TLS 1.3, from both sides', async () => {
     const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', ciphers: 'AES128-GCM-SHA256', maxVersion: 'TLSv1.2' }), serverOptions);
     assert.match(r.diagnoses.server!.cause, /^no cipher suite in common: the client offered \[AES128-GCM-SHA256\], we support \[.*ECDHE-RSA-AES128-GCM-SHA256.*\]: pass --ciphers/);
     assert.match(r.diagnoses.client!.cause, /^no cipher suite in common .*we offered \[AES128-GCM-SHA256\]/);
     assert.equal(r.diagnoses.client?.step, "message 1: the client's ClientHello");
+    const r13 = await failing(
+      (p) => ({ ca: p.ca.certPem, servername: 'localhost', ciphers: 'TLS_AES_256_GCM_SHA384', minVersion: 'TLSv1.3' }),
+      (p) => ({ ...serverOptions(p), ciphers: 'TLS_CHACHA20_POLY1305_SHA256', minVersion: 'TLSv1.3' }),
+    );
+    assert.match(r13.diagnoses.server!.cause, /^no cipher suite in common: the client offered \[TLS_AES_256_GCM_SHA384\]/);
+    assert.match(r13.diagnoses.client!.cause, /we offered \[TLS_AES_256_GCM_SHA384\]; the server did not say what it supports\. Pass --ciphers with others \(we also know TLS_AES_128_GCM_SHA256/);
+  });
+
+  test('missing client certificate under TLS 1.3: certificate_required, after the client thought it was done', async () => {
+    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost' }), (p) => ({ ...serverOptions(p), ca: p.ca.certPem, requestCert: true, rejectUnauthorized: true }));
+    assert.equal(r.diagnoses.server?.alert?.description, 'certificate_required');
+    assert.match(r.diagnoses.server!.step!, /^message \d+: the client's Certificate \(empty\)$/);
+    assert.match(r.diagnoses.client!.cause, /pass --cert\/--key/);
   });
 
   test('protocol_version: a TLS 1.1 client, and a server that refuses TLS 1.2', () => {
@@ -291,6 +479,11 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     const clientView = diagnose({ error: client.failure, side: 'client', messages: clientTimeline.messages, facts: clientTimeline.facts });
     assert.equal(clientView.cause, 'the server does not support TLS 1.2 or higher, the only versions tlsglass speaks (RFC 8996 retired TLS 1.0 and 1.1).');
     assert.deepEqual(clientView.alert, { index: 2, from: 'server', description: 'protocol_version' });
+  });
+
+  test('a TLS 1.3-only client against a TLS 1.2 server is told to drop --tls1.3', async () => {
+    const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', minVersion: 'TLSv1.3' }), (p) => ({ ...serverOptions(p), maxVersion: 'TLSv1.2' }));
+    assert.match(r.diagnoses.client!.cause, /does not support TLS 1\.3, the only version we offered \(--tls1\.3\)/);
   });
 
   test('anything else falls back to the alert and the error message', () => {

@@ -1,0 +1,182 @@
+/**
+ * What `connect` and `serve` do with one connection's trace: stream the annotated ladder to
+ * stderr (--trace), print the diagnosis when it fails (always), and build its JSON (--json) and
+ * web page (--html). Everything is read from one Timeline fed by the core's observer hook.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Connection } from '../connection/connection.js';
+import { resolveSuites } from '../config.js';
+import type { Side } from '../trace/decode.js';
+import { diagnose, type Diagnosis } from '../trace/diagnose.js';
+import { renderHtml } from '../trace/html.js';
+import { connectionToJson } from '../trace/json.js';
+import { renderDiagnosis, renderLadderHead, renderMessage, renderSummary, type LadderOptions } from '../trace/ladder.js';
+import { summarize, type HandshakeSummary } from '../trace/summary.js';
+import { Timeline, type TraceMessage } from '../trace/timeline.js';
+
+export interface TracerOptions {
+  /** Which side we are. */
+  readonly side: Side;
+  /** Stream the ladder (--trace). */
+  readonly trace: boolean;
+  /** Print each message as it happens (connect), or the whole ladder once the handshake ends (serve, where connections overlap). */
+  readonly streaming: boolean;
+  readonly ladder: LadderOptions;
+  /** Where text goes (stderr). */
+  write(text: string): void;
+  /** Prefix of every ladder, e.g. "connection 2 from 127.0.0.1:50432". */
+  readonly heading?: string;
+  /** The name the client checks the certificate against. */
+  readonly host?: string | undefined;
+  /** Our cipher suites as --ciphers names (for "no cipher suite in common"). */
+  readonly ourSuites?: readonly string[] | undefined;
+}
+
+/** Our suites as the diagnosis names them: TLS 1.3 names, then OpenSSL's TLS 1.2 names. */
+export function ourSuiteNames(ciphers: string | undefined, versions: { tls12: boolean; tls13: boolean }): string[] {
+  const { suites, suites13 } = resolveSuites(ciphers);
+  return [...(versions.tls13 ? suites13.map((s) => s.name) : []), ...(versions.tls12 ? suites.map((s) => s.openssl) : [])];
+}
+
+export class ConnectionTracer {
+  readonly timeline = new Timeline();
+  #printed = 0;
+  #headed = false;
+  #handshakeEnded = false;
+  #afterShown = false;
+  #diagnosis: Diagnosis | undefined;
+  #error: Error | undefined;
+  #connection: Connection | undefined;
+
+  constructor(private readonly options: TracerOptions) {
+    if (options.trace && options.streaming) this.timeline.onMessage = (m) => this.#print([m]);
+  }
+
+  /**
+   * Messages we send are shown when their bytes are written to `transport` (see
+   * Timeline.holdSent), so that a one-sided ladder is in wire order. Call before any byte is
+   * written by us, or right after (what was already written is released at once).
+   */
+  watchTransport(transport: { write: (...args: never[]) => unknown }): void {
+    const timeline = this.timeline;
+    timeline.holdSent = true;
+    const write = transport.write.bind(transport) as (...args: never[]) => unknown;
+    transport.write = (...args: never[]): unknown => {
+      timeline.releaseSent();
+      return write(...args);
+    };
+    timeline.releaseSent();
+  }
+
+  /** The observer to put in the connection's options (client) or on its connection (server). */
+  get observer(): ReturnType<Timeline['observer']> {
+    return this.timeline.observer(this.options.side);
+  }
+
+  get diagnosis(): Diagnosis | undefined {
+    return this.#diagnosis;
+  }
+
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  #print(messages: readonly TraceMessage[]): void {
+    const o = this.options;
+    const lines: string[] = [];
+    if (!this.#headed) {
+      this.#headed = true;
+      if (o.heading) lines.push(o.heading, '');
+      lines.push(renderLadderHead(o.ladder), '');
+    } else if (this.#handshakeEnded && this.#printed > 0 && messages.length > 0 && !this.#afterShown) {
+      this.#afterShown = true;
+      lines.push('', `     after the handshake${o.heading ? ` (${o.heading.replace(/:$/, '')})` : ''}:`, '');
+    }
+    for (const m of messages) lines.push(...renderMessage(m, o.ladder), '');
+    this.#printed += messages.length;
+    o.write(lines.join('\n') + '\n');
+  }
+
+  #flushUnprinted(): void {
+    const rest = this.timeline.messages.slice(this.#printed);
+    if (rest.length > 0) this.#print(rest);
+  }
+
+  summary(): HandshakeSummary {
+    const side = this.options.side;
+    const c = this.#connection;
+    return summarize({ messages: this.timeline.messages, facts: this.timeline.facts, ...(c ? { [side]: c } : {}) });
+  }
+
+  /** The handshake completed: with --trace, show the ladder so far and the outcome. */
+  handshakeDone(connection: Connection): void {
+    this.timeline.releaseSent();
+    this.#connection = connection;
+    if (!this.options.trace) return;
+    this.#flushUnprinted();
+    this.#handshakeEnded = true;
+    this.options.write(renderSummary(this.summary(), this.options.ladder) + '\n\n');
+  }
+
+  /** The connection failed: diagnose, and print the ladder (with --trace) and the diagnosis. */
+  failed(error: Error, connection: Connection | undefined): Diagnosis {
+    this.timeline.releaseSent();
+    this.#connection ??= connection;
+    this.#error = error;
+    const o = this.options;
+    const d = diagnose({ error, side: o.side, messages: this.timeline.messages, facts: this.timeline.facts, host: o.host, ourSuites: o.ourSuites });
+    this.#diagnosis = d;
+    if (o.trace) {
+      this.#flushUnprinted();
+      if (!this.#handshakeEnded) o.write(renderSummary(this.summary(), o.ladder) + '\n\n');
+    }
+    o.write(renderDiagnosis(o.side, d, o.ladder) + '\n');
+    return d;
+  }
+
+  /** The connection closed: with --trace, show what came after the handshake. */
+  closed(connection: Connection | undefined): void {
+    this.timeline.releaseSent();
+    this.#connection ??= connection;
+    if (this.options.trace && this.#handshakeEnded) this.#flushUnprinted();
+  }
+
+  toJson(extra: Record<string, unknown>): Record<string, unknown> {
+    const side = this.options.side;
+    return {
+      ...extra,
+      side,
+      ...connectionToJson({
+        messages: this.timeline.messages,
+        summary: this.summary(),
+        errors: this.#error ? { [side]: this.#error } : {},
+        diagnoses: this.#diagnosis ? { [side]: this.#diagnosis } : {},
+      }),
+    };
+  }
+
+  /** Writes the web page; returns an error message, or undefined. */
+  writeHtml(file: string, title: string, context: readonly string[]): string | undefined {
+    const side = this.options.side;
+    const page = renderHtml({
+      title,
+      intro: [`As seen by tlsglass as the ${side}. Only the ${side}'s side was observed: states are the ${side}'s.`],
+      connections: [
+        {
+          id: 'connection',
+          title: 'The handshake, message by message',
+          context,
+          messages: this.timeline.messages,
+          summary: this.summary(),
+          diagnoses: this.#diagnosis ? { [side]: this.#diagnosis } : {},
+        },
+      ],
+    });
+    try {
+      writeFileSync(file, page);
+      return undefined;
+    } catch (e) {
+      return `cannot write ${file}: ${(e as Error).message}`;
+    }
+  }
+}
