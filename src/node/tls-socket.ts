@@ -331,9 +331,12 @@ export class TLSSocket extends Duplex {
     this.clearHandshakeTimer();
     const waiters = this.drainWaiters.splice(0);
     const pending = this.pendingWrites.splice(0);
-    const err = error ?? codedError('socket destroyed', 'ERR_STREAM_DESTROYED');
-    for (const w of waiters) w(err);
-    for (const p of pending) p.callback(err);
+    if (waiters.length > 0 || pending.length > 0) {
+      // Built only when someone waits: an Error captures a stack, and most sockets end with no waiter.
+      const err = error ?? codedError('socket destroyed', 'ERR_STREAM_DESTROYED');
+      for (const w of waiters) w(err);
+      for (const p of pending) p.callback(err);
+    }
     this.pendingFinal = undefined;
     if (!this.released) {
       this.released = true;
