@@ -82,6 +82,7 @@ export async function runBulk(ctx: Context, only?: readonly string[]): Promise<S
           ratio(ratios(mbps(way.id), tcpHere)),
           fmt(median(s.map((x) => x.clientMsPerMiB))),
           fmt(median(s.map((x) => x.serverMsPerMiB))),
+          fmt(median(s.map((x) => x.clientMsPerMiB + x.serverMsPerMiB))),
         ]);
         if (way.id === 'gg') {
           const m = median(r);
@@ -100,6 +101,7 @@ export async function runBulk(ctx: Context, only?: readonly string[]): Promise<S
       '1',
       fmt(median(tcp.map((s) => s.clientMsPerMiB))),
       fmt(median(tcp.map((s) => s.serverMsPerMiB))),
+      fmt(median(tcp.map((s) => s.clientMsPerMiB + s.serverMsPerMiB))),
     ]);
     await ctx.server.call('unserve', { port: tcpPort });
   }
@@ -107,7 +109,7 @@ export async function runBulk(ctx: Context, only?: readonly string[]): Promise<S
   const body = [
     `${bytes / MiB} MiB per transfer in 64 KiB writes, ${ctx.rounds} rounds; "down": server → client, "up": client → server. MB/s median (min–max); ratios are medians (min–max) of per-round ratios to node ↔ node and to plain TCP measured in the same round. CPU: user+sys ms per MiB of each process (median).`,
     '',
-    table(['configuration', 'dir', 'pair', 'MB/s', 'vs node:tls', 'vs TCP', 'client CPU ms/MiB', 'server CPU ms/MiB'], rows),
+    table(['configuration', 'dir', 'pair', 'MB/s', 'vs node:tls', 'vs TCP', 'client CPU ms/MiB', 'server CPU ms/MiB', 'both, ms/MiB'], rows),
   ].join('\n');
   return { title: 'Bulk throughput', body, targets: checks };
 }

@@ -9,7 +9,7 @@
  * 300 connections for memory) about 3.
  */
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBulk } from './bulk.js';
@@ -18,10 +18,10 @@ import { runLatency } from './latency.js';
 import { runMemory } from './memory.js';
 import { runObserver } from './observer.js';
 import { runPeers } from './peers.js';
-import type { Context, Section } from './lib/context.js';
-import { Proc } from './lib/proc.js';
+import type { Context, Section, TargetCheck } from './lib/context.js';
+import { Proc, workerPids } from './lib/proc.js';
 import { makePki } from './lib/spec.js';
-import { table } from './lib/stats.js';
+import { fmt, median, table } from './lib/stats.js';
 
 const ALL_CASES = ['handshake', 'bulk', 'memory', 'latency', 'peers', 'observer'] as const;
 type CaseName = (typeof ALL_CASES)[number];
@@ -68,6 +68,14 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
+const METHOD = [
+  '- Processes: run.ts only orchestrates. A server process and a client process (bench/worker.ts) do the work, so each side has its own event loop and, on this 2-core machine, its own core. Memory uses a fresh pair of processes per sample.',
+  '- Interleaving: within a case the implementations run back to back in a rotated order every round; a ratio is the median of the per-round ratios, so slow drifts of the shared machine cancel.',
+  '- Configuration: the same certificates (a P-256 CA; RSA-2048 and P-256 server certificates; an RSA-2048 client certificate), versions, one cipher suite and X25519 on both sides (TLS 1.2 ECDSA also lists P-256, which the certificate needs). Clients verify the server (SAN localhost). node:tls clients share one SecureContext per configuration, its fast path; tlsglass clients pass the same PEM options to every connect(), as an application would, since tlsglass has no shared client context.',
+  '- A handshake sample is a fixed time of back-to-back connections per concurrency slot: TCP connect, full handshake (or resumption), close_notify both ways, close. CPU is user+sys of each process over the sample (all threads, so garbage-collector threads count).',
+  '- Bulk: one connection per transfer, 64 KiB application writes with backpressure, TLS handshake not timed; MB/s is 10^6 bytes/s. On 2 cores both processes share the machine, so the total CPU per MiB of both sides decides the rate.',
+].join('\n');
+
 function sh(cmd: string): string {
   try {
     return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -84,13 +92,22 @@ function busyProcesses(): string[] {
     .map((l) => l.trim())
     .filter((l) => {
       const [pid, pcpu] = l.split(/\s+/);
-      return Number(pcpu) >= 20 && Number(pid) !== process.pid && !l.includes('ps -eo');
+      return Number(pcpu) >= 20 && Number(pid) !== process.pid && !workerPids.has(Number(pid)) && !l.includes('ps -eo');
     })
     .map((l) => l.slice(0, 140));
 }
 
 function machine(): string {
-  const cpu = cpus()[0]?.model ?? '?';
+  let cpu = cpus()[0]?.model ?? '?';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (name: string): string | undefined => new RegExp(`^${name}\\s*: (.*)$`, 'm').exec(info)?.[1];
+    const flags = new Set((field('flags') ?? '').split(' '));
+    const has = ['aes', 'vaes', 'vpclmulqdq', 'avx2', 'avx512f', 'sha_ni'].filter((f) => flags.has(f));
+    cpu = `${field('model name') ?? cpu} (family ${field('cpu family') ?? '?'}, model ${field('model') ?? '?'}; ${has.join(', ')})`;
+  } catch {
+    // not Linux: the model name from os.cpus() will do
+  }
   const rows = [
     ['nproc', sh('nproc')],
     ['CPU', cpu],
@@ -146,6 +163,23 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started.getTime()) / 1000;
 
   const targets = sections.flatMap((s) => s.targets);
+  // One line per target kind: how many cases met it, and the worst and median figure.
+  const kinds = new Map<string, TargetCheck[]>();
+  for (const t of targets) {
+    const kind = t.target.split(' · ')[0]!;
+    kinds.set(kind, [...(kinds.get(kind) ?? []), t]);
+  }
+  const glance = table(
+    ['target', 'cases met', 'figures (worst … best)'],
+    [...kinds.entries()].map(([kind, ts]) => {
+      const figs = ts.map((t) => parseFloat(t.figure)).filter(Number.isFinite);
+      const lowerIsBetter = /memory|observer/.test(kind);
+      const worst = lowerIsBetter ? Math.max(...figs) : Math.min(...figs);
+      const best = lowerIsBetter ? Math.min(...figs) : Math.max(...figs);
+      const unit = ts[0]!.figure.includes('%') ? '%' : '×';
+      return [kind, `${ts.filter((t) => t.met).length} of ${ts.length}`, `${worst}${unit} … ${best}${unit} (median ${fmt(median(figs))}${unit})`];
+    }),
+  );
   const summary = targets.length
     ? table(
         ['target', 'figure', 'met'],
@@ -169,7 +203,17 @@ async function main(): Promise<void> {
     '',
     loadNote,
     '',
+    '## Method',
+    '',
+    METHOD,
+    '',
     '## Targets',
+    '',
+    'Ratios to node:tls in this run (issue 7). At a glance:',
+    '',
+    glance,
+    '',
+    'Every case:',
     '',
     summary,
     '',
@@ -179,7 +223,7 @@ async function main(): Promise<void> {
     writeFileSync(args.out, doc);
     log(`wrote ${args.out}`);
   }
-  console.log(`\n## Targets\n\n${summary}\n\n${loadNote}`);
+  console.log(`\n## Targets\n\n${glance}\n\n${summary}\n\n${loadNote}`);
 }
 
 main().catch((err) => {

@@ -5,6 +5,9 @@ import type { Pki } from './spec.js';
 
 const WORKER = fileURLToPath(new URL('../worker.js', import.meta.url));
 
+/** Every worker this run started (so that the load report can leave them out). */
+export const workerPids = new Set<number>();
+
 export class Proc {
   readonly #child: ChildProcess;
   #next = 1;
@@ -18,6 +21,7 @@ export class Proc {
     // BENCH_WORKER_FLAGS: extra node/V8 flags for the workers, for experiments (e.g. --single-threaded-gc).
     const extra = (process.env['BENCH_WORKER_FLAGS'] ?? '').split(' ').filter(Boolean);
     this.#child = fork(WORKER, [name], { execArgv: ['--expose-gc', ...extra, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (this.#child.pid !== undefined) workerPids.add(this.#child.pid);
     this.#child.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
       const w = this.#waiting.get(m.id);
       if (!w) return;
