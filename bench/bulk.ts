@@ -48,16 +48,29 @@ export async function runBulk(ctx: Context, only?: readonly string[]): Promise<S
   const checks: TargetCheck[] = [];
   const tcpSpec: TlsSpec = { version: 'TLSv1.3', cert: 'rsa', cipher: '' };
 
+  // Warm-up: a fresh process moves its first few hundred MiB 2–3× slower than a warm one (JIT
+  // tiers, heap growth), for node:tls as for tlsglass, so both processes first move 6 × 64 MiB
+  // each way with each implementation.
+  {
+    const warmSpec = BULK_CONFIGS[0]!.spec;
+    for (const dir of ['down', 'up'] as const) {
+      const ports: [Impl, TlsSpec, number][] = [
+        ['tcp', tcpSpec, await serve(ctx, 'tcp', tcpSpec, dir)],
+        ['node', warmSpec, await serve(ctx, 'node', warmSpec, dir)],
+        ['tlsglass', warmSpec, await serve(ctx, 'tlsglass', warmSpec, dir)],
+      ];
+      for (let i = 0; i < (ctx.quick ? 3 : 6); i++) for (const [impl, spec, port] of ports) await bulkSample(ctx, impl, spec, port, 64 * MiB, dir);
+      for (const [, , port] of ports) await ctx.server.call('unserve', { port });
+    }
+  }
   for (const dir of ['down', 'up'] as const) {
-    const tcpPort = await serve(ctx, 'tcp', tcpSpec, dir, bytes);
+    const tcpPort = await serve(ctx, 'tcp', tcpSpec, dir);
     const tcp: BulkSample[] = [];
-    const tcpAt: number[][] = [];
-    await bulkSample(ctx, 'tcp', tcpSpec, tcpPort, 16 * MiB, dir);
     for (const config of BULK_CONFIGS.filter((c) => !only || only.includes(c.id))) {
       const ways = config.mixed ? [...BULK_WAYS, ...MIXED_WAYS] : BULK_WAYS;
       const ports = new Map<Impl, number>();
-      for (const impl of ['node', 'tlsglass'] as const) ports.set(impl, await serve(ctx, impl, config.spec, dir, bytes));
-      for (const way of ways) await bulkSample(ctx, way.client, config.spec, ports.get(way.server)!, 16 * MiB, dir); // warm-up
+      for (const impl of ['node', 'tlsglass'] as const) ports.set(impl, await serve(ctx, impl, config.spec, dir));
+      for (const way of ways) await bulkSample(ctx, way.client, config.spec, ports.get(way.server)!, 64 * MiB, dir); // warm-up of this suite's code
       const samples = new Map<string, BulkSample[]>(ways.map((w) => [w.id, []]));
       const tcpHere: number[] = [];
       for (let round = 0; round < ctx.rounds; round++) {
@@ -67,7 +80,6 @@ export async function runBulk(ctx: Context, only?: readonly string[]): Promise<S
         tcpHere.push(t.mbps);
         for (const way of rotate(ways, round)) samples.get(way.id)!.push(await bulkSample(ctx, way.client, config.spec, ports.get(way.server)!, bytes, dir));
       }
-      tcpAt.push(tcpHere);
       const mbps = (id: string): number[] => samples.get(id)!.map((s) => s.mbps);
       const base = mbps('nn');
       for (const way of ways) {

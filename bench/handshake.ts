@@ -63,8 +63,8 @@ interface HsResult {
 }
 
 /** Starts a server of `impl` for `spec` in the server process and returns its port. */
-export async function serve(ctx: Context, impl: Impl, spec: TlsSpec, mode: string, bytes = 0): Promise<number> {
-  const { port } = await ctx.server.call<{ port: number }>('serve', { impl, spec, mode, bytes });
+export async function serve(ctx: Context, impl: Impl, spec: TlsSpec, mode: string): Promise<number> {
+  const { port } = await ctx.server.call<{ port: number }>('serve', { impl, spec, mode });
   return port;
 }
 

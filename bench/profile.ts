@@ -5,12 +5,13 @@
  *   node dist/bench/profile.js bulk [down|up] [--mib 1024] [--cipher TLS_AES_128_GCM_SHA256]
  *
  * Runs tlsglass ↔ tlsglass (or node ↔ node) in the two worker processes under `--cpu-prof`,
- * writes the .cpuprofile files to bench/profiles/ (open them in Chrome DevTools), and prints the
- * top functions by self time and the self time per source file for each side.
+ * writes the .cpuprofile files to $TMPDIR/tlsglass-profiles/ (or --dir; open them in Chrome
+ * DevTools), and prints for each side the self time by category, the top functions by self time,
+ * the self time per source file and the inclusive time of tlsglass's own functions.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import { HANDSHAKE_CONFIGS } from './handshake.js';
 import { MiB } from './lib/context.js';
 import { Proc } from './lib/proc.js';
@@ -110,9 +111,9 @@ async function main(): Promise<void> {
     return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
   };
   const impl = opt('impl', 'tlsglass') as Impl;
-  const dir = fileURLToPath(new URL('../../bench/profiles/', import.meta.url));
-  rmSync(dir, { recursive: true, force: true });
+  const dir = opt('dir', join(tmpdir(), 'tlsglass-profiles'));
   mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) rmSync(join(dir, f));
   const pki = makePki();
   const prof = (name: string): string[] => ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${what}-${name}.cpuprofile`];
   const server = await new Proc('server', prof('server')).init(pki);
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
     await server.close();
   }
   await new Promise((r) => setTimeout(r, 300));
+  console.log(`profiles in ${dir}`);
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
     console.log(`\n### ${f}\n\n${summarize(join(dir, f))}`);
   }

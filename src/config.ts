@@ -59,7 +59,29 @@ export interface ClientOptions extends CommonOptions {
   checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
   /** A session from an earlier connection's 'session' event, to resume (node:tls `session`). */
   session?: Uint8Array;
+  /**
+   * Keys, certificates, trust anchors, suites and groups resolved once by createSecureContext()
+   * and shared by many connections, as node:tls's `secureContext`. When given, those options
+   * on the connection itself are ignored (as in node:tls); ALPNProtocols, rejectUnauthorized and
+   * observer still apply per connection.
+   */
+  secureContext?: SecureContext;
 }
+
+/** What createSecureContext() returns (node:tls's SecureContext): a configuration resolved once. */
+export interface SecureContext {
+  readonly context: ResolvedConfig;
+}
+
+/**
+ * Resolves the options every connection of a client shares (node:tls createSecureContext), so
+ * that PEM keys and certificates are parsed once rather than per connection.
+ */
+export function createSecureContext(options: CommonOptions = {}): SecureContext {
+  return Object.freeze({ context: resolveCommon(options), [OURS]: true });
+}
+
+const OURS = Symbol('tlsglass.secureContext');
 
 export interface ServerOptions extends CommonOptions {
   /** Send a CertificateRequest (mutual TLS). */
@@ -242,7 +264,6 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
   const versions = resolveVersions(options);
   const { suites, suites13 } = resolveSuites(options.ciphers);
   if (suites.length === 0 && !versions.includes(0x0304)) throw new Error(`no TLS 1.2 cipher suite in "${options.ciphers}"`);
-  const anchors = trustAnchors(options.ca);
   return {
     provider,
     suites,
@@ -254,17 +275,54 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
     identities: loadIdentities(options, provider),
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
-    verifier: options.verifier ?? new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider }),
+    verifier: options.verifier ?? defaultVerifier(options.ca, provider),
     now: options.now ?? (() => new Date()),
     observer: options.observer,
     aeadRecordLimit: BigInt(options.aeadRecordLimit ?? 2 ** 24),
   };
 }
 
+/**
+ * The built-in verifier over `ca`, shared by every configuration with the same trust anchors.
+ * Anchors are public, and parsing them (and their key objects) per connection cost a client
+ * that passes `ca` to every connect() about 5% of its handshake; a few recent sets are kept.
+ */
+function defaultVerifier(ca: CommonOptions['ca'], provider: CryptoProvider): CertificateVerifier {
+  const parts = ca === undefined ? [] : list(ca);
+  // PEM strings (the usual form) are their own key; anchors given as bytes are parsed each time.
+  if (!parts.every((p): p is string => typeof p === 'string')) {
+    const anchors = trustAnchors(ca);
+    return new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider });
+  }
+  const key = parts.join('\0');
+  let byKey = VERIFIERS.get(provider);
+  if (!byKey) VERIFIERS.set(provider, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const anchors = trustAnchors(ca);
+  const verifier = new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider });
+  if (byKey.size >= 8) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, verifier);
+  return verifier;
+}
+
+const VERIFIERS = new WeakMap<CryptoProvider, Map<string, DefaultVerifier>>();
+
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
-  const common = resolveCommon(options);
+  if (options.secureContext && (options.secureContext as { [OURS]?: boolean })[OURS] !== true) {
+    throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
+  }
+  const shared = options.secureContext?.context;
+  const common: ResolvedConfig = shared
+    ? {
+        ...shared,
+        alpn: options.ALPNProtocols ? [...options.ALPNProtocols] : shared.alpn,
+        rejectUnauthorized: options.rejectUnauthorized ?? shared.rejectUnauthorized,
+        observer: options.observer ?? shared.observer,
+      }
+    : resolveCommon(options);
   // As node:tls: SNI defaults to the host unless it is an IP address; the identity check uses the same name.
   const serverName = options.servername ?? (options.host && !IP_ADDRESS.test(options.host) ? options.host : undefined);
   const checkName = options.servername ?? options.host;

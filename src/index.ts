@@ -7,6 +7,7 @@ export { createServer, Server, type TlsServerOptions } from './node/server.js';
 export { TLSSocket, type TLSSocketOptions, type EphemeralKeyInfo } from './node/tls-socket.js';
 export { ClientConnection, ServerConnection, Connection, type CipherInfo } from './connection/connection.js';
 export type { ConnectionEvent } from './connection/events.js';
-export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
+export { createSecureContext } from './config.js';
+export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer, SecureContext } from './config.js';
 export { TlsError, LocalAlert, PeerAlert, CertificateError } from './errors.js';
 export { rootCertificates } from 'node:tls';

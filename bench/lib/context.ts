@@ -28,3 +28,20 @@ export interface Section {
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * Runs `fn` with a fresh server and client process. A process that has just made thousands of
+ * connections of several kinds moves bulk data 2–5× slower (plain TCP included) than a fresh
+ * one, so every case, and the bulk part of a case that starts with handshakes, gets new ones.
+ */
+export async function withFreshWorkers<T>(ctx: Context, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const { Proc } = await import('./proc.js');
+  const server = await new Proc('server').init(ctx.pki);
+  const client = await new Proc('client').init(ctx.pki);
+  try {
+    return await fn({ ...ctx, server, client });
+  } finally {
+    await server.close();
+    await client.close();
+  }
+}

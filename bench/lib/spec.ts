@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
-import { connect as tgConnect, createServer as tgCreateServer } from '../../src/index.js';
+import { connect as tgConnect, createSecureContext as tgCreateSecureContext, createServer as tgCreateServer, type SecureContext as TgSecureContext } from '../../src/index.js';
 import { FFDHE2048_P } from '../../src/crypto/ffdhe-groups.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
 
@@ -168,13 +168,13 @@ export interface ClientSocket extends NodeJS.EventEmitter {
 }
 
 /**
- * Makes connections of one implementation and spec. node:tls gets one shared SecureContext (its
- * best practice; a context per connection costs it 0.57–0.76×, performance.md §3.1); tlsglass
- * takes the same PEM options on every connect(), as an application would write it.
+ * Makes connections of one implementation and spec. Both libraries get one shared SecureContext
+ * (their best practice; a context per connection costs node:tls 0.57–0.76×, performance.md §3.1).
  */
 export class ClientFactory {
   session: Buffer | undefined;
   readonly #context: nodeTls.SecureContext | undefined;
+  readonly #tgContext: TgSecureContext | undefined;
 
   constructor(
     readonly impl: Impl,
@@ -188,6 +188,15 @@ export class ClientFactory {
         maxVersion: spec.version,
         ciphers: spec.version === 'TLSv1.1' ? `${spec.cipher}:@SECLEVEL=0` : spec.cipher,
         ecdhCurve: spec.groups ?? 'X25519',
+        ...(spec.mutual ? { cert: pki.client.cert, key: pki.client.key } : {}),
+      });
+    } else if (impl === 'tlsglass' && spec.version !== 'TLSv1.1') {
+      this.#tgContext = tgCreateSecureContext({
+        ca: caFor(spec, pki),
+        minVersion: spec.version,
+        maxVersion: spec.version,
+        ciphers: spec.cipher,
+        ecdhCurve: `${spec.groups ?? 'X25519'}:ffdhe2048`,
         ...(spec.mutual ? { cert: pki.client.cert, key: pki.client.key } : {}),
       });
     }
@@ -221,12 +230,7 @@ export class ClientFactory {
           port,
           host: '127.0.0.1',
           servername: 'localhost',
-          ca: caFor(spec, pki),
-          minVersion: spec.version,
-          maxVersion: spec.version,
-          ciphers: spec.cipher,
-          ecdhCurve: `${spec.groups ?? 'X25519'}:ffdhe2048`,
-          ...(spec.mutual ? { cert: pki.client.cert, key: pki.client.key } : {}),
+          secureContext: this.#tgContext!,
           ...(spec.observer ? { observer: noop } : {}),
           ...(session ? { session } : {}),
         });

@@ -12,3 +12,29 @@ export type ConnectionEvent =
   | { readonly type: 'session'; readonly session: Uint8Array }
   /** One NSS key-log line (without newline), e.g. `CLIENT_RANDOM <random> <master secret>`. */
   | { readonly type: 'keylog'; readonly line: string };
+
+/**
+ * Events whose payload is made only when someone reads it. Every handshake reports its key-log
+ * lines and its resumable session, but most applications listen for neither; formatting five
+ * hex lines and encoding a session cost about 3% of a client handshake (bench/profile.ts), so
+ * the work waits for the getter. Inputs are copied now: secrets may be wiped after this call.
+ */
+export function lazyKeylogEvent(format: () => string): ConnectionEvent {
+  let line: string | undefined;
+  return {
+    type: 'keylog',
+    get line(): string {
+      return (line ??= format());
+    },
+  };
+}
+
+export function lazySessionEvent(encode: () => Uint8Array): ConnectionEvent {
+  let session: Uint8Array | undefined;
+  return {
+    type: 'session',
+    get session(): Uint8Array {
+      return (session ??= encode());
+    },
+  };
+}

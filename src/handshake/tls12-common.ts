@@ -1,6 +1,7 @@
 /** Pieces both TLS 1.2 sides share: key installation, Finished, the key-log line. */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Tls12Suite } from '../crypto/suites.js';
+import { lazyKeylogEvent, type ConnectionEvent } from '../connection/events.js';
 import { LocalAlert } from '../errors.js';
 import { keyBlock, verifyData, extendedMasterSecret, masterSecret } from '../keys/key-schedule-tls12.js';
 import { AlertDescription } from '../messages/enums.js';
@@ -69,9 +70,11 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** NSS key-log line for a TLS 1.2 session. */
-export function keylogLine(clientRandom: Uint8Array, master: Uint8Array): string {
-  return `CLIENT_RANDOM ${hex(clientRandom)} ${hex(master)}`;
+/** The NSS key-log event of a TLS 1.2 session (`CLIENT_RANDOM <random> <master>`), formatted when read. */
+export function keylogEvent12(clientRandom: Uint8Array, master: Uint8Array): ConnectionEvent {
+  const random = clientRandom.slice();
+  const secret = master.slice();
+  return lazyKeylogEvent(() => `CLIENT_RANDOM ${hex(random)} ${hex(secret)}`);
 }
 
 export function hex(b: Uint8Array): string {
@@ -91,5 +94,5 @@ export function signedParams(randoms: Randoms, paramsRaw: Uint8Array): Uint8Arra
 
 /** Reports the master secret as an NSS key-log line (only consumers that asked for a key log write it anywhere). */
 export function emitKeylog(io: HandshakeIo, randoms: Randoms, master: Uint8Array): void {
-  io.emit({ type: 'keylog', line: keylogLine(randoms.client, master) });
+  io.emit(keylogEvent12(randoms.client, master));
 }

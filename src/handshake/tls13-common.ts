@@ -1,6 +1,7 @@
 /** Pieces both TLS 1.3 sides share (RFC 8446): signatures, Finished, key installation, key log. */
 import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
 import type { Tls13Suite } from '../crypto/suites.js';
+import { lazyKeylogEvent, type ConnectionEvent } from '../connection/events.js';
 import { LocalAlert } from '../errors.js';
 import { finishedVerifyData, trafficKeys } from '../keys/key-schedule-tls13.js';
 import { AlertDescription, SignatureScheme } from '../messages/enums.js';
@@ -75,6 +76,9 @@ export function checkFinished13(provider: CryptoProvider, suite: Tls13Suite, bas
   }
 }
 
-export function keylog13(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {
-  return `${label} ${hex(clientRandom)} ${hex(secret)}`;
+/** One TLS 1.3 NSS key-log event (`<label> <client random> <secret>`), formatted when read. */
+export function keylog13(label: string, clientRandom: Uint8Array, secret: Uint8Array): ConnectionEvent {
+  const random = clientRandom.slice();
+  const copy = secret.slice();
+  return lazyKeylogEvent(() => `${label} ${hex(random)} ${hex(copy)}`);
 }

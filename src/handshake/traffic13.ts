@@ -1,4 +1,5 @@
 import type { Tls13Suite } from '../crypto/suites.js';
+import { lazySessionEvent } from '../connection/events.js';
 import { LocalAlert } from '../errors.js';
 import { nextTrafficSecret, resumptionPsk } from '../keys/key-schedule-tls13.js';
 import { encodeClientSession, type ClientSession } from '../session/session.js';
@@ -58,7 +59,7 @@ export class Traffic13 implements State {
               ticket: nst.ticket.slice(),
               sessionId: new Uint8Array(0),
             };
-            io.emit({ type: 'session', session: encodeClientSession(session) });
+            io.emit(lazySessionEvent(() => encodeClientSession(session)));
           }
           return this;
         }

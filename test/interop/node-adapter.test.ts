@@ -169,6 +169,20 @@ describe('TLSSocket over TCP', () => {
     assert.equal((clientErrors[0] as Error & { code?: string } | undefined)?.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
   });
 
+  test("setTimeout(ms, cb): an idle connection gets the transport's 'timeout' as an event and the callback", LIMIT, async (t) => {
+    const { port } = await listen(t, serverOptions, () => {}); // the server never writes: the client stays idle
+    const client = dial(t, port);
+    await once(client, 'secureConnect');
+    let called = 0;
+    const started = Date.now();
+    assert.equal(client.setTimeout(100, () => called++), client);
+    await once(client, 'timeout');
+    assert.equal(called, 1, 'the callback ran once');
+    assert.ok(Date.now() - started >= 90, `'timeout' came after ${Date.now() - started} ms of a 100 ms idle timeout`);
+    assert.equal(client.destroyed, false, "'timeout' only reports; closing is the application's choice");
+    client.destroy();
+  });
+
   test("keylog: the client's and the server's 'keylog' events give the same NSS line", LIMIT, async (t) => {
     const serverLines: string[] = [];
     const { server, port } = await listen(t, serverOptions, (s) => s.end());

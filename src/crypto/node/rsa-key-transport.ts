@@ -56,8 +56,9 @@ export const nodeRsaKeyTransport: RsaKeyTransport = {
  * KX-1 (d), (e): with masks only, good = EM[0]=00 ∧ EM[1]=02 ∧ EM[2..k−50] ≠ 00 ∧ EM[k−49]=00 ∧
  * EM[k−48..k−47] = clientVersion, then PMS = good ? EM[k−48..k−1] : fallback, byte by byte.
  * All values are integers 0..255 (monomorphic, no branches on secret bytes).
+ * Exported only for the paired timing test (test/hostile/rsa-timing.test.ts); not part of the API.
  */
-function selectPremaster(em: Uint8Array, k: number, clientVersion: number, fallback: Uint8Array, good: number): Uint8Array {
+export function selectPremaster(em: Uint8Array, k: number, clientVersion: number, fallback: Uint8Array, good: number): Uint8Array {
   const sep = k - PREMASTER_LENGTH - 1; // index of the 00 separator
   good &= isZero(em[0] as number) & isEqual(em[1] as number, 2);
   for (let i = 2; i < sep; i++) good &= 1 ^ isZero(em[i] as number); // at least 8 non-zero padding bytes (k ≥ 59)

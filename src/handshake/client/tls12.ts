@@ -11,6 +11,7 @@
 import type { Identity, ResolvedClientConfig } from '../../config.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Tls12Suite } from '../../crypto/suites.js';
+import { lazySessionEvent } from '../../connection/events.js';
 import { LocalAlert } from '../../errors.js';
 import { readCertificateRequestTls12, type CertificateRequestTls12 } from '../../messages/certificate-request.js';
 import { writeCertificateVerify } from '../../messages/certificate-verify.js';
@@ -269,7 +270,7 @@ export class ExpectFinished implements State {
     }
     io.emit({ type: 'handshake-complete' });
     const session = clientSession12(this.hs, io, this.master, this.ticket, this.lifetimeHint);
-    if (session) io.emit({ type: 'session', session: encodeClientSession(session) });
+    if (session) io.emit(lazySessionEvent(() => encodeClientSession(session)));
     return new Traffic('client');
   }
 }

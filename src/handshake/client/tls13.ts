@@ -170,8 +170,8 @@ export function acceptServerHello13(
   const sentCcs = retry?.sentCcs ?? false;
   if (!sentCcs && offer.hello.legacySessionId.length > 0) io.sendChangeCipherSpec();
   io.setWriteProtection(protectionFor(io.provider, suite, clientHandshakeSecret));
-  io.emit({ type: 'keylog', line: keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, clientHandshakeSecret) });
-  io.emit({ type: 'keylog', line: keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, serverHandshakeSecret) });
+  io.emit(keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, clientHandshakeSecret));
+  io.emit(keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', offer.hello.random, serverHandshakeSecret));
 
   const n = io.negotiated;
   n.version = 'TLSv1.3';
@@ -322,9 +322,9 @@ class ExpectFinished implements State {
     const resumptionSecret = master.resumptionMasterSecret(transcript.hash());
     io.setWriteProtection(protectionFor(io.provider, suite, clientSecret));
     const random = offer.hello.random;
-    io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', random, clientSecret) });
-    io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', random, serverSecret) });
-    io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', random, io.negotiated.exporterSecret) });
+    io.emit(keylog13('CLIENT_TRAFFIC_SECRET_0', random, clientSecret));
+    io.emit(keylog13('SERVER_TRAFFIC_SECRET_0', random, serverSecret));
+    io.emit(keylog13('EXPORTER_SECRET', random, io.negotiated.exporterSecret));
     io.emit({ type: 'handshake-complete' });
     const n = io.negotiated;
     const template: SessionTemplate = {

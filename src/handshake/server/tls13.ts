@@ -227,8 +227,8 @@ function serverFlight(
   const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
   io.setWriteProtection(protectionFor(io.provider, suite, serverHandshakeSecret));
   io.setReadProtection(protectionFor(io.provider, suite, clientHandshakeSecret));
-  io.emit({ type: 'keylog', line: keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, clientHandshakeSecret) });
-  io.emit({ type: 'keylog', line: keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, serverHandshakeSecret) });
+  io.emit(keylog13('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, clientHandshakeSecret));
+  io.emit(keylog13('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, serverHandshakeSecret));
 
   const ee: Extension[] = [];
   if (facts.alpn !== undefined) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([facts.alpn]) });
@@ -263,9 +263,9 @@ function serverFlight(
   };
   n.exporterSecret = master.exporterMasterSecret(th);
   io.setWriteProtection(protectionFor(io.provider, suite, keys.server));
-  io.emit({ type: 'keylog', line: keylog13('CLIENT_TRAFFIC_SECRET_0', ch.random, keys.client) });
-  io.emit({ type: 'keylog', line: keylog13('SERVER_TRAFFIC_SECRET_0', ch.random, keys.server) });
-  io.emit({ type: 'keylog', line: keylog13('EXPORTER_SECRET', ch.random, n.exporterSecret) });
+  io.emit(keylog13('CLIENT_TRAFFIC_SECRET_0', ch.random, keys.client));
+  io.emit(keylog13('SERVER_TRAFFIC_SECRET_0', ch.random, keys.server));
+  io.emit(keylog13('EXPORTER_SECRET', ch.random, n.exporterSecret));
   const hs: Server13 = { config, suite, transcript, keys, master };
   return config.requestCert && !psk ? new ExpectCertificate(hs) : new ExpectFinished(hs);
 }
