@@ -22,6 +22,7 @@ import { AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, n
 import { frameHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { RecordLayer, type PlainRecord } from '../record/record-layer.js';
+import type { RecordProtection } from '../record/protection.js';
 import type { ConnectionEvent } from './events.js';
 import type { MessageEvent, Observer } from './observer.js';
 
@@ -63,31 +64,61 @@ export abstract class Connection {
   #pendingTrace: Array<Omit<MessageEvent, 'stateAfter'>> = [];
 
   protected constructor(protected readonly config: ResolvedConfig) {
-    const provider: CryptoProvider = config.provider;
-    const records = this.#records;
-    this.#io = {
-      provider,
-      negotiated: this.#negotiated,
-      sendHandshake: (type: number, body: Uint8Array): HandshakeMessage => {
-        const message = frameHandshake(type, body);
-        records.queueHandshake(message.raw);
-        this.#trace('sent', ContentType.handshake, type, message.raw);
-        return message;
-      },
-      sendChangeCipherSpec: () => {
-        const ccs = Uint8Array.of(1);
-        records.send(ContentType.change_cipher_spec, ccs);
-        this.#trace('sent', ContentType.change_cipher_spec, undefined, ccs);
-      },
-      sendWarning: (description: number) => this.#sendAlert(AlertLevel.warning, description),
-      setReadProtection: (p) => records.setReadProtection(p),
-      rejectEarlyData: (limit) => records.rejectEarlyData(limit),
-      setWriteProtection: (p) => records.setWriteProtection(p),
-      emit: (event) => this.#events.push(event),
-    };
+    this.#io = new Connection.#Io(this, config.provider);
     this.#state = NOT_STARTED;
     this.#observer = config.observer;
   }
+
+  /**
+   * What the states are handed (HandshakeIo). A class, not an object of arrow functions: the
+   * methods live once on its prototype, and an idle connection keeps one small object instead of
+   * seven closures and their context (issue 7). Declared in here to reach the private fields.
+   */
+  static readonly #Io = class ConnectionIo implements HandshakeIo {
+    readonly negotiated: Negotiated;
+
+    constructor(
+      readonly connection: Connection,
+      readonly provider: CryptoProvider,
+    ) {
+      this.negotiated = connection.#negotiated;
+    }
+
+    sendHandshake(type: number, body: Uint8Array): HandshakeMessage {
+      const c = this.connection;
+      const message = frameHandshake(type, body);
+      c.#records.queueHandshake(message.raw);
+      c.#trace('sent', ContentType.handshake, type, message.raw);
+      return message;
+    }
+
+    sendChangeCipherSpec(): void {
+      const c = this.connection;
+      const ccs = Uint8Array.of(1);
+      c.#records.send(ContentType.change_cipher_spec, ccs);
+      c.#trace('sent', ContentType.change_cipher_spec, undefined, ccs);
+    }
+
+    sendWarning(description: number): void {
+      this.connection.#sendAlert(AlertLevel.warning, description);
+    }
+
+    setReadProtection(p: RecordProtection): void {
+      this.connection.#records.setReadProtection(p);
+    }
+
+    rejectEarlyData(limit: number): void {
+      this.connection.#records.rejectEarlyData(limit);
+    }
+
+    setWriteProtection(p: RecordProtection): void {
+      this.connection.#records.setWriteProtection(p);
+    }
+
+    emit(event: ConnectionEvent): void {
+      this.connection.#events.push(event);
+    }
+  };
 
   /** Enters the first state (for a client, by sending the ClientHello). */
   protected begin(initial: (io: HandshakeIo) => State, firstRecordVersion = 0x0303): void {
@@ -107,7 +138,11 @@ export abstract class Connection {
     this.#observer = observer;
   }
 
-  /** Processes bytes from the peer. Throws a TlsError on a fatal failure; the alert is then in takeOutgoing(). */
+  /**
+   * Processes bytes from the peer. Throws a TlsError on a fatal failure; the alert is then in
+   * takeOutgoing(). Whole records are read in place from `bytes` (no copy); only a record cut by
+   * its end is copied, so the caller may reuse `bytes` once this returns.
+   */
   receive(bytes: Uint8Array): void {
     if (this.#failure) throw this.#failure;
     try {
@@ -125,14 +160,21 @@ export abstract class Connection {
     if (this.#observer && this.#pendingTrace.length > 0) this.#flushTrace(this.#state.name, this.#state.name);
   }
 
-  /** Queues application data; only once the handshake is complete. */
-  write(data: Uint8Array): void {
+  /**
+   * Queues application data; only once the handshake is complete. Several parts (e.g. an
+   * application's queued writes) are sent as their concatenation, in full records, without
+   * joining them first. The bytes are read during the call and not referenced after it.
+   */
+  write(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.#failure) throw this.#failure;
     if (!this.#state.isTraffic) throw new Error('write() before the handshake completed');
     if (this.#closeSent) throw new Error('write() after close()');
-    if (data.length === 0) return;
+    let length = 0;
+    if (data instanceof Uint8Array) length = data.length;
+    else for (const part of data) length += part.length;
+    if (length === 0) return;
     // RFC 8446 §5.5 / security.md REC-3: never near the AEAD limit under one key.
-    if (this.#records.writeRecords + BigInt(Math.ceil(data.length / 16384)) > this.config.aeadRecordLimit) {
+    if (this.#records.writeRecords + BigInt(Math.ceil(length / 16384)) > this.config.aeadRecordLimit) {
       if (this.#state instanceof Traffic13) this.keyUpdate(false);
       else {
         this.close();
@@ -169,9 +211,28 @@ export abstract class Connection {
     this.#flushIdleTrace();
   }
 
-  /** Wire bytes to send, in order (whole records). */
+  /** Wire bytes to send, in order: one array per record. */
   takeOutgoing(): Uint8Array[] {
     return this.#records.takeOutgoing();
+  }
+
+  /**
+   * The same bytes as takeOutgoing(), in as few arrays as possible (all the records of one write,
+   * flight or alert share one): what a socket adapter should write, one write per array. The
+   * arrays are handed over: the connection never touches them again.
+   */
+  takeOutgoingChunks(): Uint8Array[] {
+    return this.#records.takeOutgoingChunks();
+  }
+
+  /**
+   * How the arrays that outgoing records are sealed into are made (default: new Uint8Array). The
+   * connection fills each one completely before handing it out, so the function may return
+   * uninitialised or recycled memory; a socket adapter uses it to recycle arrays whose write has
+   * completed (node/output-pool.ts).
+   */
+  set allocateOutput(allocate: (length: number) => Uint8Array) {
+    this.#records.allocate = allocate;
   }
 
   takeEvents(): ConnectionEvent[] {

@@ -44,6 +44,14 @@ export interface Aead {
   readonly algorithm: AeadAlgorithm;
   /** ciphertext ‖ 16-byte tag */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Optional fast path for record layers: seals `plaintext` and writes ciphertext ‖ 16-byte tag
+   * into `out` at `offset`, so that a record is built in the array it is sent from. `plaintext`
+   * may be exactly out's range [offset, offset + plaintext.length) (sealing in place), or lie
+   * outside what is written; no input is referenced after the call. Record layers fall back to
+   * seal() without it.
+   */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
   /** The plaintext, or null when authentication fails (never throws for a bad tag). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }

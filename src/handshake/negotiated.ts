@@ -1,6 +1,9 @@
 import type { Tls12Suite, Tls13Suite } from '../crypto/suites.js';
 import type { CertificateError } from '../errors.js';
 
+/** Shared by every connection whose peer sent no certificate (one array less per connection). */
+const NO_CERTIFICATES: readonly Uint8Array[] = Object.freeze([]);
+
 /**
  * What the handshake agreed, filled in by the states as they go and read by the connection's
  * getters (getProtocol, getCipher, alpnProtocol, authorized, …).
@@ -24,7 +27,7 @@ export class Negotiated {
   serverRandom: Uint8Array | undefined;
   /** TLS 1.2 master secret; used by the exporter and the key log. */
   masterSecret: Uint8Array | undefined;
-  peerCertificates: readonly Uint8Array[] = [];
+  peerCertificates: readonly Uint8Array[] = NO_CERTIFICATES;
   /** The path the verifier built, leaf first through the trust anchor (when it verified). */
   verifiedChain: readonly Uint8Array[] | undefined;
   /** Why the peer's chain is not trusted (only set when the handshake went on regardless). */

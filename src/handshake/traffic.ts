@@ -13,7 +13,7 @@ export class Traffic implements State {
   readonly name: string;
 
   constructor(private readonly side: 'client' | 'server') {
-    this.name = `${side}.Traffic`;
+    this.name = side === 'client' ? 'client.Traffic' : 'server.Traffic';
   }
 
   handle(input: Incoming, io: HandshakeIo): State {

@@ -2,11 +2,8 @@ import type { Tls13Suite } from '../crypto/suites.js';
 import { lazySessionEvent } from '../connection/events.js';
 import { LocalAlert } from '../errors.js';
 import { nextTrafficSecret, resumptionPsk } from '../keys/key-schedule-tls13.js';
-import { encodeClientSession, type ClientSession } from '../session/session.js';
-
-/** The parts of a TLS 1.3 client session known when the handshake ends. */
-export type SessionTemplate = Omit<ClientSession, 'secret' | 'created' | 'lifetime' | 'ageAdd' | 'ticket' | 'sessionId'>;
-import { AlertDescription, HandshakeType, nameOf } from '../messages/enums.js';
+import { encodeClientSession, keptCertificates, type ClientSession } from '../session/session.js';
+import { AlertDescription, HandshakeType, ProtocolVersion, nameOf } from '../messages/enums.js';
 import { KeyUpdateRequest, readKeyUpdate, readNewSessionTicket, writeKeyUpdate } from '../messages/post-handshake.js';
 import type { HandshakeIo, Incoming, State } from './state.js';
 import { protectionFor } from './tls13-common.js';
@@ -16,6 +13,11 @@ import { protectionFor } from './tls13-common.js';
  * KeyUpdate rolls the traffic secret forward (§7.2); NewSessionTicket is read and, until
  * resumption exists, dropped; anything else — including a CertificateRequest we never allowed
  * with post_handshake_auth — is unexpected_message.
+ *
+ * This state lives as long as the connection, so it holds only what post-handshake messages
+ * need (issue 7: memory per idle connection): the suite and the two current traffic secrets
+ * (KeyUpdate), and on a client the resumption master secret and a clock (NewSessionTicket). A
+ * session's other fields are read from io.negotiated when a ticket arrives, not copied here.
  */
 export class Traffic13 implements State {
   readonly isTraffic = true;
@@ -27,9 +29,9 @@ export class Traffic13 implements State {
     private readSecret: Uint8Array,
     private writeSecret: Uint8Array,
     /** Client: turns a NewSessionTicket into a resumable session (RFC 8446 §4.6.1). */
-    private readonly resumption?: { readonly secret: Uint8Array; readonly template: SessionTemplate; readonly now: () => Date },
+    private readonly resumption?: { readonly secret: Uint8Array; readonly now: () => Date },
   ) {
-    this.name = `${side}.tls13.Traffic`;
+    this.name = side === 'client' ? 'client.tls13.Traffic' : 'server.tls13.Traffic';
   }
 
   handle(input: Incoming, io: HandshakeIo): State {
@@ -50,8 +52,15 @@ export class Traffic13 implements State {
           if (this.resumption && nst.lifetime > 0) {
             // RFC 8446 §4.6.1: the PSK is derived from the resumption secret and the ticket's nonce.
             const psk = resumptionPsk(io.provider.hash, this.suite.hash, this.resumption.secret, nst.nonce);
+            const n = io.negotiated;
             const session: ClientSession = {
-              ...this.resumption.template,
+              version: ProtocolVersion.TLSv1_3,
+              suite: this.suite.id,
+              extendedMasterSecret: false,
+              serverName: n.serverName ?? '',
+              alpn: n.alpn ?? '',
+              peerCertificates: keptCertificates(n.peerCertificates),
+              peerVerified: n.peerVerified,
               secret: psk,
               created: this.resumption.now().getTime(),
               lifetime: Math.min(nst.lifetime, 604800),

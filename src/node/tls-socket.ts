@@ -13,7 +13,7 @@
  *   error, with node:tls's message.
  */
 import { X509Certificate } from 'node:crypto';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
 import { ClientConnection, ServerConnection, type CipherInfo, type Connection } from '../connection/connection.js';
@@ -21,6 +21,7 @@ import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
 import { envKeylogSink } from './keylog.js';
+import { outputPool } from './output-pool.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends ClientOptions, ServerOptions {
@@ -66,8 +67,6 @@ interface SocketExtras {
 type Transport = Duplex & SocketExtras;
 type WriteCallback = (error?: Error | null) => void;
 
-/** Largest TLS 1.2 plaintext record; small writes are coalesced up to this size (performance.md §4.1 rule 2). */
-const MAX_FRAGMENT = 16384;
 /** How long a failed connection waits for its alert to flush before the transport is destroyed. */
 const ALERT_FLUSH_TIMEOUT_MS = 2000;
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -92,7 +91,10 @@ export class TLSSocket extends Duplex {
   private released = false;
   private pendingWrites: { chunk: Buffer; callback: WriteCallback }[] = [];
   private pendingFinal: WriteCallback | undefined;
-  private drainWaiters: WriteCallback[] = [];
+  /** Application write callbacks waiting until the transport has completed our writes. */
+  private writeWaiters: WriteCallback[] = [];
+  /** Transport writes of ours whose callback has not come yet. */
+  private transportWrites = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
@@ -103,6 +105,11 @@ export class TLSSocket extends Duplex {
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
     this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
+    // Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
+    // after their write completes (see output-pool.ts for why that is safe and worth it); over
+    // any other Duplex each is fresh and handed off for good. Neither is zeroed: the core fills them.
+    this.conn.allocateOutput =
+      socket instanceof NetSocket ? (length) => outputPool.allocate(length) : (length) => Buffer.allocUnsafe(length);
 
     const t = this.transport;
     t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
@@ -110,7 +117,6 @@ export class TLSSocket extends Duplex {
     t.on('end', () => this.onTransportEnd());
     t.on('error', (err: Error) => this.onTransportError(err));
     t.on('close', () => this.onTransportClose());
-    t.on('drain', () => this.onTransportDrain());
     t.on('timeout', () => this.emit('timeout'));
     t.on('connect', () => this.emit('connect'));
 
@@ -304,7 +310,7 @@ export class TLSSocket extends Duplex {
       this.pendingWrites.push({ chunk, callback }); // node:tls also queues writes until the handshake completes
       return;
     }
-    this.writeRecords([chunk], callback);
+    this.writeRecords(chunk, callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: WriteCallback): void {
@@ -329,7 +335,7 @@ export class TLSSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
-    const waiters = this.drainWaiters.splice(0);
+    const waiters = this.writeWaiters.splice(0);
     const pending = this.pendingWrites.splice(0);
     if (waiters.length > 0 || pending.length > 0) {
       // Built only when someone waits: an Error captures a stack, and most sockets end with no waiter.
@@ -389,11 +395,12 @@ export class TLSSocket extends Duplex {
         this.emit('warningAlert', event.description); // not in node:tls, which hides warning alerts
         break;
       case 'keylog':
-        this.onKeylog(event.line);
+        this.onKeylog(event);
         break;
       case 'session':
         // As node:tls: a Buffer to pass back as the `session` option of a later connect().
-        this.emit('session', Buffer.from(event.session));
+        // Encoded only when someone listens (the event's payload is lazy).
+        if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(event.session));
         break;
     }
   }
@@ -415,11 +422,12 @@ export class TLSSocket extends Duplex {
     this.emit(this.isServer ? 'secure' : 'secureConnect');
   }
 
-  private onKeylog(line: string): void {
-    envKeylogSink()?.(line);
-    if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line + '\n', 'latin1'));
+  /** The line is formatted only when a sink or listener wants it (see lazyKeylogEvent). */
+  private onKeylog(event: { readonly line: string }): void {
+    envKeylogSink()?.(event.line);
+    if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(event.line + '\n', 'latin1'));
     if (this.server && this.server.listenerCount('keylog') > 0) {
-      this.server.emit('keylog', Buffer.from(line + '\n', 'latin1'), this);
+      this.server.emit('keylog', Buffer.from(event.line + '\n', 'latin1'), this);
     }
   }
 
@@ -459,8 +467,9 @@ export class TLSSocket extends Duplex {
     this.destroy();
   }
 
-  private onTransportDrain(): void {
-    const waiters = this.drainWaiters.splice(0);
+  /** The transport has completed every write we gave it: the application's writes are done. */
+  private onTransportWritten(): void {
+    const waiters = this.writeWaiters.splice(0);
     for (const w of waiters) w();
   }
 
@@ -472,21 +481,31 @@ export class TLSSocket extends Duplex {
 
   // ---- core → transport -------------------------------------------------------------------
 
-  /** Encrypts application data, coalescing small chunks into full records, and waits for 'drain' when the transport is full. */
-  private writeRecords(chunks: Buffer[], callback: WriteCallback): void {
+  /**
+   * Encrypts application data; calls back once the transport has completed the write (for a
+   * net.Socket: the bytes are in the kernel), as net.Socket's own write callback does, so write()
+   * returns false and 'drain' follows while records are in flight. The core cuts full records from
+   * the chunks' concatenation (small queued writes share records without a concat) and seals them
+   * into arrays of four: one transport write per 64 KiB.
+   */
+  private writeRecords(chunks: Buffer | Buffer[], callback: WriteCallback): void {
     if (this.failed || this.released || !this.transport.writable) {
       callback(codedError('This socket has been ended by the other party', 'EPIPE'));
       return;
     }
     try {
-      for (const batch of coalesce(chunks)) this.conn.write(batch);
+      this.conn.write(chunks);
     } catch (err) {
       this.fail(err);
       callback(toTlsError(err));
       return;
     }
     this.flush();
-    if (this.transport.writableNeedDrain) this.drainWaiters.push(callback);
+    // Waiting for the transport's callback rather than for !writableNeedDrain matters: a net.Socket
+    // whose kernel buffer takes a write at once reports no backpressure, and an application would
+    // then seal and write megabytes in one synchronous burst, before any output array could be
+    // recycled (output-pool.ts) and without yielding to other connections.
+    if (this.transportWrites > 0) this.writeWaiters.push(callback);
     else callback();
   }
 
@@ -503,19 +522,38 @@ export class TLSSocket extends Duplex {
     t.end(() => callback());
   }
 
-  /** Writes every record the core has queued, as one corked batch (writev): one socket write per flight. */
+  /**
+   * Writes everything the core has queued: usually one array (the records of one 64 KiB write or
+   * one flight), else one corked batch (writev): one socket write per flush. The core keeps no
+   * reference to the arrays, so the transport may hold them as long as its write is pending.
+   */
   private flush(): void {
-    const records = this.conn.takeOutgoing();
-    if (records.length === 0) return;
+    const chunks = this.conn.takeOutgoingChunks();
+    if (chunks.length === 0) return;
     const t = this.transport;
     if (this.released || !t.writable) return; // the transport is gone: nothing can reach the peer
-    if (records.length === 1) {
-      t.write(records[0]);
+    if (chunks.length === 1) {
+      this.writeChunk(chunks[0]!);
       return;
     }
     t.cork();
-    for (const r of records) t.write(r);
+    for (const c of chunks) this.writeChunk(c);
     t.uncork();
+  }
+
+  /**
+   * One transport write. Its callback returns a pooled array to the pool (output-pool.ts: only now
+   * is the array free) and, once no write of ours is pending, calls back the application's writes.
+   * A failed write does not: the transport's 'error' decides (onTransportError), and destroy calls
+   * the waiting callbacks.
+   */
+  private writeChunk(chunk: Uint8Array): void {
+    const pooled = outputPool.owns(chunk);
+    this.transportWrites++;
+    this.transport.write(chunk, (err?: Error | null) => {
+      if (pooled) outputPool.release(chunk);
+      if (--this.transportWrites === 0 && !err) this.onTransportWritten();
+    });
   }
 
   // ---- failure ----------------------------------------------------------------------------
@@ -580,23 +618,6 @@ const OPENSSL_CURVE_NAMES: Record<string, string> = {
   'P-384': 'secp384r1',
   x25519: 'X25519',
 };
-
-/** Groups chunks into batches of at most one record's worth, copying only when several small chunks share a record. */
-function* coalesce(chunks: Buffer[]): Generator<Buffer> {
-  let group: Buffer[] = [];
-  let size = 0;
-  for (const chunk of chunks) {
-    if (chunk.length === 0) continue;
-    if (size + chunk.length > MAX_FRAGMENT && group.length > 0) {
-      yield group.length === 1 ? group[0]! : Buffer.concat(group, size);
-      group = [];
-      size = 0;
-    }
-    group.push(chunk);
-    size += chunk.length;
-  }
-  if (group.length > 0) yield group.length === 1 ? group[0]! : Buffer.concat(group, size);
-}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -16,68 +16,127 @@ export const MAX_CIPHERTEXT_TLS12 = MAX_PLAINTEXT + 2048;
 const EMPTY = new Uint8Array(0);
 
 /**
- * Splits the incoming byte stream into whole records. Bytes are appended to one growing buffer
- * and read from an offset, so reassembly is linear however the stream is cut (no concat per
- * chunk). Header checks happen as soon as the 5 header bytes are in, before buffering the body.
+ * Splits the incoming byte stream into whole records, without copying the records that arrive
+ * whole. Records are parsed in place in the array the caller pushed; only a record cut by the
+ * end of an array is copied, into the deframer's own "carry" buffer, and completed from the next
+ * array. So a 64 KiB socket read costs at most one record's copy, not a copy of the read, and
+ * the caller may reuse its array once next() has returned undefined. Header checks happen as soon
+ * as the 5 header bytes are in, before buffering the body.
  */
 export class Deframer {
-  #buf = EMPTY;
-  #start = 0;
-  #end = 0;
+  /** The caller's last array, parsed in place from #pos. */
+  #src: Uint8Array = EMPTY;
+  #pos = 0;
+  /** Our own copy of bytes cut by the end of an array: [#carryStart, #carried) of #carry. */
+  #carry = EMPTY;
+  #carryStart = 0;
+  #carried = 0;
   maxFragment = MAX_CIPHERTEXT_TLS12;
 
   push(bytes: Uint8Array): void {
-    const needed = this.#end - this.#start + bytes.length;
-    if (this.#end + bytes.length > this.#buf.length) {
-      if (needed <= this.#buf.length && this.#start > 0) {
-        this.#buf.copyWithin(0, this.#start, this.#end);
-      } else {
-        const next = new Uint8Array(Math.max(needed, this.#buf.length * 2, 4096));
-        next.set(this.#buf.subarray(this.#start, this.#end));
-        this.#buf = next;
-      }
-      this.#end -= this.#start;
-      this.#start = 0;
-    }
-    this.#buf.set(bytes, this.#end);
-    this.#end += bytes.length;
+    // What the caller left unread of its previous array (it stopped calling next(), e.g. after a
+    // close_notify) is kept, so that nothing refers to that array any more.
+    if (this.#pos < this.#src.length) this.#stash(this.#src.subarray(this.#pos));
+    this.#src = bytes;
+    this.#pos = 0;
   }
 
   /** Bytes held that do not yet make a whole record. */
   get buffered(): number {
-    return this.#end - this.#start;
+    return this.#carried - this.#carryStart + this.#src.length - this.#pos;
   }
 
   /**
-   * The next whole record, or undefined if more bytes are needed. The fragment is a view into
-   * the internal buffer that stays valid only until the next push(): callers decrypt or copy it
-   * before pushing again.
+   * The next whole record, or undefined if more bytes are needed. The fragment is a view into the
+   * caller's array or into the carry buffer, valid only until the next call of next() or push():
+   * callers decrypt or copy it first.
    */
   next(): RawRecord | undefined {
-    const avail = this.#end - this.#start;
-    if (avail < 5) {
-      if (avail >= 1) this.#checkType(this.#buf[this.#start]!);
-      // Nothing buffered: drop the buffer (it grows to the largest read, 64 KiB and more in bulk
-      // transfers), so that an idle connection holds none (measured: bench/results.md, memory).
-      else this.#buf = EMPTY;
-      return undefined;
+    if (this.#carried > this.#carryStart) return this.#nextCarried();
+    const b = this.#src;
+    const s = this.#pos;
+    const avail = b.length - s;
+    if (avail >= 5) {
+      const length = this.#header(b, s);
+      if (avail >= 5 + length) {
+        this.#pos = s + 5 + length;
+        if (this.#pos === b.length) (this.#src = EMPTY), (this.#pos = 0); // do not hold the caller's array
+        return { type: b[s]!, version: (b[s + 1]! << 8) | b[s + 2]!, fragment: b.subarray(s + 5, s + 5 + length) };
+      }
+    } else if (avail >= 1) {
+      this.#checkType(b[s]!);
     }
-    const b = this.#buf;
-    const s = this.#start;
-    const type = b[s]!;
-    this.#checkType(type);
-    const version = (b[s + 1]! << 8) | b[s + 2]!;
+    // The array ends inside a record: copy that part, so the caller may reuse its array.
+    if (avail > 0) this.#stash(b.subarray(s));
+    this.#src = EMPTY;
+    this.#pos = 0;
+    // Nothing held: drop the carry buffer, so that an idle connection holds none (measured:
+    // bench/results.md, memory).
+    if (this.#carried === 0) this.#carry = EMPTY;
+    return undefined;
+  }
+
+  /** The record that starts in the carry buffer, completed from the caller's array when needed. */
+  #nextCarried(): RawRecord | undefined {
+    if (this.#carried - this.#carryStart < 5) {
+      this.#take(5 - (this.#carried - this.#carryStart));
+      if (this.#carried - this.#carryStart < 5) {
+        this.#checkType(this.#carry[this.#carryStart]!);
+        return undefined;
+      }
+    }
+    const total = 5 + this.#header(this.#carry, this.#carryStart);
+    if (this.#carried - this.#carryStart < total) {
+      this.#take(total - (this.#carried - this.#carryStart));
+      if (this.#carried - this.#carryStart < total) return undefined;
+    }
+    const c = this.#carry;
+    const s = this.#carryStart;
+    this.#carryStart += total;
+    if (this.#carryStart === this.#carried) this.#carryStart = this.#carried = 0;
+    return { type: c[s]!, version: (c[s + 1]! << 8) | c[s + 2]!, fragment: c.subarray(s + 5, s + total) };
+  }
+
+  /** Moves up to n bytes from the caller's array into the carry buffer. */
+  #take(n: number): void {
+    const k = Math.min(n, this.#src.length - this.#pos);
+    if (k === 0) return;
+    this.#stash(this.#src.subarray(this.#pos, this.#pos + k));
+    this.#pos += k;
+  }
+
+  /** Appends bytes to the carry buffer (compacting or growing it; a bulk transfer reuses one). */
+  #stash(bytes: Uint8Array): void {
+    const held = this.#carried - this.#carryStart;
+    if (this.#carried + bytes.length > this.#carry.length) {
+      if (held + bytes.length <= this.#carry.length) {
+        this.#carry.copyWithin(0, this.#carryStart, this.#carried);
+      } else {
+        const next = new Uint8Array(Math.max(held + bytes.length, 4096));
+        next.set(this.#carry.subarray(this.#carryStart, this.#carried));
+        this.#carry = next;
+      }
+      this.#carryStart = 0;
+      this.#carried = held;
+    }
+    this.#carry.set(bytes, this.#carried);
+    this.#carried += bytes.length;
+  }
+
+  /** Checks the 5-byte header at `s` of `b`; returns the fragment length. */
+  #header(b: Uint8Array, s: number): number {
+    this.#checkType(b[s]!);
     // Every TLS record carries major version 3; anything else (e.g. an SSLv2 hello) is refused.
-    if (b[s + 1] !== 3) throw new LocalAlert(AlertDescription.protocol_version, `record version 0x${version.toString(16)} is not TLS`);
+    if (b[s + 1] !== 3) {
+      const version = (b[s + 1]! << 8) | b[s + 2]!;
+      throw new LocalAlert(AlertDescription.protocol_version, `record version 0x${version.toString(16)} is not TLS`);
+    }
     const length = (b[s + 3]! << 8) | b[s + 4]!;
     // RFC 5246 §6.2.3: a longer TLSCiphertext is a record_overflow, decided from the header alone.
     if (length > this.maxFragment) {
       throw new LocalAlert(AlertDescription.record_overflow, `record of ${length} bytes exceeds ${this.maxFragment}`);
     }
-    if (avail < 5 + length) return undefined;
-    this.#start += 5 + length;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    return { type, version, fragment: b.subarray(s + 5, s + 5 + length) };
+    return length;
   }
 
   #checkType(type: number): void {

@@ -6,13 +6,15 @@ import type { HandshakeMessage } from '../messages/handshake.js';
 export const MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 export const MAX_CERTIFICATE_MESSAGE = 256 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * Joins handshake fragments from successive records into whole messages (RFC 5246 §6.2.1:
  * messages may be split across records and several may share one record). Appends go into
  * one buffer sized from the declared message length, so joining is linear.
  */
 export class HandshakeJoiner {
-  #buf = new Uint8Array(0);
+  #buf = EMPTY;
   #len = 0;
 
   /** True while part of a message is held: no other content type may arrive now. */
@@ -42,15 +44,20 @@ export class HandshakeJoiner {
         );
       }
       if (data.length - pos < 4 + length) break;
-      // Copy out: the message outlives this record's buffer (the transcript and states keep it).
-      const raw = data.slice(pos, pos + 4 + length);
+      // Copy out: the message outlives this record's buffer (the transcript and states keep it, and
+      // an established connection keeps e.g. the peer's Finished and certificates). A real copy,
+      // not slice(): on a Buffer (a plaintext record can be a view of the socket's read) slice()
+      // is a view and would keep the whole read alive for the life of the connection (issue 7).
+      const raw = new Uint8Array(4 + length);
+      raw.set(data.subarray(pos, pos + 4 + length));
       out.push({ type, body: raw.subarray(4), raw });
       pos += 4 + length;
     }
     const rest = data.subarray(pos);
     if (rest.length === 0) {
       this.#len = 0;
-      if (this.#buf.length > 65536) this.#buf = new Uint8Array(0);
+      // Nothing partial is held: drop the buffer, so that an idle connection keeps none (issue 7).
+      this.#buf = EMPTY;
     } else if (data === fragment) {
       this.#len = 0;
       this.#append(rest);

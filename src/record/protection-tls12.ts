@@ -25,20 +25,18 @@ const MAX_PLAINTEXT = 1 << 14;
 const MAX_CIPHERTEXT = MAX_PLAINTEXT + 2048;
 const TLS12 = 0x0303;
 
-/**
- * An optional Aead extension: seal into the caller's array at `offset` (ciphertext ‖ 16-byte tag).
- * The Node provider has it; with it a record costs one allocation instead of two.
- */
-export interface SealInto {
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
-}
-
 export class Tls12Protection implements RecordProtection {
   readonly #aead: Aead;
-  /** The provider's optional in-place seal (one allocation per record), when it has one. */
-  readonly #sealInto: SealInto['sealInto'] | undefined;
+  /** The provider has Aead.sealInto: records are sealed inside the output array (no array per record). */
+  readonly #fast: boolean;
   /** GCM: the 4-byte salt; ChaCha20: the 12-byte IV. */
   readonly #iv: Uint8Array;
+  /**
+   * Scratch for the per-record nonce and AAD, reused for every record: the AEAD reads them during
+   * the call and keeps no reference (Aead contract), so nothing is allocated for them per record.
+   */
+  readonly #nonceScratch = new Uint8Array(12);
+  readonly #aadScratch = new Uint8Array(13);
   readonly #explicitNonceLength: 8 | 0;
   #seqHi = 0;
   #seqLo = 0;
@@ -52,8 +50,7 @@ export class Tls12Protection implements RecordProtection {
     if (iv.length !== suite.fixedIvLength) throw new Error(`${suite.name} needs a ${suite.fixedIvLength}-byte IV, got ${iv.length}`);
     if (initialSequence < 0n || initialSequence >= 1n << 64n) throw new RangeError('sequence number out of range');
     this.#aead = provider.aead.create(suite.aead, key);
-    const into = (this.#aead as Partial<SealInto>).sealInto;
-    this.#sealInto = typeof into === 'function' ? into.bind(this.#aead) : undefined;
+    this.#fast = typeof this.#aead.sealInto === 'function';
     this.#iv = iv.slice();
     this.#explicitNonceLength = suite.explicitNonceLength;
     this.#seqHi = Number(initialSequence >> 32n);
@@ -66,32 +63,47 @@ export class Tls12Protection implements RecordProtection {
   }
 
   seal(type: number, plaintext: Uint8Array): Uint8Array {
-    if (plaintext.length > MAX_PLAINTEXT) {
-      throw new LocalAlert(AlertDescription.internal_error, `record plaintext of ${plaintext.length} bytes exceeds 2^14`);
-    }
-    this.#checkSequence();
+    checkPlaintextLength(plaintext.length);
+    const record = new Uint8Array(this.sealedLength(plaintext.length));
+    this.sealInto(type, plaintext, record, 0);
+    return record;
+  }
+
+  /** 5-byte header + explicit nonce (GCM: 8, ChaCha20: 0) + content + 16-byte tag. */
+  sealedLength(plaintextLength: number): number {
+    return HEADER_LENGTH + this.#explicitNonceLength + plaintextLength + TAG_LENGTH;
+  }
+
+  /**
+   * seal() into `out` at `offset`; returns the offset after the record. With the provider's
+   * Aead.sealInto the content is encrypted straight from the caller's array into `out`.
+   */
+  sealInto(type: number, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    checkPlaintextLength(plaintext.length);
     const explicit = this.#explicitNonceLength;
+    const fragmentLength = explicit + plaintext.length + TAG_LENGTH;
+    const body = offset + HEADER_LENGTH + explicit;
+    const end = offset + HEADER_LENGTH + fragmentLength;
+    if (offset < 0 || end > out.length) throw new RangeError('sealInto: output too small');
+    this.#checkSequence();
     const nonce = this.#nonce(undefined);
     const aad = this.#aad(type, plaintext.length);
-
-    const fragmentLength = explicit + plaintext.length + TAG_LENGTH;
-    const record = new Uint8Array(HEADER_LENGTH + fragmentLength);
-    record[0] = type;
-    record[1] = TLS12 >>> 8;
-    record[2] = TLS12 & 0xff;
-    record[3] = fragmentLength >>> 8;
-    record[4] = fragmentLength & 0xff;
+    out[offset] = type;
+    out[offset + 1] = TLS12 >>> 8;
+    out[offset + 2] = TLS12 & 0xff;
+    out[offset + 3] = fragmentLength >>> 8;
+    out[offset + 4] = fragmentLength & 0xff;
     // RFC 5288 §3: nonce_explicit = our write sequence number (nonce[4..12] is exactly that).
-    if (explicit !== 0) record.set(nonce.subarray(4), HEADER_LENGTH);
-    if (this.#sealInto !== undefined) {
-      this.#sealInto(nonce, aad, plaintext, record, HEADER_LENGTH + explicit);
+    if (explicit !== 0) out.set(nonce.subarray(4), offset + HEADER_LENGTH);
+    if (this.#fast) {
+      this.#aead.sealInto!(nonce, aad, plaintext, out, body);
     } else {
       const sealed = this.#aead.seal(nonce, aad, plaintext);
       if (sealed.length !== plaintext.length + TAG_LENGTH) throw new Error('AEAD returned a tag that is not 16 bytes');
-      record.set(sealed, HEADER_LENGTH + explicit);
+      out.set(sealed, body);
     }
     this.#increment();
-    return record;
+    return end;
   }
 
   open(type: number, fragment: Uint8Array): PlainRecord {
@@ -116,15 +128,16 @@ export class Tls12Protection implements RecordProtection {
     return { type, plaintext };
   }
 
-  /** The 12-byte AEAD nonce for the current sequence number (or the peer's explicit nonce when opening GCM). */
+  /** The 12-byte AEAD nonce for the current sequence number (or the peer's explicit nonce when opening GCM), in the scratch array. */
   #nonce(received: Uint8Array | undefined): Uint8Array {
-    const nonce = new Uint8Array(12);
+    const nonce = this.#nonceScratch;
     const iv = this.#iv;
     if (this.#explicitNonceLength !== 0) {
       nonce.set(iv, 0); // salt
       if (received !== undefined) nonce.set(received, 4);
       else writeSequence(nonce, 4, this.#seqHi, this.#seqLo);
     } else {
+      nonce.fill(0, 0, 4); // the scratch still holds the last nonce
       writeSequence(nonce, 4, this.#seqHi, this.#seqLo);
       for (let i = 0; i < 12; i++) nonce[i] = (nonce[i] as number) ^ (iv[i] as number);
     }
@@ -133,7 +146,7 @@ export class Tls12Protection implements RecordProtection {
 
   /** additional_data = seq_num ‖ TLSCompressed.type ‖ TLSCompressed.version ‖ TLSCompressed.length (RFC 5246 §6.2.3.3). */
   #aad(type: number, plaintextLength: number): Uint8Array {
-    const aad = new Uint8Array(13);
+    const aad = this.#aadScratch;
     writeSequence(aad, 0, this.#seqHi, this.#seqLo);
     aad[8] = type;
     aad[9] = TLS12 >>> 8;
@@ -165,6 +178,13 @@ function writeSequence(out: Uint8Array, at: number, hi: number, lo: number): voi
   out[at + 5] = (lo >>> 16) & 0xff;
   out[at + 6] = (lo >>> 8) & 0xff;
   out[at + 7] = lo & 0xff;
+}
+
+/** RFC 5246 §6.2.1: TLSPlaintext.length ≤ 2^14 (we never send more; this is a bug check, hence internal_error). */
+function checkPlaintextLength(length: number): void {
+  if (length > MAX_PLAINTEXT) {
+    throw new LocalAlert(AlertDescription.internal_error, `record plaintext of ${length} bytes exceeds 2^14`);
+  }
 }
 
 function badRecordMac(): LocalAlert {

@@ -7,20 +7,36 @@ import type { PlainRecord, RecordProtection } from './protection.js';
 export type { PlainRecord };
 
 
+/** Records per output array: a 64 KiB application write (a common bulk size) is one array. */
+export const RECORDS_PER_CHUNK = 4;
+
 /**
  * Both directions of the record layer: deframing and opening incoming records, fragmenting and
  * sealing outgoing ones. Handshake messages written in a row are packed into shared records
  * and flushed together, so a flight goes out as few records (and one socket write).
+ *
+ * Outgoing records are built in place: a send() allocates one array per RECORDS_PER_CHUNK records
+ * and seals each record into it (the protection reads the caller's bytes directly, or copies them
+ * once into place: no array per record, no concat). The arrays are handed off by
+ * takeOutgoingChunks() and never touched again, so a socket may keep them until its write
+ * completes (bulk transfers: one 64 KiB application write = 4 records = 1 array and 1 socket write).
  */
 export class RecordLayer {
   readonly deframer = new Deframer();
   #read: RecordProtection | undefined;
   #write: RecordProtection | undefined;
+  /** Chunks of wire bytes, in order; each holds one or more whole records. */
   #out: Uint8Array[] = [];
   #pendingHandshake: Uint8Array[] = [];
   #pendingLength = 0;
   /** legacy_record_version for plaintext records (0x0301 for the first ClientHello, as RFC 8446 §5.1 advises). */
   plaintextVersion = 0x0303;
+  /**
+   * Makes the arrays outgoing records are sealed into, of exactly `length` bytes; each is filled
+   * completely (checked), so it may return uninitialised or recycled memory. A socket adapter sets it to recycle arrays
+   * once their write has completed (node/output-pool.ts).
+   */
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length);
 
   get readProtected(): boolean {
     return this.#read !== undefined;
@@ -95,8 +111,10 @@ export class RecordLayer {
     if (record.fragment.length > MAX_PLAINTEXT) {
       throw new LocalAlert(AlertDescription.record_overflow, `plaintext record of ${record.fragment.length} bytes`);
     }
-    // The fragment views the deframer's buffer; copy so it survives the next push.
-    return { type: record.type, plaintext: record.fragment.slice() };
+    // The fragment views the deframer's input (often the caller's Buffer, read in place) or its
+    // carry buffer: copy it so it survives the next record. A real copy: on a Buffer, slice() is a
+    // view, which would also keep the caller's whole read alive.
+    return { type: record.type, plaintext: new Uint8Array(record.fragment) };
   }
 
   /** Queues a handshake message; it is packed with its neighbours until flush(). */
@@ -105,41 +123,105 @@ export class RecordLayer {
     this.#pendingLength += raw.length;
   }
 
-  /** Sends data of one content type, split into records of at most 2^14 bytes. */
-  send(type: number, data: Uint8Array): void {
+  /**
+   * Sends data of one content type, split into records of at most 2^14 bytes. `data` may come in
+   * several parts (an application's queued writes): records are cut from their concatenation, so
+   * every record but the last is full whatever the part sizes.
+   */
+  send(type: number, data: Uint8Array | readonly Uint8Array[]): void {
     this.flush();
-    this.#emit(type, data);
+    this.#emit(type, data instanceof Uint8Array ? [data] : data);
   }
 
   /** Writes out packed handshake messages. */
   flush(): void {
     if (this.#pendingLength === 0) return;
-    const data = this.#pendingHandshake.length === 1 ? this.#pendingHandshake[0]! : concat(this.#pendingHandshake, this.#pendingLength);
+    const parts = this.#pendingHandshake;
     this.#pendingHandshake = [];
     this.#pendingLength = 0;
-    this.#emit(ContentType.handshake, data);
+    this.#emit(ContentType.handshake, parts);
   }
 
-  #emit(type: number, data: Uint8Array): void {
-    for (let off = 0; off < data.length || off === 0; off += MAX_PLAINTEXT) {
-      const chunk = data.subarray(off, Math.min(off + MAX_PLAINTEXT, data.length));
-      this.#out.push(this.#write ? this.#write.seal(type, chunk) : this.#plainRecord(type, chunk));
-      if (data.length === 0) break;
+  /**
+   * Cuts `parts` into records of at most 2^14 bytes (one empty record when there are no bytes) and
+   * seals them into new arrays of up to RECORDS_PER_CHUNK records each, appended to the output.
+   */
+  #emit(type: number, parts: readonly Uint8Array[]): void {
+    let length = 0;
+    for (const p of parts) length += p.length;
+    const write = this.#write;
+    const wireLength = (n: number): number => (write ? write.sealedLength(n) : 5 + n);
+    const full = Math.floor(length / MAX_PLAINTEXT);
+    const last = length % MAX_PLAINTEXT;
+    const count = full + (last > 0 || length === 0 ? 1 : 0);
+
+    // A cursor over the parts. A record inside one part is sealed from a view of it; a record that
+    // straddles parts is gathered into `joined` first (one copy, of small writes only in practice).
+    let part = 0;
+    let at = 0;
+    let joined: Uint8Array | undefined;
+    for (let first = 0; first < count; first += RECORDS_PER_CHUNK) {
+      const end = Math.min(count, first + RECORDS_PER_CHUNK);
+      const fullHere = Math.max(0, Math.min(end, full) - first);
+      const out = this.allocate(fullHere * wireLength(MAX_PLAINTEXT) + (end > full ? wireLength(last) : 0));
+      let pos = 0;
+      for (let r = first; r < end; r++) {
+        const n = r < full ? MAX_PLAINTEXT : last;
+        while (part < parts.length && at === parts[part]!.length) (part++, (at = 0));
+        let chunk: Uint8Array;
+        if (n === 0 || parts[part]!.length - at >= n) {
+          chunk = n === 0 ? EMPTY : parts[part]!.subarray(at, at + n);
+          at += n;
+        } else {
+          joined ??= new Uint8Array(Math.min(length, MAX_PLAINTEXT));
+          let filled = 0;
+          while (filled < n) {
+            const p = parts[part]!;
+            const take = Math.min(n - filled, p.length - at);
+            joined.set(take === p.length ? p : p.subarray(at, at + take), filled);
+            filled += take;
+            at += take;
+            if (at === p.length) (part++, (at = 0));
+          }
+          chunk = joined.subarray(0, n);
+        }
+        pos = write ? write.sealInto(type, chunk, out, pos) : this.#plainRecord(type, chunk, out, pos);
+      }
+      // Every byte of `out` must have been written: allocate() may hand out uninitialised or
+      // recycled memory, and none of its old contents may reach the wire.
+      if (pos !== out.length) throw new Error(`record layer: sealed ${pos} of ${out.length} bytes`);
+      this.#out.push(out);
     }
   }
 
-  #plainRecord(type: number, chunk: Uint8Array): Uint8Array {
-    const rec = new Uint8Array(5 + chunk.length);
-    rec[0] = type;
-    rec[1] = this.plaintextVersion >> 8;
-    rec[2] = this.plaintextVersion & 0xff;
-    rec[3] = chunk.length >> 8;
-    rec[4] = chunk.length & 0xff;
-    rec.set(chunk, 5);
-    return rec;
+  #plainRecord(type: number, chunk: Uint8Array, out: Uint8Array, pos: number): number {
+    out[pos] = type;
+    out[pos + 1] = this.plaintextVersion >> 8;
+    out[pos + 2] = this.plaintextVersion & 0xff;
+    out[pos + 3] = chunk.length >> 8;
+    out[pos + 4] = chunk.length & 0xff;
+    out.set(chunk, pos + 5);
+    return pos + 5 + chunk.length;
   }
 
+  /** Wire bytes to send, in order: one array per record (views into the sealed chunks). */
   takeOutgoing(): Uint8Array[] {
+    const records: Uint8Array[] = [];
+    for (const chunk of this.takeOutgoingChunks()) {
+      for (let pos = 0; pos < chunk.length; ) {
+        const end = pos + 5 + ((chunk[pos + 3]! << 8) | chunk[pos + 4]!);
+        records.push(chunk.subarray(pos, end));
+        pos = end;
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Wire bytes to send, in order, in as few arrays as possible: each holds up to RECORDS_PER_CHUNK
+   * records of one send (what a socket adapter writes). The arrays are handed over: never touched again.
+   */
+  takeOutgoingChunks(): Uint8Array[] {
     this.flush();
     const out = this.#out;
     this.#out = [];
@@ -147,12 +229,4 @@ export class RecordLayer {
   }
 }
 
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+const EMPTY = new Uint8Array(0);

@@ -333,10 +333,10 @@ class ShimState implements State {
     return this.inner.name;
   }
   handle(input: Incoming, io: HandshakeIo): State {
-    const shimmed: HandshakeIo = {
-      ...io,
+    // The core's io keeps its methods on a prototype (no closures per connection), so inherit rather than spread.
+    const shimmed: HandshakeIo = Object.assign(Object.create(io) as HandshakeIo, {
       sendHandshake: (type: number, body: Uint8Array) => io.sendHandshake(type, this.shim.outbound ? this.shim.outbound(type, body) : body),
-    };
+    });
     const shown: Incoming = input.kind === 'handshake' && this.shim.inbound ? { kind: 'handshake', message: this.shim.inbound(input.message) } : input;
     const next = this.inner.handle(shown, shimmed);
     return next.isTraffic ? next : new ShimState(next, this.shim);

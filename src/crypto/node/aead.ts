@@ -48,20 +48,21 @@ class NodeAead implements Aead {
   }
 
   /**
-   * seal(), writing ciphertext ‖ tag into `out` at `offset`, so that a record layer can build the
-   * whole record in one array. An optional extension of Aead that the record layer detects
-   * (`SealInto` in record/protection-tls12.ts); not (yet) part of provider.ts.
+   * seal() writing ciphertext ‖ tag into `out` at `offset` (Aead.sealInto), so that the record
+   * layer builds each record in place. node:crypto can only return new Buffers, so the ciphertext
+   * is copied once into `out` (a 16 KiB copy is ≈ 0.4 µs against ≈ 10 µs for the seal); because
+   * update() has read all of `plaintext` before anything is written, sealing in place is safe.
    */
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
     checkNonce(nonce);
-    if (offset < 0 || offset + plaintext.length + TAG_LENGTH > out.length) throw new RangeError('sealInto: output too small');
+    const length = plaintext.length;
+    if (offset < 0 || offset + length + TAG_LENGTH > out.length) throw new RangeError('sealInto: output too small');
     const cipher = newCipher(this.algorithm, this.#key, nonce);
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    out.set(body, offset);
-    const rest = cipher.final(); // empty for GCM and ChaCha20-Poly1305, but honour it
-    out.set(rest, offset + body.length);
-    out.set(cipher.getAuthTag(), offset + plaintext.length);
+    cipher.setAAD(aad, { plaintextLength: length });
+    let pos = put(out, offset, cipher.update(plaintext));
+    pos = put(out, pos, cipher.final()); // empty for GCM and ChaCha20-Poly1305, but honour it
+    if (pos !== offset + length) throw new Error('AEAD output length differs from its input');
+    out.set(cipher.getAuthTag(), pos);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
@@ -97,6 +98,12 @@ function newDecipher(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Arra
   return algorithm === 'chacha20-poly1305'
     ? createDecipheriv(algorithm, key, nonce, options)
     : createDecipheriv(algorithm, key, nonce, options);
+}
+
+/** Copies `bytes` into `out` at `pos`; returns the position after them. */
+function put(out: Uint8Array, pos: number, bytes: Uint8Array): number {
+  if (bytes.length > 0) out.set(bytes, pos);
+  return pos + bytes.length;
 }
 
 /** Both TLS 1.2 (RFC 5288 §3, RFC 7905 §2) and TLS 1.3 (RFC 8446 §5.3) build 12-byte nonces. */

@@ -289,7 +289,7 @@ export class ExpectServerHello implements State {
     const n = io.negotiated;
     n.version = 'TLSv1.2';
     n.suite = suite;
-    n.serverRandom = sh.random;
+    n.serverRandom = new Uint8Array(sh.random); // a copy: sh.random views the whole ServerHello
     n.extendedMasterSecret = ems !== undefined;
     const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret, sh.legacySessionId, ticketAck !== undefined);
     // RFC 5246 §7.4.1.3: the server echoing the session ID we offered means an abbreviated handshake.

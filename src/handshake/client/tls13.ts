@@ -21,8 +21,8 @@ import { readCookie, readKeyShareRetry, readKeyShareServer, readPreSharedKeyServ
 import type { ServerHello } from '../../messages/server-hello.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
-import { Traffic13, type SessionTemplate } from '../traffic13.js';
-import { keptCertificates, type ClientSession } from '../../session/session.js';
+import { Traffic13 } from '../traffic13.js';
+import type { ClientSession } from '../../session/session.js';
 import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
@@ -177,7 +177,7 @@ export function acceptServerHello13(
   n.version = 'TLSv1.3';
   n.suite13 = suite;
   n.group = entry.group;
-  n.serverRandom = sh.random;
+  n.serverRandom = new Uint8Array(sh.random); // a copy: sh.random views the whole ServerHello
   if (resumed) restorePeerIdentity(io, resumed);
   const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, resumed };
   return new ExpectEncryptedExtensions(hs);
@@ -326,16 +326,7 @@ class ExpectFinished implements State {
     io.emit(keylog13('SERVER_TRAFFIC_SECRET_0', random, serverSecret));
     io.emit(keylog13('EXPORTER_SECRET', random, io.negotiated.exporterSecret));
     io.emit({ type: 'handshake-complete' });
-    const n = io.negotiated;
-    const template: SessionTemplate = {
-      version: ProtocolVersion.TLSv1_3,
-      suite: suite.id,
-      extendedMasterSecret: false,
-      serverName: config.serverName ?? '',
-      alpn: n.alpn ?? '',
-      peerCertificates: keptCertificates(n.peerCertificates),
-      peerVerified: n.peerVerified,
-    };
-    return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, template, now: config.now });
+    // Only the secrets and the clock outlive the handshake; sessions take the rest from io.negotiated.
+    return new Traffic13('client', suite, serverSecret, clientSecret, { secret: resumptionSecret, now: config.now });
   }
 }

@@ -133,7 +133,7 @@ export class ExpectClientHello implements State {
     n.suite = choice.suite;
     n.group = choice.group;
     n.alpn = alpn;
-    n.clientRandom = ch.random;
+    n.clientRandom = new Uint8Array(ch.random); // a copy: ch.random views the whole ClientHello
     n.serverRandom = random;
     n.extendedMasterSecret = facts.ems;
 

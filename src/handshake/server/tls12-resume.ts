@@ -76,7 +76,7 @@ export function resumeTls12(
   const n = io.negotiated;
   n.version = 'TLSv1.2';
   n.suite = suite;
-  n.clientRandom = ch.random;
+  n.clientRandom = new Uint8Array(ch.random); // a copy: ch.random views the whole ClientHello
   n.serverRandom = random;
   n.extendedMasterSecret = state.extendedMasterSecret;
   n.masterSecret = state.secret;

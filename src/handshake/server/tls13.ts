@@ -98,7 +98,8 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   transcript.add(message.raw);
   io.negotiated.version = 'TLSv1.3';
   io.negotiated.suite13 = suite;
-  io.negotiated.clientRandom = ch.random;
+  // A copy: ch.random views the ClientHello, which the connection would otherwise keep for its lifetime.
+  io.negotiated.clientRandom = new Uint8Array(ch.random);
 
   // Our preferred group the client sent a share for; otherwise our preferred group it supports, by HelloRetryRequest.
   const ours = config.groups.filter((g) => EC_GROUPS.includes(g));
