@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { Tag, DerReader, readDer } from './der-reader.js';
 import * as der from './der-writer.js';
 import { ExtensionOid, parseCertificate, subjectKeyIdentifierOf } from './certificate.js';
@@ -218,11 +218,19 @@ function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | und
   };
 }
 
+/**
+ * A fresh private key, taken out of the generator as PKCS#8 and re-imported: exporting a KeyObject
+ * straight from generateKeyPairSync can deadlock in Node 20 (see X25519Share in
+ * crypto/node/key-exchange.ts).
+ */
 function generateKey(options: CommonCertificateOptions): KeyObject {
-  if (options.keyType === 'rsa') {
-    return generateKeyPairSync('rsa', { modulusLength: options.rsaBits ?? 2048 }).privateKey;
-  }
-  return generateKeyPairSync('ec', { namedCurve: options.curve ?? 'P-256' }).privateKey;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const der: Buffer =
+    options.keyType === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: options.rsaBits ?? 2048, privateKeyEncoding, publicKeyEncoding }).privateKey
+      : generateKeyPairSync('ec', { namedCurve: options.curve ?? 'P-256', privateKeyEncoding, publicKeyEncoding }).privateKey;
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 }
 
 /** DER SubjectPublicKeyInfo of a private (or public) key. */

@@ -11,7 +11,7 @@
  * Epochs: 0 = plaintext; TLS 1.2: 1 = after the sender's ChangeCipherSpec; TLS 1.3: 1 = handshake
  * traffic keys, 2 = application traffic keys (first generation).
  */
-import { createECDH, createPublicKey, diffieHellman, generateKeyPairSync, type ECDH, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type ECDH, type KeyObject } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { InvalidPublicKey, type KeyShare } from '../../src/crypto/provider.js';
 import { NamedGroup } from '../../src/messages/enums.js';
@@ -247,8 +247,10 @@ function recycledKeyExchange(): CryptoProvider['keyExchange'] {
       const i = next++ % 3;
       if (group === NamedGroup.x25519) {
         if (!x25519[i]) {
-          const { privateKey, publicKey } = generateKeyPairSync('x25519');
-          x25519[i] = { priv: privateKey, pub: Uint8Array.from(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')) };
+          // Exported as DER by the generator itself, then re-imported: exporting generateKeyPairSync's
+          // KeyObjects can deadlock in Node 20 (see X25519Share in src/crypto/node/key-exchange.ts).
+          const pair = generateKeyPairSync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } });
+          x25519[i] = { priv: createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' }), pub: Uint8Array.from(pair.publicKey.subarray(pair.publicKey.length - 32)) };
         }
         const slot = x25519[i]!;
         return {
