@@ -14,7 +14,8 @@
  * or was dropped unwritten (destroyed before it was sent); in every case nothing refers to the
  * bytes afterwards, so the next record may overwrite them. Other Duplex transports promise no
  * such thing (a PassThrough passes the very same Buffer on to its reader), so TLSSocket uses the
- * pool only over a net.Socket. Arrays are never zeroed: the core fills every byte it hands out.
+ * pool only over a net.Socket. Recycled arrays are not zeroed: the core fills every byte it hands
+ * out, and what they held before was ciphertext we sent.
  *
  * The pool is shared by all connections of the process and keeps at most MAX_FREE arrays
  * (≈ 256 KiB), so an idle connection holds none.
@@ -31,9 +32,13 @@ class OutputPool {
   readonly #free: ArrayBuffer[] = [];
   readonly #ours = new WeakSet<ArrayBuffer>();
 
-  /** `length` bytes of uninitialised memory, recycled when the size is worth it. */
+  /**
+   * `length` bytes, recycled when the size is worth it. Fresh memory is zero-filled, never
+   * Buffer.allocUnsafe (security.md §3.3 item 9: its pool shares memory with unrelated Buffers);
+   * recycled memory holds only records we sent before.
+   */
   allocate(length: number): Buffer {
-    if (length < MIN_POOLED || length > SLAB) return Buffer.allocUnsafe(length);
+    if (length < MIN_POOLED || length > SLAB) return Buffer.alloc(length);
     let slab = this.#free.pop();
     if (slab === undefined) {
       slab = new ArrayBuffer(SLAB);

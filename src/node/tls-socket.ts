@@ -107,9 +107,9 @@ export class TLSSocket extends Duplex {
     this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
     // Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
     // after their write completes (see output-pool.ts for why that is safe and worth it); over
-    // any other Duplex each is fresh and handed off for good. Neither is zeroed: the core fills them.
+    // any other Duplex each is fresh (zero-filled) and handed off for good. The core fills every byte.
     this.conn.allocateOutput =
-      socket instanceof NetSocket ? (length) => outputPool.allocate(length) : (length) => Buffer.allocUnsafe(length);
+      socket instanceof NetSocket ? (length) => outputPool.allocate(length) : (length) => Buffer.alloc(length);
 
     const t = this.transport;
     t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
