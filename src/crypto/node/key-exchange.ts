@@ -5,7 +5,7 @@
  * Raw public keys go through JWK (X25519) and createECDH (NIST), never DER (performance.md §4.1).
  * Each share is ephemeral: after one successful derivation it refuses to derive again.
  */
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import type { DiffieHellman, ECDH, JsonWebKey, KeyObject } from 'node:crypto';
 import { NamedGroup } from '../../messages/enums.js';
 import { ffdheParams, type FfdheGroup } from '../ffdhe-groups.js';
@@ -68,14 +68,15 @@ class X25519Share extends EphemeralShare {
 
   constructor() {
     super();
-    // Both halves come out of the key generation already encoded, and the private key is
-    // re-imported: never generateKeyPairSync's KeyObjects. Node 20's KeyPairGenConfig destructor
-    // locks the generated key's mutex, and exporting that key (KeyObject.export() holds the same
-    // mutex while it allocates on the V8 heap) can trigger the GC that destroys the finished
-    // generation job: the thread then waits for a lock it holds. Seen as a silent hang about once
-    // in 10,000–30,000 handshakes (test/hostile/keygen-deadlock.test.ts). Same cost (~60 µs).
-    const { privateKey, publicKey } = generateX25519Jwk();
-    this.#privateKey = createPrivateKey({ key: privateKey, format: 'jwk' });
+    // The public key comes out of the generator already encoded, and the private KeyObject is
+    // never exported. Node 20's KeyPairGenConfig destructor locks the generated key's mutex, and
+    // KeyObject.export() holds that mutex while it allocates on the V8 heap: an export can run
+    // the GC that destroys the finished generation job, and the thread then waits for a lock it
+    // holds. Exporting the public KeyObject hung us about once in 10,000–30,000 handshakes
+    // (test/hostile/keygen-deadlock.test.ts). diffieHellman() takes no key lock, so using the
+    // private KeyObject is safe; re-importing it instead would cost ~28 µs more per share.
+    const { privateKey, publicKey } = generateX25519();
+    this.#privateKey = privateKey;
     this.publicKey = fromBase64Url(publicKey.x as string);
   }
 
@@ -102,11 +103,11 @@ class X25519Share extends EphemeralShare {
   }
 }
 
-/** generateKeyPairSync('x25519') with both keys as JWK (Node supports it; @types/node 20 lacks the overload). */
-function generateX25519Jwk(): { privateKey: JsonWebKey; publicKey: JsonWebKey } {
+/** generateKeyPairSync('x25519') with the public key as JWK (Node supports it; @types/node 20 lacks the overload). */
+function generateX25519(): { privateKey: KeyObject; publicKey: JsonWebKey } {
   const jwk = { format: 'jwk' } as unknown as { format: 'pem' };
-  return generateKeyPairSync('x25519', { publicKeyEncoding: { ...jwk, type: 'spki' }, privateKeyEncoding: { ...jwk, type: 'pkcs8' } }) as unknown as {
-    privateKey: JsonWebKey;
+  return generateKeyPairSync('x25519', { publicKeyEncoding: { ...jwk, type: 'spki' } }) as unknown as {
+    privateKey: KeyObject;
     publicKey: JsonWebKey;
   };
 }
