@@ -185,7 +185,7 @@ describe('--trace, --json and --html between tlsglass connect and tlsglass serve
 
     // The client's ladder on stderr, plain text (not a terminal), in wire order.
     const arrows = run.stderr.split('\n').filter((l) => /^ +\d+ {2}(\S.* ─+.*▶|◀─.*)$/.test(l)).map((l) => l.replace(/─+ \(encrypted[^)]*\) ─+/, '──').replace(/─+/g, '─').trim());
-    assert.deepEqual(arrows.slice(0, 10), [
+    assert.deepEqual(arrows.slice(0, 9), [
       '1  ClientHello ─▶',
       '2  ◀─ ServerHello',
       '3  ◀─ ChangeCipherSpec',
@@ -195,8 +195,14 @@ describe('--trace, --json and --html between tlsglass connect and tlsglass serve
       '7  ◀─ Finished',
       '8  ChangeCipherSpec ─▶',
       '9  Finished ─▶',
-      '10  ◀─ NewSessionTicket',
     ]);
+    // The server's ticket follows the client's Finished; whether it arrives before or after the
+    // client's own close_notify (sent when stdin ends) depends on timing, so only the order of
+    // the ticket after the handshake is fixed.
+    assert.ok(
+      arrows.slice(9).some((a) => /^1[01] {2}◀─ NewSessionTicket$/.test(a)),
+      `NewSessionTicket after the handshake: ${arrows.slice(9).join(' | ')}`,
+    );
     assert.doesNotMatch(run.stderr, /\x1b\[/);
     assert.match(run.stderr, /^ {5}version {15}TLS 1\.3$/m);
     assert.match(run.stderr, /^ {5}after the handshake:$/m);
