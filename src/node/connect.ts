@@ -6,6 +6,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { sharedReader } from './read-buffer.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
 /** Options of connect(): TLS client options plus where to connect, as node:tls ConnectionOptions. */
@@ -33,17 +34,20 @@ export function connect(...args: unknown[]): TLSSocket {
   const host = options.host ?? 'localhost';
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
 
+  let tls: TLSSocket | undefined;
+  const onread = sharedReader(() => tls);
   let transport: Socket | Duplex;
   if (options.socket) {
     transport = options.socket;
   } else if (options.path !== undefined) {
-    transport = netConnect({ path: options.path, allowHalfOpen: true });
+    transport = netConnect({ path: options.path, allowHalfOpen: true, onread });
   } else {
     transport = netConnect({
       host,
       port: options.port ?? 443,
       allowHalfOpen: true, // the TLSSocket decides when to send FIN: after close_notify
       noDelay: true,
+      onread, // reads land in one shared buffer (read-buffer.ts)
       ...(options.family !== undefined && { family: options.family }),
       ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
       ...(options.localPort !== undefined && { localPort: options.localPort }),
@@ -51,7 +55,6 @@ export function connect(...args: unknown[]): TLSSocket {
   }
 
   const { socket: _s, path: _p, port: _port, timeout, family: _f, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
-  let tls: TLSSocket;
   try {
     tls = new TLSSocket(transport, { ...tlsOptions, host, ...(servername !== undefined && { servername }), isServer: false });
   } catch (err) {

@@ -96,6 +96,8 @@ export class TLSSocket extends Duplex {
   /** Transport writes of ours whose callback has not come yet. */
   private transportWrites = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** We paused the transport because our readable side is full; _read() resumes it. */
+  private readPaused = false;
 
   constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
@@ -302,6 +304,7 @@ export class TLSSocket extends Duplex {
   // ---- Duplex implementation --------------------------------------------------------------
 
   override _read(): void {
+    this.readPaused = false;
     this.transport.resume();
   }
 
@@ -353,7 +356,18 @@ export class TLSSocket extends Duplex {
 
   // ---- transport → core -------------------------------------------------------------------
 
-  private onTransportData(chunk: Buffer): void {
+  /**
+   * Bytes read from the transport. Also the `onread` callback of the client sockets connect()
+   * opens (read-buffer.ts), hence public: the bytes may be overwritten once this returns, which
+   * Connection.receive() allows. Returns false while the reader should pause (backpressure).
+   * @internal
+   */
+  receiveFromTransport(chunk: Uint8Array): boolean {
+    this.onTransportData(chunk);
+    return !this.readPaused;
+  }
+
+  private onTransportData(chunk: Uint8Array): void {
     if (this.failed || this.destroyed) return;
     let failure: unknown;
     try {
@@ -384,7 +398,10 @@ export class TLSSocket extends Duplex {
         break;
       case 'application-data': {
         const d = event.data;
-        if (!this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength))) this.transport.pause();
+        if (!this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength))) {
+          this.readPaused = true;
+          this.transport.pause();
+        }
         break;
       }
       case 'peer-closed':

@@ -109,6 +109,23 @@ describe('TLSSocket over TCP', () => {
     assert.equal(sha256(got), sha256(data));
   });
 
+  test('clients share one read buffer (read-buffer.ts): four concurrent downloads arrive intact', LIMIT, async (t) => {
+    const size = 3 << 20;
+    const { port } = await listen(t, serverOptions, (s) => {
+      s.once('data', (seed: Buffer) => s.end(pattern(size, seed[0]! + 10)));
+    });
+    const clients = [1, 2, 3, 4].map((seed) => {
+      const c = dial(t, port);
+      c.write(Buffer.of(seed));
+      return readAll(c);
+    });
+    const got = await Promise.all(clients);
+    got.forEach((bytes, i) => {
+      assert.equal(bytes.length, size);
+      assert.equal(sha256(bytes), sha256(pattern(size, i + 11)), `client ${i + 1}`);
+    });
+  });
+
   test('half-close: after our close_notify the peer can still answer (allowHalfOpen)', LIMIT, async (t) => {
     const { port } = await listen(t, { ...serverOptions, allowHalfOpen: true }, (s) => {
       void readAll(s).then((request) => s.end(`pong for ${request.toString()}`));
