@@ -78,19 +78,36 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const fullLabel = ascii(LABEL_PREFIX + label);
+  const fullLabel = LABELS.get(label) ?? ascii(LABEL_PREFIX + label);
   if (fullLabel.length > 255) throw new RangeError(`HKDF label "${label}" is longer than 249 bytes`);
   if (context.length > 255) throw new RangeError(`HKDF context of ${context.length} bytes (max 255)`);
   if (!Number.isSafeInteger(length) || length < 0 || length > 0xffff) throw new RangeError(`HKDF-Expand-Label length ${length}`);
-  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
+  const infoLength = 2 + 1 + fullLabel.length + 1 + context.length;
+  // One spare byte: every secret, key and IV of the schedule is at most Hash.length long, so
+  // HKDF-Expand is the single block T(1) = HMAC(Secret, HkdfLabel ‖ 0x01), hashed from one array.
+  const info = new Uint8Array(infoLength + 1);
   info[0] = length >>> 8;
   info[1] = length & 0xff;
   info[2] = fullLabel.length;
   info.set(fullLabel, 3);
   info[3 + fullLabel.length] = context.length;
   info.set(context, 4 + fullLabel.length);
-  return hkdfExpand(hash, alg, secret, info, length);
+  const hashLength = hash.outputLength(alg);
+  if (length > hashLength) return hkdfExpand(hash, alg, secret, info.subarray(0, infoLength), length); // long exporter outputs
+  info[infoLength] = 1;
+  const block = hash.hmac(alg, secret, info);
+  if (length === hashLength) return block;
+  const out = block.slice(0, length);
+  block.fill(0);
+  return out;
 }
+
+/** The labels of the key schedule itself, encoded once (exporters may bring any other label). */
+const LABELS: ReadonlyMap<string, Uint8Array> = new Map(
+  ['derived', 'ext binder', 'res binder', 'c e traffic', 'e exp master', 'c hs traffic', 's hs traffic', 'c ap traffic', 's ap traffic', 'exp master', 'res master', 'key', 'iv', 'finished', 'traffic upd', 'resumption', 'exporter'].map(
+    (label) => [label, ascii(LABEL_PREFIX + label)],
+  ),
+);
 
 /**
  * Derive-Secret(Secret, Label, Messages) = HKDF-Expand-Label(Secret, Label, Transcript-Hash(Messages), Hash.length)
@@ -121,7 +138,8 @@ export class EarlySecret {
     this.#hash = hash;
     this.#alg = alg;
     const zeros = new Uint8Array(hash.outputLength(alg));
-    this.secret = hkdfExtract(hash, alg, zeros, psk ?? zeros);
+    // Without a PSK this is a public constant per hash: computed once (constants()).
+    this.secret = psk ? hkdfExtract(hash, alg, zeros, psk) : constants(hash, alg).earlySecret;
   }
 
   /** binder_key = Derive-Secret(Early Secret, "res binder" | "ext binder", "") (RFC 8446 §7.1, §4.2.11.2). */
@@ -145,7 +163,12 @@ export class EarlySecret {
    * length: X25519/ECDH x-coordinate, FFDHE left-padded to |p| (RFC 8446 §7.4).
    */
   handshakeSecret(sharedSecret: Uint8Array | undefined): HandshakeSecret {
-    return new HandshakeSecret(this.#hash, this.#alg, nextStage(this.#hash, this.#alg, this.secret, sharedSecret));
+    const c = constants(this.#hash, this.#alg);
+    const secret =
+      this.secret === c.earlySecret
+        ? hkdfExtract(this.#hash, this.#alg, c.derivedFromEarly, sharedSecret ?? new Uint8Array(c.emptyHash.length))
+        : nextStage(this.#hash, this.#alg, this.secret, sharedSecret);
+    return new HandshakeSecret(this.#hash, this.#alg, secret);
   }
 }
 
@@ -315,7 +338,34 @@ function nextStage(hash: HashProvider, alg: HashAlgorithm, secret: Uint8Array, i
 
 /** Transcript-Hash of no messages: Hash(""). */
 function emptyHash(hash: HashProvider, alg: HashAlgorithm): Uint8Array {
-  return hash.digest(alg, new Uint8Array(0));
+  return constants(hash, alg).emptyHash;
+}
+
+/**
+ * The values of the schedule that depend on nothing secret, per provider and hash: Hash(""), the
+ * Early Secret without a PSK = HKDF-Extract(0, 0), and Derive-Secret(that, "derived", ""). Every
+ * full handshake needs them; computing them once saves four hash calls per handshake (issue 7).
+ * They are shared: never wiped, never written.
+ */
+interface Constants {
+  readonly emptyHash: Uint8Array;
+  readonly earlySecret: Uint8Array;
+  readonly derivedFromEarly: Uint8Array;
+}
+const CONSTANTS = new WeakMap<HashProvider, Map<HashAlgorithm, Constants>>();
+
+function constants(hash: HashProvider, alg: HashAlgorithm): Constants {
+  let byAlg = CONSTANTS.get(hash);
+  if (!byAlg) CONSTANTS.set(hash, (byAlg = new Map()));
+  let c = byAlg.get(alg);
+  if (!c) {
+    const empty = hash.digest(alg, new Uint8Array(0));
+    const zeros = new Uint8Array(hash.outputLength(alg));
+    const earlySecret = hkdfExtract(hash, alg, zeros, zeros);
+    c = { emptyHash: empty, earlySecret, derivedFromEarly: hkdfExpandLabel(hash, alg, earlySecret, 'derived', empty, zeros.length) };
+    byAlg.set(alg, c);
+  }
+  return c;
 }
 
 function checkTranscriptHash(transcriptHash: Uint8Array, hashLength: number): void {
