@@ -68,6 +68,37 @@ export function inProcess(pki: Pki, version: 'TLSv1.2' | 'TLSv1.3', observer: bo
   return { hsUs: ((t1 - t0) * 1000) / n, recUs: ((t2 - t1) * 1000) / Math.max(1, records), each };
 }
 
+/**
+ * Per-handshake µs with the observer unset and with a no-op observer, one of each in turn (the
+ * order alternating), so that each pair shares the same moment of the machine and of the heap.
+ */
+export function inProcessPaired(pki: Pki, version: 'TLSv1.2' | 'TLSv1.3', n: number): { off: number[]; on: number[] } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const id = pki.ecdsa;
+  const make = (observer: boolean) => {
+    const server = resolveServerConfig({ cert: id.cert, key: id.key, minVersion: version, maxVersion: version, ...(observer ? { observer: noop } : {}) });
+    const client = { ca: pki.ca, servername: 'localhost', minVersion: version, maxVersion: version, ecdhCurve: 'X25519:P-256', ...(observer ? { observer: noop } : {}) } as const;
+    return (): number => {
+      const h0 = performance.now();
+      const s = new ServerConnection(server);
+      const c = new ClientConnection(client);
+      c.start();
+      pump(c, s);
+      if (!c.isEstablished || !s.isEstablished) throw new Error('in-process handshake failed');
+      return (performance.now() - h0) * 1000;
+    };
+  };
+  const unset = make(false);
+  const noOp = make(true);
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) (off.push(unset()), on.push(noOp()));
+    else (on.push(noOp()), off.push(unset()));
+  }
+  return { off, on };
+}
+
 export async function runObserver(ctx: Context): Promise<Section> {
   const checks: TargetCheck[] = [];
   // Many short rounds, alternating which goes first: the median of paired ratios resolves a few
@@ -75,6 +106,8 @@ export async function runObserver(ctx: Context): Promise<Section> {
   const rounds = ctx.quick ? 21 : 61;
   const n = ctx.quick ? 20 : 40;
   const records = ctx.quick ? 300 : 500;
+  const pairedCalls = ctx.quick ? 4 : 9;
+  const pairedN = ctx.quick ? 200 : 400;
   const run = (version: string, observer: boolean, count: number, recs: number): Promise<{ hsUs: number; recUs: number; each: number[] }> =>
     ctx.client.call('inProcess', { version, observer, n: count, records: recs }, 60_000);
 
@@ -103,9 +136,22 @@ export async function runObserver(ctx: Context): Promise<Section> {
     inRows.push([`${version} handshake (client+server, P-256 cert), median of rounds`, fmt(median(off.map((x) => x.hsUs))), fmt(median(on.map((x) => x.hsUs))), ratio(hsR)]);
     inRows.push([`${version} handshake, lower quartile of single handshakes`, fmt(q1Off), fmt(q1On), `${fmt(q1On / q1Off)}×`]);
     inRows.push([`${version} 16 KiB record (seal+open)`, fmt(median(off.map((x) => x.recUs))), fmt(median(on.map((x) => x.recUs))), ratio(recR)]);
-    // Negative: below the noise.
-    const cost = (q1On / q1Off - 1) * 100;
-    checks.push({ target: `observer hook < 2% · in-process ${version} handshake (no-op observer bound, lower quartile)`, figure: `${fmt(cost, 2)}%`, met: cost < 2 });
+    // The target's figure: handshakes paired one by one (inProcessPaired), the median of the
+    // per-pair differences over the median handshake. Pairing cancels the drift and the GC
+    // pauses that move whole rounds by several percent; the round-based rows above are kept for
+    // comparison.
+    const off1: number[] = [];
+    const on1: number[] = [];
+    for (let k = 0; k < pairedCalls; k++) {
+      const r = await ctx.client.call<{ off: number[]; on: number[] }>('inProcessPaired', { version, n: pairedN }, 120_000);
+      if (k === 0) continue; // warm-up
+      off1.push(...r.off);
+      on1.push(...r.on);
+    }
+    const diff = median(on1.map((x, i) => x - off1[i]!));
+    const cost = (diff / median(off1)) * 100;
+    inRows.push([`${version} handshake, ${off1.length} single handshakes paired one by one: median, and median of the paired differences`, fmt(median(off1)), fmt(median(on1)), `${diff >= 0 ? '+' : ''}${fmt(diff, 2)} µs (${fmt(cost, 2)}%)`]);
+    checks.push({ target: `observer hook < 2% · in-process ${version} handshake (no-op observer bound, paired)`, figure: `${fmt(cost, 2)}%`, met: cost < 2 });
     ctx.log(`  in-process ${version}: handshake ${fmt(median(off.map((x) => x.hsUs)))} → ${fmt(median(on.map((x) => x.hsUs)))} µs`);
   }
 

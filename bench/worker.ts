@@ -8,7 +8,7 @@ import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ClientFactory, createServer, type ClientSocket, type Impl, type Pki, type TlsSpec } from './lib/spec.js';
 import { loadReclaim, peerClient, peerServer } from './lib/peers.js';
-import { inProcess } from './observer.js';
+import { inProcess, inProcessPaired } from './observer.js';
 
 type ServerMode = 'handshake' | 'down' | 'up' | 'ttfb' | 'idle';
 
@@ -314,6 +314,8 @@ async function handle(req: Request): Promise<unknown> {
       return memory();
     case 'inProcess':
       return inProcess(pki!, req['version'] as 'TLSv1.2' | 'TLSv1.3', req['observer'] as boolean, req['n'] as number, req['records'] as number);
+    case 'inProcessPaired':
+      return inProcessPaired(pki!, req['version'] as 'TLSv1.2' | 'TLSv1.3', req['n'] as number);
     case 'exit':
       setImmediate(() => process.exit(0));
       return {};

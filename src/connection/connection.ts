@@ -428,7 +428,21 @@ export abstract class Connection {
   #flushTrace(before: string, after: string): void {
     const pending = this.#pendingTrace;
     this.#pendingTrace = [];
-    for (const e of pending) this.#observer?.({ ...e, stateBefore: e.direction === 'received' ? e.stateBefore : before, stateAfter: after });
+    const observer = this.#observer;
+    if (!observer) return;
+    // An explicit literal, not `{ ...e, … }`: V8 copies a spread through its slow generic path,
+    // which made a no-op observer cost ~1.5 µs per message (bench/observer.ts, paired handshakes).
+    for (const e of pending) {
+      observer({
+        kind: 'message',
+        direction: e.direction,
+        contentType: e.contentType,
+        handshakeType: e.handshakeType,
+        raw: e.raw,
+        stateBefore: e.direction === 'received' ? e.stateBefore : before,
+        stateAfter: after,
+      });
+    }
   }
 
   #fail(cause: unknown): never {

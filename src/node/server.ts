@@ -62,7 +62,17 @@ export class Server extends NetServer {
   private onConnection(socket: Socket | Duplex): void {
     let tls: TLSSocket;
     try {
-      tls = new TLSSocket(socket, { ...this.tlsOptions, resolvedConfig: this.resolved, isServer: true, server: this });
+      // Only what a server-side TLSSocket reads (the rest is in `resolved`); a literal rather than a
+      // spread of every option, which V8 copies slowly, once per connection (issue 7).
+      const o = this.tlsOptions;
+      tls = new TLSSocket(socket, {
+        resolvedConfig: this.resolved,
+        isServer: true,
+        server: this,
+        handshakeTimeout: o.handshakeTimeout,
+        allowHalfOpen: o.allowHalfOpen,
+        rejectTruncation: o.rejectTruncation,
+      });
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
       socket.destroy();
