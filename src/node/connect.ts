@@ -56,7 +56,11 @@ export function connect(...args: unknown[]): TLSSocket {
 
   const { socket: _s, path: _p, port: _port, timeout, family: _f, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
   try {
-    tls = new TLSSocket(transport, { ...tlsOptions, host, ...(servername !== undefined && { servername }), isServer: false });
+    // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
+    // properties a slow path, ~2 µs per connect() (measured, issue 7).
+    const socketOptions: TLSSocketOptions = Object.assign({}, tlsOptions, { host, isServer: false });
+    if (servername !== undefined) socketOptions.servername = servername;
+    tls = new TLSSocket(transport, socketOptions);
   } catch (err) {
     if (!options.socket) transport.destroy();
     throw err;

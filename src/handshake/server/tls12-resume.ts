@@ -95,7 +95,7 @@ export function resumeTls12(
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
   if (issueTicket) {
     // RFC 5077 §3.3: a zero-length ticket when we cannot issue one after all.
-    const ticket = config.sessions.seal({ ...state, created: config.now().getTime() }) ?? new Uint8Array(0);
+    const ticket = config.sessions.seal(Object.assign({}, state, { created: config.now().getTime() })) ?? new Uint8Array(0);
     transcript.add(io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicketTls12(config.sessions.lifetime, ticket)).raw);
   }
   emitKeylog(io, randoms, state.secret);
