@@ -20,21 +20,43 @@ export type ConnectionEvent =
  * the work waits for the getter. Inputs are copied now: secrets may be wiped after this call.
  */
 export function lazyKeylogEvent(format: () => string): ConnectionEvent {
-  let line: string | undefined;
-  return {
-    type: 'keylog',
-    get line(): string {
-      return (line ??= format());
-    },
-  };
+  return new LazyKeylogEvent(format);
 }
 
 export function lazySessionEvent(encode: () => Uint8Array): ConnectionEvent {
-  let session: Uint8Array | undefined;
-  return {
-    type: 'session',
-    get session(): Uint8Array {
-      return (session ??= encode());
-    },
-  };
+  return new LazySessionEvent(encode);
+}
+
+// Classes rather than object literals with a getter: V8 builds such a literal through a runtime
+// call, ~1.2 µs against ~0.13 µs for `new` (measured, issue 7), and a handshake makes six of them.
+class LazyKeylogEvent {
+  readonly type = 'keylog';
+  #format: (() => string) | undefined;
+  #line: string | undefined;
+  constructor(format: () => string) {
+    this.#format = format;
+  }
+  get line(): string {
+    if (this.#line === undefined) {
+      this.#line = this.#format!();
+      this.#format = undefined;
+    }
+    return this.#line;
+  }
+}
+
+class LazySessionEvent {
+  readonly type = 'session';
+  #encode: (() => Uint8Array) | undefined;
+  #session: Uint8Array | undefined;
+  constructor(encode: () => Uint8Array) {
+    this.#encode = encode;
+  }
+  get session(): Uint8Array {
+    if (this.#session === undefined) {
+      this.#session = this.#encode!();
+      this.#encode = undefined;
+    }
+    return this.#session;
+  }
 }
