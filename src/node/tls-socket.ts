@@ -70,6 +70,8 @@ type WriteCallback = (error?: Error | null) => void;
 /** How long a failed connection waits for its alert to flush before the transport is destroyed. */
 const ALERT_FLUSH_TIMEOUT_MS = 2000;
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
+/** Outgoing arrays that together hold at most this many bytes go out as one joined write. */
+const JOIN_LIMIT = 16384;
 
 /** A TLS connection over a byte stream, mirroring node:tls's TLSSocket. */
 export class TLSSocket extends Duplex {
@@ -551,6 +553,22 @@ export class TLSSocket extends Duplex {
     if (this.released || !t.writable) return; // the transport is gone: nothing can reach the peer
     if (chunks.length === 1) {
       this.writeChunk(chunks[0]!);
+      return;
+    }
+    // A handshake flight comes in a few small arrays (plaintext, CCS, encrypted). One joined write
+    // costs less than cork() and a writev of each: net.Socket's corked path is about 2.5× a plain
+    // write in the server's profile (issue 7). Bulk arrays are written as they are, uncopied.
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    if (total <= JOIN_LIMIT) {
+      const joined = Buffer.alloc(total);
+      let at = 0;
+      for (const c of chunks) {
+        joined.set(c, at);
+        at += c.length;
+        if (outputPool.owns(c)) outputPool.release(c); // copied and never written: free now
+      }
+      this.writeChunk(joined);
       return;
     }
     t.cork();

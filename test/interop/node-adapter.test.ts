@@ -260,7 +260,7 @@ describe('TLSSocket over any Duplex', () => {
     return [a, b];
   }
 
-  test('each handshake flight leaves in one transport write (cork/uncork), and data flows', LIMIT, async () => {
+  test('each handshake flight leaves in one transport write (joined), and data flows', LIMIT, async () => {
     const [clientEnd, serverEnd] = duplexPair();
     const server = new TLSSocket(serverEnd, { isServer: true, ...serverOptions });
     const client = new TLSSocket(clientEnd, { servername: 'localhost', ca: pki.ca.certPem, maxVersion: 'TLSv1.2' });
