@@ -49,9 +49,12 @@ export function chooseTls13Scheme(key: PrivateKey, peerSchemes: readonly number[
   );
 }
 
+const SERVER_CV_CONTEXT = new TextEncoder().encode('TLS 1.3, server CertificateVerify');
+const CLIENT_CV_CONTEXT = new TextEncoder().encode('TLS 1.3, client CertificateVerify');
+
 /** The content a TLS 1.3 CertificateVerify signs (RFC 8446 §4.4.3). */
 export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  const context = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
+  const context = side === 'server' ? SERVER_CV_CONTEXT : CLIENT_CV_CONTEXT;
   const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
   out.fill(0x20, 0, 64);
   out.set(context, 64);

@@ -7,6 +7,7 @@
  * extended master secret resumes only with it again.
  */
 import { DecodeError, Reader } from '../codec/reader.js';
+import { utf8Decode, utf8Encode } from '../codec/text.js';
 import { Writer } from '../codec/writer.js';
 
 export interface SessionState {
@@ -44,7 +45,7 @@ export function encodeSessionState(s: SessionState, w: Writer = new Writer(512))
   w.u8(FORMAT).u16(s.version).u16(s.suite).vec8(s.secret).u8(s.extendedMasterSecret ? 1 : 0);
   // 48-bit milliseconds fit two u32 halves.
   w.u32(Math.floor(s.created / 2 ** 32)).u32(s.created >>> 0).u32(s.lifetime).u32(s.ageAdd >>> 0);
-  w.vec8(new TextEncoder().encode(s.serverName)).vec8(new TextEncoder().encode(s.alpn));
+  w.vec8(utf8Encode(s.serverName)).vec8(utf8Encode(s.alpn));
   w.u8(s.peerVerified ? 1 : 0);
   w.block(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
   return w;
@@ -59,8 +60,8 @@ export function decodeSessionState(r: Reader): SessionState {
   const created = r.u32() * 2 ** 32 + r.u32();
   const lifetime = r.u32();
   const ageAdd = r.u32();
-  const serverName = new TextDecoder().decode(r.vec8('server name'));
-  const alpn = new TextDecoder().decode(r.vec8('alpn'));
+  const serverName = utf8Decode(r.vec8('server name'));
+  const alpn = utf8Decode(r.vec8('alpn'));
   const peerVerified = r.u8() === 1;
   const certs = r.sub24('certificates');
   const peerCertificates: Uint8Array[] = [];

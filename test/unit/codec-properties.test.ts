@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DecodeError, Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
+import { utf8Decode, utf8Encode } from '../../src/codec/text.js';
 import { LocalAlert, TlsError } from '../../src/errors.js';
 import { readAlert, writeAlert } from '../../src/messages/alert.js';
 import { readCertificateRequestTls12, writeCertificateRequestTls12 } from '../../src/messages/certificate-request.js';
@@ -360,6 +361,18 @@ describe('codec properties', () => {
       );
     },
   );
+
+  test('utf8Encode/utf8Decode give the bytes and strings of TextEncoder/TextDecoder (ASCII fast path included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (str) => {
+        const bytes = utf8Encode(str);
+        assert.deepEqual(bytes, new TextEncoder().encode(str));
+        assert.equal(utf8Decode(bytes), new TextDecoder().decode(bytes));
+      }),
+      params,
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => assert.equal(utf8Decode(b), new TextDecoder().decode(b))), params);
+  });
 
   test('ALPN protocol names are opaque bytes: encode(decode(b)) == b', () => {
     fc.assert(

@@ -5,6 +5,7 @@
  * extended_master_secret (RFC 7627 §5.1), renegotiation_info (RFC 5746 §3.2).
  */
 import { DecodeError, Reader } from '../../codec/reader.js';
+import { utf8Encode } from '../../codec/text.js';
 import { Writer } from '../../codec/writer.js';
 import { AlertDescription } from '../enums.js';
 import { LocalAlert } from '../../errors.js';
@@ -33,7 +34,7 @@ export function readServerName(data: Uint8Array): string | undefined {
 }
 
 export function writeServerName(host: string): Uint8Array {
-  const name = new TextEncoder().encode(host);
+  const name = utf8Encode(host);
   const w = new Writer();
   w.block(2, () => w.u8(HOST_NAME).vec16(name));
   return w.finish();
