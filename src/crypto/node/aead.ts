@@ -86,18 +86,18 @@ class NodeAead implements Aead {
 }
 
 // node:crypto types GCM and ChaCha20-Poly1305 by separate overloads; the branch only picks one.
+const OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH });
+
 function newCipher(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array): CipherGCM | CipherChaCha20Poly1305 {
-  const options = { authTagLength: TAG_LENGTH };
   return algorithm === 'chacha20-poly1305'
-    ? createCipheriv(algorithm, key, nonce, options)
-    : createCipheriv(algorithm, key, nonce, options);
+    ? createCipheriv(algorithm, key, nonce, OPTIONS)
+    : createCipheriv(algorithm, key, nonce, OPTIONS);
 }
 
 function newDecipher(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305 {
-  const options = { authTagLength: TAG_LENGTH };
   return algorithm === 'chacha20-poly1305'
-    ? createDecipheriv(algorithm, key, nonce, options)
-    : createDecipheriv(algorithm, key, nonce, options);
+    ? createDecipheriv(algorithm, key, nonce, OPTIONS)
+    : createDecipheriv(algorithm, key, nonce, OPTIONS);
 }
 
 /** Copies `bytes` into `out` at `pos`; returns the position after them. */
