@@ -58,6 +58,8 @@ export abstract class Connection {
   #peerClosed = false;
   #closeSent = false;
   #emptyRecords = 0;
+  /** TLS 1.3: the peer's one compatibility ChangeCipherSpec has been dropped (RFC 8446 §5). */
+  #compatCcsSeen = false;
   #warnings = 0;
   #keyUpdates = 0;
   #observer: Observer | undefined;
@@ -319,11 +321,10 @@ export abstract class Connection {
 
   #onRecord(record: PlainRecord): void {
     const { type, plaintext } = record;
-    // RFC 5246 §6.2.1 allows empty application data, but a stream of empty records is a DoS
-    // (TLS 1.3 compatibility CCS records count too, below, so they do not reset the count).
+    // RFC 5246 §6.2.1 allows empty application data, but a stream of empty records is a DoS.
     if (plaintext.length === 0) {
       if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many empty records');
-    } else if (!(type === ContentType.change_cipher_spec && this.#negotiated.version === 'TLSv1.3')) {
+    } else {
       this.#emptyRecords = 0;
     }
     // BoringSSL's kMaxWarningAlerts counts warnings in a row: any other record resets it.
@@ -354,15 +355,20 @@ export abstract class Connection {
         return;
       }
       case ContentType.change_cipher_spec:
-        // RFC 5246 §7.1: the message is a single byte of value 1 (RFC 8446 §5: anything else is unexpected_message).
+        // RFC 5246 §7.1: the message is a single byte of value 1. RFC 8446 §5 names
+        // unexpected_message for any other value; TLS 1.2 names none, and we (as tlsfuzzer and
+        // BoringSSL) answer the same: the record is not a ChangeCipherSpec at all.
         if (plaintext.length !== 1 || plaintext[0] !== 1) {
-          throw new LocalAlert(this.#isTls13 ? AlertDescription.unexpected_message : AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+          throw new LocalAlert(AlertDescription.unexpected_message, `malformed ChangeCipherSpec (${plaintext.length} bytes)`);
         }
         this.#trace('received', ContentType.change_cipher_spec, undefined, plaintext);
         if (this.#negotiated.version === 'TLSv1.3') {
-          // RFC 8446 §5: during the handshake a compatibility CCS is dropped; after it, it is unexpected_message.
+          // RFC 8446 §5 and §D.4: one compatibility CCS, unprotected (the record layer refuses a
+          // protected one), between the first ClientHello and the peer's Finished, is dropped;
+          // a second one, or one after the handshake, is unexpected_message.
           if (this.#state.isTraffic) throw new LocalAlert(AlertDescription.unexpected_message, 'ChangeCipherSpec after the TLS 1.3 handshake');
-          if (++this.#emptyRecords > MAX_EMPTY_RECORDS) throw new LocalAlert(AlertDescription.unexpected_message, 'too many ChangeCipherSpec records');
+          if (this.#compatCcsSeen) throw new LocalAlert(AlertDescription.unexpected_message, 'a second ChangeCipherSpec in a TLS 1.3 handshake');
+          this.#compatCcsSeen = true;
           return;
         }
         this.#state = this.#run(() => this.#state.handle({ kind: 'change_cipher_spec' }, this.#io));
@@ -387,7 +393,10 @@ export abstract class Connection {
   }
 
   #onAlert(plaintext: Uint8Array): void {
-    // RFC 8446 §5.1 (and common practice for 1.2): alerts are never fragmented or coalesced.
+    // RFC 5246 §6.2.1 / RFC 8446 §5.1: no zero-length alert fragments (unexpected_message, as for
+    // empty handshake and ChangeCipherSpec records); alerts are never fragmented or coalesced,
+    // which no RFC gives an alert for: a record of 1 or 3+ bytes does not decode (decode_error).
+    if (plaintext.length === 0) throw new LocalAlert(AlertDescription.unexpected_message, 'empty alert record');
     if (plaintext.length !== 2) throw new LocalAlert(AlertDescription.decode_error, `alert record of ${plaintext.length} bytes`);
     const alert = readAlert(plaintext);
     this.#trace('received', ContentType.alert, undefined, plaintext);

@@ -106,6 +106,8 @@ export interface PublicKey extends PublicKeyInfo {
    * the hash length, or the signature is wrong. Never throws for bad input.
    */
   verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
+  /** Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its curve (RFC 8446 §4.2.3). */
+  fits(scheme: number, options?: { tls13?: boolean }): boolean;
 }
 
 export interface PrivateKey extends PublicKeyInfo {

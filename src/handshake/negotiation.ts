@@ -16,14 +16,13 @@ export function chooseGroup(ours: readonly number[], offered: readonly number[],
 }
 
 /**
- * The DHE group for a TLS 1.2 DHE suite (RFC 7919 §4): if the client listed FFDHE groups we
- * must pick one of them (or not choose DHE); if it listed none, it predates RFC 7919 and we
- * use our first FFDHE group.
+ * The DHE group for a TLS 1.2 DHE suite (RFC 7919 §4): if the client listed any FFDHE codepoint
+ * (0x0100–0x01FF, "even if unknown to the server") we must pick one of ours among them, or not
+ * choose DHE; if it listed none, it predates RFC 7919 and we use our first FFDHE group.
  */
 export function chooseDheGroup(ours: readonly number[], offered: readonly number[]): number | undefined {
-  const clientFfdhe = offered.filter(isFfdhe);
-  if (clientFfdhe.length === 0) return ours.find(isFfdhe);
-  return chooseGroup(ours, clientFfdhe, 'ffdhe');
+  if (!offered.some((g) => g >= 0x0100 && g <= 0x01ff)) return ours.find(isFfdhe);
+  return chooseGroup(ours, offered, 'ffdhe');
 }
 
 /** Our preferred scheme that the peer accepts and our key can produce. */

@@ -1,7 +1,7 @@
 /** What the handshake does with the peer's certificate verdict, the same on every side and version. */
 import type { PublicKey } from '../crypto/provider.js';
-import { CertificateError } from '../errors.js';
-import type { AlertDescription } from '../messages/enums.js';
+import { CertificateError, LocalAlert } from '../errors.js';
+import { AlertDescription, SignatureScheme, nameOf } from '../messages/enums.js';
 import type { VerificationResult } from '../pki/verifier.js';
 import type { SessionState } from '../session/session.js';
 import type { HandshakeIo } from './state.js';
@@ -36,4 +36,20 @@ export function restorePeerIdentity(io: HandshakeIo, session: SessionState): voi
   n.resumed = true;
   n.peerCertificates = session.peerCertificates;
   n.peerVerified = session.peerVerified;
+}
+
+/**
+ * Checks a peer's handshake signature (ServerKeyExchange, CertificateVerify). A scheme that cannot
+ * be used with the certificate's key at all (another key type; in TLS 1.3 an ECDSA scheme for
+ * another curve, RFC 8446 §4.2.3 and §4.4.3) is illegal_parameter, decided before any
+ * cryptography; a signature that does not verify is decrypt_error (RFC 8446 §4.4.3, RFC 5246 §7.2.2).
+ */
+export function checkPeerSignature(key: PublicKey, scheme: number, content: Uint8Array, signature: Uint8Array, tls13: boolean, what: string): void {
+  if (!key.fits(scheme, { tls13 })) {
+    const curve = key.curve !== undefined ? ` (${key.curve})` : '';
+    throw new LocalAlert(AlertDescription.illegal_parameter, `${what} uses ${nameOf(SignatureScheme, scheme, 'SignatureScheme')}, which does not fit the certificate's ${key.type} key${curve}`);
+  }
+  if (!key.verify(scheme, content, signature, { tls13 })) {
+    throw new LocalAlert(AlertDescription.decrypt_error, `${what} signature does not verify with the certificate`);
+  }
 }

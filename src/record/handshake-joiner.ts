@@ -2,9 +2,22 @@ import { AlertDescription, HandshakeType, nameOf } from '../messages/enums.js';
 import { LocalAlert } from '../errors.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 
-/** Default limits, checked from the 4-byte header before anything is buffered. */
+/**
+ * Limits on a handshake message's declared length, checked from its 4-byte header before anything
+ * is buffered. A ClientHello may be as large as its own vectors allow (RFC 8446 §4.1.2): version,
+ * random, session_id<0..32>, cipher_suites<2..2^16-2>, compression<1..2^8-1> and a full
+ * extensions<8..2^16-1> block, 131,396 bytes; anything longer cannot be well-formed. Certificate
+ * chains get a policy limit of 256 KiB, every other message 64 KiB. RFC 8446 §6: a length that
+ * cannot be right is decode_error.
+ */
+export const MAX_CLIENT_HELLO = 2 + 32 + (1 + 32) + (2 + 0xfffe) + (1 + 0xff) + (2 + 0xffff);
 export const MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 export const MAX_CERTIFICATE_MESSAGE = 256 * 1024;
+
+function limitFor(type: number): number {
+  if (type === HandshakeType.client_hello) return MAX_CLIENT_HELLO;
+  return type === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : MAX_HANDSHAKE_MESSAGE;
+}
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,10 +49,10 @@ export class HandshakeJoiner {
     while (data.length - pos >= 4) {
       const type = data[pos]!;
       const length = (data[pos + 1]! << 16) | (data[pos + 2]! << 8) | data[pos + 3]!;
-      const limit = type === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : MAX_HANDSHAKE_MESSAGE;
+      const limit = limitFor(type);
       if (length > limit) {
         throw new LocalAlert(
-          AlertDescription.illegal_parameter,
+          AlertDescription.decode_error,
           `${nameOf(HandshakeType, type, 'HandshakeType')} of ${length} bytes exceeds the ${limit}-byte limit`,
         );
       }

@@ -105,6 +105,10 @@ export class RecordLayer {
     if (this.#read && !inClear) {
       const opened = this.#read.open(record.type, record.fragment);
       this.#plainAlertsAllowed = false;
+      // RFC 8446 §5: a protected change_cipher_spec record is unexpected_message.
+      if (this.#ccsInClear && opened.type === ContentType.change_cipher_spec) {
+        throw new LocalAlert(AlertDescription.unexpected_message, 'a protected ChangeCipherSpec record');
+      }
       return opened;
     }
     // RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.

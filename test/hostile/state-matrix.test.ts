@@ -206,9 +206,10 @@ const alert = (x: number): Outcome => ({ kind: 'alert', alert: x });
  * exist (the input is legal there, or the input makes no sense in that version or state).
  *
  * Documented exceptions to "unexpected_message":
- * - TLS 1.3 ChangeCipherSpec {1} after the first ClientHello and before the peer's Finished is
- *   dropped (RFC 8446 §5). Before the version is known (the first wait of either side) TLS 1.2
- *   rules apply, as in BoringSSL and Go: unexpected_message.
+ * - TLS 1.3: one ChangeCipherSpec {1} after the first ClientHello and before the peer's Finished
+ *   is dropped (RFC 8446 §5); the peer's own has always come by the second wait, so an injected
+ *   one is a second and unexpected_message. Before the version is known (the first wait of either
+ *   side) TLS 1.2 rules apply, as in BoringSSL and Go: unexpected_message.
  * - A TLS 1.2 client that gets HelloRequest after the handshake answers with a warning
  *   no_renegotiation and carries on (RFC 5246 §7.4.1.1, RFC 5746 §4.2, security.md §0). During
  *   the handshake RFC 5246 says it "will be ignored"; we follow BoringSSL's stricter
@@ -220,7 +221,7 @@ const alert = (x: number): Outcome => ({ kind: 'alert', alert: x });
  *   alerts "MUST be treated as error alerts when received regardless of the AlertLevel"
  *   (RFC 8446 §6.2): the connection fails and nothing is sent.
  * - ChangeCipherSpec {1, 1}: TLS 1.3 "MUST abort … with an unexpected_message alert" (§5);
- *   TLS 1.2 has no such rule, so Appendix A's "malformed encoding" row applies: decode_error.
+ *   TLS 1.2 names no alert, and we answer the same (README "Alert decisions", as tlsfuzzer expects).
  * - A plaintext record after keys: TLS 1.3 unexpected_message (§5, security.md T11); in TLS 1.2
  *   it is read as a ciphertext that does not authenticate: bad_record_mac (RFC 5246 §6.2.3.3).
  */
@@ -230,11 +231,13 @@ function expectedOutcome(c: Config, w: Wait, wi: number, input: Input, keyed: bo
   const first = wi === 0;
   switch (input) {
     case 'ccs':
-      if (v13 && !first && !w.traffic) return { kind: 'ignored' };
+      // TLS 1.3 (RFC 8446 §5): one compatibility CCS is dropped, but at every wait after the first
+      // the peer's own CCS (sent after its first flight, which driverAt delivers) has already come,
+      // so an injected one is a second: unexpected_message. The dropped one: conformance.test.ts.
       return alert(A.unexpected_message);
     case 'ccs.bad':
       if (v13) return first ? undefined : alert(A.unexpected_message);
-      return alert(A.decode_error);
+      return alert(A.unexpected_message);
     case 'ccs.protected':
       return v13 && keyed ? alert(A.unexpected_message) : undefined;
     case 'appdata':
@@ -611,7 +614,7 @@ describe('state matrix: named cases', () => {
     ['post-handshake ClientHello (TLS 1.2): no_renegotiation', 'server TLS 1.2', 'after the handshake', 'client_hello'],
     ['post-handshake HelloRequest (TLS 1.2 client): warning no_renegotiation', 'client TLS 1.2', 'after the handshake', 'hello_request'],
     ['second HelloRetryRequest', 'client TLS 1.3 HRR', 'before ServerHello (after HelloRetryRequest)', 'hrr'],
-    ['compatibility CCS during the TLS 1.3 handshake is dropped', 'client TLS 1.3 mTLS', 'before Certificate (after CertificateRequest)', 'ccs'],
+    ['a second compatibility CCS during the TLS 1.3 handshake is unexpected_message', 'client TLS 1.3 mTLS', 'before Certificate (after CertificateRequest)', 'ccs'],
   ];
   for (const [title, config, label, input] of named) {
     test(title, () => {

@@ -139,12 +139,17 @@ class NodePublicKey implements PublicKey {
     this.bits = info.bits;
   }
 
-  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
+  fits(scheme: SignatureScheme, options?: { tls13?: boolean }): boolean {
     const info = SCHEMES.get(scheme);
-    // Unknown, SHA-1/MD5 and rsa_pss_pss schemes, and a scheme for another key type: false.
+    // Unknown, SHA-1/MD5 and rsa_pss_pss schemes, and a scheme for another key type: no.
     if (info === undefined || info.keyType !== this.type) return false;
     // RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names the curve too. TLS 1.2 binds only the hash.
-    if (info.padding === 'ecdsa' && options?.tls13 === true && info.curve !== this.curve) return false;
+    return !(info.padding === 'ecdsa' && options?.tls13 === true && info.curve !== this.curve);
+  }
+
+  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
+    if (!this.fits(scheme, options)) return false;
+    const info = SCHEMES.get(scheme)!;
     try {
       return verify(info.hash, data, nodeOptions(info, this.#key), signature);
     } catch {

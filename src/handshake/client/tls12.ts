@@ -29,7 +29,7 @@ import { ecdheClient } from '../tls12-key-exchange/ecdhe.js';
 import type { ClientKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { rsaClient } from '../tls12-key-exchange/rsa.js';
 import type { ClientOffer } from './hello.js';
-import { acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
+import { acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { encodeClientSession, keptCertificates, type ClientSession } from '../../session/session.js';
 import { readNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import type { RecordProtection } from '../../record/protection.js';
@@ -107,9 +107,7 @@ export class ExpectServerKeyExchange implements State {
     if (!this.hs.offer.signatureSchemes.includes(ske.scheme)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `ServerKeyExchange signed with ${nameOf(SignatureScheme, ske.scheme, 'SignatureScheme')}, which we did not offer`);
     }
-    if (!this.serverKey.verify(ske.scheme, signedParams(this.hs.randoms, ske.paramsRaw), ske.signature)) {
-      throw new LocalAlert(AlertDescription.decrypt_error, 'ServerKeyExchange signature does not verify with the server certificate');
-    }
+    checkPeerSignature(this.serverKey, ske.scheme, signedParams(this.hs.randoms, ske.paramsRaw), ske.signature, false, 'ServerKeyExchange');
     io.negotiated.peerSignatureScheme = ske.scheme;
     const agreement =
       ske.params.kind === 'ecdhe'

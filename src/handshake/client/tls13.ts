@@ -27,7 +27,7 @@ import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
 import type { ClientOffer } from './hello.js';
-import { acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
+import { acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { finishedVerifyData } from '../../keys/key-schedule-tls13.js';
 
 /** What a TLS 1.3 client handshake carries from state to state. */
@@ -271,9 +271,7 @@ class ExpectCertificateVerify implements State {
       throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}`);
     }
     const content = certificateVerifyContent('server', this.hs.transcript.hash());
-    if (!this.serverKey.verify(cv.scheme, content, cv.signature, { tls13: true })) {
-      throw new LocalAlert(AlertDescription.decrypt_error, 'server CertificateVerify signature does not verify with its certificate');
-    }
+    checkPeerSignature(this.serverKey, cv.scheme, content, cv.signature, true, 'server CertificateVerify');
     io.negotiated.peerSignatureScheme = cv.scheme;
     this.hs.transcript.add(message.raw);
     return new ExpectFinished(this.hs, this.request);

@@ -43,6 +43,7 @@ import { RsaServer } from '../tls12-key-exchange/rsa.js';
 import { Transcript } from '../transcript.js';
 import { DOWNGRADE_TLS12 } from '../tls13-common.js';
 import { readSupportedVersionsClient } from '../../messages/extensions/tls13.js';
+import { offersRenegotiationInfo, solicited } from './solicited.js';
 import { startTls13 } from './tls13.js';
 import { findSession12, resumeTls12 } from './tls12-resume.js';
 import { ExpectClientCertificate, ExpectClientKeyExchange, ServerTls12 } from './tls12.js';
@@ -61,7 +62,8 @@ interface Choice {
 interface HelloFacts {
   readonly groups: readonly number[];
   readonly sentGroups: boolean;
-  readonly sentPointFormats: boolean;
+  /** ec_point_formats, if sent. */
+  readonly pointFormats: Uint8Array | undefined;
   readonly schemes: readonly number[];
   readonly alpn: readonly string[] | undefined;
   readonly ems: boolean;
@@ -101,12 +103,16 @@ export class ExpectClientHello implements State {
     }
 
     checkRenegotiationInfo(ch);
+    checkPointFormats(facts);
     if (!facts.ems && config.requireExtendedMasterSecret) {
       throw new LocalAlert(AlertDescription.handshake_failure, 'client did not offer extended_master_secret (RFC 7627), which is required');
     }
     const ticketExt = findExtension(ch.extensions, ExtensionType.session_ticket);
     const base = (): Extension[] => {
-      const e: Extension[] = [{ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) }];
+      const e: Extension[] = [];
+      // RFC 5746 §3.6: answer the extension or the SCSV with an empty renegotiation_info; a client
+      // that sent neither gets none (RFC 5246 §7.4.1.4: nothing the client did not offer).
+      if (offersRenegotiationInfo(ch)) e.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
       if (facts.ems) e.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
       if (alpn !== undefined) e.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([alpn]) });
       return e;
@@ -139,7 +145,7 @@ export class ExpectClientHello implements State {
 
     // ServerHello (RFC 5246 §7.4.1.3), echoing only extensions the client offered.
     const extensions = base();
-    if (choice.suite.kx === 'ECDHE' && facts.sentPointFormats) {
+    if (choice.suite.kx === 'ECDHE' && facts.pointFormats !== undefined) {
       extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
     }
     // RFC 5077 §3.2: a client that sent session_ticket gets a ticket (announced by an empty extension).
@@ -153,7 +159,7 @@ export class ExpectClientHello implements State {
       legacySessionId: sessionId,
       cipherSuite: choice.suite.id,
       legacyCompressionMethod: 0,
-      extensions,
+      extensions: solicited(ch, extensions, 'ServerHello'),
     });
     transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
     transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
@@ -194,6 +200,11 @@ export class ExpectClientHello implements State {
  * refused with protocol_version (RFC 8996).
  */
 function chooseVersion(ch: ClientHello, ours: readonly number[]): number {
+  // RFC 8446 §D.5: a ClientHello with legacy_version 0x0300 (SSL 3.0) or less is refused with
+  // protocol_version, whatever supported_versions says.
+  if (ch.legacyVersion <= ProtocolVersion.SSLv3) {
+    throw new LocalAlert(AlertDescription.protocol_version, `ClientHello legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, '0')} (SSL 3.0 or older)`);
+  }
   const sv = findExtension(ch.extensions, ExtensionType.supported_versions);
   const theirs = sv !== undefined ? readSupportedVersionsClient(sv) : ch.legacyVersion >= ProtocolVersion.TLSv1_2 ? [ProtocolVersion.TLSv1_2] : [];
   const version = ours.find((v) => theirs.includes(v));
@@ -218,6 +229,19 @@ function checkRenegotiationInfo(ch: ClientHello): void {
   }
 }
 
+const RFC8422_CURVES: readonly number[] = [NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1, NamedGroup.x25519, NamedGroup.x448];
+
+/**
+ * RFC 8422 §5.1.2 (TLS 1.2 only): a client that lists EC curves in supported_groups and sends
+ * ec_point_formats must include uncompressed, else illegal_parameter.
+ */
+function checkPointFormats(facts: HelloFacts): void {
+  if (facts.pointFormats === undefined || facts.pointFormats.includes(ECPointFormat.uncompressed)) return;
+  if (facts.groups.some((g) => RFC8422_CURVES.includes(g)) || !facts.sentGroups) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, 'client does not support uncompressed EC points');
+  }
+}
+
 function readServerNameExt(extensions: readonly Extension[]): string | undefined {
   const data = findExtension(extensions, ExtensionType.server_name);
   return data === undefined ? undefined : readServerName(data);
@@ -228,10 +252,9 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   const groupsData = ext(ExtensionType.supported_groups);
   const groups = groupsData ? readU16ListExtension(groupsData, 'supported_groups') : [];
   const pointFormats = ext(ExtensionType.ec_point_formats);
-  // RFC 8422 §5.1.2: if the client lists point formats, uncompressed must be among them.
-  if (pointFormats !== undefined && !readEcPointFormats(pointFormats).includes(ECPointFormat.uncompressed)) {
-    throw new LocalAlert(AlertDescription.illegal_parameter, 'client does not support uncompressed EC points');
-  }
+  // Decoded in every version (a malformed one is decode_error), but TLS 1.3 fixes the point
+  // encodings (RFC 8446 §4.2.8.2) and ignores what it lists; TLS 1.2 checks it in checkPointFormats.
+  const formats = pointFormats !== undefined ? readEcPointFormats(pointFormats) : undefined;
   const sigData = ext(ExtensionType.signature_algorithms);
   const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
   const emsData = ext(ExtensionType.extended_master_secret);
@@ -239,7 +262,7 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   return {
     groups,
     sentGroups: groupsData !== undefined,
-    sentPointFormats: pointFormats !== undefined,
+    pointFormats: formats,
     // RFC 5246 §7.4.1.4.1: without the extension the client implies SHA-1, which we refuse (RFC 9155).
     schemes: sigData ? readU16ListExtension(sigData, 'signature_algorithms') : [],
     alpn: alpnData ? readAlpn(alpnData) : undefined,

@@ -10,6 +10,7 @@ import { TLS12_SUITES } from '../../crypto/suites.js';
 import type { ClientHello } from '../../messages/client-hello.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../../messages/enums.js';
 import type { Extension } from '../../messages/extensions/index.js';
+import { solicited } from './solicited.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { writeNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import { writeServerHello } from '../../messages/server-hello.js';
@@ -90,7 +91,7 @@ export function resumeTls12(
     legacySessionId: ch.legacySessionId,
     cipherSuite: suite.id,
     legacyCompressionMethod: 0,
-    extensions,
+    extensions: solicited(ch, extensions, 'ServerHello'),
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
   if (issueTicket) {

@@ -21,7 +21,7 @@ import { Traffic } from '../traffic.js';
 import type { Transcript } from '../transcript.js';
 import { checkFinished, deriveMaster, emitKeylog, finishedFor, makeProtections, type Protections, type Randoms } from '../tls12-common.js';
 import type { ServerKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
-import { acceptNoClientCertificate, acceptPeerChain } from '../peer-auth.js';
+import { acceptNoClientCertificate, acceptPeerChain, checkPeerSignature } from '../peer-auth.js';
 import { writeNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import { sessionState12 } from './tls12-resume.js';
 
@@ -103,9 +103,7 @@ export class ExpectCertificateVerify implements State {
       throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}, which we did not request`);
     }
     // The signature covers every handshake message before this one.
-    if (!this.clientKey.verify(cv.scheme, this.hs.transcript.bytes(), cv.signature)) {
-      throw new LocalAlert(AlertDescription.decrypt_error, 'client CertificateVerify signature does not verify with its certificate');
-    }
+    checkPeerSignature(this.clientKey, cv.scheme, this.hs.transcript.bytes(), cv.signature, false, 'client CertificateVerify');
     io.negotiated.peerSignatureScheme = cv.scheme;
     this.hs.transcript.add(message.raw);
     return new ExpectChangeCipherSpec(this.hs, this.master, this.keys);

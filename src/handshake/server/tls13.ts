@@ -13,12 +13,13 @@ import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, t
 import { writeNewSessionTicket } from '../../messages/post-handshake.js';
 import { keptCertificates, type SessionState } from '../../session/session.js';
 import { computeBinder } from '../psk.js';
-import { acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity } from '../peer-auth.js';
+import { acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { solicited } from './solicited.js';
 import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { findExtension, type Extension } from '../../messages/extensions/index.js';
 import { writeAlpn, writeU16ListExtension } from '../../messages/extensions/simple.js';
@@ -119,10 +120,10 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
     legacySessionId: ch.legacySessionId,
     cipherSuite: suite.id,
     legacyCompressionMethod: 0,
-    extensions: [
+    extensions: solicited(ch, [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
       { type: ExtensionType.key_share, data: writeU16(retryGroup) },
-    ],
+    ], 'HelloRetryRequest'),
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, hrr).raw);
   io.negotiated.helloRetry = true;
@@ -141,6 +142,7 @@ function readShares(ch: ClientHello, groups: readonly number[]): KeyShareEntry[]
   for (const s of shares) {
     if (seen.has(s.group)) throw new LocalAlert(AlertDescription.illegal_parameter, 'two key shares for one group');
     if (!groups.includes(s.group)) throw new LocalAlert(AlertDescription.illegal_parameter, 'key share for a group not in supported_groups');
+    if (s.keyExchange.length === 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'empty key share');
     seen.add(s.group);
   }
   return shares;
@@ -207,12 +209,12 @@ function serverFlight(
     legacySessionId: ch.legacySessionId,
     cipherSuite: suite.id,
     legacyCompressionMethod: 0,
-    extensions: [
+    extensions: solicited(ch, [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
       { type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) },
       // RFC 8446 §4.2.11: the index of the PSK we accepted (we only ever try the first).
       ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(0) }] : []),
-    ],
+    ], 'ServerHello'),
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
   if (ch.legacySessionId.length > 0 && !afterRetry) io.sendChangeCipherSpec();
@@ -233,7 +235,7 @@ function serverFlight(
 
   const ee: Extension[] = [];
   if (facts.alpn !== undefined) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn([facts.alpn]) });
-  transcript.add(io.sendHandshake(HandshakeType.encrypted_extensions, writeEncryptedExtensions(ee)).raw);
+  transcript.add(io.sendHandshake(HandshakeType.encrypted_extensions, writeEncryptedExtensions(solicited(ch, ee, 'EncryptedExtensions'))).raw);
   if (config.requestCert && !psk) {
     const schemes = config.signatureSchemes.filter((s) => TLS13_SIGNATURE_SCHEMES.includes(s));
     const request = writeCertificateRequestTls13({
@@ -321,9 +323,7 @@ class ExpectCertificateVerify implements State {
       throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}, which we did not request`);
     }
     const content = certificateVerifyContent('client', this.hs.transcript.hash());
-    if (!this.clientKey.verify(cv.scheme, content, cv.signature, { tls13: true })) {
-      throw new LocalAlert(AlertDescription.decrypt_error, 'client CertificateVerify signature does not verify with its certificate');
-    }
+    checkPeerSignature(this.clientKey, cv.scheme, content, cv.signature, true, 'client CertificateVerify');
     io.negotiated.peerSignatureScheme = cv.scheme;
     this.hs.transcript.add(message.raw);
     return new ExpectFinished(this.hs);

@@ -38,8 +38,13 @@ export interface KeyShareEntry {
   readonly keyExchange: Uint8Array;
 }
 
+/**
+ * key_exchange is <1..2^16-1>, but its length is the group's business: an empty or wrong-length
+ * share is an invalid public value (RFC 8446 §4.2.8.2: illegal_parameter, as OpenSSL, BoringSSL
+ * and tlsfuzzer answer), decided where the share is used, not a decode_error here.
+ */
 function readEntry(r: Reader): KeyShareEntry {
-  return { group: r.u16('NamedGroup'), keyExchange: r.vec16('key_exchange', 1) };
+  return { group: r.u16('NamedGroup'), keyExchange: r.vec16('key_exchange') };
 }
 
 /** ClientHello: KeyShareEntry client_shares<0..2^16-1>. */
