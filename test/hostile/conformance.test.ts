@@ -293,10 +293,17 @@ describe('6. DHE fallback: a client that lists no FFDHE group gets our DHE group
 });
 
 describe('7. alert choices (README "Alert decisions")', () => {
-  test('an empty alert record is unexpected_message; a 1- or 3-byte one decode_error', () => {
-    for (const [body, alert] of [[new Uint8Array(0), A.unexpected_message], [Uint8Array.of(2), A.decode_error], [Uint8Array.of(2, 40, 0), A.decode_error]] as const) {
+  test('an empty alert, handshake or CCS record is unexpected_message; a 1- or 3-byte alert decode_error', () => {
+    const cases = [
+      [ContentType.alert, new Uint8Array(0), A.unexpected_message],
+      [ContentType.handshake, new Uint8Array(0), A.unexpected_message],
+      [ContentType.change_cipher_spec, new Uint8Array(0), A.unexpected_message],
+      [ContentType.alert, Uint8Array.of(2), A.decode_error],
+      [ContentType.alert, Uint8Array.of(2, 40, 0), A.decode_error],
+    ] as const;
+    for (const [type, body, alert] of cases) {
       const s = new ServerConnection(serverOpts);
-      assertAlert(send(s, plainRecord(ContentType.alert, body)), alert);
+      assertAlert(send(s, plainRecord(type, body)), alert);
     }
   });
 
