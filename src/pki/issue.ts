@@ -211,10 +211,10 @@ function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | und
     add('subjectAltName', ExtensionOid.subjectAltName, false, der.sequence(...defaults.altNames));
   }
   add('subjectKeyIdentifier', ExtensionOid.subjectKeyIdentifier, false, der.octetString(ski));
-  if (issuerKeyId) {
-    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
-    add('authorityKeyIdentifier', ExtensionOid.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, issuerKeyId)));
-  }
+  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }; none when the issuer has no
+  // subjectKeyIdentifier, unless an override supplies the value.
+  const akiValue = issuerKeyId ? der.sequence(der.implicitPrimitive(0, issuerKeyId)) : options.extensionOverrides?.authorityKeyIdentifier?.value;
+  if (akiValue) add('authorityKeyIdentifier', ExtensionOid.authorityKeyIdentifier, false, akiValue);
   for (const e of options.extraExtensions ?? []) extensions.push(extension(e.oid, e.critical, e.value));
 
   const tbs = der.sequence(
