@@ -1,7 +1,7 @@
 import { CertificateError } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
 import { checkKey, checkSignatureAlgorithm } from './algorithm-policy.js';
-import { ExtensionOid, isSelfIssued } from './certificate.js';
+import { ExtensionOid, isSelfIssued, type Extension } from './certificate.js';
 import { hostMismatchReason } from './host-match.js';
 import { keyUsageMismatch, type KeyUse } from './key-usage.js';
 import { checkNameConstraints, type ComparisonBudget } from './name-constraints.js';
@@ -135,12 +135,17 @@ function belowAnchor(path: readonly ParsedCertificate[]): readonly ParsedCertifi
  */
 function checkCriticalExtensions(certificates: readonly ParsedCertificate[]): CertificateError | undefined {
   for (const c of certificates) {
-    const unknown = c.fields.extensions.find((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid));
+    const unknown = unhandledCriticalExtension(c);
     if (unknown) {
       return fail('UNHANDLED_CRITICAL_EXTENSION', 'unhandled critical extension', c, `critical extension ${EXTENSION_NAME.get(unknown.oid) ?? unknown.oid} is not processed by this verifier`);
     }
   }
   return undefined;
+}
+
+/** The first critical extension of `c` that this verifier does not process, if any. */
+export function unhandledCriticalExtension(c: ParsedCertificate): Extension | undefined {
+  return c.fields.extensions.find((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid));
 }
 
 /**
