@@ -26,7 +26,7 @@ export interface PathCheckContext {
   readonly keyUse: KeyUse | undefined;
   /** Name-constraint comparisons left for the whole validation. */
   readonly budget: ComparisonBudget;
-  /** 'strict' adds strict-profile.ts's rules, and refuses a trust anchor with an unknown critical extension. */
+  /** 'strict' adds strict-profile.ts's rules. */
   readonly profile: X509Profile;
 }
 
@@ -56,7 +56,7 @@ export function checkPath(path: readonly ParsedCertificate[], context: PathCheck
     checkValidity(path, context.now) ??
     checkAlgorithms(path) ??
     checkCaConstraints(path) ??
-    checkCriticalExtensions(context.profile === 'strict' ? path : belowAnchor(path)) ??
+    checkCriticalExtensions(path) ??
     checkNames(path, context.budget) ??
     checkExtendedKeyUsage(path, context.purpose) ??
     checkLeafKeyUsage(path[0]!, context.purpose === 'client' ? 'sign' : context.keyUse) ??
@@ -130,8 +130,8 @@ function belowAnchor(path: readonly ParsedCertificate[]): readonly ParsedCertifi
 }
 
 /**
- * RFC 5280 §4.2: a certificate with a critical extension we do not process MUST be rejected. The
- * trust anchor's extensions are not part of §6 validation; the strict profile checks them too.
+ * RFC 5280 §4.2: a certificate with a critical extension we do not process MUST be rejected; the
+ * trust anchor's too (its extensions are otherwise not part of §6 validation), as OpenSSL and Go do.
  */
 function checkCriticalExtensions(certificates: readonly ParsedCertificate[]): CertificateError | undefined {
   for (const c of certificates) {

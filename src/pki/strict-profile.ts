@@ -84,8 +84,7 @@ function checkIssued(c: ParsedCertificate, isLeaf: boolean): CertificateError | 
 
 /**
  * The trust anchor: a non-critical authorityKeyIdentifier and, for a root, the BR root profile's AKI
- * and EKU rules. (Its unknown critical extensions are refused by path-checks.ts, which under this
- * profile checks the anchor's extensions too.)
+ * and EKU rules. (An anchor's unknown critical extension is refused in both profiles, by path-checks.ts.)
  */
 function checkAnchor(a: ParsedCertificate): CertificateError | undefined {
   const aki = findExtension(a.fields, ExtensionOid.authorityKeyIdentifier);

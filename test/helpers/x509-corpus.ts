@@ -294,6 +294,8 @@ export function buildCorpus(dir: string): CorpusCase[] {
   add('ext/unknown-critical-leaf', { ...std, leaf: leaf({ extraExtensions: [unknownExt] }), host: 'localhost', description: 'an unknown critical extension in the leaf', expected: 'UNHANDLED_CRITICAL_EXTENSION' });
   const critInt = ca({ commonName: 'Critical Ext Int', issuer: root, extraExtensions: [unknownExt] });
   add('ext/unknown-critical-intermediate', { anchors: [root], untrusted: [critInt], leaf: leaf({ issuer: critInt }), host: 'localhost', description: 'an unknown critical extension in the intermediate', expected: 'UNHANDLED_CRITICAL_EXTENSION' });
+  const critRootPlain = createCertificateAuthority({ commonName: 'Root with unknown critical extension', extraExtensions: [unknownExt] });
+  add('ext/unknown-critical-anchor', { anchors: [critRootPlain], leaf: leaf({ issuer: critRootPlain }), host: 'localhost', description: 'an unknown critical extension in the trust anchor', expected: 'UNHANDLED_CRITICAL_EXTENSION', alert: 'unsupported_certificate' });
   add('ext/unknown-noncritical', { ...std, leaf: leaf({ extraExtensions: [{ ...unknownExt, critical: false }] }), host: 'localhost', description: 'an unknown non-critical extension is ignored', expected: 'OK' });
 
   // ── Algorithms and keys (CERT-7) ──
@@ -349,6 +351,8 @@ export function buildCorpus(dir: string): CorpusCase[] {
   const otherKeyId = Uint8Array.from(rootSki, (b) => b ^ 0xff);
   const mismatched = akiRoot(der.sequence(der.implicitPrimitive(0, otherKeyId)));
   strict('root-aki-keyid-mismatch', { anchors: [mismatched], leaf: leaf({ issuer: mismatched }), description: "root AKI keyIdentifier differs from its subjectKeyIdentifier", expected: 'ERR_TLSGLASS_ROOT_AUTHORITY_KEY_IDENTIFIER', expectedRfc5280: 'OK' });
+  const akiCriticalRoot = createCertificateAuthority({ commonName: 'Root with critical AKI', extensionOverrides: { authorityKeyIdentifier: { critical: true } } });
+  strict('root-aki-critical', { anchors: [akiCriticalRoot], leaf: leaf({ issuer: akiCriticalRoot }), description: "a root whose authorityKeyIdentifier is critical", expected: 'AUTHORITY_KEY_IDENTIFIER_CRITICAL', expectedRfc5280: 'OK' });
   const legacy = akiRoot(issuerSerialAki, { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date(at.getTime() + 3650 * DAY) });
   strict('root-aki-issuer-serial-before-br', { anchors: [legacy], leaf: leaf({ issuer: legacy }), description: 'the same root issued before the BR root profile (2023-09-15) is exempt, as three of Node\'s bundled roots need', expected: 'OK', expectedRfc5280: 'OK' });
   const intNoSki = ca({ commonName: 'Int without SKI', issuer: root, extensionOverrides: { subjectKeyIdentifier: null } });
@@ -378,7 +382,7 @@ export function buildCorpus(dir: string): CorpusCase[] {
   const ekuRoot = createCertificateAuthority({ commonName: 'Root with EKU', extKeyUsage: ['serverAuth'] });
   strict('eku-in-root', { anchors: [ekuRoot], leaf: leaf({ issuer: ekuRoot }), description: 'a root (trust anchor) with extKeyUsage serverAuth', expected: 'ERR_TLSGLASS_ROOT_EXTENDED_KEY_USAGE', expectedRfc5280: 'OK', alert: 'bad_certificate' });
   const critRoot = createCertificateAuthority({ commonName: 'Root with unknown critical extension', extraExtensions: [unknownExt] });
-  strict('unknown-critical-anchor', { anchors: [critRoot], leaf: leaf({ issuer: critRoot }), description: 'a trust anchor with an unknown critical extension', expected: 'UNHANDLED_CRITICAL_EXTENSION', expectedRfc5280: 'OK', alert: 'unsupported_certificate' });
+  strict('unknown-critical-anchor', { anchors: [critRoot], leaf: leaf({ issuer: critRoot }), description: 'a trust anchor with an unknown critical extension', expected: 'UNHANDLED_CRITICAL_EXTENSION', expectedRfc5280: 'UNHANDLED_CRITICAL_EXTENSION', alert: 'unsupported_certificate' });
   strict('unknown-critical-leaf', { ...std, leaf: leaf({ extraExtensions: [unknownExt] }), description: 'rules of both profiles report the same code under strict', expected: 'UNHANDLED_CRITICAL_EXTENSION', expectedRfc5280: 'UNHANDLED_CRITICAL_EXTENSION' });
   strict('aia-malformed', { ...std, leaf: leaf({ extraExtensions: aia(der.sequence()) }), description: 'a malformed authorityInfoAccess under the strict profile too', expected: 'ERR_TLSGLASS_BAD_CERTIFICATE', expectedRfc5280: 'ERR_TLSGLASS_BAD_CERTIFICATE' });
   strict('dirname-permitted-violated', { ...nc(ncDn), leaf: dnLeaf('Evil Corp', ncDn), host: 'www.example.com', description: 'directoryName constraints under the strict profile too', expected: 'PERMITTED_VIOLATION', expectedRfc5280: 'PERMITTED_VIOLATION' });

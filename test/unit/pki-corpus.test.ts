@@ -93,6 +93,7 @@ export const OPENSSL_X509_STRICT: Readonly<Record<string, string>> = {
   'strict/aki-critical-leaf': 'error 34 at 0', // UNHANDLED_CRITICAL_EXTENSION: OpenSSL does not accept a critical AKI at all
   'strict/root-aki-issuer-serial': 'OK',
   'strict/root-aki-keyid-mismatch': 'error 2 at 1', // UNABLE_TO_GET_ISSUER_CERT: the root no longer counts as self-signed
+  'strict/root-aki-critical': 'error 34 at 1',
   'strict/root-aki-issuer-serial-before-br': 'OK',
   'strict/ski-missing-intermediate': 'error 86 at 1', // X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER
   'strict/bc-not-critical-intermediate': 'error 89 at 1', // X509_V_ERR_CA_BCONS_NOT_CRITICAL
@@ -105,7 +106,7 @@ export const OPENSSL_X509_STRICT: Readonly<Record<string, string>> = {
   'strict/san-critical-with-subject': 'OK',
   'strict/any-eku-leaf': 'OK',
   'strict/eku-in-root': 'OK',
-  'strict/unknown-critical-anchor': 'error 34 at 1', // UNHANDLED_CRITICAL_EXTENSION (also without -x509_strict)
+  'strict/unknown-critical-anchor': 'error 34 at 1', // UNHANDLED_CRITICAL_EXTENSION
   'strict/unknown-critical-leaf': 'error 34 at 0',
   'strict/aia-malformed': 'OK',
   'strict/dirname-permitted-violated': 'error 47 at 0', // PERMITTED_VIOLATION
