@@ -56,6 +56,27 @@ describe('which profile applies', () => {
   });
 });
 
+describe('verifyDepth', () => {
+  test('a path too long for the depth is abandoned for a shorter one when there is one', () => {
+    // leaf → Depth Int → Mid → root (2 intermediates), or leaf → Depth Int (cross-signed) → otherRoot (1).
+    const otherRoot = createCertificateAuthority({ commonName: 'Depth Other Root' });
+    const mid = createCertificateAuthority({ commonName: 'Depth Mid', issuer: root });
+    const depthInt = createCertificateAuthority({ commonName: 'Depth Int', issuer: mid });
+    const depthIntCross = createCertificateAuthority({ commonName: 'Depth Int', issuer: otherRoot, privateKey: depthInt.key });
+    const leaf = issueCertificate({ issuer: depthInt, commonName: 'localhost', dnsNames: ['localhost'] });
+    // The long path's intermediates come first, so it is the one found first.
+    const sent = [leaf.certDer, depthInt.certDer, mid.certDer, depthIntCross.certDer];
+    const v = (verifyDepth: number): DefaultVerifier => new DefaultVerifier({ provider, anchors: [root.certDer, otherRoot.certDer], verifyDepth });
+    const two = v(2).verifyServer(sent, { host: 'localhost', now });
+    assert.equal(two.error, undefined);
+    assert.equal(two.chain?.length, 4, 'depth 2: the first path found, through Mid');
+    const one = v(1).verifyServer(sent, { host: 'localhost', now });
+    assert.equal(one.error, undefined, one.error?.message);
+    assert.deepEqual(one.chain, [leaf.certDer, depthIntCross.certDer, otherRoot.certDer]);
+    assert.equal(v(0).verifyServer(sent, { host: 'localhost', now }).error?.code, 'CERT_CHAIN_TOO_LONG');
+  });
+});
+
 describe('in a handshake', () => {
   const serverOptions = { cert: noAki.certPem + int.certPem, key: noAki.keyPem };
 
