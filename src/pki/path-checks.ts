@@ -131,7 +131,7 @@ function belowAnchor(path: readonly ParsedCertificate[]): readonly ParsedCertifi
 
 /**
  * RFC 5280 §4.2: a certificate with a critical extension we do not process MUST be rejected; the
- * trust anchor's too (its extensions are otherwise not part of §6 validation), as OpenSSL and Go do.
+ * trust anchor's too (its extensions are otherwise not part of §6 validation), as OpenSSL does.
  */
 function checkCriticalExtensions(certificates: readonly ParsedCertificate[]): CertificateError | undefined {
   for (const c of certificates) {
