@@ -4,6 +4,7 @@ import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, t
 import { NamedGroup, SignatureScheme } from './messages/enums.js';
 import { certificatesFrom } from './pki/pem.js';
 import type { CertificateVerifier } from './pki/verifier.js';
+import type { X509Profile } from './pki/strict-profile.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
 import { DefaultVerifier } from './pki/default-verifier.js';
 import { decodeClientSession, type ClientSession } from './session/session.js';
@@ -39,6 +40,14 @@ export interface CommonOptions {
   provider?: CryptoProvider;
   /** Certificate verifier; defaults to the built-in one over `ca`. */
   verifier?: CertificateVerifier;
+  /**
+   * The built-in verifier's certificate profile (README, "Strict certificate profile"): 'strict'
+   * adds the RFC 5280 §4 and CA/B Forum Baseline Requirements issuance rules to RFC 5280 §6 path
+   * validation ('rfc5280'). Default: 'strict' without `ca` (the public roots), 'rfc5280' with `ca`.
+   */
+  x509Profile?: X509Profile;
+  /** At most this many intermediate CA certificates between the peer's leaf and the trust anchor (openssl's -verify_depth). Default: no limit beyond the path builder's 10. */
+  verifyDepth?: number;
   /** Clock for certificate validity (tests). */
   now?: () => Date;
   /** Sees every handshake message, CCS and alert from the first one on (traces, diagnosis). */
@@ -275,7 +284,7 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
     identities: loadIdentities(options, provider),
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
-    verifier: options.verifier ?? defaultVerifier(options.ca, provider),
+    verifier: options.verifier ?? defaultVerifier(options, provider),
     now: options.now ?? (() => new Date()),
     observer: options.observer,
     aeadRecordLimit: BigInt(options.aeadRecordLimit ?? 2 ** 24),
@@ -287,20 +296,26 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
  * Anchors are public, and parsing them (and their key objects) per connection cost a client
  * that passes `ca` to every connect() about 5% of its handshake; a few recent sets are kept.
  */
-function defaultVerifier(ca: CommonOptions['ca'], provider: CryptoProvider): CertificateVerifier {
+function defaultVerifier(options: CommonOptions, provider: CryptoProvider): CertificateVerifier {
+  const { ca, x509Profile, verifyDepth } = options;
   const parts = ca === undefined ? [] : list(ca);
-  // PEM strings (the usual form) are their own key; anchors given as bytes are parsed each time.
-  if (!parts.every((p): p is string => typeof p === 'string')) {
+  const make = (): DefaultVerifier => {
     const anchors = trustAnchors(ca);
-    return new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider });
-  }
-  const key = parts.join('\0');
+    return new DefaultVerifier({
+      ...(anchors ? { anchors } : {}),
+      provider,
+      ...(x509Profile !== undefined ? { profile: x509Profile } : {}),
+      ...(verifyDepth !== undefined ? { verifyDepth } : {}),
+    });
+  };
+  // PEM strings (the usual form) are their own key; anchors given as bytes are parsed each time.
+  if (!parts.every((p): p is string => typeof p === 'string')) return make();
+  const key = `${x509Profile ?? ''}\0${verifyDepth ?? ''}\0${parts.join('\0')}`;
   let byKey = VERIFIERS.get(provider);
   if (!byKey) VERIFIERS.set(provider, (byKey = new Map()));
   const hit = byKey.get(key);
   if (hit) return hit;
-  const anchors = trustAnchors(ca);
-  const verifier = new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider });
+  const verifier = make();
   if (byKey.size >= 8) byKey.delete(byKey.keys().next().value!);
   byKey.set(key, verifier);
   return verifier;

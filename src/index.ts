@@ -9,5 +9,6 @@ export { ClientConnection, ServerConnection, Connection, type CipherInfo } from 
 export type { ConnectionEvent } from './connection/events.js';
 export { createSecureContext } from './config.js';
 export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer, SecureContext } from './config.js';
+export type { X509Profile } from './pki/strict-profile.js';
 export { TlsError, LocalAlert, PeerAlert, CertificateError } from './errors.js';
 export { rootCertificates } from 'node:tls';

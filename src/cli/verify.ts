@@ -12,6 +12,7 @@ import { DefaultVerifier } from '../pki/default-verifier.js';
 import { parseIpAddress } from '../pki/host-match.js';
 import { parseCertificateCached } from '../pki/parsed-certificate.js';
 import { certificatesFrom } from '../pki/pem.js';
+import type { X509Profile } from '../pki/strict-profile.js';
 import type { VerificationResult } from '../pki/verifier.js';
 import { describeOptions, parseArgs, UsageError, type OptionSpec } from './options.js';
 
@@ -23,15 +24,19 @@ const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { names: ['--purpose', '-purpose'], key: 'purpose', kind: 'value', help: 'server (default) or client; OpenSSL\'s sslserver/sslclient are accepted' },
   { names: ['--at', '-attime'], key: 'at', kind: 'value', help: 'validate at this time (ISO 8601, or seconds since the epoch); default now' },
   { names: ['--key-usage'], key: 'key-usage', kind: 'value', help: 'sign (ECDHE/DHE, TLS 1.3) or encipher (RSA key exchange): the leaf\'s keyUsage must allow it' },
+  { names: ['--strict', '-x509_strict'], key: 'strict', kind: 'flag', help: 'the strict certificate profile (RFC 5280 §4 and CA/B Forum BR issuance rules); the default without --ca' },
+  { names: ['--no-strict'], key: 'no-strict', kind: 'flag', help: 'RFC 5280 §6 path validation only; the default with --ca' },
+  { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the leaf and the trust anchor (as openssl verify -verify_depth)' },
   { names: ['--help', '-h'], key: 'help', kind: 'flag' },
 ];
 
-const USAGE = `Usage: tlsglass verify [--ca FILE] [--untrusted FILE] [--host NAME | --ip ADDR] [--purpose server|client] [--at ISO-TIME] LEAF.pem
+const USAGE = `Usage: tlsglass verify [--ca FILE] [--untrusted FILE] [--host NAME | --ip ADDR] [--purpose server|client] [--at ISO-TIME] [--strict | --no-strict] [--verify-depth N] LEAF.pem
 
 ${describeOptions(VERIFY_OPTIONS)}
 
 LEAF.pem holds the peer's certificate first; any further certificates in it are treated like
 --untrusted ones. Prints OK and the chain that was built, or the error code and the reason.
+As in the handshakes, the strict profile is on with the bundled roots and off with --ca.
 Exit status: 0 trusted, 1 not trusted, 2 usage or input error.
 `;
 
@@ -57,6 +62,9 @@ interface VerifyRequest {
   readonly keyUsage: 'sign' | 'encipher' | undefined;
   readonly caFile: string | undefined;
   readonly untrustedFile: string | undefined;
+  /** undefined: the verifier's default ('strict' without --ca, 'rfc5280' with it). */
+  readonly profile: X509Profile | undefined;
+  readonly verifyDepth: number | undefined;
 }
 
 export async function verifyCommand(argv: string[], io: CommandOutput = processOutput): Promise<number> {
@@ -83,7 +91,12 @@ export async function verifyCommand(argv: string[], io: CommandOutput = processO
     const untrusted = request.untrustedFile ? readCertificates(request.untrustedFile, '--untrusted') : [];
     chain = [...leafFile, ...untrusted];
     const anchors = request.caFile ? readCertificates(request.caFile, '--ca') : undefined;
-    verifier = new DefaultVerifier({ ...(anchors ? { anchors } : {}), provider: nodeCryptoProvider });
+    verifier = new DefaultVerifier({
+      ...(anchors ? { anchors } : {}),
+      provider: nodeCryptoProvider,
+      ...(request.profile ? { profile: request.profile } : {}),
+      ...(request.verifyDepth !== undefined ? { verifyDepth: request.verifyDepth } : {}),
+    });
   } catch (err) {
     io.err(`tlsglass verify: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
@@ -130,6 +143,9 @@ function parseRequest(argv: readonly string[]): VerifyRequest | 'help' {
     throw new UsageError(`--key-usage must be sign or encipher, not ${keyUsageText}`);
   }
   if (keyUsageText !== undefined && purpose === 'client') throw new UsageError('--key-usage applies to server certificates (a client key always signs)');
+  if (args.flags.has('strict') && args.flags.has('no-strict')) throw new UsageError('give --strict or --no-strict, not both');
+  const depthText = args.values.get('verify-depth');
+  if (depthText !== undefined && !/^\d{1,3}$/.test(depthText)) throw new UsageError(`--verify-depth must be a whole number of intermediate CAs (0 or more), not ${depthText}`);
   return {
     leafFile: args.positional[0]!,
     purpose,
@@ -138,6 +154,8 @@ function parseRequest(argv: readonly string[]): VerifyRequest | 'help' {
     keyUsage: keyUsageText,
     caFile: args.values.get('ca'),
     untrustedFile: args.values.get('untrusted'),
+    profile: args.flags.has('strict') ? 'strict' : args.flags.has('no-strict') ? 'rfc5280' : undefined,
+    verifyDepth: depthText === undefined ? undefined : Number(depthText),
   };
 }
 

@@ -65,6 +65,7 @@ export const ExtensionOid = {
   policyConstraints: '2.5.29.36',
   extKeyUsage: '2.5.29.37',
   inhibitAnyPolicy: '2.5.29.54',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
 } as const;
 
 /** Parses a DER certificate; throws DecodeError for anything that is not strict DER X.509. */
@@ -190,7 +191,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export type GeneralName =
   | { readonly type: 'dns'; readonly value: string }
   | { readonly type: 'ip'; readonly value: Uint8Array }
-  | { readonly type: 'other'; readonly tag: number };
+  /** Any other form; `value` is the GeneralName's contents (for a directoryName [4], the DER of the Name). */
+  | { readonly type: 'other'; readonly tag: number; readonly value: Uint8Array };
 
 /** The subjectAltName entries, in order; [] when the extension is absent. */
 export function subjectAltNamesOf(fields: CertificateFields): GeneralName[] {
@@ -213,8 +215,55 @@ export function subjectAltNamesOf(fields: CertificateFields): GeneralName[] {
       if (n.value.length !== 4 && n.value.length !== 16) throw new DecodeError(`iPAddress: ${n.value.length} octets`);
       out.push({ type: 'ip', value: n.value });
     } else {
-      out.push({ type: 'other', tag: n.tag });
+      out.push({ type: 'other', tag: n.tag, value: n.value });
     }
   }
   return out;
+}
+
+/** authorityKeyIdentifier (RFC 5280 §4.2.1.1): which of its three fields are present. */
+export interface AuthorityKeyIdentifier {
+  readonly keyIdentifier: Uint8Array | undefined;
+  readonly authorityCertIssuer: boolean;
+  readonly authorityCertSerialNumber: boolean;
+}
+
+/** The authorityKeyIdentifier, or undefined when absent; DecodeError when it is not DER of the ASN.1. */
+export function authorityKeyIdentifierOf(fields: CertificateFields): AuthorityKeyIdentifier | undefined {
+  const ext = findExtension(fields, ExtensionOid.authorityKeyIdentifier);
+  if (!ext) return undefined;
+  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer [1], authorityCertSerialNumber [2] } (IMPLICIT)
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'authorityKeyIdentifier').value);
+  const keyIdentifier = r.optional(0x80, 'keyIdentifier')?.value;
+  const issuer = r.optional(contextConstructed(1), 'authorityCertIssuer');
+  const serial = r.optional(0x82, 'authorityCertSerialNumber');
+  r.end('authorityKeyIdentifier');
+  return { keyIdentifier, authorityCertIssuer: issuer !== undefined, authorityCertSerialNumber: serial !== undefined };
+}
+
+/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6, IMPLICIT tagging; [4] directoryName is EXPLICIT, a Name being a CHOICE). */
+const GENERAL_NAME_TAGS = new Set([0xa0, 0x81, 0x82, 0xa3, 0xa4, 0xa5, 0x86, 0x87, 0x88]);
+
+/**
+ * Checks that authorityInfoAccess (RFC 5280 §4.2.2.1), when present, is DER of its ASN.1; we never
+ * fetch from it, but a certificate carrying a malformed one is not well formed (DecodeError).
+ *   AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF AccessDescription
+ *   AccessDescription ::= SEQUENCE { accessMethod OBJECT IDENTIFIER, accessLocation GeneralName }
+ */
+export function checkAuthorityInfoAccess(fields: CertificateFields): void {
+  const ext = findExtension(fields, ExtensionOid.authorityInfoAccess);
+  if (!ext) return;
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'authorityInfoAccess').value);
+  if (r.done) throw new DecodeError('authorityInfoAccess: empty');
+  while (!r.done) {
+    const d = new DerReader(r.read(Tag.SEQUENCE, 'AccessDescription').value);
+    decodeOid(d.read(Tag.OBJECT_IDENTIFIER, 'accessMethod').value, 'accessMethod');
+    const location = d.read(undefined, 'accessLocation');
+    d.end('AccessDescription');
+    if (!GENERAL_NAME_TAGS.has(location.tag)) throw new DecodeError(`accessLocation: tag 0x${location.tag.toString(16)} is not a GeneralName`);
+    // uniformResourceIdentifier [6] IMPLICIT IA5String, the form caIssuers and OCSP use.
+    if (location.tag === 0x86 && (location.value.length === 0 || location.value.some((b) => b > 0x7f))) {
+      throw new DecodeError('accessLocation: a URI that is not a non-empty IA5String');
+    }
+  }
 }

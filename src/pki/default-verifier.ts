@@ -8,6 +8,7 @@ import { ComparisonBudget } from './name-constraints.js';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
 import { checkPath, type PathCheckContext, type Purpose } from './path-checks.js';
 import { decodePem } from './pem.js';
+import type { X509Profile } from './strict-profile.js';
 import { describe, fail } from './verify-error.js';
 import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, VerificationResult } from './verifier.js';
 
@@ -25,6 +26,17 @@ export interface DefaultVerifierOptions {
   /** DER trust anchors; default: node:tls rootCertificates (the Mozilla store bundled with Node). */
   readonly anchors?: readonly Uint8Array[];
   readonly provider: CryptoProvider;
+  /**
+   * 'strict' adds the RFC 5280 §4 / CA/B Forum BR issuance rules of strict-profile.ts to RFC 5280 §6
+   * validation ('rfc5280'). Default: 'strict' with the bundled roots, 'rfc5280' with `anchors`.
+   */
+  readonly profile?: X509Profile;
+  /**
+   * At most this many intermediate CA certificates between the leaf and the trust anchor, neither
+   * of which counts (`openssl verify -verify_depth N`); CERT_CHAIN_TOO_LONG beyond. Default: no
+   * limit but the path builder's own (10 issuers).
+   */
+  readonly verifyDepth?: number;
 }
 
 /** At most this many issuers above the leaf. */
@@ -39,9 +51,15 @@ const MAX_NAME_CONSTRAINT_COMPARISONS = 250_000;
 export class DefaultVerifier implements CertificateVerifier {
   readonly #provider: CryptoProvider;
   readonly #anchors: () => AnchorStore;
+  readonly profile: X509Profile;
+  readonly verifyDepth: number | undefined;
 
   constructor(options: DefaultVerifierOptions) {
     this.#provider = options.provider;
+    this.profile = options.profile ?? (options.anchors ? 'rfc5280' : 'strict');
+    const depth = options.verifyDepth;
+    if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 0)) throw new RangeError(`verifyDepth must be a whole number ≥ 0, not ${depth}`);
+    this.verifyDepth = depth;
     if (options.anchors) {
       const store = new AnchorStore(options.anchors.map((d, i) => parseCertificateCached(d, `trust anchor ${i}`)));
       this.#anchors = () => store;
@@ -80,8 +98,8 @@ export class DefaultVerifier implements CertificateVerifier {
     const certs = chain.map((d, i) => parseCertificateCached(d, `peer certificate ${i} (${i === 0 ? 'leaf' : 'chain'})`));
     const leaf = certs[0]!;
     const leafKey = this.#leafKey(leaf);
-    const context: PathCheckContext = { purpose, host, now, keyUse, budget: new ComparisonBudget(MAX_NAME_CONSTRAINT_COMPARISONS) };
-    const search = new PathSearch(this.#anchors(), certs, context);
+    const context: PathCheckContext = { purpose, host, now, keyUse, budget: new ComparisonBudget(MAX_NAME_CONSTRAINT_COMPARISONS), profile: this.profile };
+    const search = new PathSearch(this.#anchors(), certs, context, this.verifyDepth ?? Infinity);
     const error = search.run();
     return error ? { leafKey, error } : { leafKey, error, chain: search.built!.map((c) => c.der) };
   }
@@ -166,6 +184,8 @@ class PathSearch {
     readonly anchors: AnchorStore,
     readonly certs: readonly ParsedCertificate[],
     readonly context: PathCheckContext,
+    /** Intermediates allowed between the leaf and the anchor. */
+    readonly verifyDepth: number,
   ) {
     const seen = new Set<string>();
     for (const c of certs.slice(1)) {
@@ -223,6 +243,11 @@ class PathSearch {
       issuerFound = true;
       if (path.length > MAX_ISSUERS) {
         this.#tooLong ??= fail('CERT_CHAIN_TOO_LONG', 'certificate chain too long', this.certs[0]!, `no trust anchor within ${MAX_ISSUERS} issuers`);
+        continue;
+      }
+      // path holds the leaf and path.length - 1 intermediates; a candidate that is not an anchor would be one more.
+      if (path.length > this.verifyDepth && !this.anchors.has(cand)) {
+        this.#tooLong ??= fail('CERT_CHAIN_TOO_LONG', 'certificate chain too long', cand, `a trust anchor is not reached within ${this.verifyDepth} intermediate CA certificate${this.verifyDepth === 1 ? '' : 's'} (verifyDepth)`);
         continue;
       }
       const edge = `${cur.id}>${cand.id}`;

@@ -165,7 +165,7 @@ export function parseSubjectAltNameText(text: string | undefined): GeneralName[]
     else if (entry.startsWith('IP Address:')) {
       const ip = parseIpAddress(entry.slice(11));
       if (ip) out.push({ type: 'ip', value: ip });
-    } else out.push({ type: 'other', tag: -1 });
+    } else out.push({ type: 'other', tag: -1, value: new Uint8Array(0) });
   }
   return out;
 }

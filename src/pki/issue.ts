@@ -19,7 +19,10 @@ export type KeyUsageName =
   | 'keyCertSign'
   | 'cRLSign';
 
-export type ExtKeyUsageName = 'serverAuth' | 'clientAuth';
+export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'anyExtendedKeyUsage';
+
+/** The extensions mint() writes itself, which `extensionOverrides` can change. */
+export type MintedExtension = 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectAltName' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier';
 
 export type SignatureHash = 'sha256' | 'sha384' | 'sha512' | 'sha1';
 
@@ -36,6 +39,7 @@ export interface IssuedCertificate {
 export interface CommonCertificateOptions {
   readonly commonName: string;
   readonly organization?: string;
+  readonly organizationalUnit?: string;
   /** Default 'ec'. */
   readonly keyType?: 'rsa' | 'ec';
   /** EC curve; default 'P-256'. */
@@ -61,6 +65,13 @@ export interface CommonCertificateOptions {
   readonly keyUsage?: readonly KeyUsageName[] | null;
   /** Override extKeyUsage; null omits the extension. */
   readonly extKeyUsage?: readonly ExtKeyUsageName[] | null;
+  /**
+   * Test-only departures from the RFC 5280 profile for extensions we write: null leaves one out,
+   * `critical` flips its criticality, `value` replaces its DER (strict-profile negative tests).
+   */
+  readonly extensionOverrides?: { readonly [E in MintedExtension]?: null | { readonly critical?: boolean; readonly value?: Uint8Array } };
+  /** Serial number content octets written as they are (negative, zero, too long), bypassing `serialNumber`'s normalisation. */
+  readonly rawSerialNumber?: Uint8Array;
   /** Extensions appended verbatim (e.g. an unknown critical one, for negative tests). */
   readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
 }
@@ -72,7 +83,8 @@ export interface CertificateAuthorityOptions extends CommonCertificateOptions {
   readonly pathLength?: number;
   /**
    * A critical nameConstraints extension (RFC 5280 §4.2.1.10). Entries are "DNS:example.com",
-   * "DNS:.example.com" (subdomains only) or "IP:10.0.0.0/8" / "IP:2001:db8::/32".
+   * "DNS:.example.com" (subdomains only), "IP:10.0.0.0/8" / "IP:2001:db8::/32", or
+   * "DN:O=Example Org" / "DN:O=Example Org,OU=Web" (a directoryName; O, OU and CN, in that order of RDNs).
    */
   readonly nameConstraints?: { readonly permitted?: readonly string[]; readonly excluded?: readonly string[] };
 }
@@ -130,6 +142,8 @@ const Oid = {
   organizationName: '2.5.4.10',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
+  anyExtendedKeyUsage: '2.5.29.37.0',
+  organizationalUnitName: '2.5.4.11',
 } as const;
 
 const KEY_USAGE_BIT: Record<KeyUsageName, number> = {
@@ -178,29 +192,34 @@ function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | und
   const ku = options.keyUsage === undefined ? (defaults.keyUsage ?? leafKeyUsage) : options.keyUsage;
 
   const extensions: Uint8Array[] = [];
+  const add = (which: MintedExtension, oid: string, critical: boolean, value: Uint8Array): void => {
+    const o = options.extensionOverrides?.[which];
+    if (o === null) return;
+    extensions.push(extension(oid, o?.critical ?? critical, o?.value ?? value));
+  };
   if (bc) {
     // RFC 5280 §4.2.1.9: cA DEFAULT FALSE is omitted when false (DER).
     const body: Uint8Array[] = [];
     if (bc.ca) body.push(der.boolean(true));
     if (bc.pathLength !== undefined) body.push(der.integer(bc.pathLength));
-    extensions.push(extension(ExtensionOid.basicConstraints, true, der.sequence(...body)));
+    add('basicConstraints', ExtensionOid.basicConstraints, true, der.sequence(...body));
   }
-  if (ku) extensions.push(extension(ExtensionOid.keyUsage, true, der.namedBits(ku.map((u) => KEY_USAGE_BIT[u]))));
-  if (eku) extensions.push(extension(ExtensionOid.extKeyUsage, false, der.sequence(...eku.map((u) => der.oid(Oid[u])))));
+  if (ku) add('keyUsage', ExtensionOid.keyUsage, true, der.namedBits(ku.map((u) => KEY_USAGE_BIT[u])));
+  if (eku) add('extKeyUsage', ExtensionOid.extKeyUsage, false, der.sequence(...eku.map((u) => der.oid(Oid[u]))));
   if (defaults.altNames.length > 0) {
     // RFC 5280 §4.2.1.6: critical only when the subject is empty, which ours never is.
-    extensions.push(extension(ExtensionOid.subjectAltName, false, der.sequence(...defaults.altNames)));
+    add('subjectAltName', ExtensionOid.subjectAltName, false, der.sequence(...defaults.altNames));
   }
-  extensions.push(extension(ExtensionOid.subjectKeyIdentifier, false, der.octetString(ski)));
-  if (issuerKeyId) {
-    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
-    extensions.push(extension(ExtensionOid.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, issuerKeyId))));
-  }
+  add('subjectKeyIdentifier', ExtensionOid.subjectKeyIdentifier, false, der.octetString(ski));
+  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }; none when the issuer has no
+  // subjectKeyIdentifier, unless an override supplies the value.
+  const akiValue = issuerKeyId ? der.sequence(der.implicitPrimitive(0, issuerKeyId)) : options.extensionOverrides?.authorityKeyIdentifier?.value;
+  if (akiValue) add('authorityKeyIdentifier', ExtensionOid.authorityKeyIdentifier, false, akiValue);
   for (const e of options.extraExtensions ?? []) extensions.push(extension(e.oid, e.critical, e.value));
 
   const tbs = der.sequence(
     der.explicit(0, der.integer(2)), // v3
-    der.integer(options.serialNumber ?? randomSerial()),
+    options.rawSerialNumber ? der.tlv(Tag.INTEGER, options.rawSerialNumber) : der.integer(options.serialNumber ?? randomSerial()),
     sigAlg,
     issuerName,
     der.sequence(der.time(notBefore), der.time(notAfter)),
@@ -261,14 +280,17 @@ function signatureAlgorithm(key: KeyObject, hash: SignatureHash): Uint8Array {
   throw new RangeError(`issue: unsupported issuer key type ${key.asymmetricKeyType}`);
 }
 
-/** Name ::= RDNSequence, one attribute per RDN: O (if any), then CN (RFC 5280 §4.1.2.4). */
+/** Name ::= RDNSequence, one attribute per RDN: O, OU (if any), then CN (RFC 5280 §4.1.2.4). */
 function name(options: CommonCertificateOptions): Uint8Array {
   const rdns: Uint8Array[] = [];
-  if (options.organization !== undefined) {
-    rdns.push(der.setOf(der.sequence(der.oid(Oid.organizationName), der.utf8String(options.organization))));
-  }
-  rdns.push(der.setOf(der.sequence(der.oid(Oid.commonName), der.utf8String(options.commonName))));
+  if (options.organization !== undefined) rdns.push(rdn(Oid.organizationName, options.organization));
+  if (options.organizationalUnit !== undefined) rdns.push(rdn(Oid.organizationalUnitName, options.organizationalUnit));
+  rdns.push(rdn(Oid.commonName, options.commonName));
   return der.sequence(...rdns);
+}
+
+function rdn(type: string, value: string): Uint8Array {
+  return der.setOf(der.sequence(der.oid(type), der.utf8String(value)));
 }
 
 function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
@@ -303,8 +325,18 @@ function encodeNameConstraints(permitted: readonly string[] | undefined, exclude
   return der.sequence(...parts);
 }
 
-/** "DNS:name" → dNSName [2]; "IP:addr/prefix" → iPAddress [7] with address ‖ mask. */
+/** "DNS:name" → dNSName [2]; "IP:addr/prefix" → iPAddress [7] with address ‖ mask; "DN:O=…,OU=…,CN=…" → directoryName [4]. */
 function subtreeBase(entry: string): Uint8Array {
+  if (entry.startsWith('DN:')) {
+    const types: Record<string, string> = { O: Oid.organizationName, OU: Oid.organizationalUnitName, CN: Oid.commonName };
+    const rdns = entry.slice(3).split(',').filter((a) => a !== '').map((a) => {
+      const [k, v] = a.split('=', 2);
+      const type = types[k!.trim()];
+      if (!type || v === undefined) throw new RangeError(`issue: "${entry}": attributes are O=, OU= or CN=`);
+      return rdn(type, v);
+    });
+    return der.tlv(0xa4, der.sequence(...rdns)); // directoryName [4] EXPLICIT Name (a CHOICE)
+  }
   if (entry.startsWith('DNS:')) {
     const name = entry.slice(4);
     return der.implicitPrimitive(2, name === '' ? new Uint8Array(0) : ascii(name, 'dNSName constraint'));

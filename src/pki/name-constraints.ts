@@ -1,16 +1,17 @@
 import { DecodeError } from '../codec/reader.js';
-import { DerReader, Tag, contextConstructed, readDer } from './der-reader.js';
+import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-reader.js';
 import type { GeneralName } from './certificate.js';
 import { formatIpAddress } from './host-match.js';
 
 /**
- * nameConstraints (RFC 5280 §4.2.1.10) for the two name forms TLS identities use: dNSName and
- * iPAddress, in permitted and excluded subtrees. Other forms are kept as "unsupported": when a
- * critical extension constrains a form that then appears below, validation fails (RFC 5280
- * §4.2.1.10: "MUST either process the constraint or reject the certificate").
+ * nameConstraints (RFC 5280 §4.2.1.10) for the two name forms TLS identities use, dNSName and
+ * iPAddress, and for directoryName, in permitted and excluded subtrees. Other forms are kept as
+ * "unsupported": when a critical extension constrains a form that then appears below, validation
+ * fails (RFC 5280 §4.2.1.10: "MUST either process the constraint or reject the certificate").
  *
  * The names checked are the subjectAltName entries of every certificate below the constraining
- * CA (§6.1.3 (b), (c)); the subject CN is never a name here, as it is never one for host checks.
+ * CA (§6.1.3 (b), (c)) and, for directoryName, its subject Name too; the subject CN is never a
+ * DNS name here, as it is never one for host checks.
  */
 
 /** One GeneralSubtree's base (its minimum/maximum are checked at parse time). */
@@ -19,6 +20,8 @@ export type Subtree =
   | { readonly form: 'dns'; readonly name: string }
   /** An address and mask of 4 (IPv4) or 16 (IPv6) octets each. */
   | { readonly form: 'ip'; readonly address: Uint8Array; readonly mask: Uint8Array }
+  /** A directoryName: its RDNs in the normalised form of comparableName(). */
+  | { readonly form: 'dn'; readonly rdns: readonly ComparableRdn[] }
   /**
    * Any other form (`syntax` false), or a DNS/IP subtree whose encoding we refuse (`syntax` true);
    * `tag` is the GeneralName tag.
@@ -101,6 +104,11 @@ function subtreeOf(tag: number, value: Uint8Array): Subtree {
     if (!isPrefixMask(mask)) return { form: 'unsupported', tag, syntax: true, reason: 'an iPAddress constraint whose mask is not a prefix' };
     return { form: 'ip', address: value.subarray(0, n), mask };
   }
+  if (tag === GeneralNameTag.directoryName) {
+    const rdns = comparableName(value);
+    if (!rdns) return { form: 'unsupported', tag, syntax: true, reason: 'a directoryName constraint that is not a DER Name' };
+    return { form: 'dn', rdns };
+  }
   return { form: 'unsupported', tag, syntax: false, reason: `${FORM_NAME.get(tag) ?? `tag 0x${tag.toString(16)}`} constraints, which are not supported` };
 }
 
@@ -126,8 +134,8 @@ function asciiLower(b: Uint8Array): string {
 /** A certificate as the constraint check sees it. */
 export interface ConstrainedSubject {
   readonly subjectAltNames: readonly GeneralName[];
-  /** True when the subject Name has at least one RDN (a directoryName "appears"). */
-  readonly hasSubject: boolean;
+  /** DER of the subject Name; with at least one RDN it is a directoryName that "appears" (§4.2.1.10). */
+  readonly subject: Uint8Array;
 }
 
 /** Why a name violates a constraint; `code` is OpenSSL's X509_V_ERR_* name. */
@@ -163,7 +171,8 @@ export class ComparisonBudget {
 export function checkNameConstraints(nc: NameConstraints, subject: ConstrainedSubject, budget: ComparisonBudget): NameConstraintViolation | undefined {
   const names = subject.subjectAltNames;
   const subtrees = [...(nc.permitted ?? []), ...nc.excluded];
-  if (!budget.spend(Math.max(1, names.length) * Math.max(1, subtrees.length))) {
+  const directoryNames = subtrees.some((s) => s.form === 'dn') ? directoryNamesOf(subject) : [];
+  if (!budget.spend(Math.max(1, names.length + directoryNames.length) * Math.max(1, subtrees.length))) {
     return {
       code: 'ERR_TLSGLASS_NAME_CONSTRAINTS_LIMIT',
       reason: `checking its ${names.length} names against ${subtrees.length} name constraints exceeds the limit of ${budget.limit} comparisons`,
@@ -192,12 +201,112 @@ export function checkNameConstraints(nc: NameConstraints, subject: ConstrainedSu
     const hit = nc.excluded.find((s) => s.form === form && within(n, s, 'excluded'));
     if (hit) return { code: 'EXCLUDED_VIOLATION', reason: `${describeName(n)} is within its issuer's excluded subtree ${describeSubtree(hit)}` };
   }
+  // §6.1.3 (b), (c) for X.500 names: the subject (when not empty) and every directoryName SAN.
+  const permittedDns = (nc.permitted ?? []).filter((s) => s.form === 'dn');
+  const excludedDns = nc.excluded.filter((s) => s.form === 'dn');
+  for (const d of directoryNames) {
+    if (!d.rdns) return { code: 'UNSUPPORTED_CONSTRAINT_SYNTAX', reason: `its ${d.what} cannot be compared with its issuer's directoryName constraints (not a DER Name)` };
+    if (permittedDns.length > 0 && !permittedDns.some((s) => dnWithin(d.rdns!, s.rdns))) {
+      return { code: 'PERMITTED_VIOLATION', reason: `its ${d.what} (${nameText(d.rdns)}) is not within its issuer's permitted directoryName subtrees (${permittedDns.map(describeSubtree).join('; ')})` };
+    }
+    const hit = excludedDns.find((s) => dnWithin(d.rdns!, s.rdns));
+    if (hit) return { code: 'EXCLUDED_VIOLATION', reason: `its ${d.what} (${nameText(d.rdns)}) is within its issuer's excluded subtree ${describeSubtree(hit)}` };
+  }
   return undefined;
+}
+
+/** The X.500 names a directoryName constraint applies to; `rdns` undefined when one is not a DER Name. */
+function directoryNamesOf(subject: ConstrainedSubject): { readonly what: string; readonly rdns: readonly ComparableRdn[] | undefined }[] {
+  const out: { what: string; rdns: readonly ComparableRdn[] | undefined }[] = [];
+  // §4.2.1.10: the constraint applies to the subject field; an empty subject (SEQUENCE {}) names nothing.
+  if (subject.subject.length > 2) out.push({ what: 'subject', rdns: comparableName(subject.subject) });
+  for (const n of subject.subjectAltNames) {
+    if (n.type === 'other' && n.tag === GeneralNameTag.directoryName) out.push({ what: 'directoryName SAN', rdns: comparableName(n.value) });
+  }
+  return out;
+}
+
+/** §4.2.1.10 / §7.1: a Name is within a directoryName subtree when the subtree's RDNs are its first RDNs. */
+function dnWithin(name: readonly ComparableRdn[], base: readonly ComparableRdn[]): boolean {
+  return base.length <= name.length && base.every((rdn, i) => rdn.key === name[i]!.key);
+}
+
+/** One RDN: `key` compares (its attributes, normalised, as a sorted JSON list), `text` is for messages ("o=example org"). */
+export interface ComparableRdn {
+  readonly key: string;
+  readonly text: string;
+}
+
+function nameText(rdns: readonly ComparableRdn[]): string {
+  return rdns.length === 0 ? '(empty)' : rdns.map((r) => r.text).join(', ');
+}
+
+/**
+ * A DER Name as one string per RDN, for comparison (RFC 5280 §7.1): attribute types by OID, string
+ * values (UTF8String, PrintableString, IA5String, TeletexString, BMPString, UniversalString) after
+ * an approximation of LDAP StringPrep (NFKC, lower case, surrounding spaces removed and inner runs
+ * of spaces folded to one), other values byte for byte; a multi-valued RDN compares as a set.
+ * undefined when `der` is not a Name.
+ */
+export function comparableName(der: Uint8Array): ComparableRdn[] | undefined {
+  try {
+    const r = new DerReader(readDer(der, Tag.SEQUENCE, 'Name').value);
+    const rdns: ComparableRdn[] = [];
+    while (!r.done) {
+      const set = new DerReader(r.read(0x31, 'RelativeDistinguishedName').value);
+      const attributes: [string, string][] = [];
+      while (!set.done) {
+        const atv = new DerReader(set.read(Tag.SEQUENCE, 'AttributeTypeAndValue').value);
+        const type = decodeOid(atv.read(Tag.OBJECT_IDENTIFIER, 'type').value, 'type');
+        const v = atv.read(undefined, 'value');
+        atv.end('AttributeTypeAndValue');
+        const text = stringValue(v.tag, v.value);
+        attributes.push([type, text ?? `#${v.tag.toString(16)}:${hex(v.value)}`]);
+      }
+      if (attributes.length === 0) return undefined; // SET SIZE (1..MAX)
+      attributes.sort((a, b) => (a[0] + '\0' + a[1] < b[0] + '\0' + b[1] ? -1 : 1));
+      rdns.push({ key: JSON.stringify(attributes), text: attributes.map(([t, v]) => `${ATTRIBUTE_NAMES[t] ?? t}=${v}`).join('+') });
+    }
+    return rdns;
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined;
+    throw e;
+  }
+}
+
+const STRING_DECODERS: Record<number, (b: Uint8Array) => string> = {
+  0x0c: (b) => new TextDecoder('utf-8', { fatal: true }).decode(b),
+  0x13: (b) => String.fromCharCode(...b),
+  0x14: (b) => String.fromCharCode(...b),
+  0x16: (b) => String.fromCharCode(...b),
+  0x1e: (b) => new TextDecoder('utf-16be', { fatal: true }).decode(b),
+  0x1c: (b) => {
+    let s = '';
+    for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint(((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0);
+    return s;
+  },
+};
+
+function stringValue(tag: number, value: Uint8Array): string | undefined {
+  const decode = STRING_DECODERS[tag];
+  if (!decode) return undefined;
+  try {
+    return decode(value).normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ');
+  } catch {
+    throw new DecodeError('Name: a string value that does not decode');
+  }
+}
+
+/** Common attribute OIDs by their short names, for messages ("o=example org"). */
+const ATTRIBUTE_NAMES: Record<string, string> = { '2.5.4.3': 'cn', '2.5.4.6': 'c', '2.5.4.7': 'l', '2.5.4.8': 'st', '2.5.4.10': 'o', '2.5.4.11': 'ou' };
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /** Whether a name of the form with GeneralName tag `tag` occurs in the certificate. */
 function formAppears(tag: number, subject: ConstrainedSubject): boolean {
-  if (tag === GeneralNameTag.directoryName && subject.hasSubject) return true;
+  if (tag === GeneralNameTag.directoryName && subject.subject.length > 2) return true;
   return subject.subjectAltNames.some((n) => (n.type === 'other' ? n.tag === tag : tag === (n.type === 'dns' ? GeneralNameTag.dNSName : GeneralNameTag.iPAddress)));
 }
 
@@ -246,6 +355,7 @@ function describeName(n: GeneralName): string {
 }
 
 function describeSubtree(s: Subtree): string {
+  if (s.form === 'dn') return `DirName:${s.rdns.length === 0 ? '(any)' : nameText(s.rdns)}`;
   if (s.form === 'dns') return `DNS:${s.name === '' ? '(any)' : s.name}`;
   if (s.form === 'ip') return `IP:${formatIpAddress(s.address)}/${prefixLength(s.mask)}`;
   return s.reason;

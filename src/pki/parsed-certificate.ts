@@ -3,10 +3,13 @@ import { AlertDescription } from '../messages/enums.js';
 import { CertificateError } from '../errors.js';
 import {
   ExtensionOid,
+  authorityKeyIdentifierOf,
   basicConstraintsOf,
+  checkAuthorityInfoAccess,
   findExtension,
   parseCertificate,
   subjectAltNamesOf,
+  type AuthorityKeyIdentifier,
   type BasicConstraints,
   type CertificateFields,
   type GeneralName,
@@ -40,6 +43,7 @@ export interface ParsedCertificate {
   /** subjectAltName entries; [] when absent. */
   readonly subjectAltNames: readonly GeneralName[];
   readonly nameConstraints: NameConstraints | undefined;
+  readonly authorityKeyIdentifier: AuthorityKeyIdentifier | undefined;
 }
 
 const CACHE_LIMIT = 512;
@@ -92,10 +96,14 @@ export function parseCertificateCached(der: Uint8Array, what: string): ParsedCer
   return parsed;
 }
 
-type DecodedExtensions = Pick<ParsedCertificate, 'basicConstraints' | 'keyUsage' | 'subjectAltNames' | 'nameConstraints'>;
+type DecodedExtensions = Pick<ParsedCertificate, 'basicConstraints' | 'keyUsage' | 'subjectAltNames' | 'nameConstraints' | 'authorityKeyIdentifier'>;
 
-/** Decodes basicConstraints, keyUsage, subjectAltName and nameConstraints; DecodeError if one is not DER. */
+/**
+ * Decodes basicConstraints, keyUsage, subjectAltName, nameConstraints and authorityKeyIdentifier,
+ * and checks that authorityInfoAccess is well formed; DecodeError if one is not DER.
+ */
 function decodeExtensions(fields: CertificateFields): DecodedExtensions {
+  checkAuthorityInfoAccess(fields);
   const ku = findExtension(fields, ExtensionOid.keyUsage);
   const nc = findExtension(fields, ExtensionOid.nameConstraints);
   return {
@@ -103,5 +111,6 @@ function decodeExtensions(fields: CertificateFields): DecodedExtensions {
     keyUsage: ku ? parseKeyUsage(ku.value) : undefined,
     subjectAltNames: subjectAltNamesOf(fields),
     nameConstraints: nc ? parseNameConstraints(nc.value, nc.critical) : undefined,
+    authorityKeyIdentifier: authorityKeyIdentifierOf(fields),
   };
 }

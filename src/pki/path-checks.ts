@@ -1,11 +1,12 @@
 import { CertificateError } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
 import { checkKey, checkSignatureAlgorithm } from './algorithm-policy.js';
-import { ExtensionOid, isSelfIssued } from './certificate.js';
+import { ExtensionOid, isSelfIssued, type Extension } from './certificate.js';
 import { hostMismatchReason } from './host-match.js';
 import { keyUsageMismatch, type KeyUse } from './key-usage.js';
 import { checkNameConstraints, type ComparisonBudget } from './name-constraints.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
+import { checkStrictProfile, type X509Profile } from './strict-profile.js';
 import { ERROR_TEXT, fail } from './verify-error.js';
 
 /**
@@ -25,6 +26,8 @@ export interface PathCheckContext {
   readonly keyUse: KeyUse | undefined;
   /** Name-constraint comparisons left for the whole validation. */
   readonly budget: ComparisonBudget;
+  /** 'strict' adds strict-profile.ts's rules. */
+  readonly profile: X509Profile;
 }
 
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2' } as const;
@@ -57,7 +60,8 @@ export function checkPath(path: readonly ParsedCertificate[], context: PathCheck
     checkNames(path, context.budget) ??
     checkExtendedKeyUsage(path, context.purpose) ??
     checkLeafKeyUsage(path[0]!, context.purpose === 'client' ? 'sign' : context.keyUse) ??
-    (context.purpose === 'server' && context.host !== undefined ? checkHost(path[0]!, context.host) : undefined)
+    (context.purpose === 'server' && context.host !== undefined ? checkHost(path[0]!, context.host) : undefined) ??
+    (context.profile === 'strict' ? checkStrictProfile(path) : undefined)
   );
 }
 
@@ -125,15 +129,23 @@ function belowAnchor(path: readonly ParsedCertificate[]): readonly ParsedCertifi
   return path.length === 1 ? path : path.slice(0, -1);
 }
 
-/** RFC 5280 §4.2: a certificate with a critical extension we do not process MUST be rejected. */
-function checkCriticalExtensions(path: readonly ParsedCertificate[]): CertificateError | undefined {
-  for (const c of belowAnchor(path)) {
-    const unknown = c.fields.extensions.find((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid));
+/**
+ * RFC 5280 §4.2: a certificate with a critical extension we do not process MUST be rejected; the
+ * trust anchor's too (its extensions are otherwise not part of §6 validation), as OpenSSL does.
+ */
+function checkCriticalExtensions(certificates: readonly ParsedCertificate[]): CertificateError | undefined {
+  for (const c of certificates) {
+    const unknown = unhandledCriticalExtension(c);
     if (unknown) {
       return fail('UNHANDLED_CRITICAL_EXTENSION', 'unhandled critical extension', c, `critical extension ${EXTENSION_NAME.get(unknown.oid) ?? unknown.oid} is not processed by this verifier`);
     }
   }
   return undefined;
+}
+
+/** The first critical extension of `c` that this verifier does not process, if any. */
+export function unhandledCriticalExtension(c: ParsedCertificate): Extension | undefined {
+  return c.fields.extensions.find((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid));
 }
 
 /**
@@ -150,7 +162,7 @@ function checkNames(path: readonly ParsedCertificate[], budget: ComparisonBudget
       if (i > 0 && isSelfIssued(c.fields)) continue;
       const violation = checkNameConstraints(
         nc,
-        { subjectAltNames: c.subjectAltNames, hasSubject: c.fields.subject.length > 2 },
+        { subjectAltNames: c.subjectAltNames, subject: c.fields.subject },
         budget,
       );
       if (violation) {

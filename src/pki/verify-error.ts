@@ -38,6 +38,20 @@ const ALERT_FOR: Record<string, AlertDescription> = {
   ERR_TLSGLASS_NAME_CONSTRAINTS_LIMIT: AlertDescription.bad_certificate,
   // A constraint form we do not process ("of an unsupported type", RFC 5246 §7.2.2).
   UNSUPPORTED_CONSTRAINT_TYPE: AlertDescription.unsupported_certificate,
+  // The strict profile (strict-profile.ts): a certificate not issued as RFC 5280 §4 and the CA/B
+  // Forum BRs require is "corrupt" in RFC 5246 §7.2.2's sense, so bad_certificate (OpenSSL's
+  // -x509_strict codes keep their names; the others are ours).
+  ERR_TLSGLASS_INVALID_SERIAL_NUMBER: AlertDescription.bad_certificate,
+  MISSING_AUTHORITY_KEY_IDENTIFIER: AlertDescription.bad_certificate,
+  AUTHORITY_KEY_IDENTIFIER_CRITICAL: AlertDescription.bad_certificate,
+  MISSING_SUBJECT_KEY_IDENTIFIER: AlertDescription.bad_certificate,
+  CA_BCONS_NOT_CRITICAL: AlertDescription.bad_certificate,
+  KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA: AlertDescription.bad_certificate,
+  ERR_TLSGLASS_SAN_CRITICAL_WITH_SUBJECT: AlertDescription.bad_certificate,
+  ERR_TLSGLASS_ROOT_AUTHORITY_KEY_IDENTIFIER: AlertDescription.bad_certificate,
+  ERR_TLSGLASS_ROOT_EXTENDED_KEY_USAGE: AlertDescription.bad_certificate,
+  // A leaf usable for any purpose: refused as INVALID_PURPOSE is (unsupported_certificate).
+  ERR_TLSGLASS_LEAF_ANY_EXTENDED_KEY_USAGE: AlertDescription.unsupported_certificate,
 };
 
 /** `<OpenSSL's text>: "<subject>" (issuer "<issuer>"): <reason>` with the code's alert. */

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -8,6 +8,8 @@ import {
   type CertificateOptions,
   type IssuedCertificate,
 } from '../../src/pki/issue.js';
+import { parseCertificate, subjectKeyIdentifierOf } from '../../src/pki/certificate.js';
+import * as der from '../../src/pki/der-writer.js';
 import { encodePem } from '../../src/pki/pem.js';
 
 /**
@@ -35,6 +37,14 @@ export interface CorpusCase {
   readonly chain: readonly Uint8Array[];
   /** 'OK' or the error code our verifier must report. */
   readonly expected: string;
+  /** The profile the case runs under (`--strict`, `openssl verify -x509_strict`); 'rfc5280' as `ca` is given. */
+  readonly profile: 'strict' | 'rfc5280';
+  /** For a strict case: what the 'rfc5280' profile decides, which shows where a rule is strict-only. */
+  readonly expectedRfc5280?: string;
+  /** The alert a handshake sends for `expected`, when the case pins it. */
+  readonly alert?: string;
+  /** Intermediate CAs allowed (`--verify-depth`, `openssl verify -verify_depth`). */
+  readonly verifyDepth?: number;
 }
 
 interface CaseSpec {
@@ -47,6 +57,10 @@ interface CaseSpec {
   readonly ip?: string;
   readonly keyUsage?: 'sign' | 'encipher';
   readonly expected: string;
+  readonly profile?: 'strict';
+  readonly expectedRfc5280?: string;
+  readonly alert?: string;
+  readonly verifyDepth?: number;
 }
 
 const DAY = 86400_000;
@@ -82,6 +96,10 @@ export function buildCorpus(dir: string): CorpusCase[] {
       anchors: spec.anchors.map(der),
       chain: [der(spec.leaf), ...untrusted.map(der)],
       expected: spec.expected,
+      profile: spec.profile ?? 'rfc5280',
+      ...(spec.expectedRfc5280 !== undefined ? { expectedRfc5280: spec.expectedRfc5280 } : {}),
+      ...(spec.alert !== undefined ? { alert: spec.alert } : {}),
+      ...(spec.verifyDepth !== undefined ? { verifyDepth: spec.verifyDepth } : {}),
     });
   };
 
@@ -220,6 +238,17 @@ export function buildCorpus(dir: string): CorpusCase[] {
   add('nc/nested-intersection-ok', { anchors: [root], untrusted: [ncNested, ncDns], leaf: ncLeaf(['x.a.example.com'], [], ncNested), description: 'within both CAs’ permitted subtrees', expected: 'OK' });
   const subCa = ca({ commonName: 'Unconstrained Sub CA', issuer: ncDns });
   add('nc/through-sub-ca-ok', { anchors: [root], untrusted: [subCa, ncDns], leaf: ncLeaf(['www.example.com'], [], subCa), description: 'an unconstrained sub-CA below the constrained one; the leaf conforms', expected: 'OK' });
+  // directoryName subtrees (RFC 5280 §4.2.1.10, compared as §7.1 asks): the subject of every certificate below.
+  const ncDn = ca({ commonName: 'NC permitted O=Acme Corp', issuer: root, nameConstraints: { permitted: ['DN:O=Acme Corp'] } });
+  const dnLeaf = (organization: string | undefined, issuer: IssuedCertificate): IssuedCertificate =>
+    leaf({ issuer, ...(organization !== undefined ? { organization } : {}), commonName: 'www.example.com', dnsNames: ['www.example.com'], ipAddresses: [] });
+  add('nc/dirname-permitted-ok', { ...nc(ncDn), leaf: dnLeaf('Acme Corp', ncDn), host: 'www.example.com', description: 'subject O=Acme Corp, CN=… within permitted DirName:O=Acme Corp', expected: 'OK' });
+  add('nc/dirname-permitted-case-ok', { ...nc(ncDn), leaf: dnLeaf('ACME  corp', ncDn), host: 'www.example.com', description: 'O=ACME  corp is the same RDN (case and inner spaces do not count, RFC 5280 §7.1)', expected: 'OK' });
+  add('nc/dirname-permitted-violated', { ...nc(ncDn), leaf: dnLeaf('Evil Corp', ncDn), host: 'www.example.com', description: 'subject O=Evil Corp outside permitted DirName:O=Acme Corp', expected: 'PERMITTED_VIOLATION', alert: 'bad_certificate' });
+  add('nc/dirname-permitted-not-prefix', { ...nc(ncDn), leaf: dnLeaf(undefined, ncDn), host: 'www.example.com', description: 'subject CN only: the permitted RDN is not a prefix', expected: 'PERMITTED_VIOLATION' });
+  const ncDnEx = ca({ commonName: 'NC excluded O=Evil Corp', issuer: root, nameConstraints: { excluded: ['DN:O=Evil Corp'] } });
+  add('nc/dirname-excluded-violated', { ...nc(ncDnEx), leaf: dnLeaf('Evil Corp', ncDnEx), host: 'www.example.com', description: 'subject O=Evil Corp within excluded DirName:O=Evil Corp', expected: 'EXCLUDED_VIOLATION', alert: 'bad_certificate' });
+  add('nc/dirname-excluded-ok', { ...nc(ncDnEx), leaf: dnLeaf('Acme Corp', ncDnEx), host: 'www.example.com', description: 'subject O=Acme Corp outside excluded DirName:O=Evil Corp', expected: 'OK' });
   add('nc/through-sub-ca-violated', { anchors: [root], untrusted: [subCa, ncDns], leaf: ncLeaf(['evil.test'], [], subCa), description: 'constraints bind every certificate below the constraining CA, not only its direct subjects', expected: 'PERMITTED_VIOLATION' });
 
   // ── Host names (RFC 9525) ──
@@ -265,6 +294,8 @@ export function buildCorpus(dir: string): CorpusCase[] {
   add('ext/unknown-critical-leaf', { ...std, leaf: leaf({ extraExtensions: [unknownExt] }), host: 'localhost', description: 'an unknown critical extension in the leaf', expected: 'UNHANDLED_CRITICAL_EXTENSION' });
   const critInt = ca({ commonName: 'Critical Ext Int', issuer: root, extraExtensions: [unknownExt] });
   add('ext/unknown-critical-intermediate', { anchors: [root], untrusted: [critInt], leaf: leaf({ issuer: critInt }), host: 'localhost', description: 'an unknown critical extension in the intermediate', expected: 'UNHANDLED_CRITICAL_EXTENSION' });
+  const critRootPlain = createCertificateAuthority({ commonName: 'Root with unknown critical extension', extraExtensions: [unknownExt] });
+  add('ext/unknown-critical-anchor', { anchors: [critRootPlain], leaf: leaf({ issuer: critRootPlain }), host: 'localhost', description: 'an unknown critical extension in the trust anchor', expected: 'UNHANDLED_CRITICAL_EXTENSION', alert: 'unsupported_certificate' });
   add('ext/unknown-noncritical', { ...std, leaf: leaf({ extraExtensions: [{ ...unknownExt, critical: false }] }), host: 'localhost', description: 'an unknown non-critical extension is ignored', expected: 'OK' });
 
   // ── Algorithms and keys (CERT-7) ──
@@ -277,8 +308,92 @@ export function buildCorpus(dir: string): CorpusCase[] {
   const rsaRoot = createCertificateAuthority({ commonName: 'RSA Root', privateKey: rsa2048 });
   add('alg/rsa-chain', { anchors: [rsaRoot], leaf: leaf({ issuer: rsaRoot, privateKey: rsa2048 }), host: 'localhost', description: 'sha256WithRSAEncryption chain (RSA-2048)', expected: 'OK' });
 
+  // ── authorityInfoAccess (RFC 5280 §4.2.2.1): well formed or a decode error, in every profile ──
+  const uri = (u: string): Uint8Array => der.implicitPrimitive(6, new TextEncoder().encode(u));
+  const aia = (value: Uint8Array) => [{ oid: AIA, critical: false, value }];
+  const goodAia = der.sequence(der.sequence(der.oid(OCSP), uri('http://ocsp.example.com/')), der.sequence(der.oid(CA_ISSUERS), uri('http://example.com/int.der')));
+  add('aia/well-formed', { ...std, leaf: leaf({ extraExtensions: aia(goodAia) }), host: 'localhost', description: 'OCSP and caIssuers URIs', expected: 'OK' });
+  add('aia/empty', { ...std, leaf: leaf({ extraExtensions: aia(der.sequence()) }), host: 'localhost', description: 'an empty AuthorityInfoAccessSyntax (SIZE (1..MAX))', expected: 'ERR_TLSGLASS_BAD_CERTIFICATE', alert: 'bad_certificate' });
+  add('aia/location-not-a-general-name', {
+    ...std,
+    leaf: leaf({ extraExtensions: aia(der.sequence(der.sequence(der.oid(OCSP), der.integer(1)))) }),
+    host: 'localhost',
+    description: 'an accessLocation that is an INTEGER, not a GeneralName',
+    expected: 'ERR_TLSGLASS_BAD_CERTIFICATE',
+  });
+
+  // ── Maximum chain depth (verifyDepth, as openssl verify -verify_depth: intermediates only) ──
+  add('depth/0-direct', { anchors: [root], leaf: leaf({ issuer: root }), host: 'localhost', verifyDepth: 0, description: 'depth 0: a leaf the anchor issued', expected: 'OK' });
+  add('depth/0-one-intermediate', { ...std, leaf: good, host: 'localhost', verifyDepth: 0, description: 'depth 0: one intermediate is too many', expected: 'CERT_CHAIN_TOO_LONG', alert: 'unknown_ca' });
+  add('depth/1-one-intermediate', { ...std, leaf: good, host: 'localhost', verifyDepth: 1, description: 'depth 1: one intermediate', expected: 'OK' });
+  add('depth/1-two-intermediates', { anchors: [root], untrusted: [subCa, ncDns], leaf: ncLeaf(['www.example.com'], [], subCa), host: 'www.example.com', verifyDepth: 1, description: 'depth 1: two intermediates', expected: 'CERT_CHAIN_TOO_LONG' });
+  add('depth/2-two-intermediates', { anchors: [root], untrusted: [subCa, ncDns], leaf: ncLeaf(['www.example.com'], [], subCa), host: 'www.example.com', verifyDepth: 2, description: 'depth 2: two intermediates', expected: 'OK' });
+
+  // ── Strict profile (issue 12; src/pki/strict-profile.ts): each rule broken once, run with --strict ──
+  const strict = (name: string, spec: CaseSpec & { expectedRfc5280: string }): void => add(`strict/${name}`, { profile: 'strict', host: 'localhost', ...spec });
+  strict('conforming', { ...std, leaf: good, description: 'the usual chain conforms', expected: 'OK', expectedRfc5280: 'OK' });
+  const noAki = { extensionOverrides: { authorityKeyIdentifier: null } } as const;
+  strict('aki-missing-leaf', { ...std, leaf: leaf(noAki), description: 'leaf without authorityKeyIdentifier', expected: 'MISSING_AUTHORITY_KEY_IDENTIFIER', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  const intNoAki = ca({ commonName: 'Int without AKI', issuer: root, ...noAki });
+  strict('aki-missing-intermediate', { anchors: [root], untrusted: [intNoAki], leaf: leaf({ issuer: intNoAki }), description: 'intermediate without authorityKeyIdentifier', expected: 'MISSING_AUTHORITY_KEY_IDENTIFIER', expectedRfc5280: 'OK' });
+  strict('aki-critical-leaf', { ...std, leaf: leaf({ extensionOverrides: { authorityKeyIdentifier: { critical: true } } }), description: 'leaf authorityKeyIdentifier marked critical', expected: 'AUTHORITY_KEY_IDENTIFIER_CRITICAL', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  // Roots: a BR root's AKI, when present, holds only a keyIdentifier equal to its SKI.
+  const rootKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const rootSerial = Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88);
+  const plainRoot = createCertificateAuthority({ commonName: 'AKI Root', privateKey: rootKey, serialNumber: rootSerial });
+  const rootFields = parseCertificate(plainRoot.certDer);
+  const rootSki = subjectKeyIdentifierOf(rootFields)!;
+  const akiRoot = (value: Uint8Array, o: Partial<CertificateAuthorityOptions> = {}): IssuedCertificate =>
+    createCertificateAuthority({ commonName: 'AKI Root', privateKey: rootKey, serialNumber: rootSerial, extensionOverrides: { authorityKeyIdentifier: { value } }, ...o });
+  const issuerSerialAki = der.sequence(der.implicitPrimitive(0, rootSki), der.tlv(0xa1, der.tlv(0xa4, rootFields.subject)), der.implicitPrimitive(2, rootSerial));
+  const withIssuerSerial = akiRoot(issuerSerialAki);
+  strict('root-aki-issuer-serial', { anchors: [withIssuerSerial], leaf: leaf({ issuer: withIssuerSerial }), description: "root AKI with authorityCertIssuer and authorityCertSerialNumber besides the keyIdentifier", expected: 'ERR_TLSGLASS_ROOT_AUTHORITY_KEY_IDENTIFIER', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  const otherKeyId = Uint8Array.from(rootSki, (b) => b ^ 0xff);
+  const mismatched = akiRoot(der.sequence(der.implicitPrimitive(0, otherKeyId)));
+  strict('root-aki-keyid-mismatch', { anchors: [mismatched], leaf: leaf({ issuer: mismatched }), description: "root AKI keyIdentifier differs from its subjectKeyIdentifier", expected: 'ERR_TLSGLASS_ROOT_AUTHORITY_KEY_IDENTIFIER', expectedRfc5280: 'OK' });
+  const akiCriticalRoot = createCertificateAuthority({ commonName: 'Root with critical AKI', extensionOverrides: { authorityKeyIdentifier: { critical: true } } });
+  strict('root-aki-critical', { anchors: [akiCriticalRoot], leaf: leaf({ issuer: akiCriticalRoot }), description: "a root whose authorityKeyIdentifier is critical", expected: 'AUTHORITY_KEY_IDENTIFIER_CRITICAL', expectedRfc5280: 'OK' });
+  const legacy = akiRoot(issuerSerialAki, { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date(at.getTime() + 3650 * DAY) });
+  strict('root-aki-issuer-serial-before-br', { anchors: [legacy], leaf: leaf({ issuer: legacy }), description: 'the same root issued before the BR root profile (2023-09-15) is exempt, as three of Node\'s bundled roots need', expected: 'OK', expectedRfc5280: 'OK' });
+  const intNoSki = ca({ commonName: 'Int without SKI', issuer: root, extensionOverrides: { subjectKeyIdentifier: null } });
+  // The leaf still carries an AKI (the intermediate's key identifier, as method 1 of RFC 5280 §4.2.1.2 would make it).
+  const intKeyId = createHash('sha1').update(parseCertificate(intNoSki.certDer).subjectPublicKey).digest();
+  strict('ski-missing-intermediate', {
+    anchors: [root],
+    untrusted: [intNoSki],
+    leaf: leaf({ issuer: intNoSki, extensionOverrides: { authorityKeyIdentifier: { value: der.sequence(der.implicitPrimitive(0, intKeyId)) } } }),
+    description: 'CA certificate without subjectKeyIdentifier',
+    expected: 'MISSING_SUBJECT_KEY_IDENTIFIER',
+    expectedRfc5280: 'OK',
+    alert: 'bad_certificate',
+  });
+  const intBcNonCritical = ca({ commonName: 'Int with non-critical BC', issuer: root, extensionOverrides: { basicConstraints: { critical: false } } });
+  strict('bc-not-critical-intermediate', { anchors: [root], untrusted: [intBcNonCritical], leaf: leaf({ issuer: intBcNonCritical }), description: 'CA certificate whose basicConstraints is not critical', expected: 'CA_BCONS_NOT_CRITICAL', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  strict('keycertsign-leaf', { ...std, leaf: leaf({ keyUsage: ['digitalSignature', 'keyCertSign'] }), description: 'leaf (cA FALSE) with keyCertSign', expected: 'KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  strict('serial-zero', { ...std, leaf: leaf({ rawSerialNumber: Uint8Array.of(0) }), description: 'leaf serial number 0', expected: 'ERR_TLSGLASS_INVALID_SERIAL_NUMBER', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  strict('serial-negative', { ...std, leaf: leaf({ rawSerialNumber: Uint8Array.of(0x85, 0x01, 0x02) }), description: 'leaf serial number negative', expected: 'ERR_TLSGLASS_INVALID_SERIAL_NUMBER', expectedRfc5280: 'OK' });
+  const serialOf = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i === 0 ? 0x4c : i));
+  strict('serial-21-octets', { ...std, leaf: leaf({ rawSerialNumber: serialOf(21) }), description: 'leaf serial number of 21 octets', expected: 'ERR_TLSGLASS_INVALID_SERIAL_NUMBER', expectedRfc5280: 'OK' });
+  strict('serial-20-octets', { ...std, leaf: leaf({ rawSerialNumber: serialOf(20) }), description: 'leaf serial number of 20 octets is allowed', expected: 'OK', expectedRfc5280: 'OK' });
+  const intSerial21 = ca({ commonName: 'Int with a 21-octet serial', issuer: root, rawSerialNumber: serialOf(21) });
+  strict('serial-21-octets-intermediate', { anchors: [root], untrusted: [intSerial21], leaf: leaf({ issuer: intSerial21 }), description: 'intermediate serial number of 21 octets', expected: 'ERR_TLSGLASS_INVALID_SERIAL_NUMBER', expectedRfc5280: 'OK' });
+  strict('san-critical-with-subject', { ...std, leaf: leaf({ extensionOverrides: { subjectAltName: { critical: true } } }), description: 'critical subjectAltName with a non-empty subject', expected: 'ERR_TLSGLASS_SAN_CRITICAL_WITH_SUBJECT', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  strict('any-eku-leaf', { ...std, leaf: leaf({ extKeyUsage: ['serverAuth', 'anyExtendedKeyUsage'] }), description: 'leaf extKeyUsage serverAuth and anyExtendedKeyUsage', expected: 'ERR_TLSGLASS_LEAF_ANY_EXTENDED_KEY_USAGE', expectedRfc5280: 'OK', alert: 'unsupported_certificate' });
+  const ekuRoot = createCertificateAuthority({ commonName: 'Root with EKU', extKeyUsage: ['serverAuth'] });
+  strict('eku-in-root', { anchors: [ekuRoot], leaf: leaf({ issuer: ekuRoot }), description: 'a root (trust anchor) with extKeyUsage serverAuth', expected: 'ERR_TLSGLASS_ROOT_EXTENDED_KEY_USAGE', expectedRfc5280: 'OK', alert: 'bad_certificate' });
+  const critRoot = createCertificateAuthority({ commonName: 'Root with unknown critical extension', extraExtensions: [unknownExt] });
+  strict('unknown-critical-anchor', { anchors: [critRoot], leaf: leaf({ issuer: critRoot }), description: 'a trust anchor with an unknown critical extension', expected: 'UNHANDLED_CRITICAL_EXTENSION', expectedRfc5280: 'UNHANDLED_CRITICAL_EXTENSION', alert: 'unsupported_certificate' });
+  strict('unknown-critical-leaf', { ...std, leaf: leaf({ extraExtensions: [unknownExt] }), description: 'rules of both profiles report the same code under strict', expected: 'UNHANDLED_CRITICAL_EXTENSION', expectedRfc5280: 'UNHANDLED_CRITICAL_EXTENSION' });
+  strict('aia-malformed', { ...std, leaf: leaf({ extraExtensions: aia(der.sequence()) }), description: 'a malformed authorityInfoAccess under the strict profile too', expected: 'ERR_TLSGLASS_BAD_CERTIFICATE', expectedRfc5280: 'ERR_TLSGLASS_BAD_CERTIFICATE' });
+  strict('dirname-permitted-violated', { ...nc(ncDn), leaf: dnLeaf('Evil Corp', ncDn), host: 'www.example.com', description: 'directoryName constraints under the strict profile too', expected: 'PERMITTED_VIOLATION', expectedRfc5280: 'PERMITTED_VIOLATION' });
+  strict('depth-exceeded', { ...std, leaf: good, verifyDepth: 0, description: 'verifyDepth under the strict profile too', expected: 'CERT_CHAIN_TOO_LONG', expectedRfc5280: 'CERT_CHAIN_TOO_LONG' });
+
   return cases;
 }
+
+const AIA = '1.3.6.1.5.5.7.1.1';
+const OCSP = '1.3.6.1.5.5.7.48.1';
+const CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
 
 /** `openssl verify` arguments for a case (the purpose, reference identity and time as given). */
 export function opensslVerifyArgs(c: CorpusCase): string[] {
@@ -287,6 +402,8 @@ export function opensslVerifyArgs(c: CorpusCase): string[] {
     '-CAfile', c.files.ca,
     ...(c.files.untrusted ? ['-untrusted', c.files.untrusted] : []),
     '-purpose', c.purpose === 'server' ? 'sslserver' : 'sslclient',
+    ...(c.profile === 'strict' ? ['-x509_strict'] : []),
+    ...(c.verifyDepth !== undefined ? ['-verify_depth', String(c.verifyDepth)] : []),
     ...(c.host !== undefined ? ['-verify_hostname', c.host] : []),
     ...(c.ip !== undefined ? ['-verify_ip', c.ip] : []),
     '-attime', String(Math.floor(c.at.getTime() / 1000)),
@@ -303,6 +420,8 @@ export function tlsglassVerifyArgs(c: CorpusCase): string[] {
     ...(c.host !== undefined ? ['--host', c.host] : []),
     ...(c.ip !== undefined ? ['--ip', c.ip] : []),
     ...(c.keyUsage !== undefined ? ['--key-usage', c.keyUsage] : []),
+    ...(c.profile === 'strict' ? ['--strict'] : []),
+    ...(c.verifyDepth !== undefined ? ['--verify-depth', String(c.verifyDepth)] : []),
     '--at', c.at.toISOString(),
     c.files.leaf,
   ];

@@ -139,7 +139,7 @@ describe('hostMismatchReason (Node checkServerIdentity wording)', () => {
 describe('parseSubjectAltNameText', () => {
   test('Node\'s format, including JSON-quoted values', () => {
     const parsed = parseSubjectAltNameText('DNS:a.example, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, email:x@y, DNS:"b, DNS:evil.example"');
-    assert.deepEqual(parsed, [dns('a.example'), ip('127.0.0.1'), ip('::1'), { type: 'other', tag: -1 }, dns('b, DNS:evil.example')]);
+    assert.deepEqual(parsed, [dns('a.example'), ip('127.0.0.1'), ip('::1'), { type: 'other', tag: -1, value: new Uint8Array(0) }, dns('b, DNS:evil.example')]);
     assert.equal(matchesHost('evil.example', parsed), false);
   });
 

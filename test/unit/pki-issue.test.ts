@@ -96,6 +96,46 @@ describe('issued certificates', () => {
     assert.equal(parseCertificate(issueCertificate({ issuer: ecLeaf, commonName: 'x' }).certDer).signatureAlgorithm.oid, '1.2.840.10045.4.3.2');
   });
 
+  test('departures for strict-profile tests: extensionOverrides, rawSerialNumber, anyExtendedKeyUsage, OU and DN: constraints', () => {
+    const odd = issueCertificate({
+      issuer: int,
+      commonName: 'odd',
+      organizationalUnit: 'Web',
+      dnsNames: ['a.test'],
+      rawSerialNumber: Uint8Array.of(0x80, 0x01),
+      extKeyUsage: ['serverAuth', 'anyExtendedKeyUsage'],
+      extensionOverrides: {
+        authorityKeyIdentifier: null,
+        subjectAltName: { critical: true },
+        basicConstraints: { critical: false },
+        subjectKeyIdentifier: { value: der.octetString(Uint8Array.of(1, 2, 3)) },
+      },
+    });
+    const f = parseCertificate(odd.certDer);
+    assert.deepEqual(
+      f.extensions.map((e) => [e.oid, e.critical]),
+      [
+        ['2.5.29.19', false],
+        ['2.5.29.15', true],
+        ['2.5.29.37', false],
+        ['2.5.29.17', true],
+        ['2.5.29.14', false],
+      ],
+    );
+    assert.deepEqual(f.serialNumber, Uint8Array.of(0x80, 0x01));
+    assert.deepEqual(readDer(f.extensions[4]!.value, Tag.OCTET_STRING, 'ski').value, Uint8Array.of(1, 2, 3));
+    const x = new X509Certificate(odd.certPem);
+    assert.equal(x.subject, 'OU=Web\nCN=odd');
+    assert.deepEqual(x.keyUsage, ['1.3.6.1.5.5.7.3.1', '2.5.29.37.0']);
+    assert.ok(x.verify(new X509Certificate(int.certPem).publicKey));
+    const dnCa = createCertificateAuthority({ commonName: 'DN NC', issuer: root, nameConstraints: { permitted: ['DN:O=Acme,OU=Web'], excluded: ['DNS:bad.test'] } });
+    if (haveOpenssl) {
+      const text = execFileSync(OPENSSL, ['x509', '-noout', '-text'], { input: dnCa.certPem, encoding: 'utf8' });
+      assert.match(text, /Permitted:\s+DirName:O = Acme, OU = Web\s+Excluded:\s+DNS:bad\.test/);
+    }
+    assert.throws(() => createCertificateAuthority({ commonName: 'x', nameConstraints: { permitted: ['DN:C=US'] } }), RangeError);
+  });
+
   test('UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5)', () => {
     const c = issueCertificate({ commonName: 'dates', notBefore: new Date('2049-12-31T23:59:59Z'), notAfter: new Date('2050-01-01T00:00:00Z') });
     const tbs = new DerReader(new DerReader(readDer(c.certDer, Tag.SEQUENCE, 'cert').value).read(Tag.SEQUENCE, 'tbs').value);

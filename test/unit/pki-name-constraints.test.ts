@@ -23,7 +23,15 @@ import {
 
 const dns = (value: string): GeneralName => ({ type: 'dns', value });
 const ip = (text: string): GeneralName => ({ type: 'ip', value: parseIpAddress(text)! });
-const subject = (names: GeneralName[], hasSubject = true) => ({ subjectAltNames: names, hasSubject });
+/** A Name of one attribute per RDN: [OID, string tag, value]. */
+const dn = (...rdns: [string, number, string][]): Uint8Array =>
+  der.sequence(...rdns.map(([oid, tag, v]) => der.setOf(der.sequence(der.oid(oid), der.tlv(tag, new TextEncoder().encode(v))))));
+const O = '2.5.4.10';
+const CN = '2.5.4.3';
+const UTF8 = 0x0c;
+const PRINTABLE = 0x13;
+const EMPTY_NAME = der.sequence();
+const subject = (names: GeneralName[], subjectName: Uint8Array = dn([CN, UTF8, 'leaf'])) => ({ subjectAltNames: names, subject: subjectName });
 const budget = (): ComparisonBudget => new ComparisonBudget(10_000);
 const subtree = (base: Uint8Array, ...rest: Uint8Array[]): Uint8Array => der.sequence(base, ...rest);
 const dnsBase = (name: string): Uint8Array => der.implicitPrimitive(2, Uint8Array.from(name, (c) => c.charCodeAt(0)));
@@ -61,13 +69,13 @@ describe('parseNameConstraints', () => {
           subtree(dnsBase('a.com'), der.implicitPrimitive(1, Uint8Array.of(2))),
           subtree(der.implicitPrimitive(7, Uint8Array.of(10, 0, 0, 0))),
           subtree(der.implicitPrimitive(7, Uint8Array.of(10, 0, 0, 0, 255, 0, 255, 0))),
-          subtree(der.tlv(0xa4, der.sequence())),
+          subtree(der.implicitPrimitive(6, new TextEncoder().encode('.example.com'))),
         ),
       ),
       true,
     );
     const forms = nc.permitted!.map((s) => (s.form === 'unsupported' ? `${s.syntax ? 'syntax' : 'type'}:${s.tag.toString(16)}` : s.form));
-    assert.deepEqual(forms, ['syntax:82', 'syntax:87', 'syntax:87', 'type:a4']);
+    assert.deepEqual(forms, ['syntax:82', 'syntax:87', 'syntax:87', 'type:86']);
   });
 });
 
@@ -121,13 +129,52 @@ describe('checkNameConstraints', () => {
   });
 
   test('a critical constraint on an unsupported form rejects only when that form appears', () => {
-    const dirName: NameConstraints = { critical: true, permitted: [{ form: 'unsupported', tag: 0xa4, syntax: false, reason: 'directoryName constraints' }], excluded: [] };
-    assert.equal(checkNameConstraints(dirName, subject([dns('a.com')]), budget())?.code, 'UNSUPPORTED_CONSTRAINT_TYPE');
-    assert.equal(checkNameConstraints(dirName, subject([dns('a.com')], false), budget()), undefined);
-    assert.equal(checkNameConstraints({ ...dirName, critical: false }, subject([dns('a.com')]), budget()), undefined);
+    const uri: NameConstraints = { critical: true, permitted: [{ form: 'unsupported', tag: 0x86, syntax: false, reason: 'URI constraints' }], excluded: [] };
+    const uriName: GeneralName = { type: 'other', tag: 0x86, value: new TextEncoder().encode('https://a.com/') };
+    assert.equal(checkNameConstraints(uri, subject([dns('a.com'), uriName]), budget())?.code, 'UNSUPPORTED_CONSTRAINT_TYPE');
+    assert.equal(checkNameConstraints(uri, subject([dns('a.com')]), budget()), undefined);
+    assert.equal(checkNameConstraints({ ...uri, critical: false }, subject([dns('a.com'), uriName]), budget()), undefined);
     const email: NameConstraints = { critical: true, permitted: undefined, excluded: [{ form: 'unsupported', tag: 0x81, syntax: false, reason: 'rfc822Name constraints' }] };
     assert.equal(checkNameConstraints(email, subject([dns('a.com')]), budget()), undefined);
-    assert.equal(checkNameConstraints(email, subject([{ type: 'other', tag: 0x81 }]), budget())?.code, 'UNSUPPORTED_CONSTRAINT_TYPE');
+    assert.equal(checkNameConstraints(email, subject([{ type: 'other', tag: 0x81, value: new Uint8Array(0) }]), budget())?.code, 'UNSUPPORTED_CONSTRAINT_TYPE');
+  });
+
+  test('directoryName subtrees: an RDN prefix of the subject and of directoryName SANs, compared as RFC 5280 §7.1 asks', () => {
+    const parse = (permitted: Uint8Array[], excluded: Uint8Array[] = []): NameConstraints =>
+      parseNameConstraints(
+        der.sequence(
+          ...(permitted.length ? [der.tlv(0xa0, ...permitted.map((n) => subtree(der.tlv(0xa4, n))))] : []),
+          ...(excluded.length ? [der.tlv(0xa1, ...excluded.map((n) => subtree(der.tlv(0xa4, n))))] : []),
+        ),
+        true,
+      );
+    const acme = parse([dn([O, UTF8, 'Acme Corp'])]);
+    assert.equal(acme.permitted?.[0]?.form, 'dn');
+    // The base's RDNs must begin the name, attribute by attribute; case, string type and spacing do not matter.
+    assert.equal(checkNameConstraints(acme, subject([], dn([O, UTF8, 'Acme Corp'], [CN, UTF8, 'www'])), budget()), undefined);
+    assert.equal(checkNameConstraints(acme, subject([], dn([O, PRINTABLE, '  ACME   corp '], [CN, UTF8, 'www'])), budget()), undefined);
+    assert.equal(checkNameConstraints(acme, subject([], dn([O, UTF8, 'Acme Corp'])), budget()), undefined);
+    const outside = checkNameConstraints(acme, subject([], dn([O, UTF8, 'Acme Corporation'], [CN, UTF8, 'www'])), budget());
+    assert.equal(outside?.code, 'PERMITTED_VIOLATION');
+    assert.match(outside!.reason, /its subject \(o=acme corporation, cn=www\) is not within its issuer's permitted directoryName subtrees \(DirName:o=acme corp\)/);
+    // Not a prefix: the same RDN later in the name, or another attribute type with the same value.
+    assert.equal(checkNameConstraints(acme, subject([], dn([CN, UTF8, 'x'], [O, UTF8, 'Acme Corp'])), budget())?.code, 'PERMITTED_VIOLATION');
+    assert.equal(checkNameConstraints(acme, subject([], dn([CN, UTF8, 'Acme Corp'])), budget())?.code, 'PERMITTED_VIOLATION');
+    // An empty subject names nothing; a directoryName SAN is checked like the subject.
+    assert.equal(checkNameConstraints(acme, subject([dns('a.com')], EMPTY_NAME), budget()), undefined);
+    const sanOutside: GeneralName = { type: 'other', tag: 0xa4, value: dn([O, UTF8, 'Other']) };
+    assert.equal(checkNameConstraints(acme, subject([sanOutside]), budget())?.code, 'PERMITTED_VIOLATION');
+    assert.equal(checkNameConstraints(acme, subject([sanOutside], dn([O, UTF8, 'acme corp'])), budget())?.code, 'PERMITTED_VIOLATION');
+    // Excluded subtrees; the empty Name as a base covers every name.
+    const noAcme = parse([], [dn([O, UTF8, 'Acme Corp'])]);
+    assert.equal(checkNameConstraints(noAcme, subject([], dn([O, UTF8, 'ACME CORP'], [CN, UTF8, 'www'])), budget())?.code, 'EXCLUDED_VIOLATION');
+    assert.equal(checkNameConstraints(noAcme, subject([], dn([O, UTF8, 'Other'], [CN, UTF8, 'www'])), budget()), undefined);
+    assert.equal(checkNameConstraints(parse([], [EMPTY_NAME]), subject([]), budget())?.code, 'EXCLUDED_VIOLATION');
+    // directoryName constraints leave DNS names alone, and DNS constraints leave the subject alone.
+    assert.equal(checkNameConstraints(acme, subject([dns('evil.test')], dn([O, UTF8, 'Acme Corp'])), budget()), undefined);
+    // A base that is not a DER Name is an unreadable subtree.
+    const broken = parseNameConstraints(der.sequence(der.tlv(0xa0, subtree(der.tlv(0xa4, der.sequence(der.integer(1)))))), true);
+    assert.equal(checkNameConstraints(broken, subject([]), budget())?.code, 'UNSUPPORTED_CONSTRAINT_SYNTAX');
   });
 
   test('an unreadable DNS/IP subtree rejects names of its form even when not critical', () => {
@@ -185,17 +232,18 @@ describe('DefaultVerifier: name constraints', () => {
     assert.equal(verifier.verifyServer([fewer.certDer, int.certDer], { host: undefined, now }).error, undefined);
   });
 
-  test('a critical directoryName constraint is refused as unsupported (unsupported_certificate)', () => {
-    const dirNc = der.sequence(der.tlv(0xa0, subtree(der.tlv(0xa4, der.sequence()))));
-    const int = createCertificateAuthority({
-      commonName: 'DirName NC',
-      issuer: root,
-      extraExtensions: [{ oid: '2.5.29.30', critical: true, value: dirNc }],
-    });
-    const l = issueCertificate({ issuer: int, commonName: 'l', dnsNames: ['a.example'] });
-    const r = verifier.verifyServer([l.certDer, int.certDer], { host: undefined, now });
-    assert.equal(r.error?.code, 'UNSUPPORTED_CONSTRAINT_TYPE');
-    assert.equal(r.error?.alert, AlertDescription.unsupported_certificate);
+  test('a critical directoryName constraint is processed (no longer refused as unsupported) under both profiles', () => {
+    const int = createCertificateAuthority({ commonName: 'DirName NC', issuer: root, nameConstraints: { permitted: ['DN:O=Acme'] } });
+    const inside = issueCertificate({ issuer: int, commonName: 'l', organization: 'Acme', dnsNames: ['a.example'] });
+    const outside = issueCertificate({ issuer: int, commonName: 'l', organization: 'Other', dnsNames: ['a.example'] });
+    for (const profile of ['rfc5280', 'strict'] as const) {
+      const v = new DefaultVerifier({ anchors: [root.certDer], provider: nodeCryptoProvider, profile });
+      assert.equal(v.verifyServer([inside.certDer, int.certDer], { host: undefined, now }).error, undefined, profile);
+      const r = v.verifyServer([outside.certDer, int.certDer], { host: undefined, now });
+      assert.equal(r.error?.code, 'PERMITTED_VIOLATION', profile);
+      assert.equal(r.error?.alert, AlertDescription.bad_certificate);
+      assert.match(r.error!.message, /its subject \(o=other, cn=l\) is not within its issuer's permitted directoryName subtrees \(DirName:o=acme\)/);
+    }
   });
 
   test('an iPAddress SAN of other than 4 or 16 octets makes the certificate unparseable, so no excluded subtree is evaded', () => {

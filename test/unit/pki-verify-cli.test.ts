@@ -31,6 +31,7 @@ const leafPem = file('leaf.pem', leaf.certPem);
 const leafDer = file('leaf.der', leaf.certDer);
 const chainPem = file('chain.pem', leaf.certPem + int.certPem);
 const clientPem = file('client.pem', client.certPem);
+const noAkiPem = file('no-aki.pem', issueCertificate({ issuer: int, commonName: 'no aki', dnsNames: ['localhost'], extensionOverrides: { authorityKeyIdentifier: null } }).certPem);
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -90,6 +91,26 @@ describe('tlsglass verify', () => {
     assert.match(r.out, /error INVALID_PURPOSE .*lacks keyEncipherment/);
   });
 
+  test('--strict (-x509_strict) applies the strict profile to a --ca store; --no-strict and the default with --ca do not', async () => {
+    for (const argv of [[], ['--no-strict']]) {
+      const r = await run(['--ca', ca, '--untrusted', untrusted, ...argv, noAkiPem]);
+      assert.equal(r.code, 0, `${argv.join(' ')}: ${r.out}`);
+    }
+    for (const flag of ['--strict', '-x509_strict']) {
+      const r = await run(['--ca', ca, '--untrusted', untrusted, flag, noAkiPem]);
+      assert.equal(r.code, 1, flag);
+      assert.match(r.out, /error MISSING_AUTHORITY_KEY_IDENTIFIER \(alert bad_certificate\): missing authority key identifier: "CN=no aki" .*RFC 5280 §4\.2\.1\.1/);
+    }
+    assert.equal((await run(['--ca', ca, '--untrusted', untrusted, '--strict', leafPem])).code, 0);
+  });
+
+  test('--verify-depth N (-verify_depth) allows N intermediate CAs, as openssl verify', async () => {
+    assert.equal((await run(['--ca', ca, '--untrusted', untrusted, '--verify-depth', '1', leafPem])).code, 0);
+    const r = await run(['--ca', ca, '--untrusted', untrusted, '-verify_depth', '0', leafPem]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /error CERT_CHAIN_TOO_LONG \(alert unknown_ca\): certificate chain too long: "CN=CLI Int"/);
+  });
+
   test('usage and input errors exit 2 on stderr', async () => {
     const garbage = file('garbage.pem', 'not a certificate');
     const badCa = file('bad-ca.pem', '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n');
@@ -103,6 +124,9 @@ describe('tlsglass verify', () => {
       [['--at', 'yesterday', leafPem], /not an ISO 8601 time/],
       [['--at', '2025-01-01T00:00:00', leafPem], /with a zone/],
       [['--key-usage', 'both', leafPem], /sign or encipher/],
+      [['--strict', '--no-strict', leafPem], /--strict or --no-strict, not both/],
+      [['--verify-depth', '-1', leafPem], /--verify-depth must be a whole number/],
+      [['--verify-depth', 'two', leafPem], /--verify-depth must be a whole number/],
       [['--bogus', leafPem], /unknown option --bogus/],
       [[join(dir, 'missing.pem')], /no such file/],
       [[garbage], /no certificate in it/],
@@ -126,7 +150,10 @@ describe('tlsglass verify', () => {
   test('--help, and dispatch from the tlsglass binary', async () => {
     const help = await run(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.out, /^Usage: tlsglass verify /);
+    assert.match(help.out, /^Usage: tlsglass verify .*\[--strict \| --no-strict\] \[--verify-depth N\]/);
+    assert.match(help.out, /\n  --strict +the strict certificate profile .*\n.*the default without --ca \(also -x509_strict\)/);
+    assert.match(help.out, /\n  --no-strict +RFC 5280 §6 path validation only; the default with --ca/);
+    assert.match(help.out, /\n  --verify-depth N +at most N intermediate CA certificates .*\n.*openssl verify -verify_depth\) \(also -verify_depth\)/);
     const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
     const p = spawnSync(process.execPath, [main, 'verify', '--ca', ca, '--untrusted', untrusted, '--host', 'localhost', leafPem], { encoding: 'utf8', timeout: 15_000 });
     assert.equal(p.status, 0, p.stderr);
