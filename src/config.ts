@@ -24,7 +24,12 @@ export interface CommonOptions {
   passphrase?: string;
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
-  /** Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`). */
+  /**
+   * Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`).
+   * Default: x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096. TLS 1.3 takes the RFC 7919
+   * groups on a server by default, but a client offers them for TLS 1.3 only when named here
+   * (the first group gets the key share); TLS 1.2 uses them only for DHE suites.
+   */
   ecdhCurve?: string;
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
@@ -87,7 +92,7 @@ export interface SecureContext {
  * that PEM keys and certificates are parsed once rather than per connection.
  */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
-  return Object.freeze({ context: resolveCommon(options), [OURS]: true });
+  return Object.freeze({ context: resolveCommon(options, 'client'), [OURS]: true });
 }
 
 const OURS = Symbol('tlsglass.secureContext');
@@ -119,6 +124,12 @@ export interface ResolvedConfig {
   /** Protocol versions we accept, highest first (0x0304, 0x0303). */
   readonly versions: readonly number[];
   readonly groups: readonly number[];
+  /**
+   * TLS 1.3 key exchange groups (RFC 8446 §4.2.7), in preference order: the server's default is
+   * every group (ECDHE then FFDHE); the client's is the ECDHE groups unless `ecdhCurve` names
+   * FFDHE groups too. The client's first one gets the key share.
+   */
+  readonly groups13: readonly number[];
   readonly signatureSchemes: readonly number[];
   readonly alpn: readonly string[];
   readonly identities: readonly Identity[];
@@ -142,7 +153,11 @@ export interface ResolvedServerConfig extends ResolvedConfig {
   readonly sessions: ServerSessionStore;
 }
 
-/** Groups offered and accepted by default, in preference order (RFC 7919 FFDHE only for DHE suites). */
+/**
+ * Groups offered and accepted by default, in preference order. TLS 1.2 uses the RFC 7919 groups
+ * only for DHE suites; TLS 1.3 servers take them after the ECDHE groups (as OpenSSL and GnuTLS
+ * do), and clients offer them for TLS 1.3 only when `ecdhCurve` names them (DEFAULT_CLIENT_GROUPS_13).
+ */
 export const DEFAULT_GROUPS: readonly NamedGroup[] = [
   NamedGroup.x25519,
   NamedGroup.secp256r1,
@@ -177,6 +192,9 @@ const GROUP_NAMES: Record<string, NamedGroup> = {
   FFDHE3072: NamedGroup.ffdhe3072,
   FFDHE4096: NamedGroup.ffdhe4096,
 };
+
+/** A client's TLS 1.3 groups without `ecdhCurve`: ECDHE only (an FFDHE share costs 0.5–2 ms and 256–512 bytes). */
+export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
 
 const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
@@ -268,8 +286,10 @@ export function checkVersions(options: CommonOptions): void {
   }
 }
 
-function resolveCommon(options: CommonOptions): ResolvedConfig {
+function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
   const provider = options.provider ?? nodeCryptoProvider;
+  const groups = parseGroups(options.ecdhCurve);
+  const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
   const versions = resolveVersions(options);
   const { suites, suites13 } = resolveSuites(options.ciphers);
   if (suites.length === 0 && !versions.includes(0x0304)) throw new Error(`no TLS 1.2 cipher suite in "${options.ciphers}"`);
@@ -278,7 +298,9 @@ function resolveCommon(options: CommonOptions): ResolvedConfig {
     suites,
     suites13: versions.includes(0x0304) ? suites13 : [],
     versions: suites.length > 0 ? versions : versions.filter((v) => v === 0x0304),
-    groups: parseGroups(options.ecdhCurve),
+    groups,
+    // Only groups the provider can make shares for (a name such as secp521r1 parses but is never used).
+    groups13: (side === 'client' && defaultGroups ? DEFAULT_CLIENT_GROUPS_13 : groups).filter((g) => provider.keyExchange.groups.includes(g)),
     signatureSchemes: parseSigalgs(options.sigalgs),
     alpn: [...(options.ALPNProtocols ?? [])],
     identities: loadIdentities(options, provider),
@@ -330,7 +352,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
   }
   const shared = options.secureContext?.context;
-  const common = shared ?? resolveCommon(options);
+  const common = shared ?? resolveCommon(options, 'client');
   // As node:tls: SNI defaults to the host unless it is an IP address; the identity check uses the same name.
   const serverName = options.servername ?? (options.host && !IP_ADDRESS.test(options.host) ? options.host : undefined);
   const checkName = options.servername ?? options.host;
@@ -342,6 +364,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     suites13: common.suites13,
     versions: common.versions,
     groups: common.groups,
+    groups13: common.groups13,
     signatureSchemes: common.signatureSchemes,
     // With a shared context these three still come from the connection (as node:tls).
     alpn: shared && options.ALPNProtocols ? [...options.ALPNProtocols] : common.alpn,
@@ -367,7 +390,7 @@ export function isResolved(value: object): value is ResolvedServerConfig {
 }
 
 export function resolveServerConfig(options: ServerOptions): ResolvedServerConfig {
-  const common = resolveCommon(options);
+  const common = resolveCommon(options, 'server');
   if (common.identities.length === 0) throw new Error('a server needs cert and key');
   const sessions =
     options.sessionStore ??

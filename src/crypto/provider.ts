@@ -71,10 +71,11 @@ export interface KeyShare {
   readonly publicKey: Uint8Array;
   /**
    * The shared secret with the peer's wire-form public value. ECDHE: the x-coordinate / X25519
-   * output at full length. FFDHE: Z left-padded to the length of p (TLS 1.2 strips the zeros
-   * itself, RFC 5246 §8.1.2).
+   * output at full length. FFDHE: Z left-padded to the length of p, as TLS 1.3 uses it (RFC 8446
+   * §7.4.1; TLS 1.2 strips the zeros itself, RFC 5246 §8.1.2).
    * Throws InvalidPublicKey for a malformed, off-curve, compressed/hybrid or low-order value,
-   * or an all-zero X25519 result.
+   * an all-zero X25519 result, or an FFDHE value that is not exactly |p| bytes or not in
+   * 1 < Y < p − 1 (TLS 1.2 pads its minimal dh_Y encodings before calling).
    */
   deriveSecret(peerPublic: Uint8Array): Uint8Array;
 }

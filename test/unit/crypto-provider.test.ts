@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import { FFDHE_GROUPS, FFDHE2048_P, ffdheGroupFor, ffdheParams } from '../../src/crypto/ffdhe-groups.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { FfdheShare } from '../../src/crypto/node/key-exchange.js';
 import { InvalidPublicKey, type KeyShare, type PrivateKey } from '../../src/crypto/provider.js';
 import { NamedGroup, SignatureScheme } from '../../src/messages/enums.js';
 
@@ -289,6 +290,7 @@ describe('key exchange', () => {
       ['Y = p', p],
       ['Y = 2^2048 − 1 (> p)', new Uint8Array(256).fill(0xff)],
       ['Y = 2 in 257 bytes (longer than p)', Uint8Array.of(...new Uint8Array(256), 2)],
+      ['Y = 2 in one byte (shorter than p)', Uint8Array.of(2)],
       ['an empty value', new Uint8Array(0)],
     ];
     for (const [what, value] of bad) {
@@ -298,17 +300,17 @@ describe('key exchange', () => {
       });
     }
 
-    it('accepts a minimal encoding: Y = g = 2 gives Z = our own public value, padded to |p|', () => {
-      // g^x mod p is our public value, so Z = (g)^x is too. One byte in, 256 bytes out.
-      let share: KeyShare;
-      let tries = 0;
-      do {
-        share = provider.keyExchange.generate(NamedGroup.ffdhe2048);
-        tries++;
-      } while (share.publicKey[0] !== 0 && tries < 4000); // look for a public value with a leading zero byte
-      assert.equal(share.publicKey[0], 0, 'found a public value < 2^2040 to show the padding');
+    it('takes only |p|-byte values: Y = g = 2 padded gives Z = our own public value, padded to |p|; the one-byte encoding is refused', () => {
+      // g^x mod p is our public value, so Z = (g)^x is too. A fixed exponent makes it one with a
+      // leading zero byte (found by search), to show that both keep their zeros.
+      const x = crypto.createHash('sha256').update('tlsglass ffdhe test 172').digest().subarray(0, 28);
+      const share = new FfdheShare(ffdheParams(NamedGroup.ffdhe2048)!, x);
       assert.equal(share.publicKey.length, 256);
-      const z = share.deriveSecret(Uint8Array.of(2));
+      assert.equal(share.publicKey[0], 0, 'a public value < 2^2040');
+      const two = new Uint8Array(256);
+      two[255] = 2;
+      assert.throws(() => new FfdheShare(ffdheParams(NamedGroup.ffdhe2048)!, x).deriveSecret(Uint8Array.of(2)), isInvalidPublicKey, 'TLS 1.2 pads dh_Y itself');
+      const z = share.deriveSecret(two);
       assert.equal(z.length, 256);
       assert.equal(z[0], 0, 'Z keeps its leading zero');
       assert.equal(toHex(z), toHex(share.publicKey));

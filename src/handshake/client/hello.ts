@@ -66,9 +66,11 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   const offer12 = config.versions.includes(ProtocolVersion.TLSv1_2);
   const suites = offer12 ? config.suites : [];
   // EC groups are always listed: even a DHE-only client may sign with an ECDSA certificate,
-  // whose curve the server checks against supported_groups (RFC 8422 §5.1).
+  // whose curve the server checks against supported_groups (RFC 8422 §5.1). RFC 7919 groups are
+  // listed for TLS 1.2 DHE suites, and for TLS 1.3 when configured for it (RFC 8446 §4.2.7: one
+  // list serves both versions, so a TLS 1.3 server may pick any group listed here).
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
-  const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (wantsFfdhe && isFfdhe(g)));
+  const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (isFfdhe(g) && (wantsFfdhe || (offer13 && config.groups13.includes(g)))));
 
   const extensions: Extension[] = [];
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.
@@ -157,7 +159,8 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
   const random = io.provider.random.bytes(32);
   // RFC 8446 §D.4: a non-empty legacy_session_id puts the server in middlebox-compatibility mode.
   const sessionId = offer13 ? io.provider.random.bytes(32) : new Uint8Array(0);
-  const firstGroup = config.groups.find((g) => EC_GROUPS.includes(g));
+  // One key share, for our first TLS 1.3 group (RFC 8446 §4.2.8); a server that wants another asks by HelloRetryRequest.
+  const firstGroup = config.groups13[0];
   const keyShares = offer13 && firstGroup !== undefined ? [io.provider.keyExchange.generate(firstGroup as NamedGroup)] : [];
   const session = usableSession(config, config.now().getTime());
   // A TLS 1.2 session is named by its ID, unless a ticket carries it (RFC 5077 §3.4: then any fresh ID).

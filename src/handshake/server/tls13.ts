@@ -34,7 +34,6 @@ import {
 } from '../../messages/extensions/tls13.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { writeServerHello } from '../../messages/server-hello.js';
-import { EC_GROUPS } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Traffic13 } from '../traffic13.js';
 import { Transcript } from '../transcript.js';
@@ -102,8 +101,10 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   // A copy: ch.random views the ClientHello, which the connection would otherwise keep for its lifetime.
   io.negotiated.clientRandom = new Uint8Array(ch.random);
 
-  // Our preferred group the client sent a share for; otherwise our preferred group it supports, by HelloRetryRequest.
-  const ours = config.groups.filter((g) => EC_GROUPS.includes(g));
+  // Our preferred group the client sent a share for; otherwise our preferred group it supports, by
+  // HelloRetryRequest (RFC 8446 §4.2.8). ECDHE and RFC 7919 FFDHE groups alike (§4.2.7): a share
+  // the client sent wins over a group we prefer but would need a round trip for.
+  const ours = config.groups13;
   const shared = ours.find((g) => shares.some((s) => s.group === g));
   if (shared !== undefined) {
     const psk = acceptPsk(config, ch, message, suite, new Uint8Array(0), io);

@@ -25,7 +25,7 @@ export class DheServer implements ServerKeyAgreement {
   premaster(clientValue: Uint8Array): Uint8Array {
     // RFC 7919 §4: the server MUST verify 1 < dh_Yc < dh_p − 1, else handshake_failure.
     checkRange(clientValue, this.#p, 'dh_Yc');
-    return stripZeros(derive(this.#share, clientValue));
+    return stripZeros(derive(this.#share, fixedWidth(clientValue, this.#p.length)));
   }
 }
 
@@ -38,7 +38,8 @@ export function dheClient(provider: CryptoProvider, params: ServerDhParams): Cli
   // RFC 7919 §3: the client MUST verify 1 < dh_Ys < dh_p − 1, else handshake_failure.
   checkRange(params.ys, params.p, 'dh_Ys');
   const share = provider.keyExchange.generate(group as NamedGroup);
-  return { clientValue: stripZeros(share.publicKey), premaster: stripZeros(derive(share, params.ys)), group };
+  const ys = fixedWidth(params.ys, FFDHE_PRIMES.get(group)!.p.length);
+  return { clientValue: stripZeros(share.publicKey), premaster: stripZeros(derive(share, ys)), group };
 }
 
 function checkRange(y: Uint8Array, p: Uint8Array, what: string): void {
@@ -60,6 +61,18 @@ function toBigInt(b: Uint8Array): bigint {
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
   return v;
+}
+
+/**
+ * A dh_Y (minimal, or with extra leading zeros) as the |p|-byte value key shares take; run after
+ * checkRange, so the value is below p and fits. Anything else is left for the share to refuse.
+ */
+function fixedWidth(y: Uint8Array, size: number): Uint8Array {
+  const v = stripZeros(y);
+  if (v.length >= size) return v;
+  const out = new Uint8Array(size);
+  out.set(v, size - v.length);
+  return out;
 }
 
 /** RFC 5246 §8.1.2: leading bytes of Z that contain all zero bits are stripped. */

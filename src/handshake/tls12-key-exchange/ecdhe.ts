@@ -2,6 +2,7 @@ import { InvalidPublicKey, type CryptoProvider, type KeyShare } from '../../cryp
 import { LocalAlert } from '../../errors.js';
 import { AlertDescription, NamedGroup, nameOf } from '../../messages/enums.js';
 import type { ServerEcdhParams } from '../../messages/server-key-exchange.js';
+import { EC_GROUPS } from '../negotiation.js';
 import type { ClientKeyAgreement, ServerKeyAgreement } from './key-exchange.js';
 
 /** ECDHE over a named group (RFC 8422). The premaster keeps its full length (RFC 8422 §5.10). */
@@ -20,11 +21,12 @@ export class EcdheServer implements ServerKeyAgreement {
 }
 
 export function ecdheClient(provider: CryptoProvider, params: ServerEcdhParams, offeredGroups: readonly number[]): ClientKeyAgreement {
-  // RFC 8422 §5.4: the server must pick a curve the client listed in supported_groups.
-  if (!offeredGroups.includes(params.namedCurve)) {
+  // RFC 8422 §5.4: the server must pick a curve the client listed in supported_groups; an
+  // RFC 7919 group we listed (for DHE or TLS 1.3) is not a curve.
+  if (!offeredGroups.includes(params.namedCurve) || !EC_GROUPS.includes(params.namedCurve)) {
     throw new LocalAlert(
       AlertDescription.illegal_parameter,
-      `server chose ${nameOf(NamedGroup, params.namedCurve, 'NamedGroup')}, which we did not offer`,
+      `server chose ${nameOf(NamedGroup, params.namedCurve, 'NamedGroup')}, which we did not offer as an elliptic curve`,
     );
   }
   const share = provider.keyExchange.generate(params.namedCurve as NamedGroup);
