@@ -19,6 +19,14 @@
  * SNI is sent in every cell and checked from the server's end; a few cells echo 1 MiB both ways
  * (checked by SHA-256).
  *
+ * FFDHE cells (RFC 8446 §4.2.7, RFC 7919), one to three per peer that has them: our client with
+ * `ecdhCurve: 'ffdhe2048'` (its share) or `'X25519:ffdhe…'` (an X25519 share, then a
+ * HelloRetryRequest) against `openssl s_server -groups ffdhe…` and gnutls-serv with
+ * `-GROUP-ALL:+GROUP-FFDHE2048`; our server with its default groups against
+ * `openssl s_client -groups ffdhe2048` / `ffdhe3072`, gnutls-cli with an FFDHE-only priority and a
+ * node:tls client with `ecdhCurve: 'ffdhe2048'`, and with `ecdhCurve: 'ffdhe2048'` against
+ * `s_client -groups X25519:ffdhe2048` (HelloRetryRequest).
+ *
  * What was negotiated is checked from both ends: the peer's own report (parsed from its output,
  * or node:tls getters) and ours (getProtocol, getCipher, getEphemeralKeyInfo,
  * connection.negotiated.group / helloRetry / signature schemes). OpenSSL's view comes from
@@ -72,11 +80,12 @@ import { writePkiFiles, type PkiFiles } from '../helpers/pki.js';
 
 type SuiteName = 'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
 type Auth = 'RSA' | 'ECDSA';
-type Group = 'X25519' | 'P-256' | 'P-384';
+type Group = 'X25519' | 'P-256' | 'P-384' | 'ffdhe2048' | 'ffdhe3072';
 type ClientAuth = 'none' | 'RSA' | 'ECDSA';
 
 const SUITES: readonly SuiteName[] = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const AUTHS: readonly Auth[] = ['RSA', 'ECDSA'];
+/** The ECDHE groups the base cells rotate through; the FFDHE cells are listed per peer. */
 const GROUPS: readonly Group[] = ['X25519', 'P-256', 'P-384'];
 const CLIENT_AUTH: readonly ClientAuth[] = ['none', 'RSA', 'ECDSA'];
 
@@ -97,6 +106,15 @@ interface Cell {
   readonly alpn: boolean;
   /** Echo 1 MiB both ways instead of a greeting. */
   readonly bulk: boolean;
+  /** Our server keeps its default groups (else it takes only `group`); the peer client offers `group`. */
+  readonly ourServerDefaults: boolean;
+}
+
+/** One FFDHE cell: the client's first share when it differs (HRR), the group, and whether our server keeps its defaults. */
+interface FfdheCellSpec {
+  readonly firstShare?: Group;
+  readonly group: Group;
+  readonly ourServerDefaults?: boolean;
 }
 
 interface PeerSpec {
@@ -107,18 +125,39 @@ interface PeerSpec {
   readonly bulkCells: readonly number[];
   /** The two HelloRetryRequest cells: [client's first share, the group the server takes]. */
   readonly retries: readonly (readonly [Group, Group])[];
+  /** TLS 1.3 FFDHE cells (after the others). */
+  readonly ffdhe: readonly FfdheCellSpec[];
 }
 
 const PEERS: readonly PeerSpec[] = [
-  { name: 'openssl s_server', role: 'client', binary: 'openssl', bulkCells: [0, 6], retries: [['X25519', 'P-384'], ['P-256', 'X25519']] },
-  { name: 'gnutls-serv', role: 'client', binary: 'gnutls-serv', bulkCells: [1], retries: [['X25519', 'P-384'], ['P-384', 'P-256']] },
-  { name: 'node:tls server', role: 'client', bulkCells: [4], retries: [['X25519', 'P-384'], ['P-384', 'X25519']] },
-  { name: 'openssl s_client', role: 'server', binary: 'openssl', bulkCells: [3, 7], retries: [['X25519', 'P-256'], ['P-384', 'X25519']] },
+  {
+    name: 'openssl s_server',
+    role: 'client',
+    binary: 'openssl',
+    bulkCells: [0, 6],
+    retries: [['X25519', 'P-384'], ['P-256', 'X25519']],
+    ffdhe: [{ group: 'ffdhe2048' }, { firstShare: 'X25519', group: 'ffdhe3072' }],
+  },
+  { name: 'gnutls-serv', role: 'client', binary: 'gnutls-serv', bulkCells: [1], retries: [['X25519', 'P-384'], ['P-384', 'P-256']], ffdhe: [{ firstShare: 'X25519', group: 'ffdhe2048' }] },
+  { name: 'node:tls server', role: 'client', bulkCells: [4], retries: [['X25519', 'P-384'], ['P-384', 'X25519']], ffdhe: [] },
+  {
+    name: 'openssl s_client',
+    role: 'server',
+    binary: 'openssl',
+    bulkCells: [3, 7],
+    retries: [['X25519', 'P-256'], ['P-384', 'X25519']],
+    ffdhe: [
+      { group: 'ffdhe2048', ourServerDefaults: true },
+      { group: 'ffdhe3072', ourServerDefaults: true },
+      { firstShare: 'X25519', group: 'ffdhe2048' },
+    ],
+  },
   // GnuTLS sends a second share for the first group of another kind (X25519 next to the NIST
   // curves), so only a NIST-curve-first list against the other NIST curve forces a retry.
-  { name: 'gnutls-cli', role: 'server', binary: 'gnutls-cli', bulkCells: [], retries: [['P-256', 'P-384'], ['P-384', 'P-256']] }, // gnutls-cli feeds stdin slowly
-  { name: 'curl', role: 'server', binary: 'curl', bulkCells: [2], retries: [['X25519', 'P-256'], ['P-256', 'P-384']] },
-  { name: 'node:tls client', role: 'server', bulkCells: [5], retries: [['X25519', 'P-256'], ['P-256', 'X25519']] },
+  // gnutls-cli feeds stdin slowly: no bulk cells.
+  { name: 'gnutls-cli', role: 'server', binary: 'gnutls-cli', bulkCells: [], retries: [['P-256', 'P-384'], ['P-384', 'P-256']], ffdhe: [{ group: 'ffdhe2048', ourServerDefaults: true }] },
+  { name: 'curl', role: 'server', binary: 'curl', bulkCells: [2], retries: [['X25519', 'P-256'], ['P-256', 'P-384']], ffdhe: [] },
+  { name: 'node:tls client', role: 'server', bulkCells: [5], retries: [['X25519', 'P-256'], ['P-256', 'X25519']], ffdhe: [{ group: 'ffdhe2048', ourServerDefaults: true }] },
 ];
 
 /** Per peer: every suite × both certificate types, rotating group, client auth and ALPN; then two HRR cells. */
@@ -137,6 +176,7 @@ function matrix(): Cell[] {
           clientAuth: CLIENT_AUTH[(s + a * 2 + p) % 3]!,
           alpn: (i + p) % 2 === 0,
           bulk: peer.bulkCells.includes(i),
+          ourServerDefaults: false,
         };
       }),
     );
@@ -152,14 +192,28 @@ function matrix(): Cell[] {
         clientAuth: CLIENT_AUTH[(p + k + 1) % 3]!,
         alpn: k === 0,
         bulk: peer.bulkCells.includes(i),
+        ourServerDefaults: false,
       };
     });
-    return [...base, ...retries];
+    const ffdhe = peer.ffdhe.map((f, k): Cell => ({
+      peer: peer.name,
+      role: peer.role,
+      suite: SUITES[(p + k) % 3]!,
+      auth: AUTHS[(p + k + 1) % 2]!,
+      group: f.group,
+      firstShare: f.firstShare,
+      clientAuth: k === 1 ? 'ECDSA' : 'none',
+      alpn: false,
+      bulk: false,
+      ourServerDefaults: f.ourServerDefaults ?? false,
+    }));
+    return [...base, ...retries, ...ffdhe];
   });
 }
 
 function cellName(c: Cell): string {
   const parts: string[] = [c.suite, `${c.auth} certificate`, c.firstShare ? `HRR ${c.firstShare} → ${c.group}` : c.group, c.clientAuth === 'none' ? 'one-way' : `mutual ${c.clientAuth}`];
+  if (c.ourServerDefaults) parts.push('our default groups');
   if (c.alpn) parts.push('ALPN');
   if (c.bulk) parts.push('1 MiB echo');
   return parts.join(', ');
@@ -177,19 +231,29 @@ const GREETING = Buffer.from('hello from the tlsglass TLS 1.3 interop matrix\n')
 const BULK_SIZE = 1 << 20;
 const CONTEXT = Buffer.from('tlsglass');
 
-const GROUP_ID: Record<Group, number> = { X25519: 29, 'P-256': 23, 'P-384': 24 };
-/** What our getEphemeralKeyInfo() (and node:tls's) report. */
-const KEY_INFO: Record<Group, { type: string; name: string; size: number }> = {
+const GROUP_ID: Record<Group, number> = { X25519: 29, 'P-256': 23, 'P-384': 24, ffdhe2048: 256, ffdhe3072: 257 };
+/** What our getEphemeralKeyInfo() (and node:tls's) report; a DH group has no name there. */
+const KEY_INFO: Record<Group, { type: string; name?: string; size: number }> = {
   X25519: { type: 'ECDH', name: 'X25519', size: 253 },
   'P-256': { type: 'ECDH', name: 'prime256v1', size: 256 },
   'P-384': { type: 'ECDH', name: 'secp384r1', size: 384 },
+  ffdhe2048: { type: 'DH', size: 2048 },
+  ffdhe3072: { type: 'DH', size: 3072 },
 };
 /** openssl s_client's "Server Temp Key:". */
-const OPENSSL_TEMP_KEY: Record<Group, string> = { X25519: 'X25519, 253 bits', 'P-256': 'ECDH, prime256v1, 256 bits', 'P-384': 'ECDH, secp384r1, 384 bits' };
+const OPENSSL_TEMP_KEY: Record<Group, string> = {
+  X25519: 'X25519, 253 bits',
+  'P-256': 'ECDH, prime256v1, 256 bits',
+  'P-384': 'ECDH, secp384r1, 384 bits',
+  ffdhe2048: 'DH, 2048 bits',
+  ffdhe3072: 'DH, 3072 bits',
+};
 /** openssl s_server's "Supported groups:" (our offer). */
-const OPENSSL_GROUP: Record<Group, string> = { X25519: 'x25519', 'P-256': 'secp256r1', 'P-384': 'secp384r1' };
+const OPENSSL_GROUP: Record<Group, string> = { X25519: 'x25519', 'P-256': 'secp256r1', 'P-384': 'secp384r1', ffdhe2048: 'ffdhe2048', ffdhe3072: 'ffdhe3072' };
 /** GnuTLS's names: key exchange in "- Description:", groups in priority strings and its handshake log. */
-const GNUTLS_GROUP: Record<Group, string> = { X25519: 'X25519', 'P-256': 'SECP256R1', 'P-384': 'SECP384R1' };
+const GNUTLS_GROUP: Record<Group, string> = { X25519: 'X25519', 'P-256': 'SECP256R1', 'P-384': 'SECP384R1', ffdhe2048: 'FFDHE2048', ffdhe3072: 'FFDHE3072' };
+/** GnuTLS's key exchange in "- Description:": ECDHE-X25519, DHE-FFDHE2048. */
+const gnutlsKx = (g: Group): string => `${g.startsWith('ffdhe') ? 'DHE' : 'ECDHE'}-${GNUTLS_GROUP[g]}`;
 const GNUTLS_CIPHER: Record<SuiteName, string> = {
   TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
   TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
@@ -403,7 +467,7 @@ function ourClientOptions(cell: Cell, port: number): Parameters<typeof tlsglassC
   };
 }
 
-/** Our server's options: the cell's certificate, suite and group only. */
+/** Our server's options: the cell's certificate, suite and group only (or our default groups). */
 function ourServerOptions(cell: Cell, alpn: string): Parameters<typeof startTlsglassServer>[1] {
   const id = serverIdentity(cell.auth);
   return {
@@ -411,7 +475,7 @@ function ourServerOptions(cell: Cell, alpn: string): Parameters<typeof startTlsg
     key: pem(id.key),
     ca: pem(pki.ca),
     ciphers: cell.suite,
-    ecdhCurve: cell.group,
+    ...(!cell.ourServerDefaults && { ecdhCurve: cell.group }),
     requestCert: cell.clientAuth !== 'none',
     rejectUnauthorized: cell.clientAuth !== 'none',
     ...(cell.alpn && { ALPNProtocols: [alpn] }),
@@ -564,7 +628,7 @@ const runners: Record<PeerName, Runner> = {
     const detail = `${info.description}\n${String(server).slice(-3000)}`;
     assertOurs(socket, cell, ALPN, detail);
     assert.equal(info.protocol, 'TLS1.3', detail);
-    assert.equal(info.kx, `ECDHE-${GNUTLS_GROUP[cell.group]}`, detail);
+    assert.equal(info.kx, gnutlsKx(cell.group), detail);
     assert.match(info.signature ?? '', GNUTLS_SIGNATURE[cell.auth], detail);
     assert.equal(info.cipher, GNUTLS_CIPHER[cell.suite], detail);
     assert.equal(gnutlsSawRetry(server.stderr()), cell.firstShare !== undefined, `HelloRetryRequest in gnutls-serv's log\n${detail}`);
@@ -661,7 +725,7 @@ const runners: Record<PeerName, Runner> = {
     const theirs = parseGnutls(info);
     const detail = `${theirs.description}\n${run.report.slice(-3000)}`;
     assert.equal(theirs.protocol, 'TLS1.3', detail);
-    assert.equal(theirs.kx, `ECDHE-${GNUTLS_GROUP[cell.group]}`, detail);
+    assert.equal(theirs.kx, gnutlsKx(cell.group), detail);
     assert.match(theirs.signature ?? '', GNUTLS_SIGNATURE[cell.auth], detail);
     assert.equal(theirs.cipher, GNUTLS_CIPHER[cell.suite], detail);
     assert.equal(theirs.alpn, cell.alpn ? ALPN : undefined, detail);
