@@ -6,7 +6,7 @@
  */
 import { TLS12_SUITES, TLS13_SUITES } from '../crypto/suites.js';
 import { PeerAlert, TlsError } from '../errors.js';
-import { AlertDescription, CipherSuite, ProtocolVersion, nameOf } from '../messages/enums.js';
+import { AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, nameOf } from '../messages/enums.js';
 import type { CertificateSummary } from './certificate-summary.js';
 import { alertMeaning, cipherName, otherSide, type HandshakeFacts, type Side } from './decode.js';
 import type { TraceMessage } from './timeline.js';
@@ -161,11 +161,19 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     if (input.ourSuites) return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${input.ourSuites.join(', ')}]: pass --ciphers with a suite the client offers.`;
     return /offered \[/.test(message) ? `${message}: pass --ciphers with a suite the client offers.` : `no cipher suite in common: the client offered [${offered.join(', ')}]: pass --ciphers with a suite the client offers.`;
   }
+  if (side === 'server' && /^no key exchange group in common/.test(message)) {
+    return `${message}: pass --curves with a group the client supports.`;
+  }
   if (side === 'client' && peerAlert === 'handshake_failure' && !input.messages.some((m) => m.decoded.name === 'ServerHello' || m.decoded.name === 'HelloRetryRequest')) {
     const others = ALL_SUITE_NAMES.filter((n) => !offered.includes(n));
+    // The same alert answers a ClientHello with no group the server takes (RFC 8446 §4.1.1), e.g.
+    // a server held to RFC 7919 groups, which our client offers for TLS 1.3 only when told to.
+    const groups = facts.offeredGroups.map((g) => nameOf(NamedGroup, g, 'NamedGroup'));
+    const otherGroups = ALL_GROUPS.filter((g) => !facts.offeredGroups.includes(g)).map((g) => nameOf(NamedGroup, g, 'NamedGroup'));
     return (
       `no cipher suite in common (the server refused our ClientHello): we offered [${offered.join(', ')}]; the server did not say what it supports. ` +
-      `Pass --ciphers with others${others.length > 0 ? ` (we also know ${others.join(', ')})` : ''}.`
+      `Pass --ciphers with others${others.length > 0 ? ` (we also know ${others.join(', ')})` : ''}. ` +
+      `Or no key exchange group in common: we offered [${groups.join(', ')}]; pass --curves with others${otherGroups.length > 0 ? ` (we also know ${otherGroups.join(', ')})` : ''}.`
     );
   }
 
@@ -193,6 +201,9 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   const who = alert ? `the ${alert.from} sent the fatal alert ${alert.description}` : 'the connection failed';
   return `${who}: ${message}${code ? ` (${code})` : ''}.`;
 }
+
+/** Every group tlsglass knows (--curves takes these names). */
+const ALL_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096];
 
 /** Every suite tlsglass knows, as --ciphers names. */
 const ALL_SUITE_NAMES = [...TLS13_SUITES.map((s) => s.name), ...TLS12_SUITES.map((s) => s.openssl)];

@@ -115,6 +115,15 @@ describe('tlsglass connect against openssl s_server: the client explains', { con
     assert.match(d['diagnosis'] ?? '', /^no cipher suite in common \(the server refused our ClientHello\): we offered \[TLS_AES_256_GCM_SHA384, ECDHE-RSA-AES128-GCM-SHA256\]; .*Pass --ciphers with others/);
   });
 
+  test('a TLS 1.3 server that takes only ffdhe2048: the groups we offered, and --curves', OPTS, async (t) => {
+    const server = await startOpensslServer(t, ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key, '-www', '-tls1_3', '-groups', 'ffdhe2048']);
+    const run = await runTlsglassConnectCli(t, [`localhost:${server.port}`, '--ca', pki.ca]);
+    assert.equal(run.code, 1, run.report);
+    const d = diagnosis(run.stderr);
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
+    assert.match(d['diagnosis'] ?? '', / Or no key exchange group in common: we offered \[x25519, secp256r1, secp384r1\]; pass --curves with others \(we also know ffdhe2048, ffdhe3072, ffdhe4096\)\.$/);
+  });
+
   test('the server does not support TLS 1.2 or higher', OPTS, async (t) => {
     const server = await startOpensslServer(t, ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key, '-www', '-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
     const run = await runTlsglassConnectCli(t, [`localhost:${server.port}`, '--ca', pki.ca]);
@@ -170,6 +179,14 @@ describe('openssl s_client against tlsglass serve: the server explains', { concu
     const d = diagnosis(await server.done);
     assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
     assert.equal(d['diagnosis'], 'no cipher suite in common: the client offered [TLS_AES_256_GCM_SHA384, ECDHE-RSA-AES128-GCM-SHA256], we support [TLS_CHACHA20_POLY1305_SHA256, ECDHE-RSA-CHACHA20-POLY1305]: pass --ciphers with a suite the client offers.');
+  });
+
+  test('no key exchange group in common: both lists', OPTS, async (t) => {
+    const server = await serveOnce(t, ['--cert', pki.serverRsa.cert, '--key', pki.serverRsa.key, '--curves', 'X25519']);
+    await runOpensslClient(t, server.port, ['-groups', 'ffdhe2048:ffdhe3072']);
+    const d = diagnosis(await server.done);
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
+    assert.equal(d['diagnosis'], 'no key exchange group in common: the client supports [ffdhe2048, ffdhe3072], we take [x25519]: pass --curves with a group the client supports.');
   });
 
   test('the client does not offer TLS 1.2 or higher', OPTS, async (t) => {

@@ -111,7 +111,11 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
     return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false, psk);
   }
   const retryGroup = ours.find((g) => facts.groups.includes(g));
-  if (retryGroup === undefined) throw new LocalAlert(AlertDescription.handshake_failure, 'no key exchange group in common');
+  if (retryGroup === undefined) {
+    // At most 16 names: the client's list is the peer's to make long.
+    const names = (groups: readonly number[]): string => groups.slice(0, 16).map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') + (groups.length > 16 ? ', …' : '');
+    throw new LocalAlert(AlertDescription.handshake_failure, `no key exchange group in common: the client supports [${names(facts.groups)}], we take [${names(ours)}]`);
+  }
 
   // RFC 8446 §4.1.4: HelloRetryRequest; the transcript restarts from message_hash(ClientHello1).
   transcript.replaceWithMessageHash();
