@@ -28,7 +28,8 @@ export interface CommonOptions {
    * Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`).
    * Default: x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096. TLS 1.3 takes the RFC 7919
    * groups on a server by default, but a client offers them for TLS 1.3 only when named here
-   * (the first group gets the key share); TLS 1.2 uses them only for DHE suites.
+   * (the first group gets the key share) or when DHE suites are enabled (supported_groups
+   * serves both versions); TLS 1.2 uses them only for DHE suites.
    */
   ecdhCurve?: string;
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */

@@ -22,6 +22,7 @@ import { findExtension } from '../../src/messages/extensions/index.js';
 import { readU16ListExtension } from '../../src/messages/extensions/simple.js';
 import { readKeyShareClient, readKeyShareServer } from '../../src/messages/extensions/tls13.js';
 import { isFfdhe } from '../../src/handshake/negotiation.js';
+import { ecdheClient } from '../../src/handshake/tls12-key-exchange/ecdhe.js';
 import { testPki } from '../helpers/pki.js';
 import { runPair, pump, plainAlert } from '../helpers/pair.js';
 
@@ -132,7 +133,7 @@ describe('TLS 1.3 FFDHE: negotiation', () => {
     assert.equal(s.client.negotiated.helloRetry, false);
   });
 
-  test('the client offers FFDHE for TLS 1.3 only when ecdhCurve names it', () => {
+  test('the client offers FFDHE for TLS 1.3 only when ecdhCurve names it (or DHE suites list it for TLS 1.2)', () => {
     const plain = runPair(server(), client());
     assert.deepEqual(supportedGroups(plain.wire.toServer[0]!), [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]);
     assert.equal(plain.client.negotiated.group, NamedGroup.x25519);
@@ -143,6 +144,12 @@ describe('TLS 1.3 FFDHE: negotiation', () => {
     const listed = runPair(server(), client({ ecdhCurve: 'X25519:ffdhe2048' }));
     assert.deepEqual(supportedGroups(listed.wire.toServer[0]!), [NamedGroup.x25519, NamedGroup.ffdhe2048]);
     assert.deepEqual(clientShares(listed.wire.toServer[0]!).map((s) => s.group), [NamedGroup.x25519]);
+    // supported_groups serves both versions (RFC 8446 §4.2.7): groups listed for TLS 1.2 DHE can be asked for.
+    const dhe = runPair(server({ ecdhCurve: 'ffdhe2048' }), client({ ciphers: 'DHE' }));
+    assert.equal(dhe.clientError ?? dhe.serverError, undefined, String(dhe.clientError ?? dhe.serverError));
+    assert.equal(dhe.client.protocol, 'TLSv1.3');
+    assert.equal(dhe.client.negotiated.helloRetry, true);
+    assert.equal(dhe.client.negotiated.group, NamedGroup.ffdhe2048);
   });
 
   test('TLS 1.2 is unchanged: ECDHE never takes an FFDHE group, DHE still uses it', () => {
@@ -155,6 +162,15 @@ describe('TLS 1.3 FFDHE: negotiation', () => {
     assert.equal(dhe.clientError ?? dhe.serverError, undefined, String(dhe.clientError ?? dhe.serverError));
     assert.equal(dhe.client.negotiated.suite?.kx, 'DHE');
     assert.equal(dhe.client.negotiated.group, NamedGroup.ffdhe3072);
+  });
+
+  test('TLS 1.2 client: an ECDHE ServerKeyExchange naming an FFDHE group we listed is illegal_parameter', () => {
+    const share = nodeCryptoProvider.keyExchange.generate(NamedGroup.ffdhe2048);
+    const offered = [NamedGroup.x25519, NamedGroup.ffdhe2048];
+    assert.throws(
+      () => ecdheClient(nodeCryptoProvider, { kind: 'ecdhe', namedCurve: NamedGroup.ffdhe2048, publicKey: share.publicKey }, offered),
+      (e: { alert?: number; message?: string }) => e.alert === AlertDescription.illegal_parameter && /not offer as an elliptic curve/.test(e.message ?? ''),
+    );
   });
 });
 
