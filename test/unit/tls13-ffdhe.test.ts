@@ -11,6 +11,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { ServerSessionStore } from '../../src/session/server-store.js';
 import { FfdheShare } from '../../src/crypto/node/key-exchange.js';
 import { FFDHE2048_P, ffdheParams } from '../../src/crypto/ffdhe-groups.js';
 import type { CryptoProvider, KeyShare } from '../../src/crypto/provider.js';
@@ -122,6 +123,20 @@ describe('TLS 1.3 FFDHE: negotiation', () => {
     const second = r.wire.toServer.find((rec, i) => i > 0 && rec[0] === 22)!;
     const shares = clientShares(second);
     assert.deepEqual(shares.map((s) => [s.group, s.keyExchange.length]), [[NamedGroup.ffdhe3072, 384]]);
+  });
+
+  test('resumption (psk_dhe_ke) with a fresh FFDHE exchange, after a HelloRetryRequest', () => {
+    const sessionStore = new ServerSessionStore(nodeCryptoProvider);
+    const first = runPair(server({ sessionStore }), client({ ecdhCurve: 'ffdhe2048' }));
+    first.server.write(text('x'));
+    pump(first);
+    const session = first.clientEvents.find((e) => e.type === 'session')?.session;
+    assert.ok(session, 'a session event');
+    const r = runPair(server({ sessionStore, ecdhCurve: 'ffdhe3072' }), client({ ecdhCurve: 'X25519:ffdhe3072', session }));
+    assert.equal(r.clientError ?? r.serverError, undefined, String(r.clientError ?? r.serverError));
+    assert.equal(r.client.negotiated.resumed, true);
+    assert.equal(r.client.negotiated.helloRetry, true);
+    assert.equal(r.server.negotiated.group, NamedGroup.ffdhe3072);
   });
 
   test('the server takes a share the client sent over a group it prefers but would need a retry for', () => {
