@@ -316,6 +316,17 @@ describe('key exchange', () => {
       assert.equal(toHex(z), toHex(share.publicKey));
     });
 
+    it('a share costs milliseconds, not a DH_check (OpenSSL 3 skips it for the RFC 7919 primes)', () => {
+      // An unknown 2048-bit prime costs ~300 ms in createDiffieHellman(); ffdhe2048 0.5 ms. The
+      // bound is loose for shared CI machines and still far below a primality check.
+      for (const group of [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096]) {
+        const started = performance.now();
+        const share = provider.keyExchange.generate(group);
+        const ms = performance.now() - started;
+        assert.ok(ms < 150, `${share.publicKey.length * 8}-bit share took ${ms.toFixed(1)} ms`);
+      }
+    });
+
     it('matches node:crypto with the same prime', () => {
       const share = provider.keyExchange.generate(NamedGroup.ffdhe3072);
       const params = ffdheParams(NamedGroup.ffdhe3072);

@@ -174,8 +174,12 @@ export class FfdheShare extends EphemeralShare {
     this.#p = params.p;
     this.#pMinus1 = minusOne(params.p);
     // OpenSSL recognises the RFC 7919 primes and uses the matching short exponent (225/275/325 bits).
-    // On Node 20 this costs 0.5/1/2 ms (ffdhe2048/3072/4096) with generateKeys(), about one
-    // computeSecret; it does no primality check of p.
+    // createDiffieHellman() runs DH_check() at once (for verifyError): about 300 ms of primality
+    // tests for an unknown 2048-bit prime, but OpenSSL 3 knows these groups (DH_get_nid) and skips
+    // them, so a share costs 0.5/1/2 ms (ffdhe2048/3072/4096) with generateKeys() on Node 20.
+    // generateKeyPairSync('dh') and diffieHellman() with an imported SPKI measured 1.5–13× slower.
+    // A TLS 1.3 server takes FFDHE by default, so test/unit/crypto-provider.test.ts fails if a
+    // runtime loses the shortcut.
     const dh = createDiffieHellman(params.p, params.g);
     if (privateKey !== undefined) dh.setPrivateKey(privateKey);
     dh.generateKeys(); // with a private key set, only computes Y = g^x mod p
