@@ -161,6 +161,9 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     if (input.ourSuites) return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${input.ourSuites.join(', ')}]: pass --ciphers with a suite the client offers.`;
     return /offered \[/.test(message) ? `${message}: pass --ciphers with a suite the client offers.` : `no cipher suite in common: the client offered [${offered.join(', ')}]: pass --ciphers with a suite the client offers.`;
   }
+  if (side === 'server' && /^the cipher suites we share with the client cannot be used/.test(message)) {
+    return `${message}.`;
+  }
   if (side === 'server' && /^no key exchange group in common/.test(message)) {
     return `${message}: pass --curves with a group the client supports.`;
   }

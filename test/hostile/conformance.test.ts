@@ -27,7 +27,9 @@ import { readKeyShareClient, writeKeyShareClient } from '../../src/messages/exte
 import { readServerHello } from '../../src/messages/server-hello.js';
 import { solicited } from '../../src/handshake/server/solicited.js';
 import { MAX_CLIENT_HELLO } from '../../src/record/handshake-joiner.js';
+import { resolveServerConfig } from '../../src/config.js';
 import { HostileDriver } from '../helpers/hostile-driver.js';
+import { runPair } from '../helpers/pair.js';
 import { cachedKeyProvider, concatBytes, plainRecord } from '../helpers/hostile-wire.js';
 import { testPki } from '../helpers/pki.js';
 
@@ -287,8 +289,16 @@ describe('6. DHE fallback: a client that lists no FFDHE group gets our DHE group
   test('the same client listing only an FFDHE group we lack: no DHE (RFC 7919 §4), handshake_failure', () => {
     assertAlert(answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([0x000f, NamedGroup.ffdhe8192])), dheServer), A.handshake_failure);
   });
-  test('without signature_algorithms the client implies SHA-1 signatures, which we refuse (RFC 9155): handshake_failure', () => {
-    assertAlert(answer(without(base(), ExtensionType.signature_algorithms), dheServer), A.handshake_failure);
+  test('without signature_algorithms the client implies SHA-1 signatures, which we refuse (RFC 9155): handshake_failure, saying so', () => {
+    const a = answer(without(base(), ExtensionType.signature_algorithms), dheServer);
+    assertAlert(a, A.handshake_failure);
+    assert.match(a.error!.message, /no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1/);
+  });
+  test('suites in common but no certificate of their key type: handshake_failure, saying which certificate is missing', () => {
+    const ch = { ...realHello({ maxVersion: 'TLSv1.2' }), cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] };
+    const a = answer(ch, rsaServerOpts);
+    assertAlert(a, A.handshake_failure);
+    assert.match(a.error!.message, /ECDHE-ECDSA-AES128-GCM-SHA256 needs an ECDSA certificate and we have none/);
   });
 });
 
@@ -353,5 +363,27 @@ describe('7. alert choices (README "Alert decisions")', () => {
     const body = new Uint8Array(unit.body);
     body[body.length - 3] = body[body.length - 3]! ^ 1;
     assert.equal((d.deliver({ ...unit, body }) as TlsError | undefined)?.alert, A.decrypt_error);
+  });
+});
+
+describe('8. RFC 7627 §5.3: extended_master_secret and resumption', () => {
+  /** A TLS 1.2 session (with EMS) from a full handshake against `config`, then the resuming client's ClientHello. */
+  function resumingHello(): { config: ReturnType<typeof resolveServerConfig>; ch: ClientHello } {
+    const config = resolveServerConfig({ ...serverOpts, maxVersion: 'TLSv1.2' });
+    const first = runPair(config as never, { ...clientOpts, maxVersion: 'TLSv1.2' });
+    assert.equal(first.server.negotiated.extendedMasterSecret, true);
+    const session = first.clientEvents.find((e) => e.type === 'session');
+    assert.ok(session && session.type === 'session');
+    return { config, ch: realHello({ maxVersion: 'TLSv1.2', session: session.session }) };
+  }
+  test('the same ClientHello resumes (the control)', () => {
+    const { config, ch } = resumingHello();
+    const a = answer(ch, config);
+    serverHelloOf(a);
+    assert.equal(a.server.negotiated.resumed, true);
+  });
+  test('an EMS session offered by a ClientHello without extended_master_secret: handshake_failure', () => {
+    const { config, ch } = resumingHello();
+    assertAlert(answer(without(ch, ExtensionType.extended_master_secret), config), A.handshake_failure);
   });
 });

@@ -125,7 +125,7 @@ export class ExpectClientHello implements State {
 
     const choice = chooseSuite(ch, facts, config);
     if (!choice) {
-      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, config));
+      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, facts, config));
     }
 
     const transcript = new Transcript(io.provider.hash);
@@ -295,10 +295,30 @@ function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerC
   return undefined;
 }
 
-function describeNoSuite(ch: ClientHello, config: ResolvedServerConfig): string {
+/**
+ * Why no suite fits, for the failure message: no suite in common at all, or (the usual surprise)
+ * suites in common that cannot be completed: no certificate of the suite's key type, no signature
+ * scheme both sides take (a client without signature_algorithms implies SHA-1, RFC 5246
+ * §7.4.1.4.1, which we refuse), or no key exchange group in common.
+ */
+function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerConfig): string {
   const known = new Map(TLS12_SUITES.map((s) => [s.id as number, s.openssl]));
   const offered = ch.cipherSuites
     .filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
     .map((id) => known.get(id) ?? `0x${id.toString(16).padStart(4, '0')}`);
-  return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${config.suites.map((s) => s.openssl).join(', ')}]`;
+  const common = config.suites.filter((s) => ch.cipherSuites.includes(s.id));
+  if (common.length === 0) {
+    return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${config.suites.map((s) => s.openssl).join(', ')}]`;
+  }
+  const reasons = new Set<string>();
+  for (const suite of common) {
+    const keyType = keyTypeFor(suite);
+    const identities = config.identities.filter((i) => i.key.type === keyType);
+    if (identities.length === 0) reasons.add(`${suite.openssl} needs an ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate and we have none`);
+    else if (suite.kx === 'ECDHE' && facts.sentGroups && chooseGroup(config.groups, facts.groups, 'ec') === undefined) reasons.add(`no elliptic curve in common for ${suite.openssl}`);
+    else if (suite.kx === 'DHE' && chooseDheGroup(config.groups, facts.groups) === undefined) reasons.add(`no FFDHE group in common for ${suite.openssl}`);
+    else if (suite.kx !== 'RSA' && facts.schemes.length === 0) reasons.add('the client sent no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1 (RFC 9155)');
+    else if (suite.kx !== 'RSA') reasons.add(`no signature algorithm in common for our ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate`);
+  }
+  return `the cipher suites we share with the client cannot be used: ${[...reasons].join('; ')}`;
 }
