@@ -387,3 +387,29 @@ describe('8. RFC 7627 §5.3: extended_master_secret and resumption', () => {
     assertAlert(answer(without(ch, ExtensionType.extended_master_secret), config), A.handshake_failure);
   });
 });
+
+describe('9. the second ClientHello after HelloRetryRequest repeats the first (RFC 8446 §4.1.2)', () => {
+  /** The server's HRR to a client that shares only X25519, then our answer with `edit` applied to the second ClientHello. */
+  function retried(edit: (ch2: ClientHello) => ClientHello): Answer {
+    const server = new ServerConnection({ ...serverOpts, ecdhCurve: 'P-256' });
+    const client = new ClientConnection({ ...clientOpts, ecdhCurve: 'X25519:P-256' });
+    client.start();
+    const hrr = send(server, concatBytes(client.takeOutgoing()));
+    assert.equal(hrr.error, undefined);
+    client.receive(concatBytes(hrr.records));
+    const out = client.takeOutgoing();
+    const helloRecord = out.find((r) => r[0] === ContentType.handshake)!;
+    const ch2 = readClientHello(helloRecord.subarray(9));
+    return send(server, helloRecords(writeClientHello(edit(ch2))));
+  }
+  test('unchanged, and with padding added: the server answers with its ServerHello', () => {
+    serverHelloOf(retried((ch) => ch));
+    serverHelloOf(retried((ch) => ({ ...ch, extensions: [{ type: ExtensionType.padding, data: new Uint8Array(100) }, ...ch.extensions] })));
+  });
+  test('extensions reordered, a suite dropped, an extension added or changed: illegal_parameter', () => {
+    assertAlert(retried((ch) => ({ ...ch, extensions: [...ch.extensions].reverse() })), A.illegal_parameter);
+    assertAlert(retried((ch) => ({ ...ch, cipherSuites: ch.cipherSuites.slice(0, -1) })), A.illegal_parameter);
+    assertAlert(retried((ch) => ({ ...ch, extensions: [{ type: 0x7a7a, data: new Uint8Array(0) }, ...ch.extensions] })), A.illegal_parameter);
+    assertAlert(retried((ch) => replacing(ch, ExtensionType.supported_groups, writeU16ListExtension([NamedGroup.secp256r1]))), A.illegal_parameter);
+  });
+});
