@@ -44,3 +44,31 @@ def _init(self, ciphers=None, *args, **kwargs):
 
 
 M.ClientHelloGenerator.__init__ = _init
+
+
+# TLSGLASS_AEAD_SHIM=2 also adds signature_algorithms (every scheme tlsfuzzer
+# knows) to TLS 1.2 ClientHellos that carry none.  Older tlsfuzzer scripts send
+# no signature_algorithms, which RFC 5246 §7.4.1.4.1 reads as {sha1}; servers
+# that refuse SHA-1 signatures (tlsglass by policy, OpenSSL 3.0 from security
+# level 1) then fail every (EC)DHE handshake of the script.  Reported as
+# TAG+aead+sigalgs.
+import os
+if os.environ.get('TLSGLASS_AEAD_SHIM') == '2':
+    from tlslite.constants import ExtensionType
+    from tlslite.extensions import SignatureAlgorithmsExtension
+    from tlsfuzzer.helpers import SIG_ALL
+
+    _aead_init = M.ClientHelloGenerator.__init__
+
+    def _init2(self, ciphers=None, extensions=None, version=None, *args, **kwargs):
+        if version in (None, (3, 3)) and not kwargs.get('ssl2'):
+            ext = dict(extensions) if extensions else {}
+            if ExtensionType.signature_algorithms not in ext:
+                ext[ExtensionType.signature_algorithms] = \
+                    SignatureAlgorithmsExtension().create(SIG_ALL)
+                if extensions is not None and hasattr(extensions, 'move_to_end'):
+                    pass
+                extensions = ext
+        _aead_init(self, ciphers, extensions, version, *args, **kwargs)
+
+    M.ClientHelloGenerator.__init__ = _init2

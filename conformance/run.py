@@ -30,6 +30,12 @@ command), OUT/results.json, and OUT/logs/<server>/<mode>/<script-tag>.log.
 
 Each script runs under a seeded `random` (--seed, default 12) so that `-n N`
 picks the same subset of cases against both servers.
+
+Scripts that hard-code CBC suites (AEAD_SHIM) are also run as TAG+aead with
+their CBC offers rewritten to AES-128-GCM, and those whose ClientHellos lack
+signature_algorithms (SHIM_SIGALGS) as TAG+aead+sigalgs; see aead_shim.py.
+Those verdicts are not tlsfuzzer's own: check every such failure by hand.
+CONFORMANCE.md (repository root) is the classified report of a full run.
 """
 
 import argparse
@@ -92,7 +98,7 @@ SCRIPTS = [
     # not run: see NOT_RUN
     # ('test-fuzzed-MAC.py', ['-C', '{C}', '-n', '60'], D, 'random 60 cases'),
     ('test-hello-request-by-client.py', ['-C', '{C}'], D, ''),
-    ('test-interleaved-CKE-with-CCS.py', ['-C', '{C}'], ['default', 'dhe', 'rsa'], ''),
+    ('test-interleaved-CKE-with-CCS.py', ['-C', '{C}'], ['default', 'ecdsa'], 'ECDHE suites only'),
     ('test-invalid-client-hello-w-record-overflow.py', ['-C', '{C}'], D, ''),
     ('test-invalid-compression-methods.py', ['-C', '{C}'], D, ''),
     ('test-invalid-content-type.py', ['-C', '{C}'], D, ''),
@@ -172,7 +178,7 @@ SCRIPTS = [
     ('test-certificate-verify-malformed-sig.py', ['-d', '-k', '{ck}', '-c', '{cc}'], ['clientcert'], ''),
     ('test-certificate-malformed.py', ['-C', '{C}', '-k', '{ck}', '-c', '{cc}'], ['clientcert'], ''),
     ('test-rsa-sigs-on-certificate-verify.py', ['-d', '-k', '{ck}', '-c', '{cc}'], ['clientcert'], ''),
-    ('test-rsa-pss-sigs-on-certificate-verify.py', ['-k', '{ck}', '-c', '{cc}'], ['clientcert'], ''),
+    ('test-rsa-pss-sigs-on-certificate-verify.py', ['-k', '{ck}', '-c', '{cc}', '--illegpar'], ['clientcert'], 'illegal_parameter expected for a scheme that does not fit the key (as tlslite-ng is run)'),
     ('test-ecdsa-in-certificate-verify.py', ['-k', '{eck}', '-c', '{ecc}'], ['clientcert'], ''),
     ('test-extended-master-secret-extension-with-client-cert.py', ['-d', '-k', '{ck}', '-c', '{cc}'], ['clientcert'], ''),
     ('test-renegotiation-disabled-client-cert.py', ['-C', '{C}', '-k', '{ck}', '-c', '{cc}', '-e', 'try insecure (legacy) renegotiation', '-e', 'try secure renegotiation'], ['clientcert'], ''),
@@ -196,7 +202,7 @@ SCRIPTS = [
     ('test-tls13-invalid-ciphers.py', [], D, ''),
     ('test-tls13-keyshare-omitted.py', [], D, ''),
     ('test-tls13-keyupdate.py', [], D, ''),
-    ('test-tls13-large-number-of-extensions.py', ['-n', '60'], D, 'random 60'),
+    ('test-tls13-large-number-of-extensions.py', ['-n', '60', '--exc', '9', '--exc', '11', '--exc', '12', '--exc', '23', '--exc', '27', '--exc', '34', '--exc', '13172'], D, 'random 60; ids the server parses excluded, as tlslite-ng is run'),
     ('test-tls13-legacy-version.py', [], D, ''),
     # not run: see NOT_RUN
     # ('test-tls13-lengths.py', ['-n', '40'], D, 'random 40'),
@@ -215,12 +221,11 @@ SCRIPTS = [
     ('test-tls13-symetric-ciphers.py', [], D, ''),
     ('test-tls13-unencrypted-alert.py', [], D, ''),
     ('test-tls13-unrecognised-groups.py', [], D, ''),
-    ('test-tls13-version-negotiation.py', [], D, ''),
+    ('test-tls13-version-negotiation.py', ['-C', '{C}'], D, ''),
     ('test-tls13-zero-content-type.py', [], D, ''),
     ('test-tls13-zero-length-data.py', [], D, ''),
     ('test-tls13-0rtt-garbage.py', [], D, ''),
-    ('test-tls13-certificate-compression.py', [], D, ''),
-    ('test-tls13-mlkem.py', [], D, ''),
+    ('test-tls13-certificate-compression.py', [], D, 'certificate compression not implemented by either server'),
     ('test-tls13-ecdsa-support.py', [a for n in ('ecdsa_brainpoolP256r1tls13_sha256', 'ecdsa_brainpoolP384r1tls13_sha384',
                                                   'ecdsa_brainpoolP512r1tls13_sha512', 'ecdsa_secp384r1_sha384',
                                                   'ecdsa_secp521r1_sha512')
@@ -245,7 +250,7 @@ AEAD_SHIM = {
     'test-openssl-3712.py', 'test-resumption-with-wrong-ciphers.py', 'test-serverhello-random.py',
     'test-session-ticket-resumption.py', 'test-sessionID-resumption.py', 'test-sig-algs.py',
     'test-signature-algorithms.py', 'test-ssl-death-alert.py', 'test-unsupported-curve-fallback.py',
-    'test-x25519.py', 'test-legacy-renegotiation.py', 'test-tls13-version-negotiation.py',
+    'test-x25519.py', 'test-legacy-renegotiation.py',
     'test-dhe-rsa-key-exchange.py', 'test-dhe-rsa-key-exchange-signatures.py',
     'test-dhe-rsa-key-exchange-with-bad-messages.py', 'test-dhe-key-share-random.py',
     'test-dhe-no-shared-secret-padding.py', 'test-ffdhe-negotiation.py',
@@ -254,6 +259,26 @@ AEAD_SHIM = {
     'test-rsa-sigs-on-certificate-verify.py', 'test-rsa-pss-sigs-on-certificate-verify.py',
     'test-ecdsa-in-certificate-verify.py', 'test-extended-master-secret-extension-with-client-cert.py',
     'test-ecdsa-sig-flexibility.py', 'test-export-ciphers-rejected.py',
+}
+
+# Of those, the ones whose offer is RSA key exchange only: their +aead variant
+# runs in mode `rsa` (the only mode with kRSA suites) instead of `default`.
+SHIM_RSA = {
+    'test-empty-extensions.py', 'test-extensions.py', 'test-fuzzed-finished.py',
+    'test-invalid-cipher-suites.py', 'test-invalid-client-hello.py', 'test-invalid-session-id.py',
+    'test-invalid-version.py', 'test-message-duplication.py', 'test-openssl-3712.py',
+    'test-serverhello-random.py', 'test-clienthello-md5.py',
+}
+
+# Of those, the ones whose ClientHellos carry no signature_algorithms (so
+# SHA-1 by RFC 5246): also run as TAG+aead+sigalgs, with every scheme added
+# (aead_shim.py, TLSGLASS_AEAD_SHIM=2), in the listed modes.
+SHIM_SIGALGS = {
+    'test-dhe-rsa-key-exchange.py': ['dhe'], 'test-ffdhe-negotiation.py': ['dhe'],
+    'test-dhe-key-share-random.py': ['dhe'], 'test-dhe-no-shared-secret-padding.py': ['dhe'],
+    'test-ecdhe-rsa-key-exchange.py': ['default'], 'test-unsupported-curve-fallback.py': ['default'],
+    'test-x25519.py': ['default', 'dhe'], 'test-ecdhe-rsa-key-share-random.py': ['default'],
+    'test-ecdhe-padded-shared-secret.py': ['default'],
 }
 
 
@@ -308,15 +333,21 @@ def server_cmd(server, mode, port, certs, tlsglass):
     key = certs['ec_key'] if ec else certs['rsa_key']
     if server == 'tlsglass':
         cmd = ['node', tlsglass, 'serve', '--cert', cert, '--key', key, '--port', str(port),
-               '--handshake-timeout', '30']
+               '--handshake-timeout', '30', '--alpn', 'http/1.1']
         if mode in ('dhe', 'rsa'):
             cmd += ['--ciphers', MODE_SUITES[mode] + ':' + TLS13]
         if mode == 'clientcert':
             cmd += ['--ca', certs['bundle'], '--request-cert']
         return cmd
+    # kRSA: OpenSSL 3.0 still picks a signature algorithm for the (unused)
+    # server signature and, when the client sends no signature_algorithms
+    # (most tlsfuzzer kRSA scripts), falls back to SHA-1, refused from
+    # security level 1: "no suitable signature algorithm".  @SECLEVEL=0 in
+    # mode rsa only, so that OpenSSL is a usable reference there.
+    suites = MODE_SUITES[mode] + (':@SECLEVEL=0' if mode == 'rsa' else '')
     cmd = ['openssl', 's_server', '-www', '-accept', str(port), '-cert', cert, '-key', key,
-           '-cipher', MODE_SUITES[mode], '-ciphersuites', TLS13, '-no_tls1', '-no_tls1_1', '-no_ssl3',
-           '-groups', 'X25519:P-256:P-384:ffdhe2048:ffdhe3072:ffdhe4096', '-quiet']
+           '-cipher', suites, '-ciphersuites', TLS13, '-no_tls1', '-no_tls1_1', '-no_ssl3',
+           '-groups', 'X25519:P-256:P-384:ffdhe2048:ffdhe3072:ffdhe4096', '-quiet', '-alpn', 'http/1.1']
     if mode == 'dhe':
         cmd += ['-dhparam', certs['dh']]
     if mode == 'clientcert':
@@ -382,9 +413,12 @@ def parse_output(text):
         elif lines[i].startswith('Error while processing') and cur is not None:
             j = i + 1
             last = ''
+            # the last exception line of the traceback: earlier ones are
+            # chained ("During handling of the above exception ...")
             while j < len(lines) and not CASE_RE.match(lines[j]) and lines[j] != 'OK-expected failure':
                 if re.match(r'^[A-Za-z_.]+(Error|Exception|Timeout)\b.*', lines[j]) or lines[j].startswith('AssertionError'):
                     last = lines[j]
+                if lines[j].startswith('Error while processing') and j > i:
                     break
                 j += 1
             errors.setdefault(cur, last.strip())
@@ -413,7 +447,7 @@ def run_script(paths, port, script, args, seed, logpath, timeout, shim=False):
     env = dict(os.environ)
     env['PYTHONPATH'] = ':'.join([paths['tlsfuzzer'], paths['tlslite'], paths['ecdsa'], HERE])
     if shim:
-        env['TLSGLASS_AEAD_SHIM'] = '1'
+        env['TLSGLASS_AEAD_SHIM'] = '2' if shim == 2 else '1'
     else:
         env.pop('TLSGLASS_AEAD_SHIM', None)
     t0 = time.time()
@@ -509,12 +543,16 @@ def main():
     for mode in modes:
         todo = []
         for (s, args, ms, note) in SCRIPTS:
-            if mode not in ms or (a.only and not any(o in s for o in a.only)):
+            if a.only and not any(o in s for o in a.only):
                 continue
-            if a.shim != 'only':
+            if mode in ms and a.shim != 'only':
                 todo.append((s, args, note, False))
             if a.shim != 'no' and s in AEAD_SHIM:
-                todo.append((s, args, note, True))
+                shim_modes = ['rsa'] if s in SHIM_RSA else ms
+                if mode in shim_modes:
+                    todo.append((s, args, note, True))
+            if a.shim != 'no' and mode in SHIM_SIGALGS.get(s, ()):
+                todo.append((s, args, note, 2))
         for server in servers:
             logdir = os.path.join(out, 'logs', server, mode)
             # one server process per worker: openssl s_server serves one
@@ -530,7 +568,7 @@ def main():
             def one(item):
                 script, args, note, shim = item
                 real = subst(args, mode, certs, server)
-                tag = script_tag(script, args) + ('+aead' if shim else '')
+                tag = script_tag(script, args) + {False: '', True: '+aead', 2: '+aead+sigalgs'}[shim]
                 srv = pool.get()
                 try:
                     r = run_script(paths, srv.port, script, real, a.seed,
@@ -559,7 +597,7 @@ def main():
 def repro(r, paths):
     env = 'PYTHONPATH=%s:%s:%s' % (paths['tlsfuzzer'], paths['tlslite'], paths['ecdsa'])
     if r.get('shim'):
-        env += ':%s TLSGLASS_AEAD_SHIM=1' % HERE
+        env += ':%s TLSGLASS_AEAD_SHIM=%s' % (HERE, '2' if r['shim'] == 2 else '1')
         return 'cd %s && %s python3 -c \'import aead_shim, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")\' scripts/%s -h localhost -p PORT %s' % (
             paths['tlsfuzzer'], env, r['script'], ' '.join(shlex.quote(x) for x in r['args']))
     return 'cd %s && %s python3 scripts/%s -h localhost -p PORT %s' % (
@@ -572,7 +610,9 @@ def write_report(results, out, paths, certs):
     for mode in ALL_MODES:
         if mode not in results:
             continue
-        L += ['## Mode `%s`' % mode, '', '| script (args) | tlsglass | openssl | note |', '|---|---|---|---|']
+        L += ['## Mode `%s`' % mode, '',
+              '| script (args; `+aead`: CBC offers rewritten, see aead_shim.py) | tlsglass | openssl | failed by tlsglass only | note |',
+              '|---|---|---|---|---|']
         for tag in sorted(results[mode]):
             row = results[mode][tag]
 
@@ -586,7 +626,10 @@ def write_report(results, out, paths, certs):
                                            ', XF%d' % r['xfail'] if r['xfail'] else '',
                                            ' TIMEOUT' if r['rc'] == 'timeout' else '')
             any_r = row.get('tlsglass') or row.get('openssl')
-            L.append('| %s | %s | %s | %s |' % (tag, cell('tlsglass'), cell('openssl'), any_r.get('note', '')))
+            g, o = row.get('tlsglass'), row.get('openssl')
+            only = len(set(g['failed']) - set(o['failed'])) if g and o else '-'
+            L.append('| %s | %s | %s | %s | %s |' % (tag, cell('tlsglass'), cell('openssl'), only or '',
+                                                    any_r.get('note', '')))
         L.append('')
     L += ['## Failing cases', '']
     for server in ('tlsglass', 'openssl'):
