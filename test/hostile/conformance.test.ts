@@ -265,6 +265,11 @@ describe('5. ec_point_formats is ignored in TLS 1.3 and checked in TLS 1.2 (RFC 
     const h = { ...ch, extensions: [{ type: ExtensionType.ec_point_formats, data: compressedOnly }, ...ch.extensions] };
     assert.equal(serverHelloOf(answer(h)).extensions.some((e) => e.type === ExtensionType.key_share), true);
   });
+  test('TLS 1.3: even a malformed (empty) list is ignored', () => {
+    const ch = realHello({ minVersion: 'TLSv1.3' });
+    const h = { ...ch, extensions: [{ type: ExtensionType.ec_point_formats, data: Uint8Array.of(0) }, ...ch.extensions] };
+    serverHelloOf(answer(h));
+  });
   test('TLS 1.2: a compressed-only list with EC curves offered is illegal_parameter; an empty list is decode_error', () => {
     const ch = realHello({ maxVersion: 'TLSv1.2' });
     assertAlert(answer(replacing(ch, ExtensionType.ec_point_formats, compressedOnly)), A.illegal_parameter);
@@ -368,19 +373,29 @@ describe('7. alert choices (README "Alert decisions")', () => {
 
 describe('8. RFC 7627 §5.3: extended_master_secret and resumption', () => {
   /** A TLS 1.2 session (with EMS) from a full handshake against `config`, then the resuming client's ClientHello. */
-  function resumingHello(): { config: ReturnType<typeof resolveServerConfig>; ch: ClientHello } {
+  function resumingHello(): { config: ReturnType<typeof resolveServerConfig>; ch: ClientHello; suite: number; sessionId: Uint8Array } {
     const config = resolveServerConfig({ ...serverOpts, maxVersion: 'TLSv1.2' });
     const first = runPair(config as never, { ...clientOpts, maxVersion: 'TLSv1.2' });
     assert.equal(first.server.negotiated.extendedMasterSecret, true);
     const session = first.clientEvents.find((e) => e.type === 'session');
     assert.ok(session && session.type === 'session');
-    return { config, ch: realHello({ maxVersion: 'TLSv1.2', session: session.session }) };
+    const sh = serverHelloOf({ error: undefined, records: first.wire.toClient });
+    return { config, ch: realHello({ maxVersion: 'TLSv1.2', session: session.session }), suite: first.server.negotiated.suite!.id, sessionId: sh.legacySessionId };
   }
   test('the same ClientHello resumes (the control)', () => {
     const { config, ch } = resumingHello();
     const a = answer(ch, config);
     serverHelloOf(a);
     assert.equal(a.server.negotiated.resumed, true);
+  });
+  test('resuming by session ID without the session\'s cipher suite: illegal_parameter (RFC 5246 §7.4.1.2)', () => {
+    const { config, ch: withTicket, suite, sessionId } = resumingHello();
+    // Without its ticket, and with the session ID the server gave: resumption by ID.
+    const ch = { ...replacing(withTicket, ExtensionType.session_ticket, new Uint8Array(0)), legacySessionId: sessionId };
+    const control = answer(ch, config);
+    serverHelloOf(control);
+    assert.equal(control.server.negotiated.resumed, true, 'resumed by ID');
+    assertAlert(answer({ ...ch, cipherSuites: ch.cipherSuites.filter((s) => s !== suite) }, config), A.illegal_parameter);
   });
   test('an EMS session offered by a ClientHello without extended_master_secret: handshake_failure', () => {
     const { config, ch } = resumingHello();

@@ -62,7 +62,10 @@ interface Choice {
 interface HelloFacts {
   readonly groups: readonly number[];
   readonly sentGroups: boolean;
-  /** ec_point_formats, if sent. */
+  /**
+   * ec_point_formats as sent, undecoded: TLS 1.3 fixes the point encodings (RFC 8446 §4.2.8.2) and
+   * ignores the extension, even a malformed one; TLS 1.2 decodes and checks it (checkPointFormats).
+   */
   readonly pointFormats: Uint8Array | undefined;
   readonly schemes: readonly number[];
   readonly alpn: readonly string[] | undefined;
@@ -236,7 +239,7 @@ const RFC8422_CURVES: readonly number[] = [NamedGroup.secp256r1, NamedGroup.secp
  * ec_point_formats must include uncompressed, else illegal_parameter.
  */
 function checkPointFormats(facts: HelloFacts): void {
-  if (facts.pointFormats === undefined || facts.pointFormats.includes(ECPointFormat.uncompressed)) return;
+  if (facts.pointFormats === undefined || readEcPointFormats(facts.pointFormats).includes(ECPointFormat.uncompressed)) return;
   if (facts.groups.some((g) => RFC8422_CURVES.includes(g)) || !facts.sentGroups) {
     throw new LocalAlert(AlertDescription.illegal_parameter, 'client does not support uncompressed EC points');
   }
@@ -252,9 +255,6 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   const groupsData = ext(ExtensionType.supported_groups);
   const groups = groupsData ? readU16ListExtension(groupsData, 'supported_groups') : [];
   const pointFormats = ext(ExtensionType.ec_point_formats);
-  // Decoded in every version (a malformed one is decode_error), but TLS 1.3 fixes the point
-  // encodings (RFC 8446 §4.2.8.2) and ignores what it lists; TLS 1.2 checks it in checkPointFormats.
-  const formats = pointFormats !== undefined ? readEcPointFormats(pointFormats) : undefined;
   const sigData = ext(ExtensionType.signature_algorithms);
   const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
   const emsData = ext(ExtensionType.extended_master_secret);
@@ -262,7 +262,7 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   return {
     groups,
     sentGroups: groupsData !== undefined,
-    pointFormats: formats,
+    pointFormats,
     // RFC 5246 §7.4.1.4.1: without the extension the client implies SHA-1, which we refuse (RFC 9155).
     schemes: sigData ? readU16ListExtension(sigData, 'signature_algorithms') : [],
     alpn: alpnData ? readAlpn(alpnData) : undefined,

@@ -33,8 +33,14 @@ import type { Tls12Suite } from '../../crypto/suites.js';
  */
 export function findSession12(config: ResolvedServerConfig, ch: ClientHello, ticket: Uint8Array | undefined, ems: boolean, serverName: string | undefined): SessionState | undefined {
   const now = config.now().getTime();
-  const state = ticket && ticket.length > 0 ? config.sessions.open(ticket, now) : config.sessions.recall(ch.legacySessionId, now);
+  const byTicket = ticket !== undefined && ticket.length > 0;
+  const state = byTicket ? config.sessions.open(ticket, now) : config.sessions.recall(ch.legacySessionId, now);
   if (!state || state.version !== ProtocolVersion.TLSv1_2) return undefined;
+  // RFC 5246 §7.4.1.2: a ClientHello resuming by session ID "MUST include at least the
+  // cipher_suite from that session".
+  if (!byTicket && !ch.cipherSuites.includes(state.suite)) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, "a ClientHello resuming a session by ID without that session's cipher suite (RFC 5246 §7.4.1.2)");
+  }
   if (!ch.cipherSuites.includes(state.suite) || !config.suites.some((s) => s.id === state.suite)) return undefined;
   if (state.extendedMasterSecret && !ems) {
     throw new LocalAlert(AlertDescription.handshake_failure, 'resumption of an extended_master_secret session without the extension (RFC 7627 §5.3)');
