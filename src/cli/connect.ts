@@ -1,11 +1,11 @@
 /**
- * `tlsglass connect HOST:PORT`: a TLS client modelled on `openssl s_client`. stdin goes to the
+ * `tlsglass connect HOST[:PORT]`: a TLS client modelled on `openssl s_client`. stdin goes to the
  * server and the server's bytes go to stdout. Once connected, the negotiated parameters go to
  * stderr (`Protocol: TLSv1.3`, `Cipher: TLS_AES_128_GCM_SHA256`, …). When stdin ends we send
  * close_notify and exit once the server has closed too.
  *
- * Unlike s_client, the server's certificate is checked by default (against --ca, else the system
- * roots) and a failure aborts with a non-zero exit, the error code and a diagnosis; --insecure
+ * Unlike s_client, the server's certificate is checked by default (against --ca, else the default
+ * trust store) and a failure aborts with a non-zero exit, the error code and a diagnosis; --insecure
  * turns the check off. --trace shows every handshake message as it happens; --json and --html
  * write the whole trace when the connection ends.
  */
@@ -16,6 +16,7 @@ import type { TLSSocket } from '../node/tls-socket.js';
 import {
   COMMON_TLS_OPTIONS,
   commonTlsOptions,
+  DEFAULT_TRUST_STORE,
   describeOptions,
   EXIT,
   EXIT_HELP,
@@ -30,9 +31,11 @@ import {
 import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
 
 const CMD = 'tlsglass connect localhost:4433';
+/** The port of `connect HOST` without one: HTTPS's, as curl. */
+const DEFAULT_PORT = 443;
 
 const CONNECT_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST:PORT', help: 'where to connect (or give it as the argument)', example: 'tlsglass connect --connect example.com:443' },
+  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST[:PORT]', help: 'where to connect (or give it as the argument; port 443 when none)', example: 'tlsglass connect --connect example.com:443' },
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
   { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'seconds to wait for the handshake (default 30)', example: `${CMD} --timeout 5` },
@@ -42,17 +45,18 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
 /** How long we wait for the server to close after our close_notify. */
 const CLOSE_GRACE_MS = 10_000;
 
-const USAGE = `Usage: tlsglass connect HOST:PORT [options]
+const USAGE = `Usage: tlsglass connect HOST[:PORT] [options]
 
 A TLS client, like openssl s_client: stdin is sent to the server and the server's bytes are
-written to stdout. The negotiated protocol, cipher, ALPN protocol and server certificate are
+written to stdout. PORT defaults to ${DEFAULT_PORT}; the server's certificate is checked against
+--ca, or else ${DEFAULT_TRUST_STORE}. The negotiated protocol, cipher, ALPN protocol and server certificate are
 printed on stderr; so is, when the handshake fails, which step failed and the likely cause.
 
 Options:
 ${describeOptions(CONNECT_OPTIONS, CMD)}
 
 Examples:
-  echo 'GET / HTTP/1.0' | tlsglass connect example.com:443 --trace
+  echo 'GET / HTTP/1.0' | tlsglass connect example.com --trace
   tlsglass connect localhost:4433 --ca ca.pem --cert me.pem --key me.key --html trace.html </dev/null
 
 ${EXIT_HELP}
@@ -71,16 +75,16 @@ export async function connectCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const where = args.values.get('connect') ?? args.positional[0];
-    if (where === undefined) throw new UsageError('missing HOST:PORT');
+    if (where === undefined) throw new UsageError('missing HOST[:PORT]');
     if (args.positional.length > (args.values.has('connect') ? 0 : 1)) throw new UsageError(`unexpected argument ${args.positional.at(-1)}`);
-    target = splitHostPort(where, 'localhost');
+    target = splitHostPort(where, 'localhost', DEFAULT_PORT);
     options = clientOptions(args, target.host, target.port);
     const timeout = Number(args.values.get('timeout') ?? '30');
     if (!(timeout > 0)) throw new UsageError(`--timeout ${args.values.get('timeout')}: give a number of seconds`);
     timeoutMs = timeout * 1000;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tlsglass connect: ${err.message}\n\nUsage: tlsglass connect HOST:PORT [options]\nRun 'tlsglass connect --help' for every option, each with an example.\n`);
+      process.stderr.write(`tlsglass connect: ${err.message}\n\nUsage: tlsglass connect HOST[:PORT] [options]\nRun 'tlsglass connect --help' for every option, each with an example.\n`);
       return EXIT.usage;
     }
     throw err;
