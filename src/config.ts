@@ -15,7 +15,7 @@ export type PemOrDer = string | Uint8Array;
 
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
-  /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default store (tls.rootCertificates). */
+  /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chain, leaf first (PEM). Arrays pair up with `key` by position (e.g. an RSA and an ECDSA identity). */
   cert?: PemOrDer | readonly PemOrDer[];
@@ -47,9 +47,9 @@ export interface CommonOptions {
   /** Certificate verifier; defaults to the built-in one over `ca`. */
   verifier?: CertificateVerifier;
   /**
-   * The built-in verifier's certificate profile (README, "Strict certificate profile"): 'strict'
+   * The built-in verifier's certificate profile (docs/certificate-validation.md, "Strict certificate profile"): 'strict'
    * adds the RFC 5280 §4 and CA/B Forum Baseline Requirements issuance rules to RFC 5280 §6 path
-   * validation ('rfc5280'). Default: 'strict' without `ca` (the public roots), 'rfc5280' with `ca`.
+   * validation ('rfc5280'). Default: 'strict' without `ca` (the default trust store), 'rfc5280' with `ca`.
    */
   x509Profile?: X509Profile;
   /** At most this many intermediate CA certificates between the peer's leaf and the trust anchor (openssl's -verify_depth). Default: no limit beyond the path builder's 10. */
