@@ -280,11 +280,13 @@ describe('the README and docs/ stay inside the repository', () => {
     }
   });
 
-  test('package.json: the description says TLS 1.2 and 1.3; npm install builds the bin', () => {
+  test('package.json: the description says TLS 1.2 and 1.3; npm install builds the bin, executable', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { description: string; bin: { tlsglass: string }; scripts: Record<string, string> };
     assert.match(pkg.description, /TLS 1\.2 and 1\.3/);
     assert.equal(pkg.bin.tlsglass, './dist/src/cli/main.js');
     assert.ok(pkg.scripts['prepare'], 'a prepare script, so that `npm install` in a clone builds what `npx tlsglass` runs');
+    // npx runs the bin as a program: tsc writes new files without the executable bit (npm test starts from rm -rf dist).
+    assert.ok(statSync(join(ROOT, pkg.bin.tlsglass)).mode & 0o100, `${pkg.bin.tlsglass} is executable after the build`);
   });
 });
 
