@@ -42,9 +42,6 @@ const CLAIMED_OUTPUT: ReadonlyArray<readonly [string, string]> = [
   ['The status page now names the client certificate, `CN=tlsglass test client (verified)`', 'Client certificate: CN=tlsglass test client (verified)'],
 ];
 
-/** A link target that is allowed not to exist yet, and why. */
-const PENDING_LINKS = new Map([['CONFORMANCE.md', 'written by the tlsfuzzer conformance harness (conformance/), not yet in this tree']]);
-
 interface Block {
   readonly file: string;
   readonly line: number;
@@ -267,7 +264,6 @@ describe('the README and docs/ stay inside the repository', () => {
         const [path, anchor] = target.split('#') as [string, string | undefined];
         const resolved = path ? resolve(ROOT, dirname(file), path) : join(ROOT, file);
         assert.ok(!relative(ROOT, resolved).startsWith('..'), `${file}: ${target} leaves the repository`);
-        if (PENDING_LINKS.has(path)) continue;
         assert.ok(existsSync(resolved), `${file}: ${target} does not exist`);
         if (anchor) assert.ok(headingSlugs(resolved).includes(anchor), `${file}: no heading #${anchor} in ${relative(ROOT, resolved)}`);
       }
