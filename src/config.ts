@@ -1,8 +1,12 @@
 import type { Observer } from './connection/observer.js';
-import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
+import type { CryptoProvider, PrivateKey, PublicKeyInfo } from './crypto/provider.js';
 import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, type Tls13Suite } from './crypto/suites.js';
-import { NamedGroup, SignatureScheme } from './messages/enums.js';
-import { certificatesFrom } from './pki/pem.js';
+import { ConfigError, type OptionNamer } from './errors.js';
+import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
+import { DecodeError } from './codec/reader.js';
+import { parseCertificate } from './pki/certificate.js';
+import { parseCertificateCached } from './pki/parsed-certificate.js';
+import { certificatesFrom, decodePem, PemError, pemContent, pemText } from './pki/pem.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import type { X509Profile } from './pki/strict-profile.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
@@ -192,7 +196,15 @@ const GROUP_NAMES: Record<string, NamedGroup> = {
   FFDHE2048: NamedGroup.ffdhe2048,
   FFDHE3072: NamedGroup.ffdhe3072,
   FFDHE4096: NamedGroup.ffdhe4096,
+  // Known, so that they are refused as unsupported rather than unknown.
+  'P-521': NamedGroup.secp521r1,
+  X448: NamedGroup.x448,
 };
+
+/** How groups are named in messages (OpenSSL's names for the ECDHE groups, RFC 7919's for FFDHE). */
+function groupName(g: number): string {
+  return { [NamedGroup.x25519]: 'X25519', [NamedGroup.secp256r1]: 'P-256', [NamedGroup.secp384r1]: 'P-384', [NamedGroup.secp521r1]: 'P-521', [NamedGroup.x448]: 'X448' }[g] ?? nameOf(NamedGroup, g);
+}
 
 /** A client's TLS 1.3 groups without `ecdhCurve`: ECDHE only (an FFDHE share costs 0.5–2 ms and 256–512 bytes). */
 export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
@@ -208,6 +220,8 @@ const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
   'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
   ED25519: SignatureScheme.ed25519,
+  'RSA+SHA1': SignatureScheme.rsa_pkcs1_sha1,
+  'ECDSA+SHA1': SignatureScheme.ecdsa_sha1,
 };
 
 function list<T>(v: T | readonly T[] | undefined): T[] {
@@ -215,41 +229,167 @@ function list<T>(v: T | readonly T[] | undefined): T[] {
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
 }
 
-export function parseGroups(spec: string | undefined): NamedGroup[] {
+/**
+ * `ecdhCurve` (node:tls) as groups. Every name must be one we know and `available` (the crypto
+ * provider's groups) has; anything else throws ERR_CRYPTO_OPERATION_FAILED, node's code for it.
+ */
+export function parseGroups(spec: string | undefined, available: readonly number[] = DEFAULT_GROUPS): NamedGroup[] {
   if (!spec || spec.toLowerCase() === 'auto') return [...DEFAULT_GROUPS];
-  return spec.split(':').map((name) => {
-    const g = GROUP_NAMES[name.toUpperCase()] ?? (NamedGroup as Record<string, NamedGroup>)[name.toLowerCase()];
-    if (g === undefined) throw new Error(`unsupported group "${name}"`);
-    return g;
-  });
+  const names = spec.split(':');
+  const groups = names.map((name) => GROUP_NAMES[name.toUpperCase()] ?? (NamedGroup as Record<string, NamedGroup>)[name.toLowerCase()]);
+  const unknown = names.filter((_, i) => groups[i] === undefined);
+  const unsupported = names.filter((_, i) => groups[i] !== undefined && !available.includes(groups[i]!));
+  if (unknown.length > 0 || unsupported.length > 0) {
+    const why = [unknown.length > 0 && `unknown group ${quoted(unknown)}`, unsupported.length > 0 && `${quoted(unsupported)} not implemented here`];
+    const valid = DEFAULT_GROUPS.filter((g) => available.includes(g)).map(groupName);
+    throw new ConfigError('ERR_CRYPTO_OPERATION_FAILED', 'ecdhCurve', (name) => `${name('ecdhCurve')}: ${why.filter(Boolean).join('; ')}. Groups: ${valid.join(', ')}`);
+  }
+  return groups as NamedGroup[];
 }
 
+/** `sigalgs` (node:tls) as signature schemes: OpenSSL (RSA-PSS+SHA256) or IANA (rsa_pss_rsae_sha256) names of schemes we implement. */
 export function parseSigalgs(spec: string | undefined): SignatureScheme[] {
   if (!spec) return [...DEFAULT_SIGNATURE_SCHEMES];
-  return spec.split(':').map((name) => {
-    const s = SIGALG_NAMES[name.toUpperCase()] ?? (SignatureScheme as Record<string, SignatureScheme>)[name.toLowerCase()];
-    if (s === undefined) throw new Error(`unsupported signature algorithm "${name}"`);
-    if (s === SignatureScheme.rsa_pkcs1_sha1 || s === SignatureScheme.ecdsa_sha1) {
-      throw new Error(`SHA-1 signatures are not supported (RFC 9155): "${name}"`);
-    }
-    return s;
+  const names = spec.split(':');
+  const schemes = names.map((name) => SIGALG_NAMES[name.toUpperCase()] ?? (SignatureScheme as Record<string, SignatureScheme>)[name.toLowerCase()]);
+  const problems = names.flatMap((name, i) => {
+    const s = schemes[i];
+    if (s === undefined) return [`unknown signature algorithm "${name}"`];
+    if (s === SignatureScheme.rsa_pkcs1_sha1 || s === SignatureScheme.ecdsa_sha1) return [`"${name}" signs with SHA-1, which TLS no longer allows (RFC 9155)`];
+    return DEFAULT_SIGNATURE_SCHEMES.includes(s) ? [] : [`"${name}" is not implemented here`];
   });
+  if (problems.length > 0) {
+    const valid = Object.keys(SIGALG_NAMES).filter((n) => DEFAULT_SIGNATURE_SCHEMES.includes(SIGALG_NAMES[n]!));
+    throw new ConfigError('ERR_TLSGLASS_BAD_SIGALGS', 'sigalgs', (name) => `${name('sigalgs')}: ${problems.join('; ')}. Signature algorithms: ${valid.join(', ')} (or their IANA names, e.g. rsa_pss_rsae_sha256)`);
+  }
+  return schemes as SignatureScheme[];
 }
 
+function quoted(names: readonly string[]): string {
+  return names.map((n) => `"${n}"`).join(', ');
+}
+
+/**
+ * Our certificate chains with their keys, refused here, not at the first handshake, when a file
+ * holds no certificate or no usable key, or the key is not the certificate's (node:tls's codes).
+ */
 export function loadIdentities(options: CommonOptions, provider: CryptoProvider): Identity[] {
   const certs = list(options.cert);
   const keys = list(options.key);
-  if (certs.length !== keys.length) throw new Error('cert and key must be given together, one key per certificate chain');
+  if (certs.length !== keys.length) {
+    const [option, missing] = certs.length > keys.length ? ['key', 'cert'] : ['cert', 'key'];
+    throw new ConfigError('ERR_TLSGLASS_CERT_WITHOUT_KEY', option!, (name) => `${name('cert')} and ${name('key')} go together, one key per certificate chain: ${missing} has ${Math.max(certs.length, keys.length)}, ${option} has ${Math.min(certs.length, keys.length)}`);
+  }
   return certs.map((cert, i) => {
-    const chain = certificatesFrom(cert);
-    if (chain.length === 0) throw new Error('no certificate found in cert');
-    return { chain, key: provider.signatures.loadPrivateKey(keys[i]!, options.passphrase) };
+    const at = { cert: Array.isArray(options.cert) ? i : undefined, key: Array.isArray(options.key) ? i : undefined };
+    let chain: Uint8Array[];
+    try {
+      chain = certificatesOf(cert, 'cert', at.cert);
+    } catch (e) {
+      if (holdsCertificate(keys[i]!) && holdsPrivateKey(cert)) {
+        throw new ConfigError('ERR_OSSL_PEM_NO_START_LINE', 'cert', (name) => `${name('cert', at.cert)} holds a private key and ${name('key', at.key)} a certificate: swap them`);
+      }
+      throw e;
+    }
+    const key = loadKey(keys[i]!, options.passphrase, provider, at.key);
+    const spki = parseCertificateCached(chain[0]!, 'certificate 1').fields.subjectPublicKeyInfo;
+    if (key.matches && !key.matches(spki)) {
+      const theirs = describeKey(() => provider.signatures.publicKeyFromSpki(spki));
+      const ours = describeKey(() => key);
+      const how = theirs === ours ? `both are ${ours}, but not the same key` : `the certificate's public key is ${theirs}, the key is ${ours}`;
+      throw new ConfigError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key', (name) => `${name('key', at.key)} does not match the certificate in ${name('cert', at.cert)} (${how})`);
+    }
+    return { chain, key };
   });
+}
+
+/** A string option that holds a file name rather than the file (`cert: 'server.pem'`). */
+function fileNameHint(input: PemOrDer): string {
+  return typeof input === 'string' && input.length < 256 && !input.includes('\n') ? ` ("${input}" looks like a file name: pass the file's contents, e.g. fs.readFileSync("${input}"))` : '';
+}
+
+function holdsCertificate(input: PemOrDer): boolean {
+  try {
+    return pemText(input) !== undefined && certificatesFrom(input).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function holdsPrivateKey(input: PemOrDer): boolean {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pemText(input) ?? '');
+}
+
+/** "RSA 2048", "EC P-256", "Ed25519". */
+function describeKey(get: () => PublicKeyInfo): string {
+  try {
+    const k = get();
+    return k.type === 'ed25519' ? 'Ed25519' : `${k.type.toUpperCase()} ${k.curve ?? k.bits}`;
+  } catch {
+    return 'of a type tlsglass does not support';
+  }
+}
+
+/** The certificates in one `cert` or `ca` entry, each of which must parse as X.509. */
+function certificatesOf(input: PemOrDer, option: string, index: number | undefined): Uint8Array[] {
+  let ders: Uint8Array[];
+  try {
+    ders = certificatesFrom(input);
+  } catch (e) {
+    if (!(e instanceof PemError)) throw e;
+    throw new ConfigError(e.code, option, (name) => `${name(option, index)} ${e.problem}${fileNameHint(input)}`);
+  }
+  ders.forEach((der, n) => {
+    const what = ders.length > 1 ? `certificate ${n + 1} of ${ders.length}` : 'the certificate';
+    try {
+      parseCertificate(der); // first, for its messages: node's X509Certificate gives OpenSSL's
+      parseCertificateCached(der, what);
+    } catch (e) {
+      const message = e instanceof DecodeError ? `${what} is not a valid X.509 certificate: ${e.message}` : (e as Error).message;
+      throw new ConfigError('ERR_TLSGLASS_BAD_CERTIFICATE', option, (name) => `${name(option, index)}: ${message}`);
+    }
+  });
+  return ders;
+}
+
+/** The provider's key, or why it cannot be one, read from the PEM (the provider's own message is OpenSSL's). */
+function loadKey(key: PemOrDer, passphrase: string | undefined, provider: CryptoProvider, index: number | undefined): PrivateKey {
+  try {
+    return provider.signatures.loadPrivateKey(key, passphrase);
+  } catch (cause) {
+    const [code, problem] = keyProblem(key, passphrase, cause);
+    throw new ConfigError(code, 'key', (name) => `${name('key', index)} ${problem(name)}`, { cause });
+  }
+}
+
+/** node:tls's code for a key it cannot load, and what is wrong; the passphrase is named as `name` spells it. */
+function keyProblem(key: PemOrDer, passphrase: string | undefined, cause: unknown): [string, (name: OptionNamer) => string] {
+  const text = pemText(key);
+  if (text === undefined) {
+    const der = typeof key !== 'string' && key[0] === 0x30;
+    return ['ERR_OSSL_UNSUPPORTED', () => (der ? `is not a DER PKCS#8 private key we can read (${(cause as Error).message})` : `holds no private key (no "-----BEGIN PRIVATE KEY-----" line, and it is not DER)${fileNameHint(key)}`)];
+  }
+  let label: string | undefined;
+  try {
+    const labels = decodePem(text).map((b) => b.label);
+    label = labels.find((l) => l.endsWith('PRIVATE KEY')) ?? labels[0];
+  } catch (e) {
+    if (e instanceof PemError) return ['ERR_OSSL_UNSUPPORTED', () => e.problem];
+    throw e;
+  }
+  if (label === undefined || !label.endsWith('PRIVATE KEY')) {
+    return ['ERR_OSSL_UNSUPPORTED', () => `holds ${label ? pemContent(label) : 'no PEM block'}, not a private key (a key file begins "-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----" or "-----BEGIN EC PRIVATE KEY-----")`];
+  }
+  if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(text)) {
+    if (passphrase === undefined) return ['ERR_OSSL_BAD_DECRYPT', (name) => `is encrypted and no passphrase was given (give it with ${name('passphrase')})`];
+    return ['ERR_OSSL_BAD_DECRYPT', (name) => `cannot be decrypted with the passphrase given (wrong ${name('passphrase')}?)`];
+  }
+  return ['ERR_OSSL_UNSUPPORTED', () => `cannot be used: ${(cause as Error).message.replace(/^cannot load private key: /, '')}`];
 }
 
 export function trustAnchors(ca: CommonOptions['ca']): Uint8Array[] | undefined {
   if (ca === undefined) return undefined;
-  return list(ca).flatMap((c) => certificatesFrom(c));
+  return list(ca).flatMap((c, i) => certificatesOf(c, 'ca', Array.isArray(ca) ? i : undefined));
 }
 
 /**
@@ -263,7 +403,7 @@ export function resolveSuites(ciphers: string | undefined): { suites: Tls12Suite
   const named13 = tokens.map((t) => TLS13_SUITES.find((s) => s.name === t)).filter((s): s is Tls13Suite => s !== undefined);
   const rest = tokens.filter((t) => !TLS13_SUITES.some((s) => s.name === t));
   return {
-    suites: rest.length > 0 ? parseCipherList(rest.join(':')) : [],
+    suites: rest.length > 0 ? parseCipherList(rest.join(':'), { allowEmpty: named13.length > 0 }) : [],
     suites13: named13.length > 0 ? named13 : [...TLS13_SUITES],
   };
 }
@@ -275,25 +415,30 @@ export function resolveVersions(options: CommonOptions): number[] {
   const min = VERSION_NUMBERS[options.minVersion ?? 'TLSv1.2'];
   const max = VERSION_NUMBERS[options.maxVersion ?? 'TLSv1.3'];
   const versions = [0x0304, 0x0303].filter((v) => v >= min && v <= max);
-  if (versions.length === 0) throw new Error(`minVersion ${options.minVersion} is above maxVersion ${options.maxVersion}`);
+  if (versions.length === 0) {
+    throw new ConfigError('ERR_TLS_PROTOCOL_VERSION_CONFLICT', 'minVersion', (name) => `${name('minVersion')} ${options.minVersion} is above ${name('maxVersion')} ${options.maxVersion}`);
+  }
   return versions;
 }
 
 export function checkVersions(options: CommonOptions): void {
-  for (const v of [options.minVersion, options.maxVersion]) {
+  for (const option of ['minVersion', 'maxVersion'] as const) {
+    const v = options[option];
     if (v !== undefined && v !== 'TLSv1.2' && v !== 'TLSv1.3') {
-      throw new Error(`unsupported TLS version ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
+      throw new ConfigError('ERR_TLS_INVALID_PROTOCOL_VERSION', option, (name) => `${name(option)} ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
     }
   }
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
   const provider = options.provider ?? nodeCryptoProvider;
-  const groups = parseGroups(options.ecdhCurve);
+  const groups = parseGroups(options.ecdhCurve, provider.keyExchange.groups);
   const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
   const versions = resolveVersions(options);
   const { suites, suites13 } = resolveSuites(options.ciphers);
-  if (suites.length === 0 && !versions.includes(0x0304)) throw new Error(`no TLS 1.2 cipher suite in "${options.ciphers}"`);
+  if (suites.length === 0 && !versions.includes(0x0304)) {
+    throw new ConfigError('ERR_SSL_NO_CIPHER_MATCH', 'ciphers', (name) => `${name('ciphers')} "${options.ciphers}" has no TLS 1.2 suite, and TLS 1.3 is off`);
+  }
   return {
     provider,
     suites,

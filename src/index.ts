@@ -17,7 +17,7 @@ export type { CertificateVerifier, ClientCheckContext, ServerCheckContext, Verif
 export { ServerSessionStore, type SessionStoreOptions } from './session/server-store.js';
 export { nodeCryptoProvider } from './crypto/node/index.js';
 export type { CryptoProvider } from './crypto/provider.js';
-export { TlsError, LocalAlert, PeerAlert, CertificateError } from './errors.js';
+export { TlsError, LocalAlert, PeerAlert, CertificateError, ConfigError } from './errors.js';
 export { rootCertificates } from 'node:tls';
 /** node:tls's types for getPeerCertificate() and getCipher(), which TLSSocket returns. */
 export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';

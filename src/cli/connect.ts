@@ -21,6 +21,7 @@ import {
   EXIT,
   EXIT_HELP,
   isNetworkError,
+  optionErrorText,
   parseArgs,
   readOptionFile,
   splitHostPort,
@@ -94,22 +95,22 @@ export async function connectCommand(argv: string[]): Promise<number> {
   const html = args.values.get('html');
   const color = process.stderr.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
   const width = process.stderr.isTTY ? Math.min(120, Math.max(80, process.stderr.columns ?? 100)) : 100;
-  const tracer = new ConnectionTracer({
-    side: 'client',
-    trace: args.flags.has('trace'),
-    streaming: true,
-    ladder: { color, width },
-    write: (text) => process.stderr.write(text),
-    host: options.servername ?? target.host,
-    ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
-  });
-
+  let tracer: ConnectionTracer;
   let socket: TLSSocket;
   try {
+    tracer = new ConnectionTracer({
+      side: 'client',
+      trace: args.flags.has('trace'),
+      streaming: true,
+      ladder: { color, width },
+      write: (text) => process.stderr.write(text),
+      host: options.servername ?? target.host,
+      ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
+    });
     socket = connect({ ...options, observer: tracer.observer });
   } catch (err) {
-    // The options were read but the core refused them (a bad PEM, an unknown group…): a usage error.
-    process.stderr.write(`tlsglass connect: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
+    // The options were read but the core refused them (a bad key or PEM, an unknown cipher or group): a usage error.
+    process.stderr.write(`tlsglass connect: ${optionErrorText(err, args)}\n${debug ? `${(err as Error).stack}\n` : ''}`);
     return EXIT.usage;
   }
   tracer.watchTransport(socket.socket);

@@ -5,6 +5,8 @@
  * that takes a value, if skipped, would shift every argument after it.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, type OptionNamer } from '../errors.js';
 
 /** One option: every spelling, and whether it takes a value. */
 export interface OptionSpec {
@@ -183,13 +185,44 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['-no_ssl3', '-no_tls1', '-no_tls1_1', '-quiet', '-brief', '-4', '-no_ticket', '-no_comp', '-ign_eof', '-nocommands', '-verify_return_error', '-state', '-msg', '-debug', '-serverpref'], key: '', kind: 'ignored-flag' },
 ];
 
-/** Reads a file for an option, with the option in the error. */
+/** Reads a file for an option, with the option, the file and what to do in the error. */
 export function readOptionFile(option: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new UsageError(`--${option} ${path}: ${(err as Error).message}`);
+    const code = (err as { code?: string }).code;
+    const why =
+      code === 'ENOENT' ? `no such file (${resolve(path)}): check the path`
+      : code === 'EACCES' ? 'permission denied: make the file readable by this user'
+      : code === 'EISDIR' ? 'is a directory: give the file in it'
+      : (err as Error).message;
+    throw new UsageError(`--${option} ${path}: ${why}`);
   }
+}
+
+/** The library's options as this command line spells them: `--key server.key`, `--dcert ec.pem`, `--groups`. */
+export function cliOptionNamer(args: ParsedArgs): OptionNamer {
+  return (option, index) => {
+    const flag = FLAGS[option]?.[index ?? 0] ?? option;
+    const file = FILE_FLAGS.includes(flag) ? args.values.get(flag) : undefined;
+    return file === undefined ? `--${flag}` : `--${flag} ${file}`;
+  };
+}
+
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  cert: ['cert', 'dcert'],
+  key: ['key', 'dkey'],
+  ca: ['ca'],
+  passphrase: ['pass'],
+  ciphers: ['ciphers'],
+  ecdhCurve: ['groups'],
+  sigalgs: ['sigalgs'],
+};
+const FILE_FLAGS = ['cert', 'key', 'ca', 'dcert', 'dkey'];
+
+/** An error from resolving the options: a ConfigError in the command line's words, else its message. */
+export function optionErrorText(err: unknown, args: ParsedArgs): string {
+  return err instanceof ConfigError ? err.describe(cliOptionNamer(args)) : (err as Error).message;
 }
 
 /**

@@ -164,6 +164,7 @@ class NodePrivateKey implements PrivateKey {
   readonly bits: number;
   readonly schemes: readonly SignatureScheme[];
   readonly #key: KeyObject;
+  #public: KeyObject | undefined;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
@@ -180,6 +181,16 @@ class NodePrivateKey implements PrivateKey {
     }
     const sig = sign(info.hash, data, nodeOptions(info, this.#key));
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+  }
+
+  matches(spki: Uint8Array): boolean {
+    // KeyObject.equals compares the keys (EVP_PKEY_eq), not their encodings.
+    this.#public ??= createPublicKey(this.#key);
+    try {
+      return this.#public.equals(keyObjectOf(nodeSignatures.publicKeyFromSpki(spki))); // cached by SPKI
+    } catch {
+      return false; // not a key node:crypto can read, so not ours
+    }
   }
 }
 
@@ -228,11 +239,9 @@ function describe(key: KeyObject): KeyInfo {
   }
 }
 
-/** PEM text in a byte array (fs.readFileSync without an encoding): starts with "-----" after whitespace. */
+/** PEM text in a byte array (fs.readFileSync without an encoding): armour anywhere, as OpenSSL reads it. */
 function looksLikePem(b: Uint8Array): boolean {
-  let i = 0;
-  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
-  return b[i] === 0x2d && b[i + 1] === 0x2d && b[i + 2] === 0x2d;
+  return asBuffer(b).includes('-----BEGIN ');
 }
 
 function asBuffer(b: Uint8Array): Buffer {
