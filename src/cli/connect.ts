@@ -9,6 +9,7 @@
  * turns the check off. --trace shows every handshake message as it happens; --json and --html
  * write the whole trace when the connection ends.
  */
+import { createSecureContext } from '../config.js';
 import { connect } from '../node/connect.js';
 import type { ConnectionOptions } from '../node/connect.js';
 import { keylogFileSink } from '../node/keylog.js';
@@ -107,7 +108,9 @@ export async function connectCommand(argv: string[]): Promise<number> {
       host: options.servername ?? target.host,
       ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
     });
-    socket = connect({ ...options, observer: tracer.observer });
+    // Keys, certificates, suites and groups resolved before the TCP connection is opened.
+    const secureContext = createSecureContext(options);
+    socket = connect({ ...options, secureContext, observer: tracer.observer });
   } catch (err) {
     // The options were read but the core refused them (a bad key or PEM, an unknown cipher or group): a usage error.
     process.stderr.write(`tlsglass connect: ${optionErrorText(err, args)}\n${debug ? `${(err as Error).stack}\n` : ''}`);

@@ -184,13 +184,18 @@ class NodePrivateKey implements PrivateKey {
   }
 
   matches(spki: Uint8Array): boolean {
-    // KeyObject.equals compares the keys (EVP_PKEY_eq), not their encodings.
-    this.#public ??= createPublicKey(this.#key);
+    // KeyObject.equals compares the keys (EVP_PKEY_eq), not their encodings. Keys of different
+    // types are not compared: EVP_PKEY_eq leaves "different key types" on OpenSSL's error queue
+    // in Node 20, where the next createPrivateKey() picks it up as its own failure.
+    const ours = (this.#public ??= createPublicKey(this.#key));
+    let theirs: KeyObject;
     try {
-      return this.#public.equals(keyObjectOf(nodeSignatures.publicKeyFromSpki(spki))); // cached by SPKI
+      theirs = keyObjectOf(nodeSignatures.publicKeyFromSpki(spki)); // cached by SPKI
     } catch {
-      return false; // not a key node:crypto can read, so not ours
+      return false; // a key type we do not support, so not ours
     }
+    const sameType = theirs.asymmetricKeyType === ours.asymmetricKeyType && theirs.asymmetricKeyDetails?.namedCurve === ours.asymmetricKeyDetails?.namedCurve;
+    return sameType && ours.equals(theirs);
   }
 }
 
