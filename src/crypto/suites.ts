@@ -129,19 +129,18 @@ const REFUSED: readonly (readonly [RegExp, string])[] = [
   [/NULL|^EXP|EXPORT|^ADH|^AECDH|_ANON_/, 'no encryption, export-grade or anonymous (RFC 7525 §4.1 forbids them)'],
   [/DES|CBC3|IDEA|RC2|SEED|MD5|^SHA1?$|^LOW$|^MEDIUM$/, 'a 64-bit block cipher or a weak hash'],
   [/PSK|SRP|CCM|CAMELLIA|ARIA|GOST|DSS|SUITEB|KECDH$|KDH$/, 'not implemented here'],
-  [/(^|-)SHA(256|384)?$|_CBC_|^AES(128|256)?-SHA/, 'a CBC suite (MAC-then-encrypt, open to padding oracles such as Lucky Thirteen); tlsglass has AEAD suites only, as TLS 1.3'],
+  [/^(?!.*(GCM|CHACHA)).*(-SHA(256|384)?$|_CBC_)/, 'a CBC suite (MAC-then-encrypt, open to padding oracles such as Lucky Thirteen); tlsglass has AEAD suites only, as TLS 1.3'],
 ];
 
 function matchToken(token: string): Tls12Suite[] {
   const t = token.toUpperCase();
-  if (t.includes('+') && t !== 'AESGCM+HIGH') {
+  if (t.includes('+')) {
     // OpenSSL's "A+B": the suites both select.
     return t.split('+').map(matchToken).reduce((a, b) => a.filter((s) => b.includes(s)));
   }
   switch (t) {
     case 'ALL':
     case 'HIGH':
-    case 'AESGCM+HIGH':
       return [...TLS12_SUITES];
     case 'DEFAULT':
       return [...DEFAULT_TLS12_SUITES];
