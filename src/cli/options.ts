@@ -5,7 +5,7 @@
  * that takes a value, if skipped, would shift every argument after it.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { ConfigError, type OptionNamer } from '../errors.js';
 
 /** One option: every spelling, and whether it takes a value. */
@@ -192,9 +192,9 @@ export function readOptionFile(option: string, path: string): Buffer {
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why =
-      code === 'ENOENT' ? `no such file (${resolve(path)}): check the path`
-      : code === 'EACCES' ? 'permission denied: make the file readable by this user'
-      : code === 'EISDIR' ? 'is a directory: give the file in it'
+      code === 'ENOENT' ? `ENOENT: no such file${isAbsolute(path) ? '' : ` in ${process.cwd()}`}: check the path`
+      : code === 'EACCES' ? 'EACCES: permission denied: make the file readable by this user'
+      : code === 'EISDIR' ? 'EISDIR: a directory, not a file'
       : (err as Error).message;
     throw new UsageError(`--${option} ${path}: ${why}`);
   }

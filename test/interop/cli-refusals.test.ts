@@ -84,9 +84,10 @@ describe('tlsglass serve refuses at start, exit 2', () => {
     assert.match(await serveRefused(t, ['--cert', pki.serverRsa.cert, '--key', f['public.pem']!]), /^tlsglass serve: --key \S+public\.pem holds a public key, not a private key/m);
   });
 
-  test('a missing file', LIMIT, async (t) => {
+  test('a missing file; a directory', LIMIT, async (t) => {
     const missing = join(dir, 'missing.key');
-    assert.match(await serveRefused(t, ['--cert', pki.serverRsa.cert, '--key', missing]), new RegExp(`^tlsglass serve: --key ${esc(missing)}: no such file \\(${esc(missing)}\\): check the path$`, 'm'));
+    assert.match(await serveRefused(t, ['--cert', pki.serverRsa.cert, '--key', missing]), new RegExp(`^tlsglass serve: --key ${esc(missing)}: ENOENT: no such file: check the path$`, 'm'));
+    assert.match(await serveRefused(t, ['--cert', dir, '--key', pki.serverRsa.key]), new RegExp(`^tlsglass serve: --cert ${esc(dir)}: EISDIR: a directory, not a file$`, 'm'));
   });
 
   test('--ciphers FOO, AES128-SHA, RC4-SHA: which names are unknown or unsupported and why, and the valid ones', LIMIT, async (t) => {
