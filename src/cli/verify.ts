@@ -11,7 +11,7 @@ import { AlertDescription, nameOf } from '../messages/enums.js';
 import { DefaultVerifier } from '../pki/default-verifier.js';
 import { parseIpAddress } from '../pki/host-match.js';
 import { parseCertificateCached } from '../pki/parsed-certificate.js';
-import { certificatesFrom } from '../pki/pem.js';
+import { certificatesFrom, PemError } from '../pki/pem.js';
 import type { X509Profile } from '../pki/strict-profile.js';
 import type { VerificationResult } from '../pki/verifier.js';
 import { DEFAULT_TRUST_STORE, describeOptions, parseArgs, UsageError, type OptionSpec } from './options.js';
@@ -187,10 +187,12 @@ function readCertificates(file: string, what: string): Uint8Array[] {
     throw new Error(`${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   // PEM anywhere in the file, else one DER certificate (a SEQUENCE); anything else holds none.
-  const isPem = Buffer.from(bytes).includes('-----BEGIN');
-  const certs = isPem ? certificatesFrom(new TextDecoder().decode(bytes)) : bytes[0] === 0x30 ? [bytes] : [];
-  if (certs.length === 0) throw new Error(`${what} ${file}: no certificate in it (expected PEM CERTIFICATE blocks or one DER certificate)`);
-  return certs;
+  try {
+    return certificatesFrom(bytes);
+  } catch (err) {
+    if (err instanceof PemError) throw new Error(`${what} ${file} ${err.problem}`);
+    throw err;
+  }
 }
 
 function failureText(file: string, error: CertificateError): string {
