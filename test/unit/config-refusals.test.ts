@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import { ConfigError, connect, createSecureContext, createServer, type CommonOptions } from '../../src/index.js';
@@ -18,8 +18,24 @@ const pki = testPki();
 const rsa = pki.serverRsa;
 const ec = pki.serverEcdsa;
 const otherRsaKey = pki.clientRsa.keyPem;
-const encryptedPkcs8 = rsa.key.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
-const encryptedPkcs1 = rsa.key.export({ format: 'pem', type: 'pkcs1', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
+/**
+ * The key encrypted under "secret" with a fresh salt until `wrongIs` holds for the passphrase
+ * "wrong": a wrong key passes the CBC padding check for about 1 salt in 256, and OpenSSL (so
+ * node:tls) then reports a DER error rather than ERR_OSSL_BAD_DECRYPT.
+ */
+function encrypted(type: 'pkcs8' | 'pkcs1', wrongIs: (code: string | undefined) => boolean = (c) => c === 'ERR_OSSL_BAD_DECRYPT'): string {
+  for (let i = 0; i < 5000; i++) {
+    const pem = rsa.key.export({ format: 'pem', type, cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
+    try {
+      createPrivateKey({ key: pem, passphrase: 'wrong' });
+    } catch (err) {
+      if (wrongIs((err as { code?: string }).code)) return pem;
+    }
+  }
+  throw new Error('no such salt found');
+}
+const encryptedPkcs8 = encrypted('pkcs8');
+const encryptedPkcs1 = encrypted('pkcs1');
 const publicKeyPem = createPublicKey(rsa.key).export({ format: 'pem', type: 'spki' }) as string;
 const truncated = (pem: string): string => pem.slice(0, pem.length - 80);
 const junk = 'hello, this is not PEM\n';
@@ -108,6 +124,13 @@ describe('cert and key: refused at start, with node:tls codes', () => {
     const err = refusal(() => createSecureContext({ key: rsa.keyPem }));
     assert.equal(err.code, 'ERR_TLSGLASS_CERT_WITHOUT_KEY');
     assert.match(err.message, /^cert and key go together/);
+  });
+
+  test('a wrong passphrase that passes the CBC padding check by chance is still a wrong passphrase', () => {
+    const lucky = encrypted('pkcs8', (code) => code !== 'ERR_OSSL_BAD_DECRYPT');
+    const err = refusal(() => createSecureContext({ cert: rsa.certPem, key: lucky, passphrase: 'wrong' }));
+    assert.equal(err.code, 'ERR_OSSL_BAD_DECRYPT');
+    assert.equal(err.message, 'key cannot be decrypted with the passphrase given (wrong passphrase?)');
   });
 
   test('the right passphrase, and matching pairs, load', () => {
