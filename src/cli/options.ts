@@ -217,6 +217,8 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   ciphers: ['ciphers'],
   ecdhCurve: ['groups'],
   sigalgs: ['sigalgs'],
+  minVersion: ['min-version'],
+  maxVersion: ['max-version'],
 };
 const FILE_FLAGS = ['cert', 'key', 'ca', 'dcert', 'dkey'];
 
