@@ -6,6 +6,7 @@
  * trace only under --debug.
  */
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
 import { connectCommand } from './connect.js';
 import { EXIT, EXIT_HELP } from './options.js';
 import { serveCommand } from './serve.js';
@@ -109,6 +110,13 @@ main(argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // An option refused at start is a usage error wherever it escapes from (serve and connect
+    // catch it themselves and name the flag); only other exceptions are bugs.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tlsglass: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
     const debug = argv.includes('--debug');
     const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
     process.stderr.write(`tlsglass: internal error: ${text}\n${debug ? '' : 'Run again with --debug for the stack trace.\n'}`);
