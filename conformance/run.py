@@ -4,7 +4,7 @@
 
 Setup (nothing fetched here is ever committed to this repository):
 
-    mkdir -p /work/conformance && cd /work/conformance
+    mkdir -p FUZZ_ROOT && cd FUZZ_ROOT
     git clone https://github.com/tlsfuzzer/tlsfuzzer
     git clone https://github.com/tlsfuzzer/tlslite-ng
     git clone https://github.com/tlsfuzzer/python-ecdsa      # or Debian python3-ecdsa
@@ -14,8 +14,8 @@ Setup (nothing fetched here is ever committed to this repository):
 
 Run (from the repository root):
 
-    python3 conformance/run.py --fuzz-root /work/conformance \
-        --out /work/conformance/out [--modes default,dhe,rsa,clientcert,ecdsa] \
+    python3 conformance/run.py --fuzz-root FUZZ_ROOT \
+        --out OUT [--modes default,dhe,rsa,clientcert,ecdsa] \
         [--servers tlsglass,openssl] [--only SCRIPT_SUBSTRING ...] [--jobs 3]
 
 --fuzz-root is a directory holding the three checkouts (tlsfuzzer/, tlslite-ng/,
@@ -24,9 +24,13 @@ TLSFUZZER, TLSLITE, ECDSA).  The tlsglass CLI defaults to dist/src/cli/main.js
 of this checkout (--tlsglass).  Certificates are made under OUT/certs with
 `tlsglass certs` (RSA and ECDSA) and `openssl genpkey` (ffdhe2048 for s_server).
 
-Output: OUT/REPORT-RAW.md (per mode and script: counts for both servers, then
-every failing case with the error tlsfuzzer printed and a one-case reproduce
-command), OUT/results.json, and OUT/logs/<server>/<mode>/<script-tag>.log.
+Output: OUT/SUMMARY.md (totals and per-script case counts for both servers,
+the tables of CONFORMANCE.md), OUT/REPORT-RAW.md (per mode and script: counts
+as the scripts print them, then every failing case with the error tlsfuzzer
+printed and a one-case reproduce command, with $TLSFUZZER/$OUT... placeholders
+instead of this machine's paths), OUT/results.json, and
+OUT/logs/<server>/<mode>/<script-tag>.log.  `run.py --report-only OUT FUZZ_ROOT`
+re-renders both reports from OUT/results.json.
 
 Each script runs under a seeded `random` (--seed, default 12) so that `-n N`
 picks the same subset of cases against both servers.
@@ -39,6 +43,7 @@ CONFORMANCE.md (repository root) is the classified report of a full run.
 """
 
 import argparse
+import collections
 import concurrent.futures
 import json
 import queue
@@ -594,19 +599,144 @@ def main():
     write_report(results, out, paths, certs)
 
 
-def repro(r, paths):
-    env = 'PYTHONPATH=%s:%s:%s' % (paths['tlsfuzzer'], paths['tlslite'], paths['ecdsa'])
+def repro(r, paths, out=None):
+    """A one-case reproduce command with placeholders instead of this
+    machine's paths: $TLSFUZZER, $TLSLITE, $ECDSA (python-ecdsa's src/),
+    $REPO (this repository) and $OUT (the --out directory), PORT."""
+    env = 'PYTHONPATH=$TLSFUZZER:$TLSLITE:$ECDSA'
+    def q(x):
+        x = scrub(x, paths, out)
+        # a placeholder path stays expandable: "$OUT/certs/rsa/client.key"
+        return '"%s"' % x if re.match(r'^\$[A-Z]+/[\w./-]*$', x) else shlex.quote(x)
+    args = ' '.join(q(x) for x in r['args'])
     if r.get('shim'):
-        env += ':%s TLSGLASS_AEAD_SHIM=%s' % (HERE, '2' if r['shim'] == 2 else '1')
-        return 'cd %s && %s python3 -c \'import aead_shim, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")\' scripts/%s -h localhost -p PORT %s' % (
-            paths['tlsfuzzer'], env, r['script'], ' '.join(shlex.quote(x) for x in r['args']))
-    return 'cd %s && %s python3 scripts/%s -h localhost -p PORT %s' % (
-        paths['tlsfuzzer'], env, r['script'], ' '.join(shlex.quote(x) for x in r['args'] if True))
+        env += ':$REPO/conformance TLSGLASS_AEAD_SHIM=%s' % ('2' if r['shim'] == 2 else '1')
+        return 'cd $TLSFUZZER && %s python3 -c \'import aead_shim, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")\' scripts/%s -h localhost -p PORT %s' % (
+            env, r['script'], args)
+    return 'cd $TLSFUZZER && %s python3 scripts/%s -h localhost -p PORT %s' % (env, r['script'], args)
+
+
+def scrub(text, paths, out=None):
+    """Replace this machine's directories by placeholders."""
+    subs = [(paths['tlsfuzzer'], '$TLSFUZZER'), (paths['tlslite'], '$TLSLITE'), (paths['ecdsa'], '$ECDSA'),
+            (HERE, '$REPO/conformance'), (REPO, '$REPO')]
+    if out:
+        subs.append((out, '$OUT'))
+    for a, b in sorted(subs, key=lambda x: -len(x[0])):
+        text = text.replace(a, b)
+    return text
+
+
+def failed_cases(r):
+    """The failed cases of one script run, as a Counter of case names.  A
+    case that runs twice (sanity runs first and last) counts once per failed
+    run.  Scripts that repeat a case over many connections print PASS/FAIL per
+    connection (PASS can exceed TOTAL) and list a name per failed connection;
+    for them each name counts once (sanity twice, as in TOTAL)."""
+    if r is None or r['total'] is None:
+        return collections.Counter()
+    if (r['pass'] or 0) + (r['fail'] or 0) + (r['xfail'] or 0) == r['total']:
+        return collections.Counter(r['failed'])
+    c = collections.Counter(set(r['failed']))
+    if 'sanity' in c:
+        c['sanity'] = 2
+    return c
+
+
+def case_counts(r):
+    """(cases run, cases failed) of one script run: the script's TOTAL, and
+    its failed cases (failed_cases) plus unexpected passes (XPASS)."""
+    if r is None or r['total'] is None:
+        return None
+    failed = sum(failed_cases(r).values()) + (r['xpass'] or 0)
+    return r['total'], min(failed, r['total'])
+
+
+def write_summary(results, out):
+    """OUT/SUMMARY.md: totals per mode and per script, no paths (the tables
+    of CONFORMANCE.md)."""
+    L = ['# tlsfuzzer conformance: summary', '',
+         'passed/run per server, counted in cases (case_counts and failed_cases in run.py); '
+         '"only tlsglass fails": failed cases of tlsglass that OpenSSL passes, and vice versa.', '']
+    tot = {}
+    per_mode = []
+    for mode in ALL_MODES:
+        if mode not in results:
+            continue
+        rows = []
+        t = {'tlsglass': [0, 0], 'openssl': [0, 0], 'g_only': 0, 'o_only': 0, 'scripts': 0, 'nores': [],
+             'either': [0, 0, 0]}
+        for tag in sorted(results[mode]):
+            row = results[mode][tag]
+            g, o = row.get('tlsglass'), row.get('openssl')
+            cells = []
+            for s, r in (('tlsglass', g), ('openssl', o)):
+                c = case_counts(r)
+                if c is None:
+                    cells.append('no result' + (' (%s)' % r['rc'] if r else ''))
+                    t['nores'].append((s, tag))
+                    continue
+                t[s][0] += c[0] - c[1]
+                t[s][1] += c[0]
+                cells.append('%d/%d' % (c[0] - c[1], c[0]))
+            gc, oc = case_counts(g), case_counts(o)
+            gf, of = failed_cases(g), failed_cases(o)
+            go = sum((gf - of).values()) + ((g['xpass'] or 0) if g else 0)
+            og = sum((of - gf).values()) + ((o['xpass'] or 0) if o else 0)
+            if gc and oc:
+                b = sum((gf & of).values())
+                t['either'][0] += gc[0] - b
+                t['either'][1] += gc[0] - gc[1]
+                t['either'][2] += oc[0] - oc[1]
+            t['g_only'] += go
+            t['o_only'] += og
+            t['scripts'] += 1
+            rows.append('| %s | %s | %s | %s | %s |' % (tag, cells[0], cells[1], go or '', og or ''))
+        per_mode.append((mode, t, rows))
+        for k in ('tlsglass', 'openssl'):
+            tot.setdefault(k, [0, 0])
+            tot[k][0] += t[k][0]
+            tot[k][1] += t[k][1]
+        tot['g_only'] = tot.get('g_only', 0) + t['g_only']
+        tot['o_only'] = tot.get('o_only', 0) + t['o_only']
+        tot['scripts'] = tot.get('scripts', 0) + t['scripts']
+        tot['either'] = [a + b for a, b in zip(tot.get('either', [0, 0, 0]), t['either'])]
+
+    def pct(x):
+        return '%d/%d (%.1f%%)' % (x[0], x[1], 100.0 * x[0] / x[1]) if x[1] else '-'
+    L += ['## Totals', '',
+          '| mode | script runs | tlsglass passed/run | OpenSSL passed/run | only tlsglass fails | only OpenSSL fails |',
+          '|---|---|---|---|---|---|']
+    for mode, t, _ in per_mode:
+        L.append('| %s | %d | %s | %s | %d | %d |' % (mode, t['scripts'], pct(t['tlsglass']), pct(t['openssl']),
+                                                    t['g_only'], t['o_only']))
+    if per_mode:
+        L.append('| **all** | %d | %s | %s | %d | %d |' % (tot['scripts'], pct(tot['tlsglass']), pct(tot['openssl']),
+                                                         tot['g_only'], tot['o_only']))
+    L += ['', 'Cases that at least one of the two servers passes (a case both fail tests something neither '
+          'implements, or the script expects something else of every server):', '',
+          '| mode | such cases | tlsglass passes | OpenSSL passes |', '|---|---|---|---|']
+    for mode, t, _ in per_mode:
+        e = t['either']
+        L.append('| %s | %d | %d | %d |' % (mode, e[0], e[1], e[2]))
+    if per_mode:
+        e = tot['either']
+        L.append('| **all** | %d | %d | %d |' % (e[0], e[1], e[2]))
+    L.append('')
+    for mode, t, rows in per_mode:
+        L += ['## Mode `%s`' % mode, '',
+              '| script (tag) | tlsglass | OpenSSL | only tlsglass fails | only OpenSSL fails |',
+              '|---|---|---|---|---|'] + rows + ['']
+        if t['nores']:
+            L += ['No result (timeout or no summary): ' + ', '.join('%s %s' % x for x in t['nores']), '']
+    open(os.path.join(out, 'SUMMARY.md'), 'w').write('\n'.join(L) + '\n')
 
 
 def write_report(results, out, paths, certs):
+    write_summary(results, out)
     L = ['# tlsfuzzer conformance: raw results', '',
-         'Counts are PASS/TOTAL (FAIL, XFAIL) per server; `-` = not run.', '']
+         'Counts are PASS/TOTAL (FAIL, XFAIL) per server as the scripts print them; `-` = not run. '
+         'Paths: $TLSFUZZER, $TLSLITE, $ECDSA (python-ecdsa/src), $REPO, $OUT (this directory).', '']
     for mode in ALL_MODES:
         if mode not in results:
             continue
@@ -644,8 +774,8 @@ def write_report(results, out, paths, certs):
                 L.append('- **%s / %s**%s' % (mode, tag, '' if r['total'] is not None else ' (no summary: %s)' % r['rc']))
                 for c in r['failed']:
                     L.append('  - `%s`%s: %s' % (c, ' (other server fails too)' if c in ofailed else '',
-                                                  r['errors'].get(c, '')))
-                L.append('  - repro: `%s`' % repro(r, paths))
+                                                  scrub(r['errors'].get(c, ''), paths, out)))
+                L.append('  - repro: `%s`' % repro(r, paths, out))
         L.append('')
     open(os.path.join(out, 'REPORT-RAW.md'), 'w').write('\n'.join(L) + '\n')
 
@@ -654,6 +784,7 @@ if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '--report-only':
         out = os.path.abspath(sys.argv[2])
         root = sys.argv[3]
+        root = os.path.abspath(root)
         paths = {'tlsfuzzer': root + '/tlsfuzzer', 'tlslite': root + '/tlslite-ng', 'ecdsa': root + '/python-ecdsa/src'}
         write_report(json.load(open(os.path.join(out, 'results.json'))), out, paths, None)
     else:
