@@ -291,8 +291,13 @@ describe('6. DHE fallback: a client that lists no FFDHE group gets our DHE group
     assert.equal(serverHelloOf(a).cipherSuite, CipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384);
     assert.equal(a.server.negotiated.group, NamedGroup.ffdhe2048);
   });
-  test('the same client listing only an FFDHE group we lack: no DHE (RFC 7919 §4), handshake_failure', () => {
-    assertAlert(answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([0x000f, NamedGroup.ffdhe8192])), dheServer), A.handshake_failure);
+  test('the same client listing only FFDHE groups we lack: no DHE, and nothing else fits: insufficient_security (RFC 7919 §4)', () => {
+    assertAlert(answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([0x000f, NamedGroup.ffdhe8192])), dheServer), A.insufficient_security);
+    assertAlert(answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([0x01ff])), dheServer), A.insufficient_security);
+  });
+  test('FFDHE groups we lack but an ECDHE suite that fits: ECDHE, no alert', () => {
+    const a = answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([NamedGroup.secp256r1, NamedGroup.ffdhe8192])), dheServer);
+    assert.equal(serverHelloOf(a).cipherSuite, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
   });
   test('without signature_algorithms the client implies SHA-1 signatures, which we refuse (RFC 9155): handshake_failure, saying so', () => {
     const a = answer(without(base(), ExtensionType.signature_algorithms), dheServer);

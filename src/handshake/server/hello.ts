@@ -128,7 +128,10 @@ export class ExpectClientHello implements State {
 
     const choice = chooseSuite(ch, facts, config);
     if (!choice) {
-      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, facts, config));
+      // RFC 7919 §4: DHE was possible but for the client's FFDHE groups, none of which we take,
+      // and nothing else fits: "MUST end the connection with … insufficient_security".
+      const dheBlocked = config.suites.some((s) => s.kx === 'DHE' && ch.cipherSuites.includes(s.id)) && chooseDheGroup(config.groups, facts.groups) === undefined;
+      throw new LocalAlert(dheBlocked ? AlertDescription.insufficient_security : AlertDescription.handshake_failure, describeNoSuite(ch, facts, config));
     }
 
     const transcript = new Transcript(io.provider.hash);
