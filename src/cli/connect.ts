@@ -28,6 +28,7 @@ import {
   type ParsedArgs,
 } from './options.js';
 import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { certificatesFrom } from '../pki/pem.js';
 
 const CMD = 'tlsglass connect localhost:4433';
 
@@ -97,6 +98,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
     ladder: { color, width },
     write: (text) => process.stderr.write(text),
     host: options.servername ?? target.host,
+    target: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
+    timeoutSeconds: timeoutMs / 1000,
+    anchors: certificatesOf(options.ca),
+    ourChains: options.cert !== undefined ? [certificatesOf(options.cert) ?? []] : undefined,
     ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
   });
 
@@ -151,10 +156,6 @@ export async function connectCommand(argv: string[]): Promise<number> {
       const when = code === EXIT.network ? 'network error' : secure ? 'connection error' : 'handshake failed';
       process.stderr.write(`${when}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-      if (code === EXIT.network && tracer.timeline.messages.length <= 1) {
-        process.stderr.write(`  the TCP connection to ${target.host}:${target.port} failed before TLS could start: is a server listening there?\n`);
-        return;
-      }
       tracer.failed(err, socket.connection);
     });
     socket.on('close', () => {
@@ -193,6 +194,16 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     ...(keyFile !== undefined && { key: readOptionFile('key', keyFile) }),
     rejectUnauthorized: !args.flags.has('insecure'),
   };
+}
+
+/** The certificates of a --ca or --cert option as DER, for the diagnosis (undefined if unreadable). */
+function certificatesOf(value: string | Uint8Array | readonly (string | Uint8Array)[] | undefined): Uint8Array[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return (Array.isArray(value) ? value : [value]).flatMap((v: string | Uint8Array) => certificatesFrom(v));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The s_client-style summary printed on stderr once connected. */

@@ -33,6 +33,7 @@ import {
   type ParsedArgs,
 } from './options.js';
 import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { certificatesFrom } from '../pki/pem.js';
 
 const CMD = 'tlsglass serve --cert s.pem --key s.key';
 
@@ -120,6 +121,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tlsglass serve: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
     return EXIT.usage;
   }
+  const anchors = options.ca !== undefined ? certificatesFrom(options.ca as Uint8Array) : undefined;
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();
@@ -153,6 +155,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       write: (text) => process.stderr.write(text),
       heading: `connection ${n}${peer}:`,
       ourSuites,
+      anchors,
+      ourChains: resolved.identities.map((i) => i.chain),
     });
     tls.connection.observer = tracer.observer;
     tracer.watchTransport(socket);

@@ -4,6 +4,7 @@
  * web page (--html). Everything is read from one Timeline fed by the core's observer hook.
  */
 import { writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import type { Connection } from '../connection/connection.js';
 import { resolveSuites } from '../config.js';
 import type { Side } from '../trace/decode.js';
@@ -30,7 +31,18 @@ export interface TracerOptions {
   readonly host?: string | undefined;
   /** Our cipher suites as --ciphers names (for "no cipher suite in common"). */
   readonly ourSuites?: readonly string[] | undefined;
+  /** Our trust anchors (--ca) as DER; undefined: the system store. */
+  readonly anchors?: readonly Uint8Array[] | undefined;
+  /** Our certificate chains (--cert, --dcert), DER, leaf first. */
+  readonly ourChains?: readonly (readonly Uint8Array[])[] | undefined;
+  /** Where the client connects ("host:port"), for network diagnoses. */
+  readonly target?: string | undefined;
+  /** The handshake deadline in seconds (connect --timeout). */
+  readonly timeoutSeconds?: number | undefined;
 }
+
+/** How many of the peer's first bytes are kept, to recognise a peer that does not speak TLS. */
+const FIRST_BYTES = 256;
 
 /** Our suites as the diagnosis names them: TLS 1.3 names, then OpenSSL's TLS 1.2 names. */
 export function ourSuiteNames(ciphers: string | undefined, versions: { tls12: boolean; tls13: boolean }): string[] {
@@ -47,6 +59,9 @@ export class ConnectionTracer {
   #diagnosis: Diagnosis | undefined;
   #error: Error | undefined;
   #connection: Connection | undefined;
+  #connected = false;
+  #firstBytes = new Uint8Array(0);
+  #bytesReceived = 0;
 
   constructor(private readonly options: TracerOptions) {
     if (options.trace && options.streaming) this.timeline.onMessage = (m) => this.#print([m]);
@@ -57,14 +72,21 @@ export class ConnectionTracer {
    * Timeline.holdSent), so that a one-sided ladder is in wire order. Call before any byte is
    * written by us, or right after (what was already written is released at once).
    */
-  watchTransport(transport: { write: (...args: never[]) => unknown }): void {
+  watchTransport(transport: Duplex & { connecting?: boolean }): void {
+    // What the network did, for diagnoses below TLS: connected, and the peer's first bytes.
+    this.#connected = transport.connecting !== true;
+    transport.on('connect', () => (this.#connected = true));
+    transport.on('data', (chunk: Uint8Array) => {
+      this.#bytesReceived += chunk.length;
+      if (this.#firstBytes.length < FIRST_BYTES) this.#firstBytes = Buffer.concat([this.#firstBytes, chunk.subarray(0, FIRST_BYTES - this.#firstBytes.length)]);
+    });
     const timeline = this.timeline;
     timeline.holdSent = true;
-    const write = transport.write.bind(transport) as (...args: never[]) => unknown;
-    transport.write = (...args: never[]): unknown => {
+    const write = transport.write.bind(transport) as (...args: unknown[]) => boolean;
+    transport.write = ((...args: unknown[]): boolean => {
       timeline.releaseSent();
       return write(...args);
-    };
+    }) as Duplex['write'];
     timeline.releaseSent();
   }
 
@@ -124,8 +146,24 @@ export class ConnectionTracer {
     this.#connection ??= connection;
     this.#error = error;
     const o = this.options;
-    const d = diagnose({ error, side: o.side, messages: this.timeline.messages, facts: this.timeline.facts, host: o.host, ourSuites: o.ourSuites });
+    const transport = { connected: this.#connected, firstBytes: this.#firstBytes, bytesReceived: this.#bytesReceived, target: o.target, timeoutSeconds: o.timeoutSeconds };
+    const d = diagnose({
+      error,
+      side: o.side,
+      messages: this.timeline.messages,
+      facts: this.timeline.facts,
+      host: o.host,
+      ourSuites: o.ourSuites,
+      anchors: o.anchors,
+      ourChains: o.ourChains,
+      transport,
+    });
     this.#diagnosis = d;
+    if (!this.#connected) {
+      // No TCP connection: nothing of TLS to show, only why.
+      o.write(`  ${d.cause}\n`);
+      return d;
+    }
     if (o.trace) {
       this.#flushUnprinted();
       if (!this.#handshakeEnded) o.write(renderSummary(this.summary(), o.ladder) + '\n\n');
