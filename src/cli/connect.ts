@@ -27,7 +27,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 import { certificatesFrom } from '../pki/pem.js';
 
 const CMD = 'tlsglass connect localhost:4433';
@@ -114,6 +114,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   tracer.watchTransport(socket.socket);
+  tracer.tapReads(socket);
   const keylog = args.values.get('keylog');
   if (keylog) {
     const sink = keylogFileSink(keylog);
@@ -149,7 +150,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
       if (!json) process.stdout.write(chunk);
     });
     socket.on('end', () => {
-      if (socket.truncated) process.stderr.write('warning: the server closed without close_notify (truncation)\n');
+      if (socket.truncated) process.stderr.write(`warning: the server closed without close_notify (truncation): ${TRUNCATION}\n`);
     });
     socket.on('error', (err: Error & { code?: string }) => {
       code = isNetworkError(err) && !tracer.timeline.messages.some((m) => m.decoded.alert) ? EXIT.network : EXIT.tls;

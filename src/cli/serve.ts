@@ -32,7 +32,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 import { certificatesFrom } from '../pki/pem.js';
 
 const CMD = 'tlsglass serve --cert s.pem --key s.key';
@@ -173,6 +173,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       handle(tls, mode, rawClients, json);
     });
     tls.on('close', () => {
+      if (tls.truncated) process.stderr.write(`connection ${n}${peer}: the client closed without close_notify (truncation): ${TRUNCATION}\n`);
       open.delete(tls);
       rawClients.delete(tls);
       tracer.closed(tls.connection);

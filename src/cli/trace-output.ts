@@ -41,6 +41,10 @@ export interface TracerOptions {
   readonly timeoutSeconds?: number | undefined;
 }
 
+/** What a close without close_notify means, for the warning. */
+export const TRUNCATION =
+  'what we received may be cut short, and nothing proves otherwise (a middlebox or an attacker can close a TCP connection); harmless only when the application data marks its own end (HTTP Content-Length).';
+
 /** How many of the peer's first bytes are kept, to recognise a peer that does not speak TLS. */
 const FIRST_BYTES = 256;
 
@@ -76,10 +80,9 @@ export class ConnectionTracer {
     // What the network did, for diagnoses below TLS: connected, and the peer's first bytes.
     this.#connected = transport.connecting !== true;
     transport.on('connect', () => (this.#connected = true));
-    transport.on('data', (chunk: Uint8Array) => {
-      this.#bytesReceived += chunk.length;
-      if (this.#firstBytes.length < FIRST_BYTES) this.#firstBytes = Buffer.concat([this.#firstBytes, chunk.subarray(0, FIRST_BYTES - this.#firstBytes.length)]);
-    });
+    // Before the TLS socket's own listener, which may fail on this very chunk. (Client sockets
+    // opened by connect() read through `onread` and emit no 'data': see tapReads.)
+    transport.prependListener('data', (chunk: Uint8Array) => this.#received(chunk));
     const timeline = this.timeline;
     timeline.holdSent = true;
     const write = transport.write.bind(transport) as (...args: unknown[]) => boolean;
@@ -88,6 +91,20 @@ export class ConnectionTracer {
       return write(...args);
     }) as Duplex['write'];
     timeline.releaseSent();
+  }
+
+  /** Sees the bytes a TLSSocket reads through read-buffer.ts's `onread`, which emits no 'data'. */
+  tapReads(socket: { receiveFromTransport(chunk: Uint8Array): boolean }): void {
+    const receive = socket.receiveFromTransport.bind(socket);
+    socket.receiveFromTransport = (chunk: Uint8Array): boolean => {
+      this.#received(chunk);
+      return receive(chunk);
+    };
+  }
+
+  #received(chunk: Uint8Array): void {
+    this.#bytesReceived += chunk.length;
+    if (this.#firstBytes.length < FIRST_BYTES) this.#firstBytes = Buffer.concat([this.#firstBytes, chunk.subarray(0, FIRST_BYTES - this.#firstBytes.length)]);
   }
 
   /** The observer to put in the connection's options (client) or on its connection (server). */

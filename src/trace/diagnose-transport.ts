@@ -20,6 +20,11 @@ export interface TransportFacts {
   readonly timeoutSeconds?: number | undefined;
 }
 
+/** Errors of the network rather than of TLS. */
+export function isTransportCode(code: string | undefined): boolean {
+  return code !== undefined && /^E(CONN|TIMEDOUT|PIPE|NOTFOUND|AI_|HOST|NET)/.test(code);
+}
+
 /** Whether bytes start like a TLS record: a content type 20–24 and major version 3. */
 export function looksLikeTls(bytes: Uint8Array): boolean {
   return bytes.length < 2 || (bytes[0]! >= 20 && bytes[0]! <= 24 && bytes[1] === 3);

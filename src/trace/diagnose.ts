@@ -11,7 +11,7 @@ import type { CertificateSummary } from './certificate-summary.js';
 import { alertMeaning, cipherName, otherSide, type HandshakeFacts, type Side } from './decode.js';
 import type { TraceMessage } from './timeline.js';
 import { leafPurposes, ourMissingIntermediate, ourSelfSigned, untrustedChainCause } from './diagnose-chain.js';
-import { networkCause, notTlsCause, type TransportFacts } from './diagnose-transport.js';
+import { isTransportCode, networkCause, notTlsCause, type TransportFacts } from './diagnose-transport.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
 import { readCertificateTls13 } from '../messages/certificate-tls13.js';
 import { parseCertificateCached } from '../pki/parsed-certificate.js';
@@ -53,7 +53,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const code = codeOf(error);
   const alertMessage = messages.find((m) => m.decoded.alert?.fatal === true);
   const alert = alertMessage && { index: alertMessage.index, from: alertMessage.from, description: alertMessage.decoded.alert!.description };
-  return { code, step: culprit(input, code, alertMessage) ?? failedStep(messages, alertMessage), alert, cause: cause(input, code, alert) };
+  // A connection cut after the handshake did not fail at any handshake message.
+  const step = isTransportCode(code) && handshakeComplete(input.facts) ? undefined : (culprit(input, code, alertMessage) ?? failedStep(messages, alertMessage));
+  return { code, step, alert, cause: cause(input, code, alert) };
 }
 
 const CERTIFICATE_ALERTS = new Set(['bad_certificate', 'unsupported_certificate', 'certificate_expired', 'certificate_unknown', 'unknown_ca', 'certificate_revoked']);
@@ -103,7 +105,8 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   if (notTls && !input.messages.some((m) => m.from === peer && m.decoded.name !== 'Alert')) return notTls;
   if (input.transport && code !== undefined && !peerAlert) {
     const fromPeer = lastMessage(input.messages, peer);
-    const network = networkCause(code, message, side, input.transport, fromPeer, lastMessage(input.messages, side));
+    const after = handshakeComplete(facts) ? 'the handshake' : lastMessage(input.messages, side);
+    const network = networkCause(code, message, side, input.transport, fromPeer, after);
     if (network) return network;
   }
 
@@ -368,6 +371,10 @@ function peerChainDer(input: DiagnosisInput): Uint8Array[] {
 function ourChainDer(input: DiagnosisInput): readonly Uint8Array[] {
   const sent = chainSentBy(input, input.side);
   return sent.length > 0 ? sent : (input.ourChains?.[0] ?? []);
+}
+
+function handshakeComplete(facts: Readonly<HandshakeFacts>): boolean {
+  return facts.finished.has('client') && facts.finished.has('server');
 }
 
 function isIp(host: string): boolean {
