@@ -36,6 +36,7 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
   { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST:PORT', help: 'where to connect (or give it as the argument)', example: 'tlsglass connect --connect example.com:443' },
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
   { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
+  { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the server certificate and a trusted CA (as s_client -verify_depth)', example: `${CMD} --ca ca.pem --verify-depth 1` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'seconds to wait for the handshake (default 30)', example: `${CMD} --timeout 5` },
   ...COMMON_TLS_OPTIONS,
 ];
@@ -186,6 +187,8 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
   const keyFile = v.get('key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
   const servername = v.get('servername');
+  const depth = v.get('verify-depth');
+  if (depth !== undefined && !/^\d{1,3}$/.test(depth)) throw new UsageError(`--verify-depth must be a whole number of intermediate CAs (0 or more), not ${depth}`);
   return {
     host,
     port,
@@ -194,6 +197,7 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     ...(certFile !== undefined && { cert: readOptionFile('cert', certFile) }),
     ...(keyFile !== undefined && { key: readOptionFile('key', keyFile) }),
     rejectUnauthorized: !args.flags.has('insecure'),
+    ...(depth !== undefined && { verifyDepth: Number(depth) }),
   };
 }
 

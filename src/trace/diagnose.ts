@@ -75,10 +75,22 @@ function culprit(input: DiagnosisInput, code: string | undefined, alert: TraceMe
     const empty = before.find((m) => m.from === 'client' && m.decoded.name === 'Certificate' && (m.decoded.certificates?.length ?? 0) === 0);
     if (empty) return `message ${empty.index}: the client's Certificate (empty)`;
   }
+  const hello = renegotiationHello(messages);
+  if (hello) return `message ${hello.index}: the ${hello.from}'s ${hello.decoded.name}${hello.decoded.name === 'ClientHello' ? ' (renegotiation)' : ''}`;
   const description = alert?.decoded.alert?.description ?? '';
   if (alert && CERTIFICATE_ALERTS.has(description)) {
     const refused = [...before].reverse().find((m) => m.from !== alert.from && m.decoded.name === 'Certificate');
     if (refused) return `message ${refused.index}: the ${refused.from}'s Certificate`;
+  }
+  return undefined;
+}
+
+/** A HelloRequest, or a ClientHello after both Finished: someone tried to renegotiate. */
+function renegotiationHello(messages: readonly TraceMessage[]): TraceMessage | undefined {
+  let finished = 0;
+  for (const m of messages) {
+    if (m.decoded.name === 'Finished') finished++;
+    if (m.decoded.name === 'HelloRequest' || (m.decoded.name === 'ClientHello' && finished >= 2)) return m;
   }
   return undefined;
 }
@@ -110,6 +122,14 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     if (network) return network;
   }
 
+  // Renegotiation, which tlsglass refuses.
+  const renegotiation = renegotiationHello(input.messages) !== undefined || input.messages.some((m) => m.decoded.alert?.description === 'no_renegotiation');
+  if (renegotiation || peerAlert === 'no_renegotiation' || /renegotiat/i.test(message)) {
+    return side === 'client'
+      ? 'the server asked to renegotiate (HelloRequest) and tlsglass never renegotiates. Servers do that to ask for a client certificate only for some paths (IIS, Apache per-directory client auth): configure the server to request the certificate in the first handshake (and pass --cert/--key here).'
+      : 'the client tried to renegotiate (a second ClientHello on the established connection), which we refuse (renegotiation is gone from TLS 1.3 and has a history of attacks): have the client open a new connection instead.';
+  }
+
   // No client certificate.
   if (code === 'ERR_TLSGLASS_NO_PEER_CERTIFICATE') {
     return 'we require a client certificate (we sent CertificateRequest) but the client answered with an empty Certificate: the client must be given one (its --cert/--key), or use --request-cert instead of --require-cert to make it optional.';
@@ -134,7 +154,7 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     const clock = `our clock: ${utc(now.toISOString())}`;
     return Date.parse(bad.notAfter) < now.getTime()
       ? `${what} expired ${ago(now.getTime() - Date.parse(bad.notAfter))} (not after ${utc(bad.notAfter)}; ${clock}): ${fix}.`
-      : `${what} is not valid until ${utc(bad.notBefore)}, ${ago(Date.parse(bad.notBefore) - now.getTime()).replace(' ago', '')} from now (${clock}): if it was just issued, a clock is wrong by at least that much (ours behind, or the issuer's ahead; check NTP); ${fix}.`;
+      : `${what} is not valid until ${utc(bad.notBefore)}, ${ago(Date.parse(bad.notBefore) - now.getTime()).replace(' ago', '')} from now (${clock}): a clock is wrong by at least that much (ours behind, or the issuer's ahead: check NTP), or it was issued with a future start and must be reissued${side === 'client' ? '; --insecure connects anyway' : ''}.`;
   }
   if (peerAlert === 'certificate_expired') {
     const ours = certificates(ourChain)[0];
@@ -142,7 +162,7 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     const now = input.now ?? new Date();
     const valid = `'${nameFor(ours)}', valid ${utc(ours.notBefore)} to ${utc(ours.notAfter)}`;
     if (Date.parse(ours.notAfter) < now.getTime()) return `the ${peer} rejected our certificate as expired, and it is: ${valid}, expired ${ago(now.getTime() - Date.parse(ours.notAfter))}: renew it (--cert/--key).`;
-    if (Date.parse(ours.notBefore) > now.getTime()) return `the ${peer} rejected our certificate as not yet valid, and it is not: ${valid}, ${ago(Date.parse(ours.notBefore) - now.getTime()).replace(' ago', '')} from now by our clock: wait, or reissue it with an earlier start.`;
+    if (Date.parse(ours.notBefore) > now.getTime()) return `the ${peer} rejected our certificate as not yet valid, and by our clock too it is not valid yet: ${valid}, ${ago(Date.parse(ours.notBefore) - now.getTime()).replace(' ago', '')} from now by our clock: wait, or reissue it with an earlier start.`;
     return `the ${peer} rejected our certificate as expired or not yet valid (${valid}), but by our clock (${utc(now.toISOString())}) it is valid: the ${peer}'s clock is likely wrong; fix its time (NTP).`;
   }
 
@@ -189,8 +209,9 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   // A chain longer than verifyDepth allows, or than the path builder follows.
   if (code === 'CERT_CHAIN_TOO_LONG') {
     const depth = /within (\d+) intermediate CA certificates? \(verifyDepth\)/.exec(message)?.[1];
+    const beyond = /^certificate chain too long: "([^"]*)"/.exec(message)?.[1];
     return depth !== undefined
-      ? `the ${peer}'s chain needs more than ${depth} intermediate CA certificate${depth === '1' ? '' : 's'} to reach a CA we trust, the most verifyDepth (${depth}) allows: raise verifyDepth, or have the ${peer} use a shorter chain. The CA itself is trusted.`
+      ? `the ${peer}'s chain has more intermediate CAs than our verify depth allows (--verify-depth ${depth}, verifyDepth)${beyond ? `: '${beyond}' would be intermediate number ${Number(depth) + 1}` : ''}. A depth limit, not distrust: pass a larger --verify-depth (or leave it out), or have the ${peer} use a shorter chain.`
       : `the ${peer}'s chain does not reach a CA we trust within 10 issuers: the ${peer} sends a chain that is too long, or loops.`;
   }
 
@@ -208,7 +229,8 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
     const evidence = ourSelfSigned(chain, peer) ?? ourMissingIntermediate(chain, peer);
     if (evidence) return evidence;
     const ours = certificates(ourChain)[0];
-    return `the ${peer} does not trust the CA that issued our certificate${ours ? ` ('${ours.subject}', issued by '${ours.issuer}')` : ''}: give the ${peer} that CA (its --ca option).`;
+    const long = chain.length > 1 ? ` (We sent ${chain.length} certificates; a ${peer} that limits the chain depth, e.g. -verify_depth, says unknown_ca too.)` : '';
+    return `the ${peer} does not trust the CA that issued our certificate${ours ? ` ('${ours.subject}', issued by '${ours.issuer}')` : ''}: give the ${peer} that CA (its --ca option).${long}`;
   }
 
   // ALPN.
@@ -244,6 +266,9 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
         `Add ECDHE-${other}-AES128-GCM-SHA256 (or TLS 1.3 suites) to --ciphers.`
       );
     }
+    if (facts.serverName === undefined) {
+      return `the server refused our ClientHello, which named no site (no SNI${isIp(input.host ?? '') ? ': we dialled an IP address' : ''}): a server that hosts several sites often refuses such a hello. Pass --servername with the site's name. (Otherwise no cipher suite or group in common: see --ciphers, --curves.)`;
+    }
     const others = ALL_SUITE_NAMES.filter((n) => !offered.includes(n));
     // The same alert answers a ClientHello with no group the server takes (RFC 8446 §4.1.1), e.g.
     // a server held to RFC 7919 groups, which our client offers for TLS 1.3 only when told to.
@@ -258,13 +283,6 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
 
   // Protocol version.
   if (peerAlert === 'protocol_version' || (code !== undefined && /PROTOCOL_VERSION/.test(code))) return versionCause(input, message);
-
-  // Renegotiation, which tlsglass refuses.
-  if (peerAlert === 'no_renegotiation' || /renegotiat/i.test(message)) {
-    return side === 'client'
-      ? 'the server asked to renegotiate (HelloRequest) and tlsglass never renegotiates. Servers do that to ask for a client certificate only for some paths (IIS, Apache per-directory client auth): configure the server to request the certificate in the first handshake (and pass --cert/--key here).'
-      : 'the client tried to renegotiate (a second ClientHello on the established connection), which we refuse: renegotiation is unsafe and gone from TLS 1.3. Have the client open a new connection instead.';
-  }
 
   // Alerts after the handshake has no more to go on than their meaning.
   if (peerAlert === 'certificate_required') {
