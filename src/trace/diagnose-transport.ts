@@ -111,7 +111,11 @@ export function networkCause(
         `or a firewall or proxy on the path blocks this connection (often by the SNI name).`
       );
     }
-    return `the ${peer} ${how} after ${lastOurs ?? 'our last message'}, without a TLS alert: ${side === 'server' ? 'most clients that do so refused our certificate without saying which way (check the client\u2019s own error), or gave up' : 'it crashed or was stopped, or a middlebox (firewall, load balancer) cut the connection'}.`;
+    const why =
+      side === 'server' && lastOurs !== 'the handshake'
+        ? 'most clients that do so refused our certificate without saying which way (check the client\u2019s own error), or gave up'
+        : 'it crashed or was stopped, or a middlebox (firewall, load balancer) cut the connection';
+    return `the ${peer} ${how} after ${lastOurs ?? 'our last message'}, without a TLS alert: ${why}.`;
   }
   return undefined;
 }
