@@ -27,8 +27,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
-import { certificatesFrom } from '../pki/pem.js';
+import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 
 const CMD = 'tlsglass connect localhost:4433';
 
@@ -199,16 +198,6 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     rejectUnauthorized: !args.flags.has('insecure'),
     ...(depth !== undefined && { verifyDepth: Number(depth) }),
   };
-}
-
-/** The certificates of a --ca or --cert option as DER, for the diagnosis (undefined if unreadable). */
-function certificatesOf(value: string | Uint8Array | readonly (string | Uint8Array)[] | undefined): Uint8Array[] | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return (Array.isArray(value) ? value : [value]).flatMap((v: string | Uint8Array) => certificatesFrom(v));
-  } catch {
-    return undefined;
-  }
 }
 
 /** The s_client-style summary printed on stderr once connected. */

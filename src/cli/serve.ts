@@ -32,8 +32,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
-import { certificatesFrom } from '../pki/pem.js';
+import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 
 const CMD = 'tlsglass serve --cert s.pem --key s.key';
 
@@ -121,7 +120,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tlsglass serve: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
     return EXIT.usage;
   }
-  const anchors = options.ca !== undefined ? certificatesFrom(options.ca as Uint8Array) : undefined;
+  const anchors = certificatesOf(options.ca);
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();

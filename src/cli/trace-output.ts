@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import { certificatesFrom } from '../pki/pem.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveSuites } from '../config.js';
 import type { Side } from '../trace/decode.js';
@@ -47,6 +48,16 @@ export const TRUNCATION =
 
 /** How many of the peer's first bytes are kept, to recognise a peer that does not speak TLS. */
 const FIRST_BYTES = 256;
+
+/** The certificates of a ca or cert option as DER, for the diagnosis (undefined if unreadable). */
+export function certificatesOf(value: string | Uint8Array | readonly (string | Uint8Array)[] | undefined): Uint8Array[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return (Array.isArray(value) ? value : [value]).flatMap((v: string | Uint8Array) => certificatesFrom(v));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Our suites as the diagnosis names them: TLS 1.3 names, then OpenSSL's TLS 1.2 names. */
 export function ourSuiteNames(ciphers: string | undefined, versions: { tls12: boolean; tls13: boolean }): string[] {

@@ -355,10 +355,13 @@ function authOfChain(chain: readonly Uint8Array[]): 'RSA' | 'ECDSA' | undefined 
   }
 }
 
-/** The authentication all of our offered suites share when they are all TLS 1.2 of one kind ('RSA' or 'ECDSA'). */
+/**
+ * The authentication all of our offered suites share when they are all TLS 1.2 (EC)DHE suites
+ * of one kind ('RSA' or 'ECDSA'). Not for RSA key transport, which servers more often disable.
+ */
 function onlyAuthOffered(offered: readonly string[]): 'RSA' | 'ECDSA' | undefined {
   const suites = offered.map((n) => TLS12_SUITES.find((s) => s.openssl === n));
-  if (suites.length === 0 || suites.some((s) => !s)) return undefined;
+  if (suites.length === 0 || suites.some((s) => !s || s.kx === 'RSA')) return undefined;
   const auths = new Set(suites.map((s) => s!.auth));
   return auths.size === 1 ? [...auths][0] : undefined;
 }

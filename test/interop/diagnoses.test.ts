@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
-import { peerMissing, runOpensslClient, runTlsglassConnectCli, spawnPeer, TLSGLASS_CLI, startTlsglassServeCli, type PeerRun, type Scope } from '../helpers/peers.js';
+import { peerMissing, runOpensslClient, runTlsglassConnectCli, spawnPeer, TLSGLASS_CLI, startTlsglassServeCli, type Scope } from '../helpers/peers.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
 
 type Pair = { cert: string; key: string };
@@ -75,10 +75,15 @@ function diagnosis(stderr: string): Record<string, string> {
   return rows;
 }
 
-/** `tlsglass serve --naccept 1 SERVE` and `tlsglass connect localhost:PORT CONNECT`: both stderrs. */
-async function pair(t: Scope, serveArgs: string[], connectArgs: string[], host = 'localhost'): Promise<{ client: PeerRun; server: string; c: Record<string, string>; s: Record<string, string> }> {
+/**
+ * `tlsglass serve --naccept 1 SERVE` and `tlsglass connect localhost:PORT CONNECT`: both stderrs.
+ * The client's stdin stays open: it sends nothing the server might leave unread, which would
+ * turn the server's close into a reset that overtakes its alert (TLS 1.3 client certificates are
+ * refused after the client's Finished).
+ */
+async function pair(t: Scope, serveArgs: string[], connectArgs: string[], host = 'localhost'): Promise<{ client: ClientRun; server: string; c: Record<string, string>; s: Record<string, string> }> {
   const server = await startTlsglassServeCli(t, ['--port', '0', '--naccept', '1', ...serveArgs]);
-  const client = await runTlsglassConnectCli(t, [`${host}:${server.port}`, ...connectArgs], 'x');
+  const client = await connectKeepingStdin(t, [`${host}:${server.port}`, ...connectArgs]);
   await server.exited;
   return { client, server: server.stderr(), c: diagnosis(client.stderr), s: diagnosis(server.stderr()) };
 }
@@ -138,7 +143,7 @@ describe('tlsglass connect against tlsglass serve: both sides explain', { concur
   test('a chain longer than --verify-depth: a depth limit, not an unknown CA', LIMIT, async (t) => {
     const { c, s } = await pair(t, cert(withIntermediate), ['--ca', pki.ca, '--verify-depth', '0']);
     assert.equal(c['error code'], 'CERT_CHAIN_TOO_LONG');
-    assert.match(c['diagnosis'] ?? '', /^the server's chain has more intermediate CAs than our verify depth allows \(--verify-depth 0, verifyDepth\): 'O=tlsglass, CN=tlsglass test CA'|^the server's chain has more intermediate CAs than our verify depth allows \(--verify-depth 0, verifyDepth\)/);
+    assert.match(c['diagnosis'] ?? '', /^the server's chain has more intermediate CAs than our verify depth allows \(--verify-depth 0, verifyDepth\): 'CN=tlsglass test intermediate' would be intermediate number 1\./);
     assert.match(c['diagnosis'] ?? '', /A depth limit, not distrust: pass a larger --verify-depth \(or leave it out\)/);
     assert.match(s['diagnosis'] ?? '', /\(We sent 2 certificates; a client that limits the chain depth, e\.g\. -verify_depth, says unknown_ca too\.\)$/);
   });
@@ -344,7 +349,9 @@ describe('after the handshake: closes, resets, renegotiation', { concurrency: 2 
 });
 
 /** `tlsglass connect` with stdin left open, so that the server acts first; it ends when the server does. */
-async function connectKeepingStdin(t: Scope, args: string[], line?: string): Promise<{ code: number | null; stderr: string; report: string }> {
+type ClientRun = { code: number | null; stderr: string; report: string };
+
+async function connectKeepingStdin(t: Scope, args: string[], line?: string): Promise<ClientRun> {
   const p = spawnPeer(t, process.execPath, [TLSGLASS_CLI, 'connect', ...args]);
   if (line !== undefined) p.proc.stdin!.write(line);
   const { code } = await p.exited;
