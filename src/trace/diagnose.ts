@@ -124,7 +124,7 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
 
   // Renegotiation, which tlsglass refuses.
   const renegotiation = renegotiationHello(input.messages) !== undefined || input.messages.some((m) => m.decoded.alert?.description === 'no_renegotiation');
-  if (renegotiation || peerAlert === 'no_renegotiation' || /renegotiat/i.test(message)) {
+  if (renegotiation || peerAlert === 'no_renegotiation' || code === 'ERR_TLSGLASS_NO_RENEGOTIATION') {
     return side === 'client'
       ? 'the server asked to renegotiate (HelloRequest) and tlsglass never renegotiates. Servers do that to ask for a client certificate only for some paths (IIS, Apache per-directory client auth): configure the server to request the certificate in the first handshake (and pass --cert/--key here).'
       : 'the client tried to renegotiate (a second ClientHello on the established connection), which we refuse (renegotiation is gone from TLS 1.3 and has a history of attacks): have the client open a new connection instead.';
@@ -177,6 +177,7 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   // The peer refused our certificate's purpose (extendedKeyUsage).
   if (code === 'INVALID_PURPOSE') {
     const reason = message.slice(message.lastIndexOf(': ') + 2);
+    if (!/extendedKeyUsage/.test(reason)) return `the ${peer}'s certificate may not be used this way: ${reason}: the ${peer} needs a certificate whose keyUsage allows it, or another suite (--ciphers).`;
     const fix = side === 'client' ? 'the server must use a certificate issued for serverAuth (a server certificate, e.g. server.pem from tlsglass certs)' : 'the client must use a certificate issued for clientAuth (e.g. client.pem from tlsglass certs)';
     return `the ${peer}'s certificate is not for a TLS ${peer}: ${reason}: ${fix}.`;
   }
