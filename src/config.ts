@@ -1,8 +1,9 @@
 import type { Observer } from './connection/observer.js';
 import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
 import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, type Tls13Suite } from './crypto/suites.js';
-import { NamedGroup, SignatureScheme } from './messages/enums.js';
-import { certificatesFrom } from './pki/pem.js';
+import { ConfigError } from './errors.js';
+import { loadIdentities, trustAnchors } from './identities.js';
+import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import type { X509Profile } from './pki/strict-profile.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
@@ -15,7 +16,7 @@ export type PemOrDer = string | Uint8Array;
 
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
-  /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default store (tls.rootCertificates). */
+  /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chain, leaf first (PEM). Arrays pair up with `key` by position (e.g. an RSA and an ECDSA identity). */
   cert?: PemOrDer | readonly PemOrDer[];
@@ -47,9 +48,9 @@ export interface CommonOptions {
   /** Certificate verifier; defaults to the built-in one over `ca`. */
   verifier?: CertificateVerifier;
   /**
-   * The built-in verifier's certificate profile (README, "Strict certificate profile"): 'strict'
+   * The built-in verifier's certificate profile (docs/certificate-validation.md, "Strict certificate profile"): 'strict'
    * adds the RFC 5280 §4 and CA/B Forum Baseline Requirements issuance rules to RFC 5280 §6 path
-   * validation ('rfc5280'). Default: 'strict' without `ca` (the public roots), 'rfc5280' with `ca`.
+   * validation ('rfc5280'). Default: 'strict' without `ca` (the default trust store), 'rfc5280' with `ca`.
    */
   x509Profile?: X509Profile;
   /** At most this many intermediate CA certificates between the peer's leaf and the trust anchor (openssl's -verify_depth). Default: no limit beyond the path builder's 10. */
@@ -192,7 +193,15 @@ const GROUP_NAMES: Record<string, NamedGroup> = {
   FFDHE2048: NamedGroup.ffdhe2048,
   FFDHE3072: NamedGroup.ffdhe3072,
   FFDHE4096: NamedGroup.ffdhe4096,
+  // Known, so that they are refused as unsupported rather than unknown.
+  'P-521': NamedGroup.secp521r1,
+  X448: NamedGroup.x448,
 };
+
+/** How groups are named in messages (OpenSSL's names for the ECDHE groups, RFC 7919's for FFDHE). */
+function groupName(g: number): string {
+  return { [NamedGroup.x25519]: 'X25519', [NamedGroup.secp256r1]: 'P-256', [NamedGroup.secp384r1]: 'P-384', [NamedGroup.secp521r1]: 'P-521', [NamedGroup.x448]: 'X448' }[g] ?? nameOf(NamedGroup, g);
+}
 
 /** A client's TLS 1.3 groups without `ecdhCurve`: ECDHE only (an FFDHE share costs 0.5–2 ms and 256–512 bytes). */
 export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
@@ -208,6 +217,8 @@ const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
   'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
   ED25519: SignatureScheme.ed25519,
+  'RSA+SHA1': SignatureScheme.rsa_pkcs1_sha1,
+  'ECDSA+SHA1': SignatureScheme.ecdsa_sha1,
 };
 
 function list<T>(v: T | readonly T[] | undefined): T[] {
@@ -215,41 +226,44 @@ function list<T>(v: T | readonly T[] | undefined): T[] {
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
 }
 
-export function parseGroups(spec: string | undefined): NamedGroup[] {
+/**
+ * `ecdhCurve` (node:tls) as groups. Every name must be one we know and `available` (the crypto
+ * provider's groups) has; anything else throws ERR_CRYPTO_OPERATION_FAILED, node's code for it.
+ */
+export function parseGroups(spec: string | undefined, available: readonly number[] = DEFAULT_GROUPS): NamedGroup[] {
   if (!spec || spec.toLowerCase() === 'auto') return [...DEFAULT_GROUPS];
-  return spec.split(':').map((name) => {
-    const g = GROUP_NAMES[name.toUpperCase()] ?? (NamedGroup as Record<string, NamedGroup>)[name.toLowerCase()];
-    if (g === undefined) throw new Error(`unsupported group "${name}"`);
-    return g;
-  });
+  const names = spec.split(':');
+  const groups = names.map((name) => GROUP_NAMES[name.toUpperCase()] ?? (NamedGroup as Record<string, NamedGroup>)[name.toLowerCase()]);
+  const unknown = names.filter((_, i) => groups[i] === undefined);
+  const unsupported = names.filter((_, i) => groups[i] !== undefined && !available.includes(groups[i]!));
+  if (unknown.length > 0 || unsupported.length > 0) {
+    const why = [unknown.length > 0 && `unknown group ${quoted(unknown)}`, unsupported.length > 0 && `${quoted(unsupported)} not implemented here`];
+    const valid = DEFAULT_GROUPS.filter((g) => available.includes(g)).map(groupName);
+    throw new ConfigError('ERR_CRYPTO_OPERATION_FAILED', 'ecdhCurve', (name) => `${name('ecdhCurve')}: ${why.filter(Boolean).join('; ')}. Groups: ${valid.join(', ')}`);
+  }
+  return groups as NamedGroup[];
 }
 
+/** `sigalgs` (node:tls) as signature schemes: OpenSSL (RSA-PSS+SHA256) or IANA (rsa_pss_rsae_sha256) names of schemes we implement. */
 export function parseSigalgs(spec: string | undefined): SignatureScheme[] {
   if (!spec) return [...DEFAULT_SIGNATURE_SCHEMES];
-  return spec.split(':').map((name) => {
-    const s = SIGALG_NAMES[name.toUpperCase()] ?? (SignatureScheme as Record<string, SignatureScheme>)[name.toLowerCase()];
-    if (s === undefined) throw new Error(`unsupported signature algorithm "${name}"`);
-    if (s === SignatureScheme.rsa_pkcs1_sha1 || s === SignatureScheme.ecdsa_sha1) {
-      throw new Error(`SHA-1 signatures are not supported (RFC 9155): "${name}"`);
-    }
-    return s;
+  const names = spec.split(':');
+  const schemes = names.map((name) => SIGALG_NAMES[name.toUpperCase()] ?? (SignatureScheme as Record<string, SignatureScheme>)[name.toLowerCase()]);
+  const problems = names.flatMap((name, i) => {
+    const s = schemes[i];
+    if (s === undefined) return [`unknown signature algorithm "${name}"`];
+    if (s === SignatureScheme.rsa_pkcs1_sha1 || s === SignatureScheme.ecdsa_sha1) return [`"${name}" signs with SHA-1, which TLS no longer allows (RFC 9155)`];
+    return DEFAULT_SIGNATURE_SCHEMES.includes(s) ? [] : [`"${name}" is not implemented here`];
   });
+  if (problems.length > 0) {
+    const valid = Object.keys(SIGALG_NAMES).filter((n) => DEFAULT_SIGNATURE_SCHEMES.includes(SIGALG_NAMES[n]!));
+    throw new ConfigError('ERR_TLSGLASS_BAD_SIGALGS', 'sigalgs', (name) => `${name('sigalgs')}: ${problems.join('; ')}. Signature algorithms: ${valid.join(', ')} (or their IANA names, e.g. rsa_pss_rsae_sha256)`);
+  }
+  return schemes as SignatureScheme[];
 }
 
-export function loadIdentities(options: CommonOptions, provider: CryptoProvider): Identity[] {
-  const certs = list(options.cert);
-  const keys = list(options.key);
-  if (certs.length !== keys.length) throw new Error('cert and key must be given together, one key per certificate chain');
-  return certs.map((cert, i) => {
-    const chain = certificatesFrom(cert);
-    if (chain.length === 0) throw new Error('no certificate found in cert');
-    return { chain, key: provider.signatures.loadPrivateKey(keys[i]!, options.passphrase) };
-  });
-}
-
-export function trustAnchors(ca: CommonOptions['ca']): Uint8Array[] | undefined {
-  if (ca === undefined) return undefined;
-  return list(ca).flatMap((c) => certificatesFrom(c));
+function quoted(names: readonly string[]): string {
+  return names.map((n) => `"${n}"`).join(', ');
 }
 
 /**
@@ -263,7 +277,7 @@ export function resolveSuites(ciphers: string | undefined): { suites: Tls12Suite
   const named13 = tokens.map((t) => TLS13_SUITES.find((s) => s.name === t)).filter((s): s is Tls13Suite => s !== undefined);
   const rest = tokens.filter((t) => !TLS13_SUITES.some((s) => s.name === t));
   return {
-    suites: rest.length > 0 ? parseCipherList(rest.join(':')) : [],
+    suites: rest.length > 0 ? parseCipherList(rest.join(':'), { allowEmpty: named13.length > 0 }) : [],
     suites13: named13.length > 0 ? named13 : [...TLS13_SUITES],
   };
 }
@@ -275,25 +289,30 @@ export function resolveVersions(options: CommonOptions): number[] {
   const min = VERSION_NUMBERS[options.minVersion ?? 'TLSv1.2'];
   const max = VERSION_NUMBERS[options.maxVersion ?? 'TLSv1.3'];
   const versions = [0x0304, 0x0303].filter((v) => v >= min && v <= max);
-  if (versions.length === 0) throw new Error(`minVersion ${options.minVersion} is above maxVersion ${options.maxVersion}`);
+  if (versions.length === 0) {
+    throw new ConfigError('ERR_TLS_PROTOCOL_VERSION_CONFLICT', 'minVersion', (name) => `${name('minVersion')} ${options.minVersion} is above ${name('maxVersion')} ${options.maxVersion}`);
+  }
   return versions;
 }
 
 export function checkVersions(options: CommonOptions): void {
-  for (const v of [options.minVersion, options.maxVersion]) {
+  for (const option of ['minVersion', 'maxVersion'] as const) {
+    const v = options[option];
     if (v !== undefined && v !== 'TLSv1.2' && v !== 'TLSv1.3') {
-      throw new Error(`unsupported TLS version ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
+      throw new ConfigError('ERR_TLS_INVALID_PROTOCOL_VERSION', option, (name) => `${name(option)} ${v}: only TLSv1.2 and TLSv1.3 exist here (RFC 8996)`);
     }
   }
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
   const provider = options.provider ?? nodeCryptoProvider;
-  const groups = parseGroups(options.ecdhCurve);
+  const groups = parseGroups(options.ecdhCurve, provider.keyExchange.groups);
   const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
   const versions = resolveVersions(options);
   const { suites, suites13 } = resolveSuites(options.ciphers);
-  if (suites.length === 0 && !versions.includes(0x0304)) throw new Error(`no TLS 1.2 cipher suite in "${options.ciphers}"`);
+  if (suites.length === 0 && !versions.includes(0x0304)) {
+    throw new ConfigError('ERR_SSL_NO_CIPHER_MATCH', 'ciphers', (name) => `${name('ciphers')} "${options.ciphers}" has no TLS 1.2 suite, and TLS 1.3 is off`);
+  }
   return {
     provider,
     suites,

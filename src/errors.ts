@@ -59,3 +59,36 @@ export function toTlsError(cause: unknown): TlsError {
   const text = cause instanceof Error ? cause.message : String(cause);
   return new LocalAlert(AlertDescription.internal_error, `internal error: ${text}`, 'ERR_TLSGLASS_INTERNAL', { cause });
 }
+
+/**
+ * Names an option in a ConfigError's message: the library says `key` or `cert[1]`; the CLI says
+ * `--key server.key`. `index` is the position in an array option (cert, key, ca), if any.
+ */
+export type OptionNamer = (option: string, index?: number) => string;
+
+/** The library's own spelling: the option's name, with the index when the option was an array. */
+export const optionName: OptionNamer = (option, index) => (index === undefined ? option : `${option}[${index}]`);
+
+/**
+ * An option refused where options are resolved (connect, createServer, createSecureContext):
+ * a key that does not match its certificate, a file that holds no certificate, an unknown cipher
+ * or group… `code` is node:tls's where it has one (ERR_OSSL_X509_KEY_VALUES_MISMATCH,
+ * ERR_OSSL_PEM_NO_START_LINE, ERR_SSL_NO_CIPHER_MATCH, …). `describe()` words the message
+ * with other names for the options (the CLI names its flags and files).
+ */
+export class ConfigError extends TlsError {
+  override name = 'ConfigError';
+  constructor(
+    code: string,
+    /** The option at fault (`key`, `cert`, `ca`, `ciphers`, `ecdhCurve`, `sigalgs`, …). */
+    readonly option: string,
+    private readonly text: (name: OptionNamer) => string,
+    options?: { cause?: unknown },
+  ) {
+    super(text(optionName), code, undefined, options);
+  }
+
+  describe(name: OptionNamer): string {
+    return this.text(name);
+  }
+}

@@ -11,20 +11,30 @@ import { parseIpAddress } from '../pki/host-match.js';
 import { describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';
 
 const CERTS_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--out', '-o'], key: 'out', kind: 'value', help: 'directory to write into (default ./tlsglass-certs)' },
-  { names: ['--key-type'], key: 'key-type', kind: 'value', help: 'rsa (RSA-2048, default: works with every suite) or ec (ECDSA P-256)' },
-  { names: ['--host'], key: 'host', kind: 'list', help: 'another DNS name or IP address for the server certificate (repeatable)' },
-  { names: ['--days'], key: 'days', kind: 'value', help: 'validity in days (default 365)' },
-  { names: ['--force'], key: 'force', kind: 'flag', help: 'overwrite existing files' },
+  { names: ['--out', '-o'], key: 'out', kind: 'value', arg: 'DIR', help: 'directory to write into (default ./tlsglass-certs)', example: 'tlsglass certs --out pki' },
+  { names: ['--key-type'], key: 'key-type', kind: 'value', arg: 'TYPE', help: 'rsa (RSA-2048, default: works with every suite) or ec (ECDSA P-256)', example: 'tlsglass certs --out pki-ec --key-type ec' },
+  { names: ['--host'], key: 'host', kind: 'list', arg: 'NAME', help: 'another DNS name or IP address for the server certificate (repeatable)', example: 'tlsglass certs --out pki --host myhost.test --host 192.0.2.7' },
+  { names: ['--days'], key: 'days', kind: 'value', arg: 'N', help: 'validity in days (default 365)', example: 'tlsglass certs --out pki --days 30' },
+  { names: ['--force'], key: 'force', kind: 'flag', help: 'overwrite existing files', example: 'tlsglass certs --out pki --force' },
   { names: ['--help', '-h'], key: 'help', kind: 'flag' },
 ];
 
-const USAGE = `Usage: tlsglass certs [--out DIR] [--key-type rsa|ec] [--host NAME]... [--days N]
+const USAGE = `Usage: tlsglass certs [--out DIR] [--key-type rsa|ec] [--host NAME]... [--days N] [--force]
 
+Writes a throwaway PKI for trying TLS: ca.pem (a CA), server.pem for localhost, 127.0.0.1 and ::1,
+and client.pem for mutual TLS, each with its key (mode 0600). Then prints the tlsglass, openssl and
+curl commands that use them.
+
+Options:
 ${describeOptions(CERTS_OPTIONS)}
 
-Writes ca.pem, ca.key, server.pem, server.key, client.pem and client.key, and prints the
-commands that use them.
+Examples:
+  tlsglass certs --out pki
+  tlsglass serve --cert pki/server.pem --key pki/server.key --port 4433
+  tlsglass connect localhost:4433 --ca pki/ca.pem
+  tlsglass verify --ca pki/ca.pem --host localhost pki/server.pem
+
+Exit status: 0 written, 1 could not write (or the files exist; see --force), 2 usage error.
 `;
 
 const FILES = ['ca.pem', 'ca.key', 'server.pem', 'server.key', 'client.pem', 'client.key'] as const;
@@ -118,7 +128,7 @@ Mutual TLS:
   tlsglass connect localhost:4433 --ca ${p('ca.pem')} --cert ${p('client.pem')} --key ${p('client.key')}
 
 With OpenSSL and curl:
-  openssl s_client -connect localhost:4433 -CAfile ${p('ca.pem')} -verify_hostname localhost -verify_return_error -cert ${p('client.pem')} -key ${p('client.key')}
+  openssl s_client -connect localhost:4433 -servername localhost -CAfile ${p('ca.pem')} -verify_hostname localhost -verify_return_error -cert ${p('client.pem')} -key ${p('client.key')}
   openssl s_server -accept 4433 -cert ${p('server.pem')} -key ${p('server.key')} -CAfile ${p('ca.pem')} -Verify 1 -www
   curl --cacert ${p('ca.pem')} --cert ${p('client.pem')} --key ${p('client.key')} https://localhost:4433/
 `);

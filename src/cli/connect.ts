@@ -1,14 +1,15 @@
 /**
- * `tlsglass connect HOST:PORT`: a TLS client modelled on `openssl s_client`. stdin goes to the
+ * `tlsglass connect HOST[:PORT]`: a TLS client modelled on `openssl s_client`. stdin goes to the
  * server and the server's bytes go to stdout. Once connected, the negotiated parameters go to
  * stderr (`Protocol: TLSv1.3`, `Cipher: TLS_AES_128_GCM_SHA256`, …). When stdin ends we send
  * close_notify and exit once the server has closed too.
  *
- * Unlike s_client, the server's certificate is checked by default (against --ca, else the system
- * roots) and a failure aborts with a non-zero exit, the error code and a diagnosis; --insecure
+ * Unlike s_client, the server's certificate is checked by default (against --ca, else the default
+ * trust store) and a failure aborts with a non-zero exit, the error code and a diagnosis; --insecure
  * turns the check off. --trace shows every handshake message as it happens; --json and --html
  * write the whole trace when the connection ends.
  */
+import { createSecureContext } from '../config.js';
 import { connect } from '../node/connect.js';
 import type { ConnectionOptions } from '../node/connect.js';
 import { keylogFileSink } from '../node/keylog.js';
@@ -16,10 +17,12 @@ import type { TLSSocket } from '../node/tls-socket.js';
 import {
   COMMON_TLS_OPTIONS,
   commonTlsOptions,
+  DEFAULT_TRUST_STORE,
   describeOptions,
   EXIT,
   EXIT_HELP,
   isNetworkError,
+  optionErrorText,
   parseArgs,
   readOptionFile,
   splitHostPort,
@@ -30,9 +33,11 @@ import {
 import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 
 const CMD = 'tlsglass connect localhost:4433';
+/** The port of `connect HOST` without one: HTTPS's, as curl. */
+const DEFAULT_PORT = 443;
 
 const CONNECT_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST:PORT', help: 'where to connect (or give it as the argument)', example: 'tlsglass connect --connect example.com:443' },
+  { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST[:PORT]', help: 'where to connect (or give it as the argument; port 443 when none)', example: 'tlsglass connect --connect example.com:443' },
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
   { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
   { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the server certificate and a trusted CA (as s_client -verify_depth)', example: `${CMD} --ca ca.pem --verify-depth 1` },
@@ -43,17 +48,18 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
 /** How long we wait for the server to close after our close_notify. */
 const CLOSE_GRACE_MS = 10_000;
 
-const USAGE = `Usage: tlsglass connect HOST:PORT [options]
+const USAGE = `Usage: tlsglass connect HOST[:PORT] [options]
 
 A TLS client, like openssl s_client: stdin is sent to the server and the server's bytes are
-written to stdout. The negotiated protocol, cipher, ALPN protocol and server certificate are
+written to stdout. PORT defaults to ${DEFAULT_PORT}; the server's certificate is checked against
+--ca, or else ${DEFAULT_TRUST_STORE}. The negotiated protocol, cipher, ALPN protocol and server certificate are
 printed on stderr; so is, when the handshake fails, which step failed and the likely cause.
 
 Options:
 ${describeOptions(CONNECT_OPTIONS, CMD)}
 
 Examples:
-  echo 'GET / HTTP/1.0' | tlsglass connect example.com:443 --trace
+  echo 'GET / HTTP/1.0' | tlsglass connect example.com --trace
   tlsglass connect localhost:4433 --ca ca.pem --cert me.pem --key me.key --html trace.html </dev/null
 
 ${EXIT_HELP}
@@ -72,16 +78,16 @@ export async function connectCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const where = args.values.get('connect') ?? args.positional[0];
-    if (where === undefined) throw new UsageError('missing HOST:PORT');
+    if (where === undefined) throw new UsageError('missing HOST[:PORT]');
     if (args.positional.length > (args.values.has('connect') ? 0 : 1)) throw new UsageError(`unexpected argument ${args.positional.at(-1)}`);
-    target = splitHostPort(where, 'localhost');
+    target = splitHostPort(where, 'localhost', DEFAULT_PORT);
     options = clientOptions(args, target.host, target.port);
     const timeout = Number(args.values.get('timeout') ?? '30');
     if (!(timeout > 0)) throw new UsageError(`--timeout ${args.values.get('timeout')}: give a number of seconds`);
     timeoutMs = timeout * 1000;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tlsglass connect: ${err.message}\n\nUsage: tlsglass connect HOST:PORT [options]\nRun 'tlsglass connect --help' for every option, each with an example.\n`);
+      process.stderr.write(`tlsglass connect: ${err.message}\n\nUsage: tlsglass connect HOST[:PORT] [options]\nRun 'tlsglass connect --help' for every option, each with an example.\n`);
       return EXIT.usage;
     }
     throw err;
@@ -91,26 +97,28 @@ export async function connectCommand(argv: string[]): Promise<number> {
   const html = args.values.get('html');
   const color = process.stderr.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
   const width = process.stderr.isTTY ? Math.min(120, Math.max(80, process.stderr.columns ?? 100)) : 100;
-  const tracer = new ConnectionTracer({
-    side: 'client',
-    trace: args.flags.has('trace'),
-    streaming: true,
-    ladder: { color, width },
-    write: (text) => process.stderr.write(text),
-    host: options.servername ?? target.host,
-    target: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
-    timeoutSeconds: timeoutMs / 1000,
-    anchors: certificatesOf(options.ca),
-    ourChains: options.cert !== undefined ? [certificatesOf(options.cert) ?? []] : undefined,
-    ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
-  });
-
+  let tracer: ConnectionTracer;
   let socket: TLSSocket;
   try {
-    socket = connect({ ...options, observer: tracer.observer });
+    tracer = new ConnectionTracer({
+      side: 'client',
+      trace: args.flags.has('trace'),
+      streaming: true,
+      ladder: { color, width },
+      write: (text) => process.stderr.write(text),
+      host: options.servername ?? target.host,
+      target: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
+      timeoutSeconds: timeoutMs / 1000,
+      anchors: certificatesOf(options.ca),
+      ourChains: options.cert !== undefined ? [certificatesOf(options.cert) ?? []] : undefined,
+      ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
+    });
+    // Keys, certificates, suites and groups resolved before the TCP connection is opened.
+    const secureContext = createSecureContext(options);
+    socket = connect({ ...options, secureContext, observer: tracer.observer });
   } catch (err) {
-    // The options were read but the core refused them (a bad PEM, an unknown group…): a usage error.
-    process.stderr.write(`tlsglass connect: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
+    // The options were read but the core refused them (a bad key or PEM, an unknown cipher or group): a usage error.
+    process.stderr.write(`tlsglass connect: ${optionErrorText(err, args)}\n${debug ? `${(err as Error).stack}\n` : ''}`);
     return EXIT.usage;
   }
   tracer.watchTransport(socket.socket);

@@ -5,6 +5,8 @@
  * (options.ts: EXIT); an exception that escapes one is a bug, reported as exit 70, with its stack
  * trace only under --debug.
  */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
 import { connectCommand } from './connect.js';
 import { EXIT, EXIT_HELP } from './options.js';
 import { serveCommand } from './serve.js';
@@ -17,16 +19,17 @@ Commands:
   demo                      Run TLS 1.2 and 1.3 handshakes on 127.0.0.1 and explain every message
                               e.g. tlsglass demo          (or: npm start)
                               e.g. tlsglass demo --html demo.html --only tls13
-  connect HOST:PORT         TLS client: stdin to the server, the server's bytes to stdout (like openssl s_client)
-                              e.g. tlsglass connect example.com:443 --trace </dev/null
+  connect HOST[:PORT]       TLS client: stdin to the server, the server's bytes to stdout (like openssl s_client)
+                              e.g. tlsglass connect example.com --trace </dev/null     (port 443)
   serve                     TLS server (like openssl s_server; answers HTTP GET with a status page)
-                              e.g. tlsglass serve --cert server.pem --key server.key --port 4433 --trace
-  certs                     Make a test PKI (CA, server and client certificates)
-                              e.g. tlsglass certs --help
-  verify                    Check a certificate chain with the handshake's verifier (like openssl verify)
-                              e.g. tlsglass verify --help
+                              e.g. tlsglass serve --cert pki/server.pem --key pki/server.key --port 4433 --trace
+  certs                     Make a test PKI (CA, server and client certificates) and print the commands using it
+                              e.g. tlsglass certs --out pki
+  verify LEAF.pem           Check a certificate chain with the handshake's verifier (like openssl verify)
+                              e.g. tlsglass verify --ca pki/ca.pem --host localhost pki/server.pem
   help [command]            Show this help, or a command's options
                               e.g. tlsglass help connect
+  --version                 Print the version (also: version, -V)
 
 Run 'tlsglass <command> --help' for a command's options, each with an example.
 Common to connect and serve: --trace (annotated ladder on stderr), --json, --html FILE, --keylog FILE,
@@ -36,6 +39,12 @@ ${EXIT_HELP}
 `;
 
 type Command = (argv: string[]) => Promise<number>;
+
+/** The version in our package.json (dist/src/cli/main.js → package.json, in a clone and when installed). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** Commands written in other files that may not exist yet are loaded lazily, by name. */
 async function lazyCommand(file: string, exportName: string): Promise<Command | undefined> {
@@ -83,6 +92,11 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(USAGE);
       return EXIT.ok;
+    case '--version':
+    case '-V':
+    case 'version':
+      process.stdout.write(`tlsglass ${packageVersion()}\n`);
+      return EXIT.ok;
     default:
       if (COMMANDS.includes(command)) return run(command, rest);
       process.stderr.write(`tlsglass: unknown command '${command}'${command.startsWith('-') ? ' (options go after the command)' : ''}\n\n${USAGE}`);
@@ -96,6 +110,13 @@ main(argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // An option refused at start is a usage error wherever it escapes from (serve and connect
+    // catch it themselves and name the flag); only other exceptions are bugs.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tlsglass: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
     const debug = argv.includes('--debug');
     const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
     process.stderr.write(`tlsglass: internal error: ${text}\n${debug ? '' : 'Run again with --debug for the stack trace.\n'}`);

@@ -5,6 +5,8 @@
  * that takes a value, if skipped, would shift every argument after it.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { ConfigError, type OptionNamer } from '../errors.js';
 
 /** One option: every spelling, and whether it takes a value. */
 export interface OptionSpec {
@@ -151,9 +153,15 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/**
+ * What is trusted without --ca, in the words every help text and the README use: node:tls's
+ * default store (src/pki/default-verifier.ts builds the same one).
+ */
+export const DEFAULT_TRUST_STORE = "the default trust store (Node's bundled roots, tls.rootCertificates, plus the PEM file named by NODE_EXTRA_CA_CERTS)";
+
 /** Options both commands share, with their OpenSSL spellings. */
 export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: 'trust anchors (PEM file); replaces the system roots', example: '{cmd} --ca ca.pem' },
+  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file), used instead of ${DEFAULT_TRUST_STORE}`, example: '{cmd} --ca ca.pem' },
   { names: ['--cert', '-cert'], key: 'cert', kind: 'value', arg: 'FILE', help: 'our certificate chain (PEM file, leaf first)', example: '{base} --cert me.pem --key me.key' },
   { names: ['--key', '-key'], key: 'key', kind: 'value', arg: 'FILE', help: 'our private key (PEM file)', example: '{base} --cert me.pem --key me.key' },
   { names: ['--pass', '-pass'], key: 'pass', kind: 'value', arg: 'PASS', help: 'passphrase of the key (pass:TEXT, env:VAR or TEXT)', example: '{base} --cert me.pem --key me.key --pass env:KEY_PASS' },
@@ -163,6 +171,8 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--sigalgs', '-sigalgs'], key: 'sigalgs', kind: 'value', arg: 'LIST', help: 'colon-separated signature algorithms', example: '{cmd} --sigalgs ECDSA+SHA256:RSA-PSS+SHA256' },
   { names: ['--tls1.2', '-tls1_2', '-no_tls1_3'], key: 'tls1.2', kind: 'flag', help: 'TLS 1.2 only (default: TLS 1.3, or 1.2 when the peer has no 1.3)', example: '{cmd} --tls1.2' },
   { names: ['--tls1.3', '-tls1_3'], key: 'tls1.3', kind: 'flag', help: 'TLS 1.3 only', example: '{cmd} --tls1.3' },
+  { names: ['--min-version', '-min_protocol'], key: 'min-version', kind: 'value', arg: 'VERSION', help: 'lowest version allowed: TLSv1.2 (default) or TLSv1.3, as node:tls minVersion', example: '{cmd} --min-version TLSv1.3' },
+  { names: ['--max-version', '-max_protocol'], key: 'max-version', kind: 'value', arg: 'VERSION', help: 'highest version allowed: TLSv1.3 (default) or TLSv1.2, as node:tls maxVersion', example: '{cmd} --max-version TLSv1.2' },
   { names: ['--require-ems'], key: 'require-ems', kind: 'flag', help: 'TLS 1.2: refuse peers without extended_master_secret', example: '{cmd} --tls1.2 --require-ems' },
   { names: ['--keylog', '-keylogfile'], key: 'keylog', kind: 'value', arg: 'FILE', help: 'append the secrets in NSS key log format, for Wireshark/tshark (keep it secret!)', example: '{cmd} --keylog keys.txt' },
   { names: ['--trace'], key: 'trace', kind: 'flag', help: 'print the handshake on stderr as an annotated ladder, message by message', example: '{cmd} --trace' },
@@ -175,13 +185,46 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['-no_ssl3', '-no_tls1', '-no_tls1_1', '-quiet', '-brief', '-4', '-no_ticket', '-no_comp', '-ign_eof', '-nocommands', '-verify_return_error', '-state', '-msg', '-debug', '-serverpref'], key: '', kind: 'ignored-flag' },
 ];
 
-/** Reads a file for an option, with the option in the error. */
+/** Reads a file for an option, with the option, the file and what to do in the error. */
 export function readOptionFile(option: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new UsageError(`--${option} ${path}: ${(err as Error).message}`);
+    const code = (err as { code?: string }).code;
+    const why =
+      code === 'ENOENT' ? `ENOENT: no such file${isAbsolute(path) ? '' : ` in ${process.cwd()}`}: check the path`
+      : code === 'EACCES' ? 'EACCES: permission denied: make the file readable by this user'
+      : code === 'EISDIR' ? 'EISDIR: a directory, not a file'
+      : (err as Error).message;
+    throw new UsageError(`--${option} ${path}: ${why}`);
   }
+}
+
+/** The library's options as this command line spells them: `--key server.key`, `--dcert ec.pem`, `--groups`. */
+export function cliOptionNamer(args: ParsedArgs): OptionNamer {
+  return (option, index) => {
+    const flag = FLAGS[option]?.[index ?? 0] ?? option;
+    const file = FILE_FLAGS.includes(flag) ? args.values.get(flag) : undefined;
+    return file === undefined ? `--${flag}` : `--${flag} ${file}`;
+  };
+}
+
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  cert: ['cert', 'dcert'],
+  key: ['key', 'dkey'],
+  ca: ['ca'],
+  passphrase: ['pass'],
+  ciphers: ['ciphers'],
+  ecdhCurve: ['groups'],
+  sigalgs: ['sigalgs'],
+  minVersion: ['min-version'],
+  maxVersion: ['max-version'],
+};
+const FILE_FLAGS = ['cert', 'key', 'ca', 'dcert', 'dkey'];
+
+/** An error from resolving the options: a ConfigError in the command line's words, else its message. */
+export function optionErrorText(err: unknown, args: ParsedArgs): string {
+  return err instanceof ConfigError ? err.describe(cliOptionNamer(args)) : (err as Error).message;
 }
 
 /**
@@ -220,8 +263,12 @@ function wrapWords(text: string, width: number): string[] {
   return out;
 }
 
-/** Splits an `host:port`, `[v6]:port` or bare `port` argument. */
-export function splitHostPort(text: string, defaultHost: string): { host: string; port: number } {
+/**
+ * Splits a `host:port`, `[v6]:port` or bare `port` argument. With `defaultPort`, a bare host
+ * (`example.com`, `::1`, `[::1]`) is accepted too and gets that port, as `connect example.com` gets 443.
+ */
+export function splitHostPort(text: string, defaultHost: string, defaultPort?: number): { host: string; port: number } {
+  if (defaultPort !== undefined && isBareHost(text)) return { host: text.replace(/^\[(.*)\]$/, '$1'), port: defaultPort };
   let host = defaultHost;
   let portText = text;
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
@@ -236,6 +283,13 @@ export function splitHostPort(text: string, defaultHost: string): { host: string
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`bad port in "${text}"`);
   return { host, port };
+}
+
+/** A host without a port: a name, an unbracketed IPv6 address or a bracketed one (a bare number is a port). */
+function isBareHost(text: string): boolean {
+  if (/^\d+$/.test(text)) return false;
+  const colons = text.split(':').length - 1;
+  return colons === 0 || /^\[[^\]]+\]$/.test(text) || (colons > 1 && !text.startsWith('['));
 }
 
 /** OpenSSL's -pass takes `pass:TEXT` (also env:VAR); anything else is taken literally. */
@@ -262,6 +316,9 @@ export function commonTlsOptions(args: ParsedArgs): {
   const only12 = args.flags.has('tls1.2');
   const only13 = args.flags.has('tls1.3');
   if (only12 && only13) throw new UsageError('--tls1.2 and --tls1.3 exclude each other (give neither to allow both)');
+  const minVersion = versionOption(args, 'min-version') ?? (only13 ? 'TLSv1.3' : undefined);
+  const maxVersion = versionOption(args, 'max-version') ?? (only12 ? 'TLSv1.2' : undefined);
+  if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') throw new UsageError('the minimum version is above the maximum (TLSv1.3 > TLSv1.2)');
   const ca = v.get('ca');
   const pass = passphrase(v.get('pass'));
   const ciphers = args.lists.get('ciphers');
@@ -273,7 +330,16 @@ export function commonTlsOptions(args: ParsedArgs): {
     ...(v.has('sigalgs') && { sigalgs: v.get('sigalgs')! }),
     ...(v.has('alpn') && { ALPNProtocols: v.get('alpn')!.split(',').filter(Boolean) }),
     ...(args.flags.has('require-ems') && { requireExtendedMasterSecret: true }),
-    ...(only12 && { maxVersion: 'TLSv1.2' as const }),
-    ...(only13 && { minVersion: 'TLSv1.3' as const }),
+    ...(minVersion && { minVersion }),
+    ...(maxVersion && { maxVersion }),
   };
+}
+
+/** --min-version/--max-version: node:tls's spellings, and OpenSSL's (TLSv1.2, tls1_2, 1.2). */
+function versionOption(args: ParsedArgs, key: 'min-version' | 'max-version'): 'TLSv1.2' | 'TLSv1.3' | undefined {
+  const text = args.values.get(key);
+  if (text === undefined) return undefined;
+  const m = /^(?:tlsv?)?1[._]([23])$/i.exec(text);
+  if (!m) throw new UsageError(`--${key} ${text}: give TLSv1.2 or TLSv1.3 (TLS 1.1 and older are not implemented)`);
+  return m[1] === '2' ? 'TLSv1.2' : 'TLSv1.3';
 }

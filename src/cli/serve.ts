@@ -25,6 +25,7 @@ import {
   describeOptions,
   EXIT,
   EXIT_HELP,
+  optionErrorText,
   parseArgs,
   readOptionFile,
   splitHostPort,
@@ -108,7 +109,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const keylog = args.values.get('keylog');
   const color = process.stderr.isTTY === true && !process.env['NO_COLOR'] && !args.flags.has('no-color');
   const width = process.stderr.isTTY ? Math.min(120, Math.max(80, process.stderr.columns ?? 100)) : 100;
-  const ourSuites = ourSuiteNames(options.ciphers, { tls12: options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' });
 
   // As createServer() does: keys parsed once and one session store for every connection. The
   // TLSSockets are made here so that each gets its own observer before its first byte arrives.
@@ -117,9 +117,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const sessionStore = new ServerSessionStore(nodeCryptoProvider);
     resolved = resolveServerConfig({ ...options, sessionStore });
   } catch (err) {
-    process.stderr.write(`tlsglass serve: ${(err as Error).message}\n${debug ? `${(err as Error).stack}\n` : ''}`);
+    // A bad key, certificate, cipher or group: refused before listening, in the command line's words.
+    process.stderr.write(`tlsglass serve: ${optionErrorText(err, args)}\n${debug ? `${(err as Error).stack}\n` : ''}`);
     return EXIT.usage;
   }
+  const ourSuites = ourSuiteNames(options.ciphers, { tls12: options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' });
   const anchors = certificatesOf(options.ca);
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();

@@ -11,19 +11,19 @@ import { AlertDescription, nameOf } from '../messages/enums.js';
 import { DefaultVerifier } from '../pki/default-verifier.js';
 import { parseIpAddress } from '../pki/host-match.js';
 import { parseCertificateCached } from '../pki/parsed-certificate.js';
-import { certificatesFrom } from '../pki/pem.js';
+import { certificatesFrom, PemError } from '../pki/pem.js';
 import type { X509Profile } from '../pki/strict-profile.js';
 import type { VerificationResult } from '../pki/verifier.js';
-import { describeOptions, parseArgs, UsageError, type OptionSpec } from './options.js';
+import { DEFAULT_TRUST_STORE, describeOptions, parseArgs, UsageError, type OptionSpec } from './options.js';
 
 const VERIFY_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', help: 'trust anchors (PEM file); default: the roots bundled with Node (tls.rootCertificates)' },
-  { names: ['--untrusted', '-untrusted'], key: 'untrusted', kind: 'value', help: 'intermediates, as a peer would send them (PEM file, any order)' },
-  { names: ['--host', '-verify_hostname'], key: 'host', kind: 'value', help: 'check the leaf against this DNS name (U-labels are converted to A-labels)' },
-  { names: ['--ip', '-verify_ip'], key: 'ip', kind: 'value', help: 'check the leaf against this IP address' },
-  { names: ['--purpose', '-purpose'], key: 'purpose', kind: 'value', help: 'server (default) or client; OpenSSL\'s sslserver/sslclient are accepted' },
-  { names: ['--at', '-attime'], key: 'at', kind: 'value', help: 'validate at this time (ISO 8601, or seconds since the epoch); default now' },
-  { names: ['--key-usage'], key: 'key-usage', kind: 'value', help: 'sign (ECDHE/DHE, TLS 1.3) or encipher (RSA key exchange): the leaf\'s keyUsage must allow it' },
+  { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file), used instead of ${DEFAULT_TRUST_STORE}`, example: 'tlsglass verify --ca pki/ca.pem pki/server.pem' },
+  { names: ['--untrusted', '-untrusted'], key: 'untrusted', kind: 'value', arg: 'FILE', help: 'intermediates, as a peer would send them (PEM file, any order)' },
+  { names: ['--host', '-verify_hostname'], key: 'host', kind: 'value', arg: 'NAME', help: 'check the leaf against this DNS name (U-labels are converted to A-labels)' },
+  { names: ['--ip', '-verify_ip'], key: 'ip', kind: 'value', arg: 'ADDR', help: 'check the leaf against this IP address' },
+  { names: ['--purpose', '-purpose'], key: 'purpose', kind: 'value', arg: 'server|client', help: 'server (default) or client; OpenSSL\'s sslserver/sslclient are accepted' },
+  { names: ['--at', '-attime'], key: 'at', kind: 'value', arg: 'TIME', help: 'validate at this time (ISO 8601, or seconds since the epoch); default now' },
+  { names: ['--key-usage'], key: 'key-usage', kind: 'value', arg: 'sign|encipher', help: 'sign (ECDHE/DHE, TLS 1.3) or encipher (RSA key exchange): the leaf\'s keyUsage must allow it' },
   { names: ['--strict', '-x509_strict'], key: 'strict', kind: 'flag', help: 'the strict certificate profile (RFC 5280 §4 and CA/B Forum BR issuance rules); the default without --ca' },
   { names: ['--no-strict'], key: 'no-strict', kind: 'flag', help: 'RFC 5280 §6 path validation only; the default with --ca' },
   { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the leaf and the trust anchor (as openssl verify -verify_depth)' },
@@ -36,7 +36,14 @@ ${describeOptions(VERIFY_OPTIONS)}
 
 LEAF.pem holds the peer's certificate first; any further certificates in it are treated like
 --untrusted ones. Prints OK and the chain that was built, or the error code and the reason.
-As in the handshakes, the strict profile is on with the bundled roots and off with --ca.
+As in the handshakes, the strict profile is on without --ca and off with it.
+
+Examples (with the files of 'tlsglass certs --out pki'):
+  tlsglass verify --ca pki/ca.pem --host localhost pki/server.pem
+  tlsglass verify --ca pki/ca.pem --purpose client pki/client.pem
+  tlsglass verify --ca pki/ca.pem --host example.com pki/server.pem      (fails: ERR_TLS_CERT_ALTNAME_INVALID)
+  tlsglass verify --ca pki/ca.pem --at 2001-01-01T00:00:00Z pki/server.pem   (fails: CERT_NOT_YET_VALID)
+
 Exit status: 0 trusted, 1 not trusted, 2 usage or input error.
 `;
 
@@ -180,10 +187,12 @@ function readCertificates(file: string, what: string): Uint8Array[] {
     throw new Error(`${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   // PEM anywhere in the file, else one DER certificate (a SEQUENCE); anything else holds none.
-  const isPem = Buffer.from(bytes).includes('-----BEGIN');
-  const certs = isPem ? certificatesFrom(new TextDecoder().decode(bytes)) : bytes[0] === 0x30 ? [bytes] : [];
-  if (certs.length === 0) throw new Error(`${what} ${file}: no certificate in it (expected PEM CERTIFICATE blocks or one DER certificate)`);
-  return certs;
+  try {
+    return certificatesFrom(bytes);
+  } catch (err) {
+    if (err instanceof PemError) throw new Error(`${what} ${file} ${err.problem}`);
+    throw err;
+  }
 }
 
 function failureText(file: string, error: CertificateError): string {

@@ -116,6 +116,8 @@ export interface PrivateKey extends PublicKeyInfo {
   sign(scheme: number, data: Uint8Array): Uint8Array;
   /** Schemes this key can sign with, in our preference order (strongest common first). */
   readonly schemes: readonly SignatureScheme[];
+  /** Whether a certificate's DER SubjectPublicKeyInfo is this key's public half (absent: the provider cannot tell). */
+  matches?(spki: Uint8Array): boolean;
 }
 
 export interface SignatureProvider {

@@ -1,4 +1,5 @@
 import type { AeadAlgorithm, HashAlgorithm } from './provider.js';
+import { ConfigError } from '../errors.js';
 import { CipherSuite, nameOf } from '../messages/enums.js';
 
 /** How the premaster secret is agreed in TLS 1.2. */
@@ -73,19 +74,22 @@ export function tls12SuiteById(id: number): Tls12Suite | undefined {
 
 /**
  * Parses an OpenSSL-style cipher list (`ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384`,
- * IANA names, or the keywords `ECDHE`, `DHE`, `kRSA`/`RSA`, `ALL`, `DEFAULT`, `HIGH`, `!X`) into our
- * suites, in the order given. Names of suites we do not implement (CBC, …) are skipped, as
- * OpenSSL skips unknown names; an empty result is an error.
+ * IANA names, the keywords `ECDHE`, `DHE`, `kRSA`/`RSA`, `ALL`, `DEFAULT`, `HIGH`, `A+B`, `!X`) into
+ * our suites, in the order given. Names of suites OpenSSL has and we do not (CBC, RC4, …) are
+ * skipped, as OpenSSL skips them, so that lists written for it (node's default) still work. A name
+ * nobody knows (a typo), or a list that leaves no suite, throws ERR_SSL_NO_CIPHER_MATCH (node's
+ * code) naming the unknown and the unsupported names, and why. `allowEmpty`: the list also named
+ * TLS 1.3 suites, so TLS 1.2 may be left with none.
  */
-export function parseCipherList(list: string): Tls12Suite[] {
+export function parseCipherList(list: string, options: { allowEmpty?: boolean } = {}): Tls12Suite[] {
   const out: Tls12Suite[] = [];
   const removed = new Set<Tls12Suite>();
-  const add = (s: Tls12Suite): void => {
-    if (!out.includes(s) && !removed.has(s)) out.push(s);
-  };
+  const unknown: string[] = [];
+  const refused: string[] = [];
   for (const raw of list.split(/[:, ]+/).filter(Boolean)) {
     const negate = raw.startsWith('!') || raw.startsWith('-');
     const token = negate ? raw.slice(1) : raw.replace(/^\+/, '');
+    if (token.startsWith('@')) continue; // @STRENGTH, @SECLEVEL=n: OpenSSL's ordering and policy
     const matches = matchToken(token);
     if (negate) {
       for (const s of matches) {
@@ -93,26 +97,58 @@ export function parseCipherList(list: string): Tls12Suite[] {
         const i = out.indexOf(s);
         if (i >= 0) out.splice(i, 1);
       }
-    } else {
-      matches.forEach(add);
+      continue;
     }
+    for (const s of matches) if (!out.includes(s) && !removed.has(s)) out.push(s);
+    const parts = token.toUpperCase().split('+');
+    if (parts.every((part) => KEYWORDS.has(part) || matchToken(part).length > 0)) continue;
+    const why = REFUSED.find(([pattern]) => parts.some((part) => pattern.test(part)));
+    if (why) refused.push(`${token}: ${why[1]}`);
+    else unknown.push(token);
   }
-  if (out.length === 0) throw new Error(`no supported cipher suite in "${list}"`);
+  if (unknown.length > 0 || (out.length === 0 && !options.allowEmpty)) {
+    const problems = [...(unknown.length > 0 ? [`unknown ${unknown.map((n) => `"${n}"`).join(', ')}`] : []), ...refused];
+    const why = problems.length > 0 ? problems.join('; ') : 'the list leaves no suite';
+    throw new ConfigError(
+      'ERR_SSL_NO_CIPHER_MATCH',
+      'ciphers',
+      (name) =>
+        `${name('ciphers')} "${list}": ${why}. TLS 1.2 suites: ${TLS12_SUITES.map((s) => s.openssl).join(', ')} (or IANA names; keywords ECDHE, DHE, RSA, ALL); ` +
+        `TLS 1.3: ${TLS13_SUITES.map((s) => s.name).join(', ')}`,
+    );
+  }
   return out;
 }
 
+/** OpenSSL keywords that may select none of our suites without being a mistake. */
+const KEYWORDS = new Set(['COMPLEMENTOFDEFAULT', 'COMPLEMENTOFALL', 'SHA256', 'SHA384', 'TLSV1.2']);
+
+/** Names OpenSSL knows that select nothing here, and why (README, "Record protection"). */
+const REFUSED: readonly (readonly [RegExp, string])[] = [
+  [/RC4/, 'RC4 is broken and forbidden in TLS (RFC 7465)'],
+  [/NULL|^EXP|EXPORT|^ADH|^AECDH|_ANON_/, 'no encryption, export-grade or anonymous (RFC 7525 §4.1 forbids them)'],
+  [/DES|CBC3|IDEA|RC2|SEED|MD5|^SHA1?$|^LOW$|^MEDIUM$/, 'a 64-bit block cipher or a weak hash'],
+  [/PSK|SRP|CCM|CAMELLIA|ARIA|GOST|DSS|SUITEB|KECDH$|KDH$/, 'not implemented here'],
+  [/^(?!.*(GCM|CHACHA)).*(-SHA(256|384)?$|_CBC_)/, 'a CBC suite (MAC-then-encrypt, open to padding oracles such as Lucky Thirteen); tlsglass has AEAD suites only, as TLS 1.3'],
+];
+
 function matchToken(token: string): Tls12Suite[] {
   const t = token.toUpperCase();
+  if (t.includes('+')) {
+    // OpenSSL's "A+B": the suites both select.
+    return t.split('+').map(matchToken).reduce((a, b) => a.filter((s) => b.includes(s)));
+  }
   switch (t) {
     case 'ALL':
     case 'HIGH':
-    case 'AESGCM+HIGH':
       return [...TLS12_SUITES];
     case 'DEFAULT':
       return [...DEFAULT_TLS12_SUITES];
     case 'ECDHE':
     case 'EECDH':
     case 'KECDHE':
+    case 'KEECDH':
+    case 'ECDH':
       return TLS12_SUITES.filter((s) => s.kx === 'ECDHE');
     case 'DHE':
     case 'EDH':
@@ -123,7 +159,12 @@ function matchToken(token: string): Tls12Suite[] {
     case 'KRSA':
       return TLS12_SUITES.filter((s) => s.kx === 'RSA');
     case 'AESGCM':
+    case 'AES':
       return TLS12_SUITES.filter((s) => s.aead !== 'chacha20-poly1305');
+    case 'AES128':
+      return TLS12_SUITES.filter((s) => s.aead === 'aes-128-gcm');
+    case 'AES256':
+      return TLS12_SUITES.filter((s) => s.aead === 'aes-256-gcm');
     case 'CHACHA20':
       return TLS12_SUITES.filter((s) => s.aead === 'chacha20-poly1305');
     case 'ECDSA':

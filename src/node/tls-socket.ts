@@ -15,8 +15,9 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
-import { ClientConnection, ServerConnection, type CipherInfo, type Connection } from '../connection/connection.js';
+import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
@@ -204,16 +205,23 @@ export class TLSSocket extends Duplex {
     return this.conn.protocol;
   }
 
-  /** `{ name, standardName, version }` as node:tls (OpenSSL name, IANA name, 'TLSv1.2'), or null before the handshake. */
-  getCipher(): CipherInfo | null {
+  /**
+   * `{ name, standardName, version }` as node:tls (OpenSSL name, IANA name, 'TLSv1.2'). Typed as
+   * @types/node types node:tls's; like node:tls it is null before the handshake, which that type
+   * leaves out: call it from 'secureConnect'/'secureConnection' on.
+   */
+  getCipher(): CipherNameAndProtocol {
     const c = this.conn.cipher;
-    return c ? { name: c.name, standardName: c.standardName, version: c.version } : null;
+    return (c ? { name: c.name, standardName: c.standardName, version: c.version } : null) as CipherNameAndProtocol;
   }
 
-  /** The peer's certificate in node:tls's shape; `{}` when the peer sent none. */
-  getPeerCertificate(detailed = false): object {
+  /** The peer's certificate in node:tls's shape (issuerCertificate linked up to the root with `detailed`); `{}` when the peer sent none, as node:tls. */
+  getPeerCertificate(detailed: true): DetailedPeerCertificate;
+  getPeerCertificate(detailed?: false): PeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | DetailedPeerCertificate;
+  getPeerCertificate(detailed = false): PeerCertificate | DetailedPeerCertificate {
     const chain = this.conn.peerCertificates;
-    if (chain.length === 0) return {};
+    if (chain.length === 0) return {} as PeerCertificate;
     // With `detailed`, node:tls links issuerCertificate up to the trusted root: use the path the verifier built.
     return toPeerCertificate(detailed ? (this.conn.negotiated.verifiedChain ?? chain) : chain, detailed);
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { CertificateError } from '../errors.js';
@@ -23,7 +24,7 @@ import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, Verif
  * Certificate policies are not processed (as OpenSSL without explicit-policy flags).
  */
 export interface DefaultVerifierOptions {
-  /** DER trust anchors; default: node:tls rootCertificates (the Mozilla store bundled with Node). */
+  /** DER trust anchors; default: node:tls's default store, the roots bundled with Node (tls.rootCertificates) plus NODE_EXTRA_CA_CERTS. */
   readonly anchors?: readonly Uint8Array[];
   readonly provider: CryptoProvider;
   /**
@@ -143,22 +144,60 @@ class AnchorStore {
 
 let defaultStore: AnchorStore | undefined;
 
-/** node:tls rootCertificates, parsed on first use and kept for the process. */
+/**
+ * NODE_EXTRA_CA_CERTS as the process started with it: node:tls reads the file once and ignores
+ * later changes to the environment.
+ */
+const EXTRA_CA_CERTS_FILE = process.env['NODE_EXTRA_CA_CERTS'];
+
+/** node:tls's default store: rootCertificates and the NODE_EXTRA_CA_CERTS file, parsed on first use and kept for the process. */
 function defaultAnchors(): AnchorStore {
   if (!defaultStore) {
-    const parsed: ParsedCertificate[] = [];
-    for (const pem of rootCertificates) {
-      for (const block of decodePem(pem)) {
-        try {
-          parsed.push(parseCertificateCached(block.der, 'root certificate'));
-        } catch {
-          // A root our strict reader refuses is simply not an anchor.
-        }
-      }
-    }
-    defaultStore = new AnchorStore(parsed);
+    const parsed = rootCertificates.flatMap((pem) => anchorsFromPem(pem, 'root certificate'));
+    defaultStore = new AnchorStore([...parsed, ...extraCaCertificates(EXTRA_CA_CERTS_FILE)]);
   }
   return defaultStore;
+}
+
+/**
+ * The certificates of the PEM file NODE_EXTRA_CA_CERTS names, which node:tls adds to its default
+ * store. As in node, a file that cannot be read, or holds no certificate, is a warning and the
+ * bundled roots are used alone.
+ */
+export function extraCaCertificates(file: string | undefined): ParsedCertificate[] {
+  if (!file) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (err) {
+    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`, { code: 'TLSGLASS_EXTRA_CA_CERTS' });
+    return [];
+  }
+  const parsed = anchorsFromPem(text, 'NODE_EXTRA_CA_CERTS certificate');
+  if (parsed.length === 0) {
+    process.emitWarning(`Ignoring extra certs from \`${file}\`: no PEM certificate in it`, { code: 'TLSGLASS_EXTRA_CA_CERTS' });
+  }
+  return parsed;
+}
+
+/** The CERTIFICATE blocks of PEM text that our strict reader accepts; any other is simply not an anchor. */
+function anchorsFromPem(text: string, what: string): ParsedCertificate[] {
+  const parsed: ParsedCertificate[] = [];
+  let blocks: ReturnType<typeof decodePem>;
+  try {
+    blocks = decodePem(text);
+  } catch {
+    return []; // armour around something that is not base64
+  }
+  for (const block of blocks) {
+    if (block.label !== 'CERTIFICATE') continue;
+    try {
+      parsed.push(parseCertificateCached(block.der, what));
+    } catch {
+      // Not decodable by our reader: not an anchor.
+    }
+  }
+  return parsed;
 }
 
 /**

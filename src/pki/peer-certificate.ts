@@ -1,3 +1,4 @@
+import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
 
 /**
@@ -16,8 +17,8 @@ export interface PeerCertificateOptions {
 }
 
 /** A node:tls-shaped peer certificate for `chain` (leaf first, as received); `{}` for an empty chain. */
-export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolean, options: PeerCertificateOptions = {}): object {
-  if (chain.length === 0) return {};
+export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolean, options: PeerCertificateOptions = {}): PeerCertificate | DetailedPeerCertificate {
+  if (chain.length === 0) return {} as PeerCertificate;
   const leaf = parseCertificateCached(chain[0]!, 'peer certificate 0');
   const head = legacy(leaf);
   if (!detailed) return head;
@@ -52,10 +53,11 @@ export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolea
   return head;
 }
 
-type LegacyObject = Record<string, unknown> & { issuerCertificate?: LegacyObject };
+/** A certificate object while the chain is being linked: node:tls's shape, issuerCertificate set as we go. */
+type LegacyObject = PeerCertificate & { issuerCertificate?: LegacyObject };
 
 function legacy(c: ParsedCertificate): LegacyObject {
-  return c.x509.toLegacyObject() as unknown as LegacyObject;
+  return c.x509.toLegacyObject();
 }
 
 function checkIssued(child: ParsedCertificate, issuer: ParsedCertificate): boolean {

@@ -1,20 +1,54 @@
-/** PEM armour (RFC 7468): text ⇄ DER blocks. */
+/**
+ * PEM armour (RFC 7468): text ⇄ DER blocks. Read as OpenSSL reads it: the armour may be anywhere,
+ * and the text around it (a comment, `openssl x509 -text` or `openssl ca` output) is ignored.
+ */
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----((?:(?!-----)[\s\S])*)-----END \1-----/g;
+const BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
+const CERTIFICATE_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
 
 export interface PemBlock {
   readonly label: string;
   readonly der: Uint8Array;
 }
 
+/** Bytes or text that hold no usable PEM; `code` is the one node:tls gives (ERR_OSSL_PEM_NO_START_LINE, …). */
+export class PemError extends Error {
+  override name = 'PemError';
+  constructor(
+    /** What is wrong, to follow the input's name: "holds no certificate …". */
+    readonly problem: string,
+    readonly code: string,
+  ) {
+    super(`the input ${problem}`);
+  }
+}
+
+/** Every complete block; a BEGIN line without its END line is truncated and throws (ERR_OSSL_PEM_BAD_END_LINE). */
 export function decodePem(text: string): PemBlock[] {
   const out: PemBlock[] = [];
+  let end = 0;
   for (const m of text.matchAll(BLOCK)) {
-    const label = m[1] ?? '';
-    const body = (m[2] ?? '').replace(/[^A-Za-z0-9+/=]/g, '');
-    out.push({ label, der: base64Decode(body) });
+    truncatedBefore(text, end, m.index);
+    end = m.index + m[0].length;
+    // RFC 1421 headers (Proc-Type: …) are lines with a colon; the rest is base64.
+    const body = (m[2] ?? '').split('\n').filter((line) => !line.includes(':')).join('');
+    out.push({ label: m[1] ?? '', der: base64Decode(body.replace(/[^A-Za-z0-9+/=]/g, ''), m[1] ?? '') });
   }
+  truncatedBefore(text, end, text.length);
   return out;
+}
+
+function truncatedBefore(text: string, from: number, to: number): void {
+  BEGIN.lastIndex = from;
+  const m = BEGIN.exec(text);
+  if (m && m.index < to) throw new PemError(`is truncated: "-----BEGIN ${m[1]}-----" has no "-----END ${m[1]}-----" line`, 'ERR_OSSL_PEM_BAD_END_LINE');
+}
+
+/** The text of bytes that hold PEM armour anywhere, else undefined (DER or junk). */
+export function pemText(input: string | Uint8Array): string | undefined {
+  const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
+  return text.includes('-----BEGIN ') ? text : undefined;
 }
 
 export function encodePem(label: string, der: Uint8Array): string {
@@ -23,20 +57,41 @@ export function encodePem(label: string, der: Uint8Array): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** Certificates from PEM text (any number of CERTIFICATE blocks) or a single DER certificate. */
+/**
+ * Certificates from PEM (any number of CERTIFICATE blocks, text around them ignored) or one DER
+ * certificate (bytes without armour that start with a SEQUENCE). Throws a PemError when there is
+ * none: ERR_OSSL_PEM_NO_START_LINE, or ERR_OSSL_PEM_BAD_END_LINE for a truncated block.
+ */
 export function certificatesFrom(input: string | Uint8Array): Uint8Array[] {
-  if (typeof input !== 'string') {
-    // A Buffer holding PEM text is common with fs.readFileSync: detect the armour.
-    if (input.length > 10 && input[0] === 0x2d /* '-' */) return certificatesFrom(new TextDecoder().decode(input));
-    return [input];
+  const text = pemText(input);
+  if (text === undefined) {
+    if (typeof input !== 'string' && input[0] === 0x30) return [input];
+    throw new PemError('holds no certificate (no "-----BEGIN CERTIFICATE-----" line, and it is not DER)', 'ERR_OSSL_PEM_NO_START_LINE');
   }
-  return decodePem(input)
-    .filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE' || b.label === 'X509 CERTIFICATE')
-    .map((b) => b.der);
+  const blocks = decodePem(text);
+  const certs = blocks.filter((b) => CERTIFICATE_LABELS.includes(b.label)).map((b) => b.der);
+  if (certs.length === 0) {
+    const what = [...new Set(blocks.map((b) => pemContent(b.label)))].join(' and ') || 'no PEM block';
+    throw new PemError(`holds ${what}, not a certificate`, 'ERR_OSSL_PEM_NO_START_LINE');
+  }
+  return certs;
 }
 
-function base64Decode(s: string): Uint8Array {
-  const bin = atob(s);
+/** What a block holds, for messages: "a certificate", "a private key", "a public key", "a DH PARAMETERS block". */
+export function pemContent(label: string): string {
+  if (CERTIFICATE_LABELS.includes(label)) return 'a certificate';
+  if (label.endsWith('PRIVATE KEY')) return 'a private key';
+  if (label.endsWith('PUBLIC KEY')) return 'a public key';
+  return `a ${label} block`;
+}
+
+function base64Decode(s: string, label: string): Uint8Array {
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch {
+    throw new PemError(`has a ${label} block that is not valid base64`, 'ERR_OSSL_PEM_BAD_BASE64_DECODE');
+  }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;

@@ -249,9 +249,10 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
 
   // No common cipher suite.
   const offered = facts.offeredSuites.filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV && id !== CipherSuite.TLS_FALLBACK_SCSV).map(cipherName);
+  if (side === 'server' && /^the cipher suites we share with the client cannot be used/.test(message)) {
+    return suiteNeedsOtherCertificate(input, offered) ?? `${message}.`;
+  }
   if (side === 'server' && /no (TLS 1\.3 )?cipher suite in common/.test(message)) {
-    const byCertificate = suiteNeedsOtherCertificate(input, offered);
-    if (byCertificate) return byCertificate;
     if (input.ourSuites) return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${input.ourSuites.join(', ')}]: pass --ciphers with a suite the client offers.`;
     return /offered \[/.test(message) ? `${message}: pass --ciphers with a suite the client offers.` : `no cipher suite in common: the client offered [${offered.join(', ')}]: pass --ciphers with a suite the client offers.`;
   }

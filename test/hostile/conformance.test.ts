@@ -27,7 +27,9 @@ import { readKeyShareClient, writeKeyShareClient } from '../../src/messages/exte
 import { readServerHello } from '../../src/messages/server-hello.js';
 import { solicited } from '../../src/handshake/server/solicited.js';
 import { MAX_CLIENT_HELLO } from '../../src/record/handshake-joiner.js';
+import { resolveServerConfig } from '../../src/config.js';
 import { HostileDriver } from '../helpers/hostile-driver.js';
+import { runPair } from '../helpers/pair.js';
 import { cachedKeyProvider, concatBytes, plainRecord } from '../helpers/hostile-wire.js';
 import { testPki } from '../helpers/pki.js';
 
@@ -263,6 +265,11 @@ describe('5. ec_point_formats is ignored in TLS 1.3 and checked in TLS 1.2 (RFC 
     const h = { ...ch, extensions: [{ type: ExtensionType.ec_point_formats, data: compressedOnly }, ...ch.extensions] };
     assert.equal(serverHelloOf(answer(h)).extensions.some((e) => e.type === ExtensionType.key_share), true);
   });
+  test('TLS 1.3: even a malformed (empty) list is ignored', () => {
+    const ch = realHello({ minVersion: 'TLSv1.3' });
+    const h = { ...ch, extensions: [{ type: ExtensionType.ec_point_formats, data: Uint8Array.of(0) }, ...ch.extensions] };
+    serverHelloOf(answer(h));
+  });
   test('TLS 1.2: a compressed-only list with EC curves offered is illegal_parameter; an empty list is decode_error', () => {
     const ch = realHello({ maxVersion: 'TLSv1.2' });
     assertAlert(answer(replacing(ch, ExtensionType.ec_point_formats, compressedOnly)), A.illegal_parameter);
@@ -287,8 +294,16 @@ describe('6. DHE fallback: a client that lists no FFDHE group gets our DHE group
   test('the same client listing only an FFDHE group we lack: no DHE (RFC 7919 §4), handshake_failure', () => {
     assertAlert(answer(replacing(base(), ExtensionType.supported_groups, writeU16ListExtension([0x000f, NamedGroup.ffdhe8192])), dheServer), A.handshake_failure);
   });
-  test('without signature_algorithms the client implies SHA-1 signatures, which we refuse (RFC 9155): handshake_failure', () => {
-    assertAlert(answer(without(base(), ExtensionType.signature_algorithms), dheServer), A.handshake_failure);
+  test('without signature_algorithms the client implies SHA-1 signatures, which we refuse (RFC 9155): handshake_failure, saying so', () => {
+    const a = answer(without(base(), ExtensionType.signature_algorithms), dheServer);
+    assertAlert(a, A.handshake_failure);
+    assert.match(a.error!.message, /no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1/);
+  });
+  test('suites in common but no certificate of their key type: handshake_failure, saying which certificate is missing', () => {
+    const ch = { ...realHello({ maxVersion: 'TLSv1.2' }), cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] };
+    const a = answer(ch, rsaServerOpts);
+    assertAlert(a, A.handshake_failure);
+    assert.match(a.error!.message, /ECDHE-ECDSA-AES128-GCM-SHA256 needs an ECDSA certificate and we have none/);
   });
 });
 
@@ -353,5 +368,63 @@ describe('7. alert choices (README "Alert decisions")', () => {
     const body = new Uint8Array(unit.body);
     body[body.length - 3] = body[body.length - 3]! ^ 1;
     assert.equal((d.deliver({ ...unit, body }) as TlsError | undefined)?.alert, A.decrypt_error);
+  });
+});
+
+describe('8. RFC 7627 §5.3: extended_master_secret and resumption', () => {
+  /** A TLS 1.2 session (with EMS) from a full handshake against `config`, then the resuming client's ClientHello. */
+  function resumingHello(): { config: ReturnType<typeof resolveServerConfig>; ch: ClientHello; suite: number; sessionId: Uint8Array } {
+    const config = resolveServerConfig({ ...serverOpts, maxVersion: 'TLSv1.2' });
+    const first = runPair(config as never, { ...clientOpts, maxVersion: 'TLSv1.2' });
+    assert.equal(first.server.negotiated.extendedMasterSecret, true);
+    const session = first.clientEvents.find((e) => e.type === 'session');
+    assert.ok(session && session.type === 'session');
+    const sh = serverHelloOf({ error: undefined, records: first.wire.toClient });
+    return { config, ch: realHello({ maxVersion: 'TLSv1.2', session: session.session }), suite: first.server.negotiated.suite!.id, sessionId: sh.legacySessionId };
+  }
+  test('the same ClientHello resumes (the control)', () => {
+    const { config, ch } = resumingHello();
+    const a = answer(ch, config);
+    serverHelloOf(a);
+    assert.equal(a.server.negotiated.resumed, true);
+  });
+  test('resuming by session ID without the session\'s cipher suite: illegal_parameter (RFC 5246 §7.4.1.2)', () => {
+    const { config, ch: withTicket, suite, sessionId } = resumingHello();
+    // Without its ticket, and with the session ID the server gave: resumption by ID.
+    const ch = { ...replacing(withTicket, ExtensionType.session_ticket, new Uint8Array(0)), legacySessionId: sessionId };
+    const control = answer(ch, config);
+    serverHelloOf(control);
+    assert.equal(control.server.negotiated.resumed, true, 'resumed by ID');
+    assertAlert(answer({ ...ch, cipherSuites: ch.cipherSuites.filter((s) => s !== suite) }, config), A.illegal_parameter);
+  });
+  test('an EMS session offered by a ClientHello without extended_master_secret: handshake_failure', () => {
+    const { config, ch } = resumingHello();
+    assertAlert(answer(without(ch, ExtensionType.extended_master_secret), config), A.handshake_failure);
+  });
+});
+
+describe('9. the second ClientHello after HelloRetryRequest repeats the first (RFC 8446 §4.1.2)', () => {
+  /** The server's HRR to a client that shares only X25519, then our answer with `edit` applied to the second ClientHello. */
+  function retried(edit: (ch2: ClientHello) => ClientHello): Answer {
+    const server = new ServerConnection({ ...serverOpts, ecdhCurve: 'P-256' });
+    const client = new ClientConnection({ ...clientOpts, ecdhCurve: 'X25519:P-256' });
+    client.start();
+    const hrr = send(server, concatBytes(client.takeOutgoing()));
+    assert.equal(hrr.error, undefined);
+    client.receive(concatBytes(hrr.records));
+    const out = client.takeOutgoing();
+    const helloRecord = out.find((r) => r[0] === ContentType.handshake)!;
+    const ch2 = readClientHello(helloRecord.subarray(9));
+    return send(server, helloRecords(writeClientHello(edit(ch2))));
+  }
+  test('unchanged, and with padding added: the server answers with its ServerHello', () => {
+    serverHelloOf(retried((ch) => ch));
+    serverHelloOf(retried((ch) => ({ ...ch, extensions: [{ type: ExtensionType.padding, data: new Uint8Array(100) }, ...ch.extensions] })));
+  });
+  test('extensions reordered, a suite dropped, an extension added or changed: illegal_parameter', () => {
+    assertAlert(retried((ch) => ({ ...ch, extensions: [...ch.extensions].reverse() })), A.illegal_parameter);
+    assertAlert(retried((ch) => ({ ...ch, cipherSuites: ch.cipherSuites.slice(0, -1) })), A.illegal_parameter);
+    assertAlert(retried((ch) => ({ ...ch, extensions: [{ type: 0x7a7a, data: new Uint8Array(0) }, ...ch.extensions] })), A.illegal_parameter);
+    assertAlert(retried((ch) => replacing(ch, ExtensionType.supported_groups, writeU16ListExtension([NamedGroup.secp256r1]))), A.illegal_parameter);
   });
 });

@@ -214,8 +214,9 @@ const alert = (x: number): Outcome => ({ kind: 'alert', alert: x });
  *   no_renegotiation and carries on (RFC 5246 §7.4.1.1, RFC 5746 §4.2, security.md §0). During
  *   the handshake RFC 5246 says it "will be ignored"; we follow BoringSSL's stricter
  *   StrayHelloRequest rule (unexpected_message), which security.md §0 allows ("ignore or refuse").
- * - A TLS 1.2 server that gets a ClientHello after the handshake refuses with a fatal
- *   no_renegotiation (security.md §0, Appendix A). In TLS 1.3 it is unexpected_message (§4.1.2).
+ * - A TLS 1.2 server that gets a ClientHello after the handshake refuses with a warning
+ *   no_renegotiation ("always a warning", RFC 5246 §7.2.2) and carries on, as OpenSSL does and
+ *   tlsfuzzer expects. In TLS 1.3 it is unexpected_message (§4.1.2).
  * - Alerts: a fatal alert ends the connection without an answer (RFC 5246 §7.2.2, RFC 8446 §6).
  *   A warning alert is ignored in TLS 1.2 (RFC 5246 §7.2); in TLS 1.3 every alert but the closure
  *   alerts "MUST be treated as error alerts when received regardless of the AlertLevel"
@@ -258,7 +259,7 @@ function expectedOutcome(c: Config, w: Wait, wi: number, input: Input, keyed: bo
       if (!v13 && c.side === 'client' && w.traffic) return { kind: 'warning', alert: A.no_renegotiation };
       return alert(A.unexpected_message);
     case 'client_hello':
-      if (!v13 && c.side === 'server' && w.traffic) return alert(A.no_renegotiation);
+      if (!v13 && c.side === 'server' && w.traffic) return { kind: 'warning', alert: A.no_renegotiation };
       return alert(A.unexpected_message);
     default:
       return alert(A.unexpected_message);
@@ -611,7 +612,7 @@ describe('state matrix: named cases', () => {
     ['duplicated Finished (TLS 1.2 server)', 'server TLS 1.2', 'after the handshake', 'finished'],
     ['duplicated Finished (TLS 1.3 client)', 'client TLS 1.3', 'after the handshake', 'finished'],
     ['duplicated Finished (TLS 1.3 server)', 'server TLS 1.3', 'after the handshake', 'finished'],
-    ['post-handshake ClientHello (TLS 1.2): no_renegotiation', 'server TLS 1.2', 'after the handshake', 'client_hello'],
+    ['post-handshake ClientHello (TLS 1.2): warning no_renegotiation', 'server TLS 1.2', 'after the handshake', 'client_hello'],
     ['post-handshake HelloRequest (TLS 1.2 client): warning no_renegotiation', 'client TLS 1.2', 'after the handshake', 'hello_request'],
     ['second HelloRetryRequest', 'client TLS 1.3 HRR', 'before ServerHello (after HelloRetryRequest)', 'hrr'],
     ['a second compatibility CCS during the TLS 1.3 handshake is unexpected_message', 'client TLS 1.3 mTLS', 'before Certificate (after CertificateRequest)', 'ccs'],

@@ -2,7 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
 import { TLS12_SUITES } from '../../src/crypto/suites.js';
-import { AlertDescription, ContentType, HandshakeType } from '../../src/messages/enums.js';
+import { AlertDescription, CipherSuite, ContentType, HandshakeType } from '../../src/messages/enums.js';
+import { readClientHello, writeClientHello } from '../../src/messages/client-hello.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import type { CryptoProvider, KeyShare } from '../../src/crypto/provider.js';
 import { FFDHE_PRIMES } from '../../src/crypto/ffdhe-groups.js';
@@ -251,24 +252,44 @@ describe('negative cases: the exact alert', () => {
     assert.equal(r.serverError?.alert, AlertDescription.protocol_version);
   });
 
-  test('renegotiation: a second ClientHello after the handshake gets a fatal no_renegotiation', () => {
+  test('renegotiation: a second ClientHello after the handshake gets a warning no_renegotiation; the connection carries on', () => {
     const r = runPair(server(), client());
     assert.equal(r.server.isEstablished, true);
     // A new ClientHello, sealed under the client's traffic keys (white-box: the key block is re-derived).
     const helloMessage = runPair(server(), client()).wire.toServer[0]!.subarray(5);
-    const sealed = sealWithNewProtection(r, helloMessage);
-    assert.throws(() => r.server.receive(sealed), (e: { alert?: number }) => e.alert === AlertDescription.no_renegotiation);
+    const sealed = sealWithNewProtection(r, [helloMessage]);
+    r.server.receive(sealed[0]!);
+    assert.equal(r.server.isEstablished, true);
+    // The answer is one warning alert, which the client takes and carries on from.
+    const answer = r.server.takeOutgoing();
+    assert.equal(answer.length, 1);
+    r.client.receive(answer[0]!);
+    assert.deepEqual(r.client.takeEvents().filter((e) => e.type === 'warning-alert'), [{ type: 'warning-alert', description: AlertDescription.no_renegotiation }]);
+  });
+
+  test('renegotiation: TLS_EMPTY_RENEGOTIATION_INFO_SCSV in a renegotiation ClientHello is handshake_failure (RFC 5746 §3.7); a flood is unexpected_message', () => {
+    const r = runPair(server(), client());
+    const hello = runPair(server(), client()).wire.toServer[0]!.subarray(5);
+    const ch = readClientHello(hello.subarray(4));
+    const body = writeClientHello({ ...ch, cipherSuites: [...ch.cipherSuites, CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV] });
+    const withScsv = Uint8Array.of(HandshakeType.client_hello, 0, body.length >> 8, body.length & 0xff, ...body);
+    assert.throws(() => r.server.receive(sealWithNewProtection(r, [withScsv])[0]!), (e: { alert?: number }) => e.alert === AlertDescription.handshake_failure);
+
+    const f = runPair(server(), client());
+    const sealed = sealWithNewProtection(f, [hello, hello, hello, hello, hello]);
+    for (let i = 0; i < 4; i++) f.server.receive(sealed[i]!);
+    assert.throws(() => f.server.receive(sealed[4]!), (e: { alert?: number }) => e.alert === AlertDescription.unexpected_message);
   });
 });
 
 import { keyBlock } from '../../src/keys/key-schedule-tls12.js';
 import { Tls12Protection } from '../../src/record/protection-tls12.js';
-function sealWithNewProtection(r: ReturnType<typeof runPair>, message: Uint8Array): Uint8Array {
+function sealWithNewProtection(r: ReturnType<typeof runPair>, messages: readonly Uint8Array[]): Uint8Array[] {
   const n = r.client.negotiated;
   const kb = keyBlock(nodeCryptoProvider.hash, nodeCryptoProvider.aead, n.suite!, n.masterSecret!, n.clientRandom!, n.serverRandom!);
   const p = new Tls12Protection(nodeCryptoProvider, n.suite!, kb.clientWriteKey, kb.clientWriteIv);
   p.seal(ContentType.handshake, Uint8Array.of(0)); // sequence number 0 was the client's Finished
-  return p.seal(ContentType.handshake, message);
+  return messages.map((m) => p.seal(ContentType.handshake, m));
 }
 
 

@@ -51,7 +51,7 @@ describe('tlsglass certs', () => {
     for (const f of FILES) assert.ok(r.out.includes(f), f);
     assert.match(r.out, /tlsglass serve --cert \S+server\.pem --key \S+server\.key/);
     assert.match(r.out, /tlsglass connect localhost:4433 --ca \S+ca\.pem --cert \S+client\.pem --key \S+client\.key/);
-    assert.match(r.out, /openssl s_client -connect localhost:4433 -CAfile \S+ca\.pem/);
+    assert.match(r.out, /openssl s_client -connect localhost:4433 -servername localhost -CAfile \S+ca\.pem/);
     assert.match(r.out, /localhost, example\.test, 127\.0\.0\.1, ::1, 10\.1\.2\.3/);
   });
 

@@ -7,8 +7,8 @@
  *     where OpenSSL must still decide as listed (so the table cannot go stale); the strict cases run
  *     with -x509_strict and must give exactly OPENSSL_X509_STRICT's result;
  *  3. `tlsglass verify` (verifyCommand in-process): the same verdict, code and chain as the verifier.
- * The differences are also listed in README.md, "Certificate validation vs OpenSSL" and "Strict
- * certificate profile".
+ * The differences are also listed in docs/certificate-validation.md, "Certificate validation vs
+ * OpenSSL" and "Strict certificate profile".
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -84,7 +84,7 @@ export const KNOWN_DIFFERENCES: Readonly<Record<string, { readonly openssl: Verd
 
 /**
  * What `openssl verify -x509_strict` (OpenSSL 3.0) reports for each strict-profile case: 'OK' or
- * `error <X509_V_ERR number> at <depth>`. README.md's strict-profile table quotes these.
+ * `error <X509_V_ERR number> at <depth>`. docs/certificate-validation.md's strict-profile table quotes these.
  */
 export const OPENSSL_X509_STRICT: Readonly<Record<string, string>> = {
   'strict/conforming': 'OK',

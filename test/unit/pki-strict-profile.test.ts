@@ -126,7 +126,7 @@ describe("Node's bundled roots (tls.rootCertificates) under the strict profile",
   });
 
   test('why the other rules stop at the trust anchor, and why the BR root rules are dated', () => {
-    // Rules for the certificates a peer sends that some bundled roots break (README: strict profile).
+    // Rules for the certificates a peer sends that some bundled roots break (docs/certificate-validation.md: strict profile).
     const serialZero = roots.filter((r) => r.fields.serialNumber.every((b) => b === 0)).map(name);
     const noSki = roots.filter((r) => !findExtension(r.fields, '2.5.29.14')).map(name);
     const bcNotCritical = roots.filter((r) => findExtension(r.fields, '2.5.29.19')?.critical === false).map(name);

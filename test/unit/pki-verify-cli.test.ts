@@ -129,7 +129,7 @@ describe('tlsglass verify', () => {
       [['--verify-depth', 'two', leafPem], /--verify-depth must be a whole number/],
       [['--bogus', leafPem], /unknown option --bogus/],
       [[join(dir, 'missing.pem')], /no such file/],
-      [[garbage], /no certificate in it/],
+      [[garbage], /holds no certificate \(no "-----BEGIN CERTIFICATE-----" line, and it is not DER\)/],
       [['--ca', badCa, leafPem], /trust anchor 0 is not a valid X\.509 certificate/],
     ];
     for (const [argv, message] of cases) {

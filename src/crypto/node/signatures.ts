@@ -164,6 +164,7 @@ class NodePrivateKey implements PrivateKey {
   readonly bits: number;
   readonly schemes: readonly SignatureScheme[];
   readonly #key: KeyObject;
+  #public: KeyObject | undefined;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
@@ -180,6 +181,21 @@ class NodePrivateKey implements PrivateKey {
     }
     const sig = sign(info.hash, data, nodeOptions(info, this.#key));
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+  }
+
+  matches(spki: Uint8Array): boolean {
+    // KeyObject.equals compares the keys (EVP_PKEY_eq), not their encodings. Keys of different
+    // types are not compared: EVP_PKEY_eq leaves "different key types" on OpenSSL's error queue
+    // in Node 20, where the next createPrivateKey() picks it up as its own failure.
+    const ours = (this.#public ??= createPublicKey(this.#key));
+    let theirs: KeyObject;
+    try {
+      theirs = keyObjectOf(nodeSignatures.publicKeyFromSpki(spki)); // cached by SPKI
+    } catch {
+      return false; // a key type we do not support, so not ours
+    }
+    const sameType = theirs.asymmetricKeyType === ours.asymmetricKeyType && theirs.asymmetricKeyDetails?.namedCurve === ours.asymmetricKeyDetails?.namedCurve;
+    return sameType && ours.equals(theirs);
   }
 }
 
@@ -228,11 +244,9 @@ function describe(key: KeyObject): KeyInfo {
   }
 }
 
-/** PEM text in a byte array (fs.readFileSync without an encoding): starts with "-----" after whitespace. */
+/** PEM text in a byte array (fs.readFileSync without an encoding): armour anywhere, as OpenSSL reads it. */
 function looksLikePem(b: Uint8Array): boolean {
-  let i = 0;
-  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
-  return b[i] === 0x2d && b[i + 1] === 0x2d && b[i + 2] === 0x2d;
+  return asBuffer(b).includes('-----BEGIN ');
 }
 
 function asBuffer(b: Uint8Array): Buffer {

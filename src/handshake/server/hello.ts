@@ -62,7 +62,10 @@ interface Choice {
 interface HelloFacts {
   readonly groups: readonly number[];
   readonly sentGroups: boolean;
-  /** ec_point_formats, if sent. */
+  /**
+   * ec_point_formats as sent, undecoded: TLS 1.3 fixes the point encodings (RFC 8446 §4.2.8.2) and
+   * ignores the extension, even a malformed one; TLS 1.2 decodes and checks it (checkPointFormats).
+   */
   readonly pointFormats: Uint8Array | undefined;
   readonly schemes: readonly number[];
   readonly alpn: readonly string[] | undefined;
@@ -125,7 +128,7 @@ export class ExpectClientHello implements State {
 
     const choice = chooseSuite(ch, facts, config);
     if (!choice) {
-      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, config));
+      throw new LocalAlert(AlertDescription.handshake_failure, describeNoSuite(ch, facts, config));
     }
 
     const transcript = new Transcript(io.provider.hash);
@@ -236,7 +239,7 @@ const RFC8422_CURVES: readonly number[] = [NamedGroup.secp256r1, NamedGroup.secp
  * ec_point_formats must include uncompressed, else illegal_parameter.
  */
 function checkPointFormats(facts: HelloFacts): void {
-  if (facts.pointFormats === undefined || facts.pointFormats.includes(ECPointFormat.uncompressed)) return;
+  if (facts.pointFormats === undefined || readEcPointFormats(facts.pointFormats).includes(ECPointFormat.uncompressed)) return;
   if (facts.groups.some((g) => RFC8422_CURVES.includes(g)) || !facts.sentGroups) {
     throw new LocalAlert(AlertDescription.illegal_parameter, 'client does not support uncompressed EC points');
   }
@@ -252,9 +255,6 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   const groupsData = ext(ExtensionType.supported_groups);
   const groups = groupsData ? readU16ListExtension(groupsData, 'supported_groups') : [];
   const pointFormats = ext(ExtensionType.ec_point_formats);
-  // Decoded in every version (a malformed one is decode_error), but TLS 1.3 fixes the point
-  // encodings (RFC 8446 §4.2.8.2) and ignores what it lists; TLS 1.2 checks it in checkPointFormats.
-  const formats = pointFormats !== undefined ? readEcPointFormats(pointFormats) : undefined;
   const sigData = ext(ExtensionType.signature_algorithms);
   const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
   const emsData = ext(ExtensionType.extended_master_secret);
@@ -262,7 +262,7 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   return {
     groups,
     sentGroups: groupsData !== undefined,
-    pointFormats: formats,
+    pointFormats,
     // RFC 5246 §7.4.1.4.1: without the extension the client implies SHA-1, which we refuse (RFC 9155).
     schemes: sigData ? readU16ListExtension(sigData, 'signature_algorithms') : [],
     alpn: alpnData ? readAlpn(alpnData) : undefined,
@@ -295,10 +295,30 @@ function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerC
   return undefined;
 }
 
-function describeNoSuite(ch: ClientHello, config: ResolvedServerConfig): string {
+/**
+ * Why no suite fits, for the failure message: no suite in common at all, or (the usual surprise)
+ * suites in common that cannot be completed: no certificate of the suite's key type, no signature
+ * scheme both sides take (a client without signature_algorithms implies SHA-1, RFC 5246
+ * §7.4.1.4.1, which we refuse), or no key exchange group in common.
+ */
+function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerConfig): string {
   const known = new Map(TLS12_SUITES.map((s) => [s.id as number, s.openssl]));
   const offered = ch.cipherSuites
     .filter((id) => id !== CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
     .map((id) => known.get(id) ?? `0x${id.toString(16).padStart(4, '0')}`);
-  return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${config.suites.map((s) => s.openssl).join(', ')}]`;
+  const common = config.suites.filter((s) => ch.cipherSuites.includes(s.id));
+  if (common.length === 0) {
+    return `no cipher suite in common: the client offered [${offered.join(', ')}], we support [${config.suites.map((s) => s.openssl).join(', ')}]`;
+  }
+  const reasons = new Set<string>();
+  for (const suite of common) {
+    const keyType = keyTypeFor(suite);
+    const identities = config.identities.filter((i) => i.key.type === keyType);
+    if (identities.length === 0) reasons.add(`${suite.openssl} needs an ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate and we have none`);
+    else if (suite.kx === 'ECDHE' && facts.sentGroups && chooseGroup(config.groups, facts.groups, 'ec') === undefined) reasons.add(`no elliptic curve in common for ${suite.openssl}`);
+    else if (suite.kx === 'DHE' && chooseDheGroup(config.groups, facts.groups) === undefined) reasons.add(`no FFDHE group in common for ${suite.openssl}`);
+    else if (suite.kx !== 'RSA' && facts.schemes.length === 0) reasons.add('the client sent no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1 (RFC 9155)');
+    else if (suite.kx !== 'RSA') reasons.add(`no signature algorithm in common for our ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate`);
+  }
+  return `the cipher suites we share with the client cannot be used: ${[...reasons].join('; ')}`;
 }

@@ -8,7 +8,8 @@
 import type { ResolvedServerConfig } from '../../config.js';
 import { TLS12_SUITES } from '../../crypto/suites.js';
 import type { ClientHello } from '../../messages/client-hello.js';
-import { ExtensionType, HandshakeType, ProtocolVersion } from '../../messages/enums.js';
+import { LocalAlert } from '../../errors.js';
+import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion } from '../../messages/enums.js';
 import type { Extension } from '../../messages/extensions/index.js';
 import { solicited } from './solicited.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
@@ -27,13 +28,23 @@ import type { Tls12Suite } from '../../crypto/suites.js';
 /**
  * The session this ClientHello may resume, or undefined for a full handshake. A session resumes
  * only with the same version and suite, SNI and client identity, and the same
- * extended_master_secret choice (RFC 7627 §5.3: otherwise a full handshake).
+ * extended_master_secret choice (RFC 7627 §5.3: a session without EMS offered with EMS gets a
+ * full handshake; a session with EMS offered without it is handshake_failure).
  */
 export function findSession12(config: ResolvedServerConfig, ch: ClientHello, ticket: Uint8Array | undefined, ems: boolean, serverName: string | undefined): SessionState | undefined {
   const now = config.now().getTime();
-  const state = ticket && ticket.length > 0 ? config.sessions.open(ticket, now) : config.sessions.recall(ch.legacySessionId, now);
+  const byTicket = ticket !== undefined && ticket.length > 0;
+  const state = byTicket ? config.sessions.open(ticket, now) : config.sessions.recall(ch.legacySessionId, now);
   if (!state || state.version !== ProtocolVersion.TLSv1_2) return undefined;
+  // RFC 5246 §7.4.1.2: a ClientHello resuming by session ID "MUST include at least the
+  // cipher_suite from that session".
+  if (!byTicket && !ch.cipherSuites.includes(state.suite)) {
+    throw new LocalAlert(AlertDescription.illegal_parameter, "a ClientHello resuming a session by ID without that session's cipher suite (RFC 5246 §7.4.1.2)");
+  }
   if (!ch.cipherSuites.includes(state.suite) || !config.suites.some((s) => s.id === state.suite)) return undefined;
+  if (state.extendedMasterSecret && !ems) {
+    throw new LocalAlert(AlertDescription.handshake_failure, 'resumption of an extended_master_secret session without the extension (RFC 7627 §5.3)');
+  }
   if (state.extendedMasterSecret !== ems) return undefined;
   if (state.serverName !== (serverName ?? '')) return undefined;
   if (config.requestCert && config.rejectUnauthorized && !state.peerVerified) return undefined;

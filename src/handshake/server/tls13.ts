@@ -167,13 +167,7 @@ class ExpectSecondClientHello implements State {
   handle(input: Incoming, io: HandshakeIo): State {
     const message = expectHandshake(input, this.name, HandshakeType.client_hello);
     const ch = readClientHello(message.body);
-    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for key_share, cookie, early_data and padding.
-    if (!constantTimeEqual(ch.random, this.first.random) || !constantTimeEqual(ch.legacySessionId, this.first.legacySessionId)) {
-      throw new LocalAlert(AlertDescription.illegal_parameter, 'second ClientHello changed random or session id');
-    }
-    if (!ch.cipherSuites.includes(this.choice.suite.id) || !offersTls13(ch)) {
-      throw new LocalAlert(AlertDescription.illegal_parameter, 'second ClientHello dropped the suite or version we chose');
-    }
+    checkRetriedHello(this.first, ch);
     if (findExtension(ch.extensions, ExtensionType.early_data)) throw new LocalAlert(AlertDescription.illegal_parameter, 'early_data after HelloRetryRequest');
     const shares = readShares(ch, this.facts.groups);
     // Exactly one share, for the group we asked for (RFC 8446 §4.1.4).
@@ -184,6 +178,34 @@ class ExpectSecondClientHello implements State {
     this.transcript.add(message.raw);
     return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true, psk);
   }
+}
+
+/**
+ * Extensions a client may change in its second ClientHello (RFC 8446 §4.1.2). We send no cookie;
+ * one the client adds anyway is ignored, as the RFC 8448 §5 trace needs (its server sent one).
+ */
+const RETRY_MAY_CHANGE: readonly number[] = [ExtensionType.key_share, ExtensionType.early_data, ExtensionType.padding, ExtensionType.pre_shared_key, ExtensionType.cookie];
+
+/**
+ * RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the same ClientHello without
+ * modification", except for a new key_share, early_data removed, a cookie, padding and the
+ * pre_shared_key's ages and binders. Everything else, extension order included, must be equal:
+ * otherwise illegal_parameter.
+ */
+function checkRetriedHello(first: ClientHello, second: ClientHello): void {
+  const kept = (h: ClientHello) => h.extensions.filter((e) => !RETRY_MAY_CHANGE.includes(e.type));
+  const a = kept(first);
+  const b = kept(second);
+  const same =
+    second.legacyVersion === first.legacyVersion &&
+    constantTimeEqual(second.random, first.random) &&
+    constantTimeEqual(second.legacySessionId, first.legacySessionId) &&
+    second.cipherSuites.length === first.cipherSuites.length &&
+    second.cipherSuites.every((s, i) => s === first.cipherSuites[i]) &&
+    constantTimeEqual(second.legacyCompressionMethods, first.legacyCompressionMethods) &&
+    a.length === b.length &&
+    a.every((e, i) => e.type === b[i]!.type && constantTimeEqual(e.data, b[i]!.data));
+  if (!same) throw new LocalAlert(AlertDescription.illegal_parameter, 'the second ClientHello changed more than a HelloRetryRequest allows (RFC 8446 §4.1.2)');
 }
 
 function serverFlight(
