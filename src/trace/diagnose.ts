@@ -309,8 +309,8 @@ function versionCause(input: DiagnosisInput, message: string): string {
   const { side, facts } = input;
   if (side === 'client') {
     const offered = facts.offeredVersions.length > 0 ? facts.offeredVersions : [ProtocolVersion.TLSv1_2];
-    if (offered.length === 1 && offered[0] === ProtocolVersion.TLSv1_3) return 'the server does not accept TLS 1.3, the only version we offered (--tls1.3); it likely speaks only TLS 1.2: leave out --tls1.3.';
-    if (offered.length === 1 && offered[0] === ProtocolVersion.TLSv1_2) return 'the server does not accept TLS 1.2, the only version we offered (--tls1.2); it likely speaks only TLS 1.3: leave out --tls1.2.';
+    if (offered.length === 1 && offered[0] === ProtocolVersion.TLSv1_3) return 'the server does not accept TLS 1.3, the only version we offered (--tls1.3 or --min-version TLSv1.3); it likely speaks only TLS 1.2: leave that option out.';
+    if (offered.length === 1 && offered[0] === ProtocolVersion.TLSv1_2) return 'the server does not accept TLS 1.2, the only version we offered (--tls1.2 or --max-version TLSv1.2); it likely speaks only TLS 1.3: leave that option out.';
     return 'the server accepts neither TLS 1.3 nor TLS 1.2, the only versions tlsglass speaks: it likely speaks only TLS 1.0 or 1.1 (retired by RFC 8996), and must be upgraded.';
   }
   const m = /the client offers (.*), we support (.*)$/.exec(message);
@@ -321,8 +321,8 @@ function versionCause(input: DiagnosisInput, message: string): string {
   if (theirs.every((v) => v < ProtocolVersion.TLSv1_2)) {
     return `the client offers only ${theirNames}, which we refuse (RFC 8996 retired TLS 1.0 and 1.1): the client must allow TLS 1.2 or 1.3.`;
   }
-  if (ours.length === 1 && ours[0] === ProtocolVersion.TLSv1_3) return `the client offers only ${theirNames} and we accept only TLS 1.3 (--tls1.3): leave out --tls1.3, or have the client allow TLS 1.3.`;
-  if (ours.length === 1 && ours[0] === ProtocolVersion.TLSv1_2) return `the client offers only ${theirNames} and we accept only TLS 1.2 (--tls1.2): leave out --tls1.2, or have the client allow TLS 1.2.`;
+  if (ours.length === 1 && ours[0] === ProtocolVersion.TLSv1_3) return `the client offers only ${theirNames} and we accept only TLS 1.3 (--tls1.3 or --min-version TLSv1.3): leave that option out, or have the client allow TLS 1.3.`;
+  if (ours.length === 1 && ours[0] === ProtocolVersion.TLSv1_2) return `the client offers only ${theirNames} and we accept only TLS 1.2 (--tls1.2 or --max-version TLSv1.2): leave that option out, or have the client allow TLS 1.2.`;
   return `no protocol version in common: ${message}.`;
 }
 

@@ -110,14 +110,14 @@ describe('tlsglass connect against tlsglass serve: both sides explain', { concur
   test('server TLS 1.3 only, client --tls1.2: allow TLS 1.3 on the client', LIMIT, async (t) => {
     const { client, c, s } = await pair(t, [...cert(pki.serverEcdsa), '--tls1.3'], ['--ca', pki.ca, '--tls1.2']);
     assert.equal(client.code, 1, client.report);
-    assert.equal(c['diagnosis'], 'the server does not accept TLS 1.2, the only version we offered (--tls1.2); it likely speaks only TLS 1.3: leave out --tls1.2.');
-    assert.equal(s['diagnosis'], 'the client offers only TLS 1.2 and we accept only TLS 1.3 (--tls1.3): leave out --tls1.3, or have the client allow TLS 1.3.');
+    assert.equal(c['diagnosis'], 'the server does not accept TLS 1.2, the only version we offered (--tls1.2 or --max-version TLSv1.2); it likely speaks only TLS 1.3: leave that option out.');
+    assert.equal(s['diagnosis'], 'the client offers only TLS 1.2 and we accept only TLS 1.3 (--tls1.3 or --min-version TLSv1.3): leave that option out, or have the client allow TLS 1.3.');
   });
 
   test('server --tls1.2, client TLS 1.3 only: no contradiction', LIMIT, async (t) => {
     const { c, s } = await pair(t, [...cert(pki.serverEcdsa), '--tls1.2'], ['--ca', pki.ca, '--tls1.3']);
-    assert.equal(c['diagnosis'], 'the server does not accept TLS 1.3, the only version we offered (--tls1.3); it likely speaks only TLS 1.2: leave out --tls1.3.');
-    assert.equal(s['diagnosis'], 'the client offers only TLS 1.3 and we accept only TLS 1.2 (--tls1.2): leave out --tls1.2, or have the client allow TLS 1.2.');
+    assert.equal(c['diagnosis'], 'the server does not accept TLS 1.3, the only version we offered (--tls1.3 or --min-version TLSv1.3); it likely speaks only TLS 1.2: leave that option out.');
+    assert.equal(s['diagnosis'], 'the client offers only TLS 1.3 and we accept only TLS 1.2 (--tls1.2 or --max-version TLSv1.2): leave that option out, or have the client allow TLS 1.2.');
   });
 
   test('RSA certificate, client offering only ECDHE-ECDSA suites: the certificate type, not the suites', LIMIT, async (t) => {

@@ -477,13 +477,13 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     client.start();
     assert.throws(() => client.receive(Uint8Array.of(21, 3, 3, 0, 2, 2, 70)), PeerAlert);
     const clientView = diagnose({ error: client.failure, side: 'client', messages: clientTimeline.messages, facts: clientTimeline.facts });
-    assert.equal(clientView.cause, 'the server does not accept TLS 1.2, the only version we offered (--tls1.2); it likely speaks only TLS 1.3: leave out --tls1.2.');
+    assert.equal(clientView.cause, 'the server does not accept TLS 1.2, the only version we offered (--tls1.2 or --max-version TLSv1.2); it likely speaks only TLS 1.3: leave that option out.');
     assert.deepEqual(clientView.alert, { index: 2, from: 'server', description: 'protocol_version' });
   });
 
   test('a TLS 1.3-only client against a TLS 1.2 server is told to drop --tls1.3', async () => {
     const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', minVersion: 'TLSv1.3' }), (p) => ({ ...serverOptions(p), maxVersion: 'TLSv1.2' }));
-    assert.match(r.diagnoses.client!.cause, /does not accept TLS 1\.3, the only version we offered \(--tls1\.3\); it likely speaks only TLS 1\.2: leave out --tls1\.3\.$/);
+    assert.match(r.diagnoses.client!.cause, /does not accept TLS 1\.3, the only version we offered \(--tls1\.3 or --min-version TLSv1\.3\); it likely speaks only TLS 1\.2: leave that option out\.$/);
   });
 
   test('anything else falls back to the alert and the error message', () => {
