@@ -30,7 +30,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 
 const CMD = 'tlsglass connect localhost:4433';
 /** The port of `connect HOST` without one: HTTPS's, as curl. */
@@ -40,6 +40,7 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
   { names: ['--connect', '-connect'], key: 'connect', kind: 'value', arg: 'HOST[:PORT]', help: 'where to connect (or give it as the argument; port 443 when none)', example: 'tlsglass connect --connect example.com:443' },
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
   { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
+  { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the server certificate and a trusted CA (as s_client -verify_depth)', example: `${CMD} --ca ca.pem --verify-depth 1` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'seconds to wait for the handshake (default 30)', example: `${CMD} --timeout 5` },
   ...COMMON_TLS_OPTIONS,
 ];
@@ -106,6 +107,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
       ladder: { color, width },
       write: (text) => process.stderr.write(text),
       host: options.servername ?? target.host,
+      target: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
+      timeoutSeconds: timeoutMs / 1000,
+      anchors: certificatesOf(options.ca),
+      ourChains: options.cert !== undefined ? [certificatesOf(options.cert) ?? []] : undefined,
       ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
     });
     // Keys, certificates, suites and groups resolved before the TCP connection is opened.
@@ -117,6 +122,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   tracer.watchTransport(socket.socket);
+  tracer.tapReads(socket);
   const keylog = args.values.get('keylog');
   if (keylog) {
     const sink = keylogFileSink(keylog);
@@ -152,17 +158,13 @@ export async function connectCommand(argv: string[]): Promise<number> {
       if (!json) process.stdout.write(chunk);
     });
     socket.on('end', () => {
-      if (socket.truncated) process.stderr.write('warning: the server closed without close_notify (truncation)\n');
+      if (socket.truncated) process.stderr.write(`warning: the server closed without close_notify (truncation): ${TRUNCATION}\n`);
     });
     socket.on('error', (err: Error & { code?: string }) => {
       code = isNetworkError(err) && !tracer.timeline.messages.some((m) => m.decoded.alert) ? EXIT.network : EXIT.tls;
       const when = code === EXIT.network ? 'network error' : secure ? 'connection error' : 'handshake failed';
       process.stderr.write(`${when}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-      if (code === EXIT.network && tracer.timeline.messages.length <= 1) {
-        process.stderr.write(`  the TCP connection to ${target.host}:${target.port} failed before TLS could start: is a server listening there?\n`);
-        return;
-      }
       tracer.failed(err, socket.connection);
     });
     socket.on('close', () => {
@@ -192,6 +194,8 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
   const keyFile = v.get('key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
   const servername = v.get('servername');
+  const depth = v.get('verify-depth');
+  if (depth !== undefined && !/^\d{1,3}$/.test(depth)) throw new UsageError(`--verify-depth must be a whole number of intermediate CAs (0 or more), not ${depth}`);
   return {
     host,
     port,
@@ -200,6 +204,7 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     ...(certFile !== undefined && { cert: readOptionFile('cert', certFile) }),
     ...(keyFile !== undefined && { key: readOptionFile('key', keyFile) }),
     rejectUnauthorized: !args.flags.has('insecure'),
+    ...(depth !== undefined && { verifyDepth: Number(depth) }),
   };
 }
 

@@ -17,6 +17,7 @@ import { ServerSessionStore } from '../session/server-store.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
 import type { Side } from '../trace/decode.js';
 import { diagnose, type Diagnosis } from '../trace/diagnose.js';
+import { certificatesOf } from './trace-output.js';
 import { summarize, type HandshakeSummary } from '../trace/summary.js';
 import { Timeline, type TraceMessage } from '../trace/timeline.js';
 
@@ -296,7 +297,10 @@ export async function runScenario(scenario: Scenario, pki: DemoPki, transport: '
   const host = clientOptions.servername ?? '127.0.0.1';
   for (const side of ['client', 'server'] as const) {
     const error = raw.errors[side];
-    if (error) diagnoses[side] = diagnose({ error, side, messages, facts: timeline.facts, host });
+    const options = side === 'client' ? clientOptions : serverOptions();
+    const anchors = certificatesOf(options.ca);
+    const ourChains = options.cert !== undefined ? [certificatesOf(options.cert as string | Uint8Array) ?? []] : undefined;
+    if (error) diagnoses[side] = diagnose({ error, side, messages, facts: timeline.facts, host, anchors, ourChains });
   }
   const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data, ...(first ? { first } : {}) };
   const problems = [...checkOutcome(scenario, run), ...scenario.check(run)];

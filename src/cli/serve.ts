@@ -33,7 +33,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './options.js';
-import { ConnectionTracer, ourSuiteNames } from './trace-output.js';
+import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
 
 const CMD = 'tlsglass serve --cert s.pem --key s.key';
 
@@ -122,6 +122,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const ourSuites = ourSuiteNames(options.ciphers, { tls12: options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' });
+  const anchors = certificatesOf(options.ca);
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();
@@ -155,6 +156,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       write: (text) => process.stderr.write(text),
       heading: `connection ${n}${peer}:`,
       ourSuites,
+      anchors,
+      ourChains: resolved.identities.map((i) => i.chain),
     });
     tls.connection.observer = tracer.observer;
     tracer.watchTransport(socket);
@@ -171,6 +174,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       handle(tls, mode, rawClients, json);
     });
     tls.on('close', () => {
+      if (tls.truncated) process.stderr.write(`connection ${n}${peer}: the client closed without close_notify (truncation): ${TRUNCATION}\n`);
       open.delete(tls);
       rawClients.delete(tls);
       tracer.closed(tls.connection);

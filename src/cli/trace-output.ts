@@ -4,6 +4,8 @@
  * web page (--html). Everything is read from one Timeline fed by the core's observer hook.
  */
 import { writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { certificatesFrom } from '../pki/pem.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveSuites } from '../config.js';
 import type { Side } from '../trace/decode.js';
@@ -30,6 +32,31 @@ export interface TracerOptions {
   readonly host?: string | undefined;
   /** Our cipher suites as --ciphers names (for "no cipher suite in common"). */
   readonly ourSuites?: readonly string[] | undefined;
+  /** Our trust anchors (--ca) as DER; undefined: the system store. */
+  readonly anchors?: readonly Uint8Array[] | undefined;
+  /** Our certificate chains (--cert, --dcert), DER, leaf first. */
+  readonly ourChains?: readonly (readonly Uint8Array[])[] | undefined;
+  /** Where the client connects ("host:port"), for network diagnoses. */
+  readonly target?: string | undefined;
+  /** The handshake deadline in seconds (connect --timeout). */
+  readonly timeoutSeconds?: number | undefined;
+}
+
+/** What a close without close_notify means, for the warning. */
+export const TRUNCATION =
+  'what we received may be cut short, and nothing proves otherwise (a middlebox or an attacker can close a TCP connection); harmless only when the application data marks its own end (HTTP Content-Length).';
+
+/** How many of the peer's first bytes are kept, to recognise a peer that does not speak TLS. */
+const FIRST_BYTES = 256;
+
+/** The certificates of a ca or cert option as DER, for the diagnosis (undefined if unreadable). */
+export function certificatesOf(value: string | Uint8Array | readonly (string | Uint8Array)[] | undefined): Uint8Array[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return (Array.isArray(value) ? value : [value]).flatMap((v: string | Uint8Array) => certificatesFrom(v));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Our suites as the diagnosis names them: TLS 1.3 names, then OpenSSL's TLS 1.2 names. */
@@ -47,6 +74,9 @@ export class ConnectionTracer {
   #diagnosis: Diagnosis | undefined;
   #error: Error | undefined;
   #connection: Connection | undefined;
+  #connected = false;
+  #firstBytes = new Uint8Array(0);
+  #bytesReceived = 0;
 
   constructor(private readonly options: TracerOptions) {
     if (options.trace && options.streaming) this.timeline.onMessage = (m) => this.#print([m]);
@@ -57,15 +87,35 @@ export class ConnectionTracer {
    * Timeline.holdSent), so that a one-sided ladder is in wire order. Call before any byte is
    * written by us, or right after (what was already written is released at once).
    */
-  watchTransport(transport: { write: (...args: never[]) => unknown }): void {
+  watchTransport(transport: Duplex & { connecting?: boolean }): void {
+    // What the network did, for diagnoses below TLS: connected, and the peer's first bytes.
+    this.#connected = transport.connecting !== true;
+    transport.on('connect', () => (this.#connected = true));
+    // Before the TLS socket's own listener, which may fail on this very chunk. (Client sockets
+    // opened by connect() read through `onread` and emit no 'data': see tapReads.)
+    transport.prependListener('data', (chunk: Uint8Array) => this.#received(chunk));
     const timeline = this.timeline;
     timeline.holdSent = true;
-    const write = transport.write.bind(transport) as (...args: never[]) => unknown;
-    transport.write = (...args: never[]): unknown => {
+    const write = transport.write.bind(transport) as (...args: unknown[]) => boolean;
+    transport.write = ((...args: unknown[]): boolean => {
       timeline.releaseSent();
       return write(...args);
-    };
+    }) as Duplex['write'];
     timeline.releaseSent();
+  }
+
+  /** Sees the bytes a TLSSocket reads through read-buffer.ts's `onread`, which emits no 'data'. */
+  tapReads(socket: { receiveFromTransport(chunk: Uint8Array): boolean }): void {
+    const receive = socket.receiveFromTransport.bind(socket);
+    socket.receiveFromTransport = (chunk: Uint8Array): boolean => {
+      this.#received(chunk);
+      return receive(chunk);
+    };
+  }
+
+  #received(chunk: Uint8Array): void {
+    this.#bytesReceived += chunk.length;
+    if (this.#firstBytes.length < FIRST_BYTES) this.#firstBytes = Buffer.concat([this.#firstBytes, chunk.subarray(0, FIRST_BYTES - this.#firstBytes.length)]);
   }
 
   /** The observer to put in the connection's options (client) or on its connection (server). */
@@ -124,8 +174,24 @@ export class ConnectionTracer {
     this.#connection ??= connection;
     this.#error = error;
     const o = this.options;
-    const d = diagnose({ error, side: o.side, messages: this.timeline.messages, facts: this.timeline.facts, host: o.host, ourSuites: o.ourSuites });
+    const transport = { connected: this.#connected, firstBytes: this.#firstBytes, bytesReceived: this.#bytesReceived, target: o.target, timeoutSeconds: o.timeoutSeconds };
+    const d = diagnose({
+      error,
+      side: o.side,
+      messages: this.timeline.messages,
+      facts: this.timeline.facts,
+      host: o.host,
+      ourSuites: o.ourSuites,
+      anchors: o.anchors,
+      ourChains: o.ourChains,
+      transport,
+    });
     this.#diagnosis = d;
+    if (!this.#connected) {
+      // No TCP connection: nothing of TLS to show, only why.
+      o.write(`  ${d.cause}\n`);
+      return d;
+    }
     if (o.trace) {
       this.#flushUnprinted();
       if (!this.#handshakeEnded) o.write(renderSummary(this.summary(), o.ladder) + '\n\n');

@@ -428,7 +428,7 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     const other = createCertificateAuthority({ commonName: 'some other CA' });
     const r = await failing(() => ({ ca: other.certPem, servername: 'localhost' }), serverOptions);
     assert.equal(r.diagnoses.client?.alert?.description, 'unknown_ca');
-    assert.match(r.diagnoses.client!.cause, /issued by 'CN=tlsglass demo CA'\) does not lead to a CA we trust: pass --ca/);
+    assert.match(r.diagnoses.client!.cause, /^the server's certificate does not lead to a CA we trust: the server sent only its own certificate \('CN=localhost', issued by 'CN=tlsglass demo CA'\) and no CA in --ca is named 'CN=tlsglass demo CA'\. If 'CN=tlsglass demo CA' is a root CA, pass it with --ca/);
     assert.match(r.diagnoses.server!.cause, /does not trust the CA that issued our certificate/);
   });
 
@@ -468,7 +468,7 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     }
     const serverView = diagnose({ error, side: 'server', messages: timeline.messages, facts: timeline.facts });
     assert.equal(serverView.alert?.description, 'protocol_version');
-    assert.match(serverView.cause, /^the client does not offer TLS 1\.2 or higher/);
+    assert.equal(serverView.cause, 'the client offers only TLS 1.1, which we refuse (RFC 8996 retired TLS 1.0 and 1.1): the client must allow TLS 1.2 or 1.3.');
     assert.match(renderLadder(timeline.messages, { color: false }), /client_version\s+TLS 1\.1 \(0x0302\)/);
 
     // Our client, answered with a protocol_version alert.
@@ -477,13 +477,13 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
     client.start();
     assert.throws(() => client.receive(Uint8Array.of(21, 3, 3, 0, 2, 2, 70)), PeerAlert);
     const clientView = diagnose({ error: client.failure, side: 'client', messages: clientTimeline.messages, facts: clientTimeline.facts });
-    assert.equal(clientView.cause, 'the server does not support TLS 1.2 or higher, the only versions tlsglass speaks (RFC 8996 retired TLS 1.0 and 1.1).');
+    assert.equal(clientView.cause, 'the server does not accept TLS 1.2, the only version we offered (--tls1.2 or --max-version TLSv1.2); it likely speaks only TLS 1.3: leave that option out.');
     assert.deepEqual(clientView.alert, { index: 2, from: 'server', description: 'protocol_version' });
   });
 
   test('a TLS 1.3-only client against a TLS 1.2 server is told to drop --tls1.3', async () => {
     const r = await failing((p) => ({ ca: p.ca.certPem, servername: 'localhost', minVersion: 'TLSv1.3' }), (p) => ({ ...serverOptions(p), maxVersion: 'TLSv1.2' }));
-    assert.match(r.diagnoses.client!.cause, /does not support TLS 1\.3, the only version we offered \(--tls1\.3\)/);
+    assert.match(r.diagnoses.client!.cause, /does not accept TLS 1\.3, the only version we offered \(--tls1\.3 or --min-version TLSv1\.3\); it likely speaks only TLS 1\.2: leave that option out\.$/);
   });
 
   test('anything else falls back to the alert and the error message', () => {
