@@ -111,6 +111,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
       timeoutSeconds: timeoutMs / 1000,
       anchors: certificatesOf(options.ca),
       ourChains: options.cert !== undefined ? [certificatesOf(options.cert) ?? []] : undefined,
+      showData: args.flags.has('show-data'),
       ourSuites: ourSuiteNames(options.ciphers, { tls12: options.maxVersion !== 'TLSv1.3' && options.minVersion !== 'TLSv1.3', tls13: options.maxVersion !== 'TLSv1.2' }),
     });
     // Keys, certificates, suites and groups resolved before the TCP connection is opened.
@@ -123,6 +124,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   }
   tracer.watchTransport(socket.socket);
   tracer.tapReads(socket);
+  tracer.watchApplicationData(socket.connection);
   const keylog = args.values.get('keylog');
   if (keylog) {
     const sink = keylogFileSink(keylog);
@@ -179,7 +181,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
         else if (!json) process.stderr.write(`wrote the trace to ${html}\n`);
       }
       if (json) {
-        const doc = tracer.toJson({ command: 'tlsglass connect', target: where, servername: options.servername ?? null, exitCode: code, data: { sent, received } });
+        const servername = tracer.timeline.facts.serverName ?? options.servername ?? null;
+        const doc = tracer.toJson({ command: 'tlsglass connect', target: where, servername, exitCode: code, data: { sent, received } });
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       }
       // Resolve once stdout has taken everything written so far.

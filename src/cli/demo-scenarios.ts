@@ -19,7 +19,7 @@ import type { Side } from '../trace/decode.js';
 import { diagnose, type Diagnosis } from '../trace/diagnose.js';
 import { certificatesOf } from './trace-output.js';
 import { summarize, type HandshakeSummary } from '../trace/summary.js';
-import { Timeline, type TraceMessage } from '../trace/timeline.js';
+import { Timeline, type ApplicationDataRecord, type TraceMessage } from '../trace/timeline.js';
 
 /** The throwaway PKI: one CA, an RSA and an ECDSA server certificate, and a client certificate. */
 export interface DemoPki {
@@ -69,6 +69,8 @@ export interface ScenarioRun {
   readonly diagnoses: Partial<Record<Side, Diagnosis>>;
   /** What the client sent after the handshake, and what came back (the server echoes). */
   readonly data: { readonly sent: string; readonly received: string } | undefined;
+  /** The application data records, counted once each, from their sender. */
+  readonly applicationData?: readonly ApplicationDataRecord[];
   /** Resumption scenarios: the first connection, which fetched the ticket the second one used. */
   readonly first?: { readonly messages: readonly TraceMessage[]; readonly summary: HandshakeSummary } | undefined;
 }
@@ -302,7 +304,7 @@ export async function runScenario(scenario: Scenario, pki: DemoPki, transport: '
     const ourChains = options.cert !== undefined ? [certificatesOf(options.cert as string | Uint8Array) ?? []] : undefined;
     if (error) diagnoses[side] = diagnose({ error, side, messages, facts: timeline.facts, host, anchors, ourChains });
   }
-  const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data, ...(first ? { first } : {}) };
+  const run: ScenarioRun = { messages, summary, errors: raw.errors, diagnoses, data: raw.data, applicationData: timeline.applicationData, ...(first ? { first } : {}) };
   const problems = [...checkOutcome(scenario, run), ...scenario.check(run)];
   return { ...run, scenario, transport, address: raw.address, passed: problems.length === 0, problems, ms: Math.round(performance.now() - started) };
 }

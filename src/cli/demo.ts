@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { renderHtml, type HtmlConnection } from '../trace/html.js';
-import { connectionToJson } from '../trace/json.js';
+import { connectionToJson, summaryToJson } from '../trace/json.js';
 import { renderDiagnosis, renderLadder, renderSummary, wrap, type LadderOptions } from '../trace/ladder.js';
 import { DEMO_SERVERNAME, makeDemoPki, runScenarios, SCENARIOS, type DemoPki, type ScenarioResult } from './demo-scenarios.js';
 import { EXIT, describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';
@@ -160,7 +160,7 @@ export function renderDemo(results: readonly ScenarioResult[], pki: DemoPki, opt
       const d = r.diagnoses[side];
       if (d) {
         out.push('');
-        out.push(renderDiagnosis(side, d, options));
+        out.push(renderDiagnosis(side, d, options, r.messages));
       }
     }
     out.push('');
@@ -197,7 +197,7 @@ export function toJson(results: readonly ScenarioResult[], transport: 'tcp' | 'm
       ...(r.first ? { first: connectionToJson({ messages: r.first.messages, summary: r.first.summary }) } : {}),
       ...connectionToJson(r),
       // Kept at the top level too, as before the outcome object existed.
-      summary: r.summary,
+      summary: summaryToJson(r.summary),
       data: r.data ?? null,
     })),
   };

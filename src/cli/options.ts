@@ -177,6 +177,7 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--keylog', '-keylogfile'], key: 'keylog', kind: 'value', arg: 'FILE', help: 'append the secrets in NSS key log format, for Wireshark/tshark (keep it secret!)', example: '{cmd} --keylog keys.txt' },
   { names: ['--trace'], key: 'trace', kind: 'flag', help: 'print the handshake on stderr as an annotated ladder, message by message', example: '{cmd} --trace' },
   { names: ['--json'], key: 'json', kind: 'flag', help: 'write the trace as JSON on stdout (messages, fields, raw hex, states, outcome)', example: '{cmd} --json > trace.json' },
+  { names: ['--show-data'], key: 'show-data', kind: 'flag', help: 'with --trace/--json/--html, show the contents of application data records, not only their count and sizes', example: '{cmd} --trace --show-data' },
   { names: ['--html'], key: 'html', kind: 'value', arg: 'FILE', help: 'write the trace as a self-contained web page (click a message for its fields and bytes)', example: '{cmd} --html trace.html' },
   { names: ['--no-color'], key: 'no-color', kind: 'flag', help: 'no colour in --trace (also off when stderr is not a terminal, or with NO_COLOR)', example: '{cmd} --trace --no-color' },
   { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces with errors', example: '{cmd} --debug' },

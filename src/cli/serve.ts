@@ -64,8 +64,9 @@ handshake is logged with which step failed and the likely cause.
 Options:
 ${describeOptions(SERVE_OPTIONS, CMD, 'tlsglass serve')}
 
-With --json, stdout carries the ACCEPT line, then one JSON object per line for each connection
-when it ends (raw-mode input is then not echoed to stdout).
+With --json, every line of stdout is one JSON object (docs/json.md): {"event":"listening",...}
+instead of the ACCEPT line, then one {"event":"connection",...} per connection when it ends
+(raw-mode input is then not echoed to stdout).
 
 Examples:
   tlsglass serve --cert server.pem --key server.key --port 0 --trace
@@ -158,8 +159,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       ourSuites,
       anchors,
       ourChains: resolved.identities.map((i) => i.chain),
+      showData: args.flags.has('show-data'),
     });
     tls.connection.observer = tracer.observer;
+    tracer.watchApplicationData(tls.connection);
     tracer.watchTransport(socket);
     tracers.set(tls, tracer);
     open.add(tls);
@@ -192,7 +195,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   /** A connection ended: its JSON line and web page, and the --naccept count. */
   function finish(n: number, tracer: ConnectionTracer, peer: string): void {
     if (json) {
-      const doc = tracer.toJson({ command: 'tlsglass serve', connection: n, peer: peer.replace(/^ from /, '') || null });
+      const doc = tracer.toJson({
+        event: 'connection',
+        command: 'tlsglass serve',
+        connection: n,
+        peer: peer.replace(/^ from /, '') || null,
+        servername: tracer.timeline.facts.serverName ?? null,
+      });
       process.stdout.write(JSON.stringify(doc) + '\n');
     }
     if (html !== undefined && (n === 1 || html.includes('%n'))) {
@@ -232,7 +241,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = isIPv6(addr.address) ? `[${addr.address}]` : addr.address;
         listening = `${host}:${addr.port}`;
-        process.stdout.write(`ACCEPT ${listening}\n`);
+        // With --json every stdout line is JSON, the first one included.
+        process.stdout.write(json ? `${JSON.stringify({ event: 'listening', command: 'tlsglass serve', address: listening })}\n` : `ACCEPT ${listening}\n`);
       }
     });
   });

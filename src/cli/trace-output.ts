@@ -12,7 +12,7 @@ import type { Side } from '../trace/decode.js';
 import { diagnose, type Diagnosis } from '../trace/diagnose.js';
 import { renderHtml } from '../trace/html.js';
 import { connectionToJson } from '../trace/json.js';
-import { renderDiagnosis, renderLadderHead, renderMessage, renderSummary, type LadderOptions } from '../trace/ladder.js';
+import { renderApplicationData, renderDiagnosis, renderLadderHead, renderMessage, renderSummary, type LadderOptions } from '../trace/ladder.js';
 import { summarize, type HandshakeSummary } from '../trace/summary.js';
 import { Timeline, type TraceMessage } from '../trace/timeline.js';
 
@@ -40,6 +40,8 @@ export interface TracerOptions {
   readonly target?: string | undefined;
   /** The handshake deadline in seconds (connect --timeout). */
   readonly timeoutSeconds?: number | undefined;
+  /** Show the contents of application data records (--show-data), not only their sizes. */
+  readonly showData?: boolean;
 }
 
 /** What a close without close_notify means, for the warning. */
@@ -80,6 +82,12 @@ export class ConnectionTracer {
 
   constructor(private readonly options: TracerOptions) {
     if (options.trace && options.streaming) this.timeline.onMessage = (m) => this.#print([m]);
+    this.timeline.keepApplicationData = options.showData === true;
+  }
+
+  /** Counts `connection`'s application data records (and keeps their bytes with --show-data). */
+  watchApplicationData(connection: Connection): void {
+    connection.applicationDataObserver = this.timeline.applicationDataObserver(this.options.side);
   }
 
   /**
@@ -196,15 +204,18 @@ export class ConnectionTracer {
       this.#flushUnprinted();
       if (!this.#handshakeEnded) o.write(renderSummary(this.summary(), o.ladder) + '\n\n');
     }
-    o.write(renderDiagnosis(o.side, d, o.ladder) + '\n');
+    o.write(renderDiagnosis(o.side, d, o.ladder, this.timeline.messages) + '\n');
     return d;
   }
 
-  /** The connection closed: with --trace, show what came after the handshake. */
+  /** The connection closed: with --trace, show what came after the handshake and the application data records. */
   closed(connection: Connection | undefined): void {
     this.timeline.releaseSent();
     this.#connection ??= connection;
-    if (this.options.trace && this.#handshakeEnded) this.#flushUnprinted();
+    if (this.options.trace && this.#handshakeEnded) {
+      this.#flushUnprinted();
+      this.options.write(renderApplicationData(this.timeline.applicationData, this.options.ladder, this.options.showData === true) + '\n\n');
+    }
   }
 
   toJson(extra: Record<string, unknown>): Record<string, unknown> {
@@ -214,6 +225,8 @@ export class ConnectionTracer {
       side,
       ...connectionToJson({
         messages: this.timeline.messages,
+        applicationData: this.timeline.applicationData,
+        showData: this.options.showData === true,
         summary: this.summary(),
         errors: this.#error ? { [side]: this.#error } : {},
         diagnoses: this.#diagnosis ? { [side]: this.#diagnosis } : {},
@@ -233,6 +246,8 @@ export class ConnectionTracer {
           title: 'The handshake, message by message',
           context,
           messages: this.timeline.messages,
+          applicationData: this.timeline.applicationData,
+          showData: this.options.showData === true,
           summary: this.summary(),
           diagnoses: this.#diagnosis ? { [side]: this.#diagnosis } : {},
         },

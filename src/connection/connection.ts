@@ -24,7 +24,8 @@ import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { RecordLayer, type PlainRecord } from '../record/record-layer.js';
 import type { RecordProtection } from '../record/protection.js';
 import type { ConnectionEvent } from './events.js';
-import type { MessageEvent, Observer } from './observer.js';
+import type { ApplicationDataObserver, MessageEvent, Observer } from './observer.js';
+import { MAX_PLAINTEXT } from '../record/deframer.js';
 
 export interface CipherInfo {
   /** OpenSSL name, e.g. ECDHE-RSA-AES128-GCM-SHA256 (as node:tls getCipher().name). */
@@ -63,6 +64,7 @@ export abstract class Connection {
   #warnings = 0;
   #keyUpdates = 0;
   #observer: Observer | undefined;
+  #dataObserver: ApplicationDataObserver | undefined;
   #pendingTrace: Array<Omit<MessageEvent, 'stateAfter'>> = [];
 
   protected constructor(protected readonly config: ResolvedConfig) {
@@ -141,6 +143,14 @@ export abstract class Connection {
   }
 
   /**
+   * Sets the observer of application data records (see observer.ts): traces count them. Apart
+   * from the message observer so that handshake-only observers pay nothing per record.
+   */
+  set applicationDataObserver(observer: ApplicationDataObserver | undefined) {
+    this.#dataObserver = observer;
+  }
+
+  /**
    * Processes bytes from the peer. Throws a TlsError on a fatal failure; the alert is then in
    * takeOutgoing(). Whole records are read in place from `bytes` (no copy); only a record cut by
    * its end is copied, so the caller may reuse `bytes` once this returns.
@@ -188,6 +198,7 @@ export abstract class Connection {
     } catch (cause) {
       this.#fail(cause);
     }
+    if (this.#dataObserver) reportRecords(this.#dataObserver, data, length);
   }
 
   /** TLS 1.3: sends KeyUpdate and switches our write keys; with `requestPeer`, asks the peer to do the same (RFC 8446 §4.6.3). */
@@ -383,6 +394,7 @@ export abstract class Connection {
           this.#keyUpdates = 0;
           this.#events.push({ type: 'application-data', data: plaintext });
         }
+        this.#dataObserver?.('received', plaintext);
         return;
     }
   }
@@ -467,6 +479,21 @@ export abstract class Connection {
     if (this.#observer) this.#flushTrace(this.#state.name, 'Failed');
     throw error;
   }
+}
+
+/** Reports what write() sent as the records the record layer cut it into (MAX_PLAINTEXT each, the last shorter). */
+function reportRecords(observer: ApplicationDataObserver, data: Uint8Array | readonly Uint8Array[], length: number): void {
+  let joined: Uint8Array;
+  if (data instanceof Uint8Array) joined = data;
+  else {
+    joined = new Uint8Array(length);
+    let at = 0;
+    for (const part of data) {
+      joined.set(part, at);
+      at += part.length;
+    }
+  }
+  for (let at = 0; at < length; at += MAX_PLAINTEXT) observer('sent', joined.subarray(at, Math.min(length, at + MAX_PLAINTEXT)));
 }
 
 /** Placeholder before begin(): any message now is out of order. */

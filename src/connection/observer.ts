@@ -18,3 +18,10 @@ export interface MessageEvent {
 }
 
 export type Observer = (event: MessageEvent) => void;
+
+/**
+ * Sees each application data record, sent or received, with its plaintext (a view: copy it to
+ * keep it). Set apart from the Observer (Connection.applicationDataObserver), so that observing
+ * the handshake costs nothing per record.
+ */
+export type ApplicationDataObserver = (direction: 'sent' | 'received', plaintext: Uint8Array) => void;

@@ -14,7 +14,7 @@
  */
 import { tls12SuiteById, tls13SuiteById, type Tls12Suite, type Tls13Suite } from '../crypto/suites.js';
 import { ffdheGroupFor } from '../crypto/ffdhe-groups.js';
-import { isHelloRetryRequest } from '../handshake/tls13-common.js';
+import { HELLO_RETRY_REQUEST_RANDOM, isHelloRetryRequest } from '../handshake/tls13-common.js';
 import { readAlert } from '../messages/alert.js';
 import { readCertificateRequestTls12 } from '../messages/certificate-request.js';
 import { readCertificateRequestTls13, readCertificateTls13 } from '../messages/certificate-tls13.js';
@@ -52,7 +52,8 @@ import {
 import { readKeyUpdate, readNewSessionTicket, readNewSessionTicketTls12 } from '../messages/post-handshake.js';
 import { readServerHello } from '../messages/server-hello.js';
 import { readServerKeyExchange } from '../messages/server-key-exchange.js';
-import { distinguishedName, summarizeCertificate, type CertificateSummary } from './certificate-summary.js';
+import { distinguishedName, summarizeCertificate, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
+import { cipherSuiteName, groupName, hexCode, pointFormatName } from './iana-names.js';
 
 export type Side = 'client' | 'server';
 
@@ -60,12 +61,25 @@ export function otherSide(side: Side): Side {
   return side === 'client' ? 'server' : 'client';
 }
 
-/** One decoded field: a single line, or a list shown one item per line. */
+/** A value as --json writes it. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * One decoded field, twice: `value` is what the ladder shows (a single line, or a list shown one
+ * item per line, with prose); `raw` is what --json writes (full hex, IANA names, numbers as
+ * numbers), with the prose apart in `note`.
+ */
 export interface Field {
   readonly name: string;
   readonly value: string | readonly string[];
   /** Long list items: print them full width under the field name rather than in the value column. */
   readonly block?: boolean;
+  /** Undefined when another field carries it (a chain's certificates are one JSON list). */
+  readonly raw: JsonValue | undefined;
+  /** The --json key when it is not `name` (the IANA extension name where the ladder abbreviates). */
+  readonly key?: string;
+  /** What the value means, for --json (the ladder says it within `value`). */
+  readonly note?: string;
 }
 
 export interface DecodedAlert {
@@ -88,7 +102,7 @@ export interface DecodedMessage {
   /** A key-schedule step this message completes ("both sides now derive the handshake keys…"). */
   readonly milestone?: string;
   /** Certificate messages: the chain, leaf first. */
-  readonly certificates?: readonly (CertificateSummary | { readonly error: string })[];
+  readonly certificates?: readonly (CertificateSummary | UnreadableCertificate)[];
   /** Alert messages. */
   readonly alert?: DecodedAlert;
 }
@@ -124,8 +138,8 @@ export interface HandshakeFacts {
   resumed: boolean;
   /** TLS 1.2 ServerHello.random ended with the RFC 8446 downgrade sentinel. */
   downgradeSentinel: boolean;
-  serverCertificates: readonly (CertificateSummary | { readonly error: string })[];
-  clientCertificates: readonly (CertificateSummary | { readonly error: string })[] | undefined;
+  serverCertificates: readonly (CertificateSummary | UnreadableCertificate)[];
+  clientCertificates: readonly (CertificateSummary | UnreadableCertificate)[] | undefined;
   certificateRequested: boolean;
   /** The server proved its key with a CertificateVerify (TLS 1.3). */
   serverCertificateVerified: boolean;
@@ -201,7 +215,8 @@ export class TraceDecoder {
       }
     } catch (e) {
       const name = handshakeType !== undefined ? messageName(handshakeType) : nameOf(ContentType, contentType, 'ContentType');
-      body = { name, fields: [{ name: 'undecodable', value: e instanceof Error ? e.message : String(e) }], note: 'The trace could not decode this message.' };
+      const reason = e instanceof Error ? e.message : String(e);
+      body = { name, fields: [{ name: 'undecodable', value: reason, raw: reason }], note: 'The trace could not decode this message.' };
     }
     if (contentType === ContentType.handshake && handshakeType === HandshakeType.finished) this.facts.finished.add(from);
     return { ...body, protection };
@@ -248,7 +263,7 @@ export class TraceDecoder {
       case HandshakeType.key_update:
         return this.#keyUpdate(from, body);
       default:
-        return { name: messageName(type), fields: [{ name: 'length', value: `${body.length} bytes` }], note: '' };
+        return { name: messageName(type), fields: [{ name: 'length', value: `${body.length} bytes`, raw: body.length }], note: '' };
     }
   }
 
@@ -259,18 +274,34 @@ export class TraceDecoder {
     f.offeredSuites = ch.cipherSuites;
     this.#clientSessionId = ch.legacySessionId;
     const offers13 = ch.extensions.some((e) => e.type === ExtensionType.supported_versions);
-    const sessionId =
+    const sessionNote =
       ch.legacySessionId.length === 0
         ? 'empty (a new session, no resumption)'
         : offers13 && !ch.extensions.some((e) => e.type === ExtensionType.session_ticket && e.data.length > 0)
-          ? `${shortHex(ch.legacySessionId)} (${ch.legacySessionId.length} random bytes: TLS 1.3 middlebox compatibility, it looks like a TLS 1.2 resumption)`
-          : `${shortHex(ch.legacySessionId)} (${ch.legacySessionId.length} bytes: an earlier session to resume, or a ticket's id)`;
+          ? `${ch.legacySessionId.length} random bytes: TLS 1.3 middlebox compatibility, it looks like a TLS 1.2 resumption`
+          : `${ch.legacySessionId.length} bytes: an earlier session to resume, or a ticket's id`;
+    const sessionId = ch.legacySessionId.length === 0 ? sessionNote : `${shortHex(ch.legacySessionId)} (${sessionNote})`;
     const fields: Field[] = [
-      { name: offers13 ? 'legacy_version' : 'client_version', value: versionName(ch.legacyVersion) + (offers13 ? ': frozen; the real offer is supported_versions' : '') },
-      { name: 'random', value: shortHex(ch.random) },
-      { name: 'session_id', value: sessionId },
-      { name: 'cipher_suites', value: [`${ch.cipherSuites.length} offered, in the client's order of preference:`, ...ch.cipherSuites.map(suiteLine)], block: true },
-      { name: 'compression_methods', value: ch.legacyCompressionMethods.length === 1 && ch.legacyCompressionMethods[0] === 0 ? 'null (none)' : hex(ch.legacyCompressionMethods) },
+      {
+        name: offers13 ? 'legacy_version' : 'client_version',
+        value: versionName(ch.legacyVersion) + (offers13 ? ': frozen; the real offer is supported_versions' : ''),
+        raw: versionCode(ch.legacyVersion),
+        ...(offers13 ? { note: 'frozen; the real offer is supported_versions' } : {}),
+      },
+      { name: 'random', value: shortHex(ch.random), raw: hex(ch.random) },
+      { name: 'session_id', value: sessionId, raw: hex(ch.legacySessionId), note: sessionNote },
+      {
+        name: 'cipher_suites',
+        value: [`${ch.cipherSuites.length} offered, in the client's order of preference:`, ...ch.cipherSuites.map(suiteLine)],
+        block: true,
+        raw: ch.cipherSuites.map(cipherSuiteName),
+        note: "in the client's order of preference",
+      },
+      {
+        name: 'compression_methods',
+        value: ch.legacyCompressionMethods.length === 1 && ch.legacyCompressionMethods[0] === 0 ? 'null (none)' : hex(ch.legacyCompressionMethods),
+        raw: Array.from(ch.legacyCompressionMethods),
+      },
     ];
     if (ch.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) f.secureRenegotiation = true;
     fields.push(...this.#extensions(ch.extensions, 'client'));
@@ -312,27 +343,41 @@ export class TraceDecoder {
     const sentinel = sh.random.subarray(24);
     f.downgradeSentinel = !chosen13 && hex(sentinel).startsWith('444f574e475244');
 
+    const sentinelNote = `ends with "DOWNGRD\\x0${sentinel[7]}": the RFC 8446 downgrade sentinel`;
+    const sessionNote =
+      sh.legacySessionId.length === 0
+        ? 'empty (this session cannot be resumed by id)'
+        : chosen13
+          ? "echoes the client's, for middleboxes"
+          : sessionEcho
+            ? "the client's own: the server resumes that session"
+            : undefined;
     const fields: Field[] = [
-      { name: chosen13 ? 'legacy_version' : 'server_version', value: versionName(sh.legacyVersion) + (chosen13 ? ': frozen; supported_versions says 1.3' : '') },
-      { name: 'random', value: shortHex(sh.random) + (f.downgradeSentinel ? ` (ends with "DOWNGRD\\x0${sentinel[7]}": the RFC 8446 downgrade sentinel)` : '') },
+      {
+        name: chosen13 ? 'legacy_version' : 'server_version',
+        value: versionName(sh.legacyVersion) + (chosen13 ? ': frozen; supported_versions says 1.3' : ''),
+        raw: versionCode(sh.legacyVersion),
+        ...(chosen13 ? { note: 'frozen; supported_versions says 1.3' } : {}),
+      },
+      {
+        name: 'random',
+        value: shortHex(sh.random) + (f.downgradeSentinel ? ` (${sentinelNote})` : ''),
+        raw: hex(sh.random),
+        ...(f.downgradeSentinel ? { note: sentinelNote } : {}),
+      },
       {
         name: 'session_id',
-        value:
-          sh.legacySessionId.length === 0
-            ? 'empty (this session cannot be resumed by id)'
-            : chosen13
-              ? `${shortHex(sh.legacySessionId)} (echoes the client's, for middleboxes)`
-              : sessionEcho
-                ? `${shortHex(sh.legacySessionId)} (the client's own: the server resumes that session)`
-                : shortHex(sh.legacySessionId),
+        value: sh.legacySessionId.length === 0 || sessionNote === undefined ? (sessionNote ?? shortHex(sh.legacySessionId)) : `${shortHex(sh.legacySessionId)} (${sessionNote})`,
+        raw: hex(sh.legacySessionId),
+        ...(sessionNote ? { note: sessionNote } : {}),
       },
-      { name: 'cipher_suite', value: chosenSuite(sh.cipherSuite, f.offeredSuites.length) },
-      { name: 'compression_method', value: sh.legacyCompressionMethod === 0 ? 'null (none)' : String(sh.legacyCompressionMethod) },
+      { name: 'cipher_suite', value: chosenSuite(sh.cipherSuite, f.offeredSuites.length), raw: cipherSuiteName(sh.cipherSuite), note: `1 of ${f.offeredSuites.length} offered` },
+      { name: 'compression_method', value: sh.legacyCompressionMethod === 0 ? 'null (none)' : String(sh.legacyCompressionMethod), raw: sh.legacyCompressionMethod },
       ...this.#extensions(sh.extensions, 'server'),
     ];
     if (chosen13) {
       const psk = f.resumed ? 'the PSK from the ticket, mixed with ' : '';
-      const group = f.group === undefined ? 'key exchange' : nameOf(NamedGroup, f.group, 'NamedGroup');
+      const group = f.group === undefined ? 'key exchange' : nameOfGroup(f.group);
       return {
         name: 'ServerHello',
         fields,
@@ -362,30 +407,42 @@ export class TraceDecoder {
     f.suite13 = tls13SuiteById(suiteId);
     f.suiteId = suiteId;
     const fields: Field[] = [
-      { name: 'random', value: 'cf21ad74\u2026 = SHA-256("HelloRetryRequest"): the fixed value that marks a retry request' },
-      { name: 'session_id', value: sessionId.length === 0 ? 'empty' : `${shortHex(sessionId)} (echoes the client's)` },
-      { name: 'cipher_suite', value: chosenSuite(suiteId, f.offeredSuites.length) },
+      {
+        name: 'random',
+        value: 'cf21ad74\u2026 = SHA-256("HelloRetryRequest"): the fixed value that marks a retry request',
+        raw: hex(HELLO_RETRY_REQUEST_RANDOM),
+        note: 'SHA-256("HelloRetryRequest"): the fixed value that marks a retry request',
+      },
+      { name: 'session_id', value: sessionId.length === 0 ? 'empty' : `${shortHex(sessionId)} (echoes the client's)`, raw: hex(sessionId) },
+      { name: 'cipher_suite', value: chosenSuite(suiteId, f.offeredSuites.length), raw: cipherSuiteName(suiteId) },
     ];
     for (const e of extensions) {
       switch (e.type) {
         case ExtensionType.supported_versions:
-          fields.push({ name: 'supported_versions', value: `${versionName(readSupportedVersionsServer(e.data))} (selected)` });
+          fields.push({ name: 'supported_versions', value: `${versionName(readSupportedVersionsServer(e.data))} (selected)`, raw: versionCode(readSupportedVersionsServer(e.data)) });
           break;
         case ExtensionType.key_share: {
           const g = readKeyShareRetry(e.data);
           f.retryGroup = g;
-          const offered = f.offeredKeyShares.map((x) => nameOf(NamedGroup, x, 'NamedGroup')).join(', ') || 'none';
-          fields.push({ name: 'key_share', value: `selected_group ${nameOf(NamedGroup, g, 'NamedGroup')} (the client sent a share for ${offered})` });
+          const offered = f.offeredKeyShares.map(groupName).join(', ') || 'none';
+          fields.push({
+            name: 'key_share',
+            value: `selected_group ${groupName(g)} (the client sent a share for ${offered})`,
+            raw: { selected_group: groupName(g) },
+            note: `the client sent a share for ${offered}`,
+          });
           break;
         }
-        case ExtensionType.cookie:
-          fields.push({ name: 'cookie', value: `${readCookie(e.data).length} bytes (to be sent back: lets a server stay stateless)` });
+        case ExtensionType.cookie: {
+          const cookie = readCookie(e.data);
+          fields.push({ name: 'cookie', value: `${cookie.length} bytes (to be sent back: lets a server stay stateless)`, raw: hex(cookie), note: 'to be sent back: lets a server stay stateless' });
           break;
+        }
         default:
-          fields.push({ name: nameOf(ExtensionType, e.type, 'extension'), value: `${e.data.length} bytes` });
+          fields.push(unknownExtension(e));
       }
     }
-    const wanted = f.retryGroup === undefined ? 'another group' : nameOf(NamedGroup, f.retryGroup, 'NamedGroup');
+    const wanted = f.retryGroup === undefined ? 'another group' : nameOfGroup(f.retryGroup);
     return {
       name: 'HelloRetryRequest',
       fields,
@@ -398,108 +455,155 @@ export class TraceDecoder {
   #extensions(extensions: readonly Extension[], from: Side): Field[] {
     const f = this.facts;
     const fields: Field[] = [];
+    /** A field whose ladder text is `raw` followed by a note in parentheses. */
+    const noted = (name: string, text: string, raw: JsonValue, note: string, key?: string): Field => ({ name, value: `${text} (${note})`, raw, note, ...(key ? { key } : {}) });
     for (const e of extensions) {
       switch (e.type) {
         case ExtensionType.server_name: {
-          const host = e.data.length === 0 ? '(acknowledged)' : (readServerName(e.data) ?? '(no host name)');
+          const host = e.data.length === 0 ? undefined : readServerName(e.data);
           if (from === 'client') f.serverName = host;
-          fields.push({ name: 'server_name', value: from === 'client' ? `${host} (SNI: which site the client wants)` : host });
+          const text = e.data.length === 0 ? '(acknowledged)' : (host ?? '(no host name)');
+          fields.push(
+            from === 'client'
+              ? noted('server_name', text, host ?? null, 'SNI: which site the client wants')
+              : { name: 'server_name', value: text, raw: host ?? null, ...(e.data.length === 0 ? { note: 'acknowledged: the server used the name' } : {}) },
+          );
           break;
         }
         case ExtensionType.supported_groups: {
           const groups = readU16ListExtension(e.data, 'supported_groups');
           if (from === 'client') f.offeredGroups = groups;
-          fields.push({ name: 'supported_groups', value: groups.map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') + (from === 'server' ? ' (the server\u2019s, for next time)' : '') });
+          const text = groups.map(groupName).join(', ');
+          fields.push(from === 'server' ? noted('supported_groups', text, groups.map(groupName), 'the server\u2019s, for next time') : { name: 'supported_groups', value: text, raw: groups.map(groupName) });
           break;
         }
-        case ExtensionType.ec_point_formats:
-          fields.push({ name: 'ec_point_formats', value: Array.from(readEcPointFormats(e.data), (p) => (p === 0 ? 'uncompressed' : String(p))).join(', ') });
+        case ExtensionType.ec_point_formats: {
+          const formats = Array.from(readEcPointFormats(e.data), pointFormatName);
+          fields.push({ name: 'ec_point_formats', value: formats.join(', '), raw: formats });
           break;
+        }
         case ExtensionType.signature_algorithms:
-          fields.push({ name: 'signature_algorithms', value: readU16ListExtension(e.data, 'signature_algorithms').map((s) => nameOf(SignatureScheme, s, 'SignatureScheme')).join(', ') });
+        case ExtensionType.signature_algorithms_cert: {
+          const name = e.type === ExtensionType.signature_algorithms ? 'signature_algorithms' : 'signature_algorithms_cert';
+          const schemes = readU16ListExtension(e.data, name).map(schemeName);
+          fields.push({ name, value: schemes.join(', '), raw: schemes });
           break;
-        case ExtensionType.signature_algorithms_cert:
-          fields.push({ name: 'signature_algorithms_cert', value: readU16ListExtension(e.data, 'signature_algorithms_cert').map((s) => nameOf(SignatureScheme, s, 'SignatureScheme')).join(', ') });
-          break;
+        }
         case ExtensionType.application_layer_protocol_negotiation: {
           const protocols = readAlpn(e.data);
           if (from === 'client') f.offeredAlpn = protocols;
           else f.alpn = protocols[0];
-          fields.push({ name: 'ALPN', value: from === 'client' ? `${protocols.join(', ')} (application protocols, preferred first)` : `${protocols.join(', ')} (chosen)` });
+          const key = 'application_layer_protocol_negotiation';
+          fields.push(noted('ALPN', protocols.join(', '), protocols, from === 'client' ? 'application protocols, preferred first' : 'chosen', key));
           break;
         }
         case ExtensionType.extended_master_secret:
           if (from === 'server') f.extendedMasterSecret = true;
-          fields.push({ name: 'extended_master_secret', value: from === 'client' ? 'offered (RFC 7627: bind the keys to the whole handshake)' : 'yes: the master secret covers the whole handshake' });
+          fields.push({
+            name: 'extended_master_secret',
+            value: from === 'client' ? 'offered (RFC 7627: bind the keys to the whole handshake)' : 'yes: the master secret covers the whole handshake',
+            raw: true,
+            note: from === 'client' ? 'offered (RFC 7627: bind the keys to the whole handshake)' : 'the master secret covers the whole handshake',
+          });
           break;
         case ExtensionType.renegotiation_info: {
           const previous = readRenegotiationInfo(e.data);
           if (from === 'server') f.secureRenegotiation = true;
-          fields.push({ name: 'renegotiation_info', value: previous.length === 0 ? 'empty (RFC 5746: a first handshake)' : shortHex(previous) });
+          fields.push(previous.length === 0 ? { name: 'renegotiation_info', value: 'empty (RFC 5746: a first handshake)', raw: '', note: 'RFC 5746: a first handshake' } : { name: 'renegotiation_info', value: shortHex(previous), raw: hex(previous) });
           break;
         }
         case ExtensionType.session_ticket:
           if (from === 'client' && e.data.length > 0) f.resumptionOffered = true;
-          fields.push({
-            name: 'session_ticket',
-            value:
+          {
+            const note =
               from === 'server'
                 ? 'empty: a NewSessionTicket will follow (RFC 5077)'
                 : e.data.length === 0
                   ? 'empty: the client can keep a ticket (RFC 5077)'
-                  : `${e.data.length} bytes: a ticket from an earlier session, to resume it`,
-          });
+                  : `${e.data.length} bytes: a ticket from an earlier session, to resume it`;
+            fields.push({ name: 'session_ticket', value: note, raw: hex(e.data), note });
+          }
           break;
         case ExtensionType.supported_versions:
           if (from === 'client') {
             const versions = readSupportedVersionsClient(e.data);
             f.offeredVersions = versions;
-            fields.push({ name: 'supported_versions', value: versions.map(versionName).join(', ') + ' (the real version offer)' });
+            fields.push(noted('supported_versions', versions.map(versionName).join(', '), versions.map(versionCode), 'the real version offer'));
           } else {
-            fields.push({ name: 'supported_versions', value: `${versionName(readSupportedVersionsServer(e.data))} (selected)` });
+            const version = readSupportedVersionsServer(e.data);
+            fields.push(noted('supported_versions', versionName(version), versionCode(version), 'selected'));
           }
           break;
         case ExtensionType.key_share:
           if (from === 'client') {
             const shares = readKeyShareClient(e.data);
             f.offeredKeyShares = shares.map((s) => s.group);
-            fields.push({
-              name: 'key_share',
-              value: shares.length === 0 ? 'none (asks the server to pick a group first)' : shares.map((s) => `${nameOf(NamedGroup, s.group, 'NamedGroup')}: ${s.keyExchange.length} bytes  ${shortHex(s.keyExchange)}`),
-            });
+            const raw = shares.map((s) => ({ group: groupName(s.group), key_exchange: hex(s.keyExchange) }));
+            fields.push(
+              shares.length === 0
+                ? { name: 'key_share', value: 'none (asks the server to pick a group first)', raw, note: 'none: asks the server to pick a group first' }
+                : { name: 'key_share', value: shares.map((s) => `${groupName(s.group)}: ${s.keyExchange.length} bytes  ${shortHex(s.keyExchange)}`), raw },
+            );
           } else {
             const share = readKeyShareServer(e.data);
             f.group = share.group;
-            fields.push({ name: 'key_share', value: `${nameOf(NamedGroup, share.group, 'NamedGroup')}: ${share.keyExchange.length} bytes  ${shortHex(share.keyExchange)} (the server's one-time public key)` });
+            fields.push(
+              noted(
+                'key_share',
+                `${groupName(share.group)}: ${share.keyExchange.length} bytes  ${shortHex(share.keyExchange)}`,
+                { group: groupName(share.group), key_exchange: hex(share.keyExchange) },
+                "the server's one-time public key",
+              ),
+            );
           }
           break;
-        case ExtensionType.psk_key_exchange_modes:
+        case ExtensionType.psk_key_exchange_modes: {
+          const modes = Array.from(readPskModes(e.data));
+          const names = modes.map((m) => (m === 1 ? 'psk_dhe_ke' : m === 0 ? 'psk_ke' : hexCode(m, 2)));
           fields.push({
             name: 'psk_key_exchange_modes',
-            value: Array.from(readPskModes(e.data), (m) => (m === 1 ? 'psk_dhe_ke (resume, with a fresh (EC)DHE for forward secrecy)' : m === 0 ? 'psk_ke (resume without (EC)DHE)' : String(m))).join(', '),
+            value: modes.map((m) => (m === 1 ? 'psk_dhe_ke (resume, with a fresh (EC)DHE for forward secrecy)' : m === 0 ? 'psk_ke (resume without (EC)DHE)' : String(m))).join(', '),
+            raw: names,
           });
           break;
+        }
         case ExtensionType.pre_shared_key:
           if (from === 'client') {
             f.resumptionOffered = true;
             const psk = readPreSharedKeyClient(e.data);
             const lines = psk.identities.map((id, i) => `identity ${i}: a ${id.identity.length}-byte ticket, obfuscated age ${id.obfuscatedAge >>> 0}`);
             psk.binders.forEach((b, i) => lines.push(`binder ${i}: ${b.length} bytes  ${shortHex(b)} (HMAC over this ClientHello up to the binders, keyed by the ticket\u2019s secret)`));
-            fields.push({ name: 'pre_shared_key', value: lines });
+            fields.push({
+              name: 'pre_shared_key',
+              value: lines,
+              raw: {
+                identities: psk.identities.map((id) => ({ identity: hex(id.identity), obfuscated_ticket_age: id.obfuscatedAge >>> 0 })),
+                binders: psk.binders.map(hex),
+              },
+              note: 'each binder is an HMAC over this ClientHello up to the binders, keyed by the ticket\u2019s secret',
+            });
           } else {
             const selected = readPreSharedKeyServer(e.data);
             f.resumed = true;
-            fields.push({ name: 'pre_shared_key', value: `identity ${selected} accepted: this is a resumption` });
+            fields.push({ name: 'pre_shared_key', value: `identity ${selected} accepted: this is a resumption`, raw: { selected_identity: selected }, note: 'accepted: this is a resumption' });
           }
           break;
-        case ExtensionType.cookie:
-          fields.push({ name: 'cookie', value: `${readCookie(e.data).length} bytes (sent back from the HelloRetryRequest)` });
+        case ExtensionType.cookie: {
+          const cookie = readCookie(e.data);
+          fields.push(noted('cookie', `${cookie.length} bytes`, hex(cookie), 'sent back from the HelloRetryRequest'));
           break;
-        case ExtensionType.early_data:
-          fields.push({ name: 'early_data', value: e.data.length === 4 ? `up to ${new DataView(e.data.buffer, e.data.byteOffset, 4).getUint32(0)} bytes of 0-RTT data accepted with this ticket` : 'offered' });
+        }
+        case ExtensionType.early_data: {
+          const max = e.data.length === 4 ? new DataView(e.data.buffer, e.data.byteOffset, 4).getUint32(0) : undefined;
+          fields.push(
+            max === undefined
+              ? { name: 'early_data', value: 'offered', raw: true }
+              : { name: 'early_data', value: `up to ${max} bytes of 0-RTT data accepted with this ticket`, raw: { max_early_data_size: max }, note: '0-RTT data accepted with this ticket, in bytes' },
+          );
           break;
+        }
         default:
-          fields.push({ name: nameOf(ExtensionType, e.type, 'extension'), value: `${e.data.length} bytes` });
+          fields.push(unknownExtension(e));
       }
     }
     return fields;
@@ -510,7 +614,7 @@ export class TraceDecoder {
     const fields = this.#extensions(extensions, 'server');
     return {
       name: 'EncryptedExtensions',
-      fields: fields.length > 0 ? fields : [{ name: 'extensions', value: 'none' }],
+      fields: fields.length > 0 ? fields : [{ name: 'extensions', value: 'none', raw: [] }],
       note:
         'The first encrypted message: the server\u2019s answers to the client\u2019s extensions that are not needed to agree on keys (ALPN, SNI acknowledgement, \u2026). ' +
         'In TLS 1.2 they travelled in the ServerHello, readable by anyone on the path.',
@@ -522,7 +626,7 @@ export class TraceDecoder {
     const f = this.facts;
     if (from === 'server') f.serverCertificates = chain;
     else f.clientCertificates = chain;
-    const fields: Field[] = chain.length === 0 ? [{ name: 'certificate_list', value: 'empty: no certificate' }] : chain.flatMap(certificateFields);
+    const fields: Field[] = chain.length === 0 ? [EMPTY_CERTIFICATE_LIST] : chain.flatMap(certificateFields);
     let note: string;
     if (from === 'server') {
       const proof = f.suite?.kx === 'RSA' ? 'decrypts the ClientKeyExchange' : 'signs the ServerKeyExchange';
@@ -545,14 +649,16 @@ export class TraceDecoder {
     else f.clientCertificates = chain;
     const fields: Field[] = [
       {
-        name: 'request_context',
+        name: 'certificate_request_context',
         value: cert.context.length === 0 ? 'empty (part of the handshake)' : `${shortHex(cert.context)} (answers a post-handshake CertificateRequest)`,
+        raw: hex(cert.context),
+        note: cert.context.length === 0 ? 'empty: part of the handshake' : 'answers a post-handshake CertificateRequest',
       },
     ];
-    if (chain.length === 0) fields.push({ name: 'certificate_list', value: 'empty: no certificate' });
+    if (chain.length === 0) fields.push(EMPTY_CERTIFICATE_LIST);
     else fields.push(...chain.flatMap(certificateFields));
     const extensions = cert.entries.flatMap((e) => e.extensions.map((x) => nameOf(ExtensionType, x.type, 'extension')));
-    if (extensions.length > 0) fields.push({ name: 'entry extensions', value: extensions.join(', ') });
+    if (extensions.length > 0) fields.push({ name: 'entry extensions', key: 'entry_extensions', value: extensions.join(', '), raw: extensions });
     let note: string;
     if (from === 'server') {
       note =
@@ -574,19 +680,26 @@ export class TraceDecoder {
     let groupName: string;
     if (ske.params.kind === 'ecdhe') {
       f.group = ske.params.namedCurve;
-      groupName = nameOf(NamedGroup, ske.params.namedCurve, 'NamedGroup');
-      fields.push({ name: 'curve_type', value: 'named_curve' });
-      fields.push({ name: 'named_curve', value: groupName });
-      fields.push({ name: 'public', value: `${ske.params.publicKey.length} bytes  ${shortHex(ske.params.publicKey)} (one-time public key)` });
+      groupName = nameOfGroup(ske.params.namedCurve);
+      fields.push({ name: 'curve_type', value: 'named_curve', raw: 'named_curve' });
+      fields.push({ name: 'named_curve', value: groupName, raw: groupName });
+      fields.push({ name: 'public', value: `${ske.params.publicKey.length} bytes  ${shortHex(ske.params.publicKey)} (one-time public key)`, raw: hex(ske.params.publicKey), note: 'one-time public key' });
     } else {
       const group = ffdheGroupFor(ske.params.p, ske.params.g);
       f.group = group;
-      groupName = group === undefined ? 'custom (not an RFC 7919 group)' : nameOf(NamedGroup, group);
-      fields.push({ name: 'group', value: `${groupName} (p: ${bitLength(ske.params.p)} bits, g: ${hex(ske.params.g)})` });
-      fields.push({ name: 'dh_Ys', value: `${ske.params.ys.length} bytes  ${shortHex(ske.params.ys)} (one-time public value)` });
+      groupName = group === undefined ? 'custom (not an RFC 7919 group)' : nameOfGroup(group);
+      fields.push({
+        name: 'group',
+        value: `${groupName} (p: ${bitLength(ske.params.p)} bits, g: ${hex(ske.params.g)})`,
+        raw: group === undefined ? null : nameOfGroup(group),
+        note: `${group === undefined ? 'custom, not an RFC 7919 group; ' : ''}p: ${bitLength(ske.params.p)} bits`,
+      });
+      fields.push({ name: 'dh_p', value: `${ske.params.p.length} bytes`, raw: hex(ske.params.p) });
+      fields.push({ name: 'dh_g', value: hex(ske.params.g), raw: hex(ske.params.g) });
+      fields.push({ name: 'dh_Ys', value: `${ske.params.ys.length} bytes  ${shortHex(ske.params.ys)} (one-time public value)`, raw: hex(ske.params.ys), note: 'one-time public value' });
     }
-    fields.push({ name: 'signature_algorithm', value: nameOf(SignatureScheme, ske.scheme, 'SignatureScheme') });
-    fields.push({ name: 'signature', value: `${ske.signature.length} bytes over client_random + server_random + params` });
+    fields.push({ name: 'signature_algorithm', value: schemeName(ske.scheme), raw: schemeName(ske.scheme) });
+    fields.push({ name: 'signature', value: `${ske.signature.length} bytes over client_random + server_random + params`, raw: hex(ske.signature), note: 'over client_random + server_random + params' });
     return {
       name: 'ServerKeyExchange',
       fields,
@@ -603,9 +716,13 @@ export class TraceDecoder {
     return {
       name: 'CertificateRequest',
       fields: [
-        { name: 'certificate_types', value: Array.from(cr.certificateTypes, (t) => nameOf(ClientCertificateType, t, 'ClientCertificateType')).join(', ') },
-        { name: 'signature_algorithms', value: cr.signatureSchemes.map((s) => nameOf(SignatureScheme, s, 'SignatureScheme')).join(', ') },
-        { name: 'certificate_authorities', value: cas.length === 0 ? 'any (no list)' : cas },
+        {
+          name: 'certificate_types',
+          value: Array.from(cr.certificateTypes, (t) => nameOf(ClientCertificateType, t, 'ClientCertificateType')).join(', '),
+          raw: Array.from(cr.certificateTypes, (t) => nameOf(ClientCertificateType, t, 'ClientCertificateType')),
+        },
+        { name: 'signature_algorithms', value: cr.signatureSchemes.map(schemeName).join(', '), raw: cr.signatureSchemes.map(schemeName) },
+        { name: 'certificate_authorities', value: cas.length === 0 ? 'any (no list)' : cas, raw: cas, ...(cas.length === 0 ? { note: 'any: no list' } : {}) },
       ],
       note:
         'The server asks the client to authenticate as well; this is what makes TLS two-way. It lists the key types, signature schemes and CAs it accepts. ' +
@@ -616,10 +733,18 @@ export class TraceDecoder {
   #certificateRequest13(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const cr = readCertificateRequestTls13(body);
     this.facts.certificateRequested = true;
-    const fields: Field[] = [{ name: 'request_context', value: cr.context.length === 0 ? 'empty (during the handshake)' : shortHex(cr.context) }];
+    const fields: Field[] = [
+      {
+        name: 'certificate_request_context',
+        value: cr.context.length === 0 ? 'empty (during the handshake)' : shortHex(cr.context),
+        raw: hex(cr.context),
+        ...(cr.context.length === 0 ? { note: 'empty: during the handshake' } : {}),
+      },
+    ];
     for (const e of cr.extensions) {
       if (e.type === ExtensionType.certificate_authorities) {
-        fields.push({ name: 'certificate_authorities', value: readDistinguishedNames(e.data) });
+        const names = readDistinguishedNames(e.data);
+        fields.push({ name: 'certificate_authorities', value: names, raw: names });
       } else {
         fields.push(...this.#extensions([e], 'server'));
       }
@@ -637,14 +762,14 @@ export class TraceDecoder {
     const suite = this.facts.suite;
     const kx = suite?.kx ?? 'ECDHE';
     const value = readClientKeyExchange(body, kx);
-    const group = this.facts.group === undefined ? '' : `${nameOf(NamedGroup, this.facts.group, 'NamedGroup')} `;
+    const group = this.facts.group === undefined ? '' : `${nameOfGroup(this.facts.group)} `;
     const milestone = `keys: premaster secret + both randoms \u2192 master secret${this.facts.extendedMasterSecret ? ' (over the session hash: EMS)' : ''} \u2192 a key block for each direction`;
     if (kx === 'RSA') {
       return {
         name: 'ClientKeyExchange',
         fields: [
-          { name: 'kind', value: 'RSA key transport (RFC 5246 §7.4.7.1)' },
-          { name: 'encrypted_pre_master_secret', value: `${value.length} bytes  ${shortHex(value)}` },
+          { name: 'kind', value: 'RSA key transport (RFC 5246 §7.4.7.1)', raw: 'RSA', note: 'RSA key transport (RFC 5246 §7.4.7.1)' },
+          { name: 'encrypted_pre_master_secret', value: `${value.length} bytes  ${shortHex(value)}`, raw: hex(value) },
         ],
         note:
           'A fresh 48-byte premaster secret, encrypted with the RSA public key in the server\u2019s certificate: only the holder of the private key can read it. ' +
@@ -655,8 +780,13 @@ export class TraceDecoder {
     return {
       name: 'ClientKeyExchange',
       fields: [
-        { name: 'kind', value: kx === 'DHE' ? 'DHE: the client\u2019s Diffie-Hellman public value (dh_Yc)' : 'ECDHE: the client\u2019s ephemeral public key' },
-        { name: kx === 'DHE' ? 'dh_Yc' : 'public', value: `${value.length} bytes  ${shortHex(value)}` },
+        {
+          name: 'kind',
+          value: kx === 'DHE' ? 'DHE: the client\u2019s Diffie-Hellman public value (dh_Yc)' : 'ECDHE: the client\u2019s ephemeral public key',
+          raw: kx,
+          note: kx === 'DHE' ? 'the client\u2019s Diffie-Hellman public value (dh_Yc)' : 'the client\u2019s ephemeral public key',
+        },
+        { name: kx === 'DHE' ? 'dh_Yc' : 'public', value: `${value.length} bytes  ${shortHex(value)}`, raw: hex(value) },
       ],
       note:
         `The client\u2019s one-time ${group}public key. Each side combines its own private key with the other\u2019s public key and gets the same premaster secret, which never crosses the wire. ` +
@@ -670,13 +800,18 @@ export class TraceDecoder {
     const f = this.facts;
     if (from === 'client') f.clientCertificateVerified = true;
     else f.serverCertificateVerified = true;
-    const scheme = nameOf(SignatureScheme, cv.scheme, 'SignatureScheme');
+    const scheme = schemeName(cv.scheme);
     if (this.#tls13) {
       return {
         name: 'CertificateVerify',
         fields: [
-          { name: 'signature_algorithm', value: scheme },
-          { name: 'signature', value: `${cv.signature.length} bytes over 64 spaces + "TLS 1.3, ${from} CertificateVerify" + 0x00 + the transcript hash` },
+          { name: 'signature_algorithm', value: scheme, raw: scheme },
+          {
+            name: 'signature',
+            value: `${cv.signature.length} bytes over 64 spaces + "TLS 1.3, ${from} CertificateVerify" + 0x00 + the transcript hash`,
+            raw: hex(cv.signature),
+            note: `over 64 spaces + "TLS 1.3, ${from} CertificateVerify" + 0x00 + the transcript hash`,
+          },
         ],
         note:
           from === 'server'
@@ -689,8 +824,8 @@ export class TraceDecoder {
     return {
       name: 'CertificateVerify',
       fields: [
-        { name: 'signature_algorithm', value: scheme },
-        { name: 'signature', value: `${cv.signature.length} bytes over the hash of every handshake message so far` },
+        { name: 'signature_algorithm', value: scheme, raw: scheme },
+        { name: 'signature', value: `${cv.signature.length} bytes over the hash of every handshake message so far`, raw: hex(cv.signature), note: 'over the hash of every handshake message so far' },
       ],
       note:
         'The client proves it holds the private key of its certificate by signing the transcript; the server checks the signature with the public key in that certificate. ' +
@@ -702,7 +837,7 @@ export class TraceDecoder {
     if (this.#tls13 || this.facts.helloRetry) {
       return {
         name: 'ChangeCipherSpec',
-        fields: [{ name: 'purpose', value: 'middlebox compatibility (RFC 8446 \u00a7D.4): changes nothing' }],
+        fields: [{ name: 'purpose', value: 'middlebox compatibility (RFC 8446 \u00a7D.4): changes nothing', raw: 'middlebox_compatibility', note: 'RFC 8446 \u00a7D.4: changes nothing' }],
         note:
           'A dummy, ignored by the peer: TLS 1.3 does not need it, but sending one makes the handshake look like a TLS 1.2 session resumption to old middleboxes that would otherwise drop the connection. ' +
           'It is not encrypted and not part of the transcript.',
@@ -717,7 +852,7 @@ export class TraceDecoder {
   }
 
   #finished(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
-    const fields: Field[] = [{ name: 'verify_data', value: `${hex(body)} (${body.length} bytes)` }];
+    const fields: Field[] = [{ name: 'verify_data', value: `${hex(body)} (${body.length} bytes)`, raw: hex(body) }];
     const first = this.facts.finished.size === 0;
     let note: string;
     if (this.facts.resumed) {
@@ -736,7 +871,9 @@ export class TraceDecoder {
 
   #finished13(from: Side, body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const hash = this.facts.suite13 ? `HMAC-${this.facts.suite13.hash.toUpperCase().replace('SHA', 'SHA-')}` : 'an HMAC';
-    const fields: Field[] = [{ name: 'verify_data', value: `${shortHex(body)} (${body.length} bytes: ${hash}, as long as the suite's hash)` }];
+    const fields: Field[] = [
+      { name: 'verify_data', value: `${shortHex(body)} (${body.length} bytes: ${hash}, as long as the suite's hash)`, raw: hex(body), note: `${hash}, as long as the suite's hash` },
+    ];
     if (from === 'server') {
       return {
         name: 'Finished',
@@ -764,8 +901,8 @@ export class TraceDecoder {
     return {
       name: 'NewSessionTicket',
       fields: [
-        { name: 'lifetime_hint', value: `${nst.lifetimeHint} s` },
-        { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)` },
+        { name: 'ticket_lifetime_hint', value: `${nst.lifetimeHint} s`, raw: nst.lifetimeHint, note: 'seconds' },
+        { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)`, raw: hex(nst.ticket), note: 'opaque to the client' },
       ],
       note:
         'RFC 5077: the server hands the client this session\u2019s state (master secret, suite), sealed under a key only the server knows, so it can resume later without the server keeping anything. ' +
@@ -777,10 +914,15 @@ export class TraceDecoder {
     const nst = readNewSessionTicket(body);
     this.facts.tickets++;
     const fields: Field[] = [
-      { name: 'ticket_lifetime', value: `${nst.lifetime} s` },
-      { name: 'ticket_age_add', value: `${hex(u32(nst.ageAdd))} (hides the ticket\u2019s age when it is reused)` },
-      { name: 'ticket_nonce', value: nst.nonce.length === 0 ? 'empty' : `${hex(nst.nonce)} (makes this ticket\u2019s PSK distinct from the others)` },
-      { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)` },
+      { name: 'ticket_lifetime', value: `${nst.lifetime} s`, raw: nst.lifetime, note: 'seconds' },
+      { name: 'ticket_age_add', value: `${hex(u32(nst.ageAdd))} (hides the ticket\u2019s age when it is reused)`, raw: nst.ageAdd >>> 0, note: 'hides the ticket\u2019s age when it is reused' },
+      {
+        name: 'ticket_nonce',
+        value: nst.nonce.length === 0 ? 'empty' : `${hex(nst.nonce)} (makes this ticket\u2019s PSK distinct from the others)`,
+        raw: hex(nst.nonce),
+        note: 'makes this ticket\u2019s PSK distinct from the others',
+      },
+      { name: 'ticket', value: `${nst.ticket.length} bytes  ${shortHex(nst.ticket)} (opaque to the client)`, raw: hex(nst.ticket), note: 'opaque to the client' },
     ];
     fields.push(...this.#extensions(nst.extensions, 'server'));
     if (this.facts.tickets > 1) {
@@ -803,7 +945,14 @@ export class TraceDecoder {
     const request = readKeyUpdate(body);
     return {
       name: 'KeyUpdate',
-      fields: [{ name: 'request_update', value: request === 1 ? 'update_requested (the peer must update its keys too)' : 'update_not_requested' }],
+      fields: [
+        {
+          name: 'request_update',
+          value: request === 1 ? 'update_requested (the peer must update its keys too)' : 'update_not_requested',
+          raw: request === 1 ? 'update_requested' : request === 0 ? 'update_not_requested' : request,
+          ...(request === 1 ? { note: 'the peer must update its keys too' } : {}),
+        },
+      ],
       note:
         `The ${from} switches to fresh sending keys, derived one-way from the old ones: a key is not used for too many records, and a key leaked later cannot decrypt what was sent before. ` +
         'No new Diffie-Hellman: just the next step of the key chain.',
@@ -817,10 +966,12 @@ export class TraceDecoder {
     const description = nameOf(AlertDescription, a.description, 'AlertDescription');
     const fatal = a.level === AlertLevel.fatal;
     const fields: Field[] = [
-      { name: 'level', value: `${level} (${a.level})` },
-      { name: 'description', value: `${description} (${a.description})` },
+      { name: 'level', value: `${level} (${a.level})`, raw: level },
+      { name: 'description', value: `${description} (${a.description})`, raw: description },
     ];
-    if (protection !== 'clear') fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})` });
+    if (protection !== 'clear') {
+      fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})`, raw: protection });
+    }
     let note: string;
     if (a.description === AlertDescription.close_notify) {
       note = 'close_notify: \u201cI will send nothing more\u201d. It lets the peer tell a clean end from an attacker cutting the connection short.';
@@ -886,9 +1037,14 @@ export function messageName(handshakeType: number): string {
   return MESSAGE_NAMES[handshakeType] ?? nameOf(HandshakeType, handshakeType, 'HandshakeType');
 }
 
-function certificateFields(c: CertificateSummary | { readonly error: string }, i: number): Field[] {
+const EMPTY_CERTIFICATE_LIST: Field = { name: 'certificate_list', value: 'empty: no certificate', raw: [] };
+
+/** One certificate of a chain: the ladder shows its summary; --json has the whole DER (and the summary under `certificates`). */
+function certificateFields(c: CertificateSummary | UnreadableCertificate, i: number, chain: readonly (CertificateSummary | UnreadableCertificate)[]): Field[] {
   const label = `[${i}]`;
-  if ('error' in c) return [{ name: label, value: `unreadable: ${c.error}` }];
+  const key = 'certificate_list';
+  const raw = i === 0 ? chain.map((x) => x.der) : undefined;
+  if ('error' in c) return [{ name: label, key, value: `unreadable: ${c.error}`, raw }];
   const lines = [
     `subject  ${c.subject}`,
     `issuer   ${c.issuer}${c.selfIssued ? ' (self-issued)' : ''}`,
@@ -896,7 +1052,7 @@ function certificateFields(c: CertificateSummary | { readonly error: string }, i
     `key      ${c.key}`,
   ];
   if (c.names.length > 0) lines.push(`names    ${c.names.join(', ')}`);
-  return [{ name: label, value: lines }];
+  return [{ name: label, key, value: lines, raw }];
 }
 
 /** certificate_authorities (RFC 8446 §4.2.4): DistinguishedName authorities<3..2^16-1>. */
@@ -917,6 +1073,35 @@ function day(iso: string): string {
   return iso.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z');
 }
 
+/** A ProtocolVersion as --json writes it: "TLSv1.2" (node:tls's spelling), else its hex code. */
+export function versionCode(v: number): string {
+  const names: Record<number, string> = {
+    [ProtocolVersion.SSLv3]: 'SSLv3',
+    [ProtocolVersion.TLSv1]: 'TLSv1',
+    [ProtocolVersion.TLSv1_1]: 'TLSv1.1',
+    [ProtocolVersion.TLSv1_2]: 'TLSv1.2',
+    [ProtocolVersion.TLSv1_3]: 'TLSv1.3',
+  };
+  return names[v] ?? hexCode(v);
+}
+
+/** A SignatureScheme's IANA name, else its hex code. */
+function schemeName(v: number): string {
+  const name = (Object.keys(SignatureScheme) as (keyof typeof SignatureScheme)[]).find((k) => SignatureScheme[k] === v);
+  return name ?? hexCode(v);
+}
+
+/** A supported group's IANA name (for prose and JSON alike). */
+function nameOfGroup(v: number): string {
+  return groupName(v);
+}
+
+/** An extension the trace does not decode: its IANA name (or hex code) and its data in hex. */
+function unknownExtension(e: Extension): Field {
+  const name = nameOf(ExtensionType, e.type, 'extension');
+  return { name, key: name.startsWith('extension(') ? hexCode(e.type) : name, value: `${e.data.length} bytes`, raw: hex(e.data) };
+}
+
 export function versionName(v: number): string {
   const names: Record<number, string> = {
     [ProtocolVersion.SSLv3]: 'SSL 3.0',
@@ -934,13 +1119,13 @@ export function suiteLine(id: number): string {
   if (s) return `${s.openssl.padEnd(31)}${s.name}`;
   const s13 = tls13SuiteById(id);
   if (s13) return `${'(TLS 1.3)'.padEnd(31)}${s13.name}`;
-  const iana = nameOf(CipherSuite, id, 'CipherSuite');
+  const iana = cipherSuiteName(id);
   return `${(iana.endsWith('_SCSV') ? '(a signal, not a suite)' : '(not supported here)').padEnd(31)}${iana}`;
 }
 
 /** The name --ciphers takes for a suite: OpenSSL's for TLS 1.2, IANA's for TLS 1.3. */
 export function cipherName(id: number): string {
-  return tls12SuiteById(id)?.openssl ?? tls13SuiteById(id)?.name ?? nameOf(CipherSuite, id, 'CipherSuite');
+  return tls12SuiteById(id)?.openssl ?? tls13SuiteById(id)?.name ?? cipherSuiteName(id);
 }
 
 function chosenSuite(id: number, offered: number): string[] {
@@ -948,7 +1133,7 @@ function chosenSuite(id: number, offered: number): string[] {
   if (s) return [`${s.openssl}, 1 of ${offered} offered`, s.name];
   const s13 = tls13SuiteById(id);
   if (s13) return [`${s13.name}, 1 of ${offered} offered (${s13.aead.toUpperCase()} with ${s13.hash.toUpperCase()})`];
-  return [nameOf(CipherSuite, id, 'CipherSuite')];
+  return [cipherSuiteName(id)];
 }
 
 export function hex(b: Uint8Array): string {

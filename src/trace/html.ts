@@ -8,11 +8,12 @@
  *   list, each extension, … (drawn by the script from the byte layout, so the page stays small);
  * - the certificate chains with their validity, the outcome, and the diagnosis of a failure.
  */
-import type { CertificateSummary } from './certificate-summary.js';
+import { certificateLayout, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
 import { hex, otherSide, type Side } from './decode.js';
 import { describeDiagnosis, type Diagnosis } from './diagnose.js';
 import type { HandshakeSummary } from './summary.js';
-import type { TraceMessage } from './timeline.js';
+import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
+import { messageId } from './ladder.js';
 
 export interface HtmlConnection {
   /** Anchor for links ("tls13"); unique in the page. */
@@ -28,6 +29,9 @@ export interface HtmlConnection {
   readonly extra?: readonly [string, string][];
   /** Whether the run was what was expected (demo), shown as a banner. */
   readonly verdict?: { readonly ok: boolean; readonly text: string };
+  /** Application data records (their count and sizes; contents with showData). */
+  readonly applicationData?: readonly ApplicationDataRecord[];
+  readonly showData?: boolean;
   /** An earlier connection shown before this one, arrows only (resumption: where the ticket came from). */
   readonly first?: { readonly title: string; readonly messages: readonly TraceMessage[] };
 }
@@ -65,6 +69,7 @@ export function renderHtml(page: HtmlPage): string {
 <h1>${esc(page.title)}</h1>
 ${(page.intro ?? []).map((p) => `<p>${esc(p)}</p>`).join('\n')}
 <p class="howto">Read each ladder top to bottom: the <b class="c">client</b> is on the left, the <b class="s">server</b> on the right, and each arrow is one message, numbered in wire order.
+Messages are numbered by sender (C1, S1, …), so the client\u2019s and the server\u2019s pages of one connection agree.
 <b>Click a message</b> to see its fields, what it is for, and its bytes with each field marked. ${LOCK} marks messages that travelled encrypted; green lines are steps of the key schedule.</p>
 </header>
 ${toc}
@@ -93,7 +98,7 @@ function section(c: HtmlConnection, i: number, total: number, now: Date, data: R
   parts.push(`<div class="tools"><button type="button" class="expand-all" data-target="${attr(id)}-ladder">Expand all</button> <button type="button" class="collapse-all" data-target="${attr(id)}-ladder">Collapse all</button></div>`);
   parts.push(ladder(`${id}-ladder`, c.messages, data));
   parts.push(outcome(c));
-  parts.push(chains(c.messages, now));
+  parts.push(chains(c, now, data));
   parts.push('</section>');
   return parts.join('\n');
 }
@@ -117,8 +122,8 @@ function ladder(id: string, messages: readonly TraceMessage[], data: Record<stri
     if (m.read === false) badges.push(`<span class="badge unread">never read: the ${otherSide(m.from)} had already stopped</span>`);
     rows.push(
       `<div class="${classes.join(' ')}" data-index="${m.index}" data-name="${attr(m.decoded.name)}" data-from="${m.from}">` +
-        `<button type="button" class="arrow" aria-expanded="false" aria-controls="${attr(mid)}" title="${attr(`${m.index}. ${label}, from the ${m.from}: click for details`)}">` +
-        `<span class="num">${m.index}</span><span class="shaft"><span class="label"><span class="name">${esc(label)}</span>${badges.join('')}</span></span></button>` +
+        `<button type="button" class="arrow" aria-expanded="false" aria-controls="${attr(mid)}" title="${attr(`${m.id}. ${label}, the ${m.from}\u2019s message ${m.id.slice(1)}: click for details`)}">` +
+        `<span class="num">${m.id}</span><span class="shaft"><span class="label"><span class="name">${esc(label)}</span>${badges.join('')}</span></span></button>` +
         details(mid, m) +
         '</div>',
     );
@@ -176,6 +181,7 @@ function outcome(c: HtmlConnection): string {
   if (s.version !== 'TLSv1.3') rows.push(['Extended master secret', s.extendedMasterSecret ? 'yes (RFC 7627)' : 'no']);
   if (s.helloRetry) rows.push(['Hello retry', 'yes: the server asked for another key share']);
   rows.push(['Resumed', s.resumed ? 'yes: an abbreviated handshake, no certificate exchanged' : 'no: a full handshake']);
+  if (c.applicationData) rows.push(['Application data', applicationDataText(c.applicationData, c.showData === true)]);
   rows.push(...(c.extra ?? []));
   const out: string[] = ['<div class="outcome">'];
   if (c.verdict) out.push(`<p class="verdict ${c.verdict.ok ? 'ok' : 'bad'}">${c.verdict.ok ? '\u2714' : '\u2718'} ${esc(c.verdict.text)}</p>`);
@@ -187,7 +193,7 @@ function outcome(c: HtmlConnection): string {
     if (!d) continue;
     out.push(`<div class="diagnosis"><h3>Diagnosis, as the ${side} sees it</h3><dl>`);
     if (d.step) out.push(`<dt>Failed at</dt><dd>${esc(d.step)}</dd>`);
-    if (d.alert) out.push(`<dt>Alert</dt><dd>${esc(d.alert.description)}, sent by the ${d.alert.from} (message ${d.alert.index})</dd>`);
+    if (d.alert) out.push(`<dt>Alert</dt><dd>${esc(d.alert.description)}, sent by the ${d.alert.from} (message ${esc(messageId(d.alert.index, c.messages))})</dd>`);
     if (d.code) out.push(`<dt>Error code</dt><dd><code>${esc(d.code)}</code></dd>`);
     out.push(`<dt>Likely cause</dt><dd class="cause">${esc(d.cause)}</dd></dl><p class="plain">${esc(describeDiagnosis(d))}</p></div>`);
   }
@@ -195,20 +201,53 @@ function outcome(c: HtmlConnection): string {
   return out.join('\n');
 }
 
-function chains(messages: readonly TraceMessage[], now: Date): string {
+/** "client → server: 1 record, 5 bytes (5); server → client: …", then each record's text with showData. */
+function applicationDataText(records: readonly ApplicationDataRecord[], showData: boolean): string {
+  const ways = (['client', 'server'] as const).map((from) => {
+    const mine = records.filter((r) => r.from === from);
+    const bytes = mine.reduce((n, r) => n + r.length, 0);
+    return `${from} \u2192 ${from === 'client' ? 'server' : 'client'}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${mine.length ? ` (${mine.map((r) => r.length).join(', ')})` : ''}`;
+  });
+  const contents = showData
+    ? records.map((r, i) => `; record ${i + 1} from the ${r.from}: ${JSON.stringify(r.data ? Buffer.from(r.data).toString('latin1').slice(0, 512) : '')}`).join('')
+    : records.length > 0
+      ? '; contents not shown (--show-data)'
+      : '';
+  return ways.join('; ') + contents;
+}
+
+function chains(c: HtmlConnection, now: Date, data: Record<string, { h: string; l: [number, number, string, string][] }>): string {
   const out: string[] = [];
-  for (const m of messages) {
+  for (const m of c.messages) {
     const chain = m.decoded.certificates;
     if (!chain || chain.length === 0) continue;
-    out.push(`<div class="chain"><h3>The ${m.from}\u2019s certificate chain <small>(message ${m.index}, leaf first)</small></h3>`);
-    chain.forEach((c, i) => out.push(certificateCard(c, i, now)));
+    const anchor = c.summary[m.from].trustAnchor;
+    out.push(`<div class="chain"><h3>The ${m.from}\u2019s certificate chain <small>(message ${m.id}, leaf first)</small></h3>`);
+    chain.forEach((cert, i) => out.push(certificateCard(cert, i, now, `${c.id}-m${m.index}-cert${i}`, data, anchor?.sha256)));
+    out.push(
+      anchor
+        ? `<p class="anchor">Verified up to the trust anchor <b>${esc(anchor.subject)}</b> <small>(SHA-256 ${esc(colons(anchor.sha256))})</small>${chain.some((x) => !('error' in x) && x.sha256 === anchor.sha256) ? ', which the peer also sent' : ', from the verifier\u2019s trust store'}.</p>`
+        : `<p class="anchor">No trust anchor recorded: ${esc(c.summary[m.from].how)}</p>`,
+    );
     out.push('</div>');
   }
   return out.join('\n');
 }
 
-function certificateCard(c: CertificateSummary | { readonly error: string }, i: number, now: Date): string {
-  if ('error' in c) return `<div class="cert bad"><p>[${i}] unreadable: ${esc(c.error)}</p></div>`;
+function certificateCard(
+  c: CertificateSummary | UnreadableCertificate,
+  i: number,
+  now: Date,
+  id: string,
+  data: Record<string, { h: string; l: [number, number, string, string][] }>,
+  anchorSha256: string | undefined,
+): string {
+  const der = Buffer.from(c.der, 'hex');
+  data[id] = { h: c.der, l: certificateLayout(der).map((r) => [r.start, r.end, r.kind, r.label]) };
+  const breakdown =
+    `<details class="der"><summary>The ${der.length} bytes of DER, field by field</summary>` +
+    `<div class="der-bytes" id="${attr(id)}"><div class="dump"><div class="hexdump"></div><ol class="legend"></ol></div></div></details>`;
+  if ('error' in c) return `<div class="cert bad"><p>[${i}] unreadable: ${esc(c.error)}</p>${breakdown}</div>`;
   const from = Date.parse(c.notBefore);
   const to = Date.parse(c.notAfter);
   const t = now.getTime();
@@ -228,12 +267,20 @@ function certificateCard(c: CertificateSummary | { readonly error: string }, i: 
   const span = Math.max(1, to - from);
   const pos = Math.min(100, Math.max(0, ((t - from) / span) * 100));
   return (
-    `<div class="cert ${cls}"><div class="cert-head"><span class="idx">[${i}]</span> <b>${esc(c.subject)}</b>${c.selfIssued ? ' <span class="pill">self-issued</span>' : ''}</div>` +
-    `<dl><dt>Issuer</dt><dd>${esc(c.issuer)}</dd><dt>Key</dt><dd>${esc(c.key)}</dd>` +
+    `<div class="cert ${cls}"><div class="cert-head"><span class="idx">[${i}]</span> <b>${esc(c.subject)}</b>${c.selfIssued ? ' <span class="pill">self-issued</span>' : ''}` +
+    `${c.sha256 === anchorSha256 ? ' <span class="pill ok">trust anchor</span>' : ''}</div>` +
+    `<dl><dt>Issuer</dt><dd>${esc(c.issuer)}</dd><dt>Serial</dt><dd><code>${esc(colons(c.serialNumber))}</code></dd>` +
+    `<dt>Key</dt><dd>${esc(c.key)}</dd><dt>Signature</dt><dd>${esc(c.signatureAlgorithm)} <small>(by the issuer)</small></dd>` +
     (c.names.length ? `<dt>Names</dt><dd>${c.names.map((n) => `<code>${esc(n)}</code>`).join(' ')}</dd>` : '') +
     `<dt>Valid</dt><dd>${esc(utc(c.notBefore))} \u2192 ${esc(utc(c.notAfter))} <span class="status ${cls}">${esc(status)}</span>` +
-    `<div class="validity"><span class="now" style="left:${pos.toFixed(1)}%"></span></div></dd></dl></div>`
+    `<div class="validity"><span class="now" style="left:${pos.toFixed(1)}%"></span></div></dd>` +
+    `<dt>SHA-256</dt><dd><code class="fp">${esc(colons(c.sha256))}</code></dd></dl>${breakdown}</div>`
   );
+}
+
+/** "ab:cd:ef", as openssl x509 -fingerprint prints it (upper case). */
+function colons(hexText: string): string {
+  return (hexText.toUpperCase().match(/../g) ?? []).join(':');
 }
 
 function utc(iso: string): string {
@@ -362,6 +409,9 @@ table.summary.ok tr:first-child td{color:var(--ok)}table.summary.bad tr:first-ch
 .validity{position:relative;height:6px;margin:5px 0 2px;max-width:360px;border-radius:3px;background:linear-gradient(90deg,#a5d6a7,#66bb6a)}
 .cert.bad .validity{background:#ef9a9a}
 .validity .now{position:absolute;top:-4px;width:3px;height:14px;margin-left:-1px;background:#263238;border-radius:1px}
+.cert code.fp{font-size:12px;word-break:break-all}
+.cert details.der{margin-top:6px}.cert details.der summary{cursor:pointer;color:var(--muted);font-size:13px}
+.chain .anchor{font-size:14px;margin:4px 0 10px}
 .pill{font-size:11.5px;padding:0 7px;border-radius:8px;background:#eceff1;color:#455a64}
 .pill.ok{background:#e8f5e9;color:var(--ok)}.pill.bad{background:#ffebee;color:var(--alert)}
 @media (max-width:900px){.ladder{--l:70px;--r:40px}.details,.from-server>.details{margin-left:8px;margin-right:8px}.dump{display:block}.legend{margin-top:8px}}
@@ -424,6 +474,10 @@ const SCRIPT = `
       document.getElementById(all.dataset.target).querySelectorAll('button.arrow').forEach(function(x){ setOpen(x, open); });
     }
   });
+  document.addEventListener('toggle', function(e){
+    var d = e.target;
+    if (d.matches && d.matches('details.der') && d.open) fillBytes(d.querySelector('.der-bytes'));
+  }, true);
   if (location.hash) { var t = document.getElementById(location.hash.slice(1)); if (t) t.scrollIntoView(); }
 })();
 `;

@@ -1,16 +1,19 @@
 /**
- * The machine-readable trace (`--json`): per message its direction, name, decoded fields, raw
- * bytes in hex with the byte layout, and the states around it on each observed side; then the
- * outcome (summary, errors, diagnosis). The same shape for demo, connect and serve.
+ * The machine-readable trace (`--json`), documented field by field in docs/json.md: per message
+ * its direction, name, raw field values (full hex, IANA names, numbers as numbers) with the prose
+ * apart in `notes` and `note`, the bytes in hex with their layout, and the states around it; then
+ * the outcome (summary, errors, diagnosis) and the application data records. The same shape for
+ * demo, connect and serve.
  */
-import { otherSide, type Side } from './decode.js';
+import { otherSide, hex, type JsonValue, type Side } from './decode.js';
 import { describeDiagnosis, type Diagnosis } from './diagnose.js';
-import { hex } from './decode.js';
-import type { HandshakeSummary } from './summary.js';
-import type { TraceMessage } from './timeline.js';
+import type { HandshakeSummary, PeerAuthentication } from './summary.js';
+import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
 
 export interface MessageJson {
   readonly index: number;
+  /** "C3", "S6": the sender and its count, the same in the client's and the server's trace. */
+  readonly id: string;
   readonly from: Side;
   readonly to: Side;
   readonly name: string;
@@ -18,7 +21,10 @@ export interface MessageJson {
   readonly handshakeType: number | null;
   /** 'clear', 'encrypted' (TLS 1.2, after ChangeCipherSpec), 'handshake keys' or 'application keys' (TLS 1.3). */
   readonly protection: string;
-  readonly fields: Record<string, string | readonly string[]>;
+  /** Raw values by field name. */
+  readonly fields: Record<string, JsonValue>;
+  /** Prose about some fields, by the same names. */
+  readonly notes: Record<string, string>;
   readonly note: string;
   readonly milestone: string | null;
   readonly alert?: unknown;
@@ -32,15 +38,24 @@ export interface MessageJson {
 }
 
 export function messageToJson(m: TraceMessage): MessageJson {
+  const fields: Record<string, JsonValue> = {};
+  const notes: Record<string, string> = {};
+  for (const f of m.decoded.fields) {
+    const key = f.key ?? f.name;
+    if (f.raw !== undefined) fields[key] = f.raw;
+    if (f.note !== undefined) notes[key] = f.note;
+  }
   return {
     index: m.index,
+    id: m.id,
     from: m.from,
     to: otherSide(m.from),
     name: m.decoded.name,
     contentType: m.contentType,
     handshakeType: m.handshakeType ?? null,
     protection: m.decoded.protection,
-    fields: Object.fromEntries(m.decoded.fields.map((f) => [f.name, f.value])),
+    fields,
+    notes,
     note: m.decoded.note,
     milestone: m.decoded.milestone ?? null,
     ...(m.decoded.alert ? { alert: m.decoded.alert } : {}),
@@ -53,24 +68,68 @@ export function messageToJson(m: TraceMessage): MessageJson {
   };
 }
 
+/** The summary with raw values; prose in `note`; no TLS 1.2 field on a TLS 1.3 connection and none of 1.3's on 1.2. */
+export function summaryToJson(s: HandshakeSummary): Record<string, JsonValue> {
+  const tls13 = s.version === 'TLSv1.3';
+  const tls12 = s.version === 'TLSv1.2';
+  const peer = (a: PeerAuthentication): Record<string, JsonValue> => ({
+    authenticated: a.authenticated,
+    trustAnchor: a.trustAnchor ? { subject: a.trustAnchor.subject, sha256: a.trustAnchor.sha256 } : null,
+    note: a.how,
+  });
+  return {
+    completed: s.completed,
+    version: s.version ?? null,
+    cipherSuite: s.suite?.iana ?? null,
+    ...(tls12 ? { cipherSuiteOpenssl: s.suite?.openssl ?? null } : {}),
+    keyExchange: s.keyExchange ?? null,
+    group: s.group ?? null,
+    forwardSecrecy: s.forwardSecrecy ?? null,
+    servername: s.serverName ?? null,
+    alpn: s.alpn ?? null,
+    server: peer(s.server),
+    client: peer(s.client),
+    resumed: s.resumed,
+    tickets: s.tickets,
+    ...(tls12 ? { extendedMasterSecret: s.extendedMasterSecret } : {}),
+    ...(tls13 ? { helloRetry: s.helloRetry } : {}),
+  };
+}
+
+/** Application data records: how many and how long each way; contents only with --show-data. */
+export function applicationDataToJson(records: readonly ApplicationDataRecord[], showData: boolean): Record<string, JsonValue> {
+  const side = (from: Side): Record<string, JsonValue> => {
+    const mine = records.filter((r) => r.from === from);
+    return { records: mine.length, bytes: mine.reduce((n, r) => n + r.length, 0), sizes: mine.map((r) => r.length) };
+  };
+  return {
+    client: side('client'),
+    server: side('server'),
+    ...(showData ? { records: records.map((r) => ({ from: r.from, length: r.length, hex: hex(r.data ?? new Uint8Array(0)) })) } : {}),
+  };
+}
+
 export interface ConnectionTrace {
   readonly messages: readonly TraceMessage[];
   readonly summary: HandshakeSummary;
   readonly errors?: Partial<Record<Side, Error>>;
   readonly diagnoses?: Partial<Record<Side, Diagnosis>>;
+  readonly applicationData?: readonly ApplicationDataRecord[];
+  readonly showData?: boolean;
 }
 
-/** One connection: its messages and its outcome. */
-export function connectionToJson(c: ConnectionTrace): Record<string, unknown> {
+/** One connection: its messages, its application data records and its outcome. */
+export function connectionToJson(c: ConnectionTrace): Record<string, JsonValue> {
   return {
-    messages: c.messages.map(messageToJson),
+    messages: c.messages.map(messageToJson) as unknown as JsonValue,
+    applicationData: applicationDataToJson(c.applicationData ?? [], c.showData ?? false),
     outcome: {
       completed: c.summary.completed,
-      summary: c.summary,
+      summary: summaryToJson(c.summary),
       errors: Object.fromEntries(
         Object.entries(c.errors ?? {}).map(([side, e]) => [side, { message: e.message, code: (e as { code?: string }).code ?? null }]),
       ),
-      diagnoses: Object.fromEntries(Object.entries(c.diagnoses ?? {}).map(([side, d]) => [side, { ...d, text: describeDiagnosis(d) }])),
+      diagnoses: Object.fromEntries(Object.entries(c.diagnoses ?? {}).map(([side, d]) => [side, { ...d, text: describeDiagnosis(d) }])) as unknown as JsonValue,
     },
   };
 }

@@ -6,7 +6,7 @@
 import type { Side } from './decode.js';
 import type { Diagnosis } from './diagnose.js';
 import type { HandshakeSummary } from './summary.js';
-import type { TraceMessage } from './timeline.js';
+import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
 
 export interface LadderOptions {
   /** ANSI colours (for a TTY). */
@@ -63,9 +63,12 @@ export function renderMessage(m: TraceMessage, options: LadderOptions): string[]
   return options.compact ? [arrow(m, width, p)] : [arrow(m, width, p), ...details(m, width, p)];
 }
 
-/** "  3  ◀──────────── Certificate" or "  1  ClientHello ────────────▶". */
+/**
+ * " S3  ◀──────────── Certificate" or " C1  ClientHello ────────────▶": numbered by sender (the
+ * server's third message), so the client's and the server's ladders of one connection agree.
+ */
 function arrow(m: TraceMessage, width: number, p: Paint): string {
-  const number = String(m.index).padStart(3) + '  ';
+  const number = m.id.padStart(3) + '  ';
   const alert = m.decoded.alert;
   const label = alert ? `Alert: ${alert.level} ${alert.description}` : m.decoded.name;
   const colour = alert?.fatal ? p.alert : m.from === 'client' ? p.client : p.server;
@@ -164,16 +167,50 @@ export function renderSummary(s: HandshakeSummary, options: LadderOptions, extra
   return table(rows, width, p);
 }
 
+/**
+ * The application data records each way: how many, and their sizes (the plaintext lengths, each
+ * sealed into one record); with `showData`, each record's contents as text.
+ */
+export function renderApplicationData(records: readonly ApplicationDataRecord[], options: LadderOptions, showData: boolean): string {
+  const p = paint(options.color);
+  const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
+  const rows: [string, string][] = [];
+  for (const [from, to] of [['client', 'server'], ['server', 'client']] as const) {
+    const mine = records.filter((r) => r.from === from);
+    const bytes = mine.reduce((n, r) => n + r.length, 0);
+    const sizes = mine.length > 0 ? `: ${mine.map((r) => r.length).join(', ')}` : '';
+    rows.push([rows.length === 0 ? 'application data' : '', `${from} \u2192 ${to}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${sizes}`]);
+  }
+  if (showData) {
+    records.forEach((r, i) => rows.push([`record ${i + 1}`, `${r.from === 'client' ? 'client \u2192 server' : 'server \u2192 client'}, ${r.length} bytes: ${printable(r.data)}`]));
+  } else if (records.length > 0) {
+    rows.push(['', 'contents not shown (--show-data shows them)']);
+  }
+  return table(rows, width, p);
+}
+
+/** Record contents as one line of text: printable ASCII kept, the rest escaped. */
+function printable(data: Uint8Array | undefined): string {
+  if (!data) return '(not kept)';
+  const text = JSON.stringify(Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 512)).toString('latin1')).replace(/[\u007f-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return data.length > 512 ? `${text}\u2026` : text;
+}
+
 /** Which step failed, who sent which alert, and the likely cause. */
-export function renderDiagnosis(side: Side, d: Diagnosis, options: LadderOptions): string {
+export function renderDiagnosis(side: Side, d: Diagnosis, options: LadderOptions, messages: readonly TraceMessage[] = []): string {
   const p = paint(options.color);
   const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
   const rows: [string, string][] = [];
   if (d.step) rows.push(['failed at', d.step]);
-  if (d.alert) rows.push(['alert', `${d.alert.description}, sent by the ${d.alert.from} (message ${d.alert.index})`]);
+  if (d.alert) rows.push(['alert', `${d.alert.description}, sent by the ${d.alert.from} (message ${messageId(d.alert.index, messages)})`]);
   if (d.code) rows.push(['error code', d.code]);
   rows.push(['diagnosis', d.cause]);
   return p.bold(`  as the ${side} sees it:`) + '\n' + table(rows, width, p);
+}
+
+/** The sender-numbered id ("S6") of the message at `index` in wire order, else the index itself. */
+export function messageId(index: number, messages: readonly TraceMessage[]): string {
+  return messages.find((m) => m.index === index)?.id ?? String(index);
 }
 
 function table(rows: readonly [string, string][], width: number, p: Paint): string {

@@ -4,8 +4,8 @@
  * (only a connection knows whether it verified its peer's certificate).
  */
 import type { Connection } from '../connection/connection.js';
-import { NamedGroup, nameOf } from '../messages/enums.js';
-import type { CertificateSummary } from './certificate-summary.js';
+import { groupName } from './iana-names.js';
+import { summarizeCertificate, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
 import type { HandshakeFacts } from './decode.js';
 import type { TraceMessage } from './timeline.js';
 
@@ -19,6 +19,10 @@ export interface HandshakeSummary {
   /** "ECDHE over x25519", "DHE over ffdhe2048", "RSA key transport", "PSK + ECDHE over x25519". */
   readonly keyExchange: string | undefined;
   readonly forwardSecrecy: boolean | undefined;
+  /** The (EC)DHE group's IANA name, when there was one. */
+  readonly group: string | undefined;
+  /** The name the client asked for (SNI), as sent. */
+  readonly serverName: string | undefined;
   readonly server: PeerAuthentication;
   readonly client: PeerAuthentication;
   readonly alpn: string | undefined;
@@ -36,6 +40,8 @@ export interface PeerAuthentication {
   readonly authenticated: boolean;
   /** One line: who, and how we know (or why not). */
   readonly how: string;
+  /** The trust anchor the observed verifier reached, when it verified this side's chain. */
+  readonly trustAnchor?: { readonly subject: string; readonly sha256: string };
 }
 
 export interface SummaryInput {
@@ -49,7 +55,7 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
   const fatal = messages.some((m) => m.decoded.alert?.fatal === true);
   const finished = (side: 'client' | 'server'): boolean => messages.some((m) => m.from === side && m.decoded.name === 'Finished');
   const completed = !fatal && finished('client') && finished('server');
-  const group = facts.group === undefined ? undefined : nameOf(NamedGroup, facts.group, 'NamedGroup');
+  const group = facts.group === undefined ? undefined : groupName(facts.group);
   const resumed = client?.negotiated.resumed ?? server?.negotiated.resumed ?? facts.resumed;
   let suite: HandshakeSummary['suite'];
   let keyExchange: string | undefined;
@@ -71,8 +77,10 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
     suite,
     keyExchange,
     forwardSecrecy,
-    server: serverAuthentication(facts, completed, resumed, client),
-    client: clientAuthentication(facts, completed, server),
+    group,
+    serverName: facts.serverName,
+    server: withAnchor(serverAuthentication(facts, completed, resumed, client), client),
+    client: withAnchor(clientAuthentication(facts, completed, server), server),
     alpn: facts.alpn,
     extendedMasterSecret: facts.extendedMasterSecret,
     resumed,
@@ -109,7 +117,15 @@ function clientAuthentication(facts: Readonly<HandshakeFacts>, completed: boolea
   return { authenticated: true, how: `${who}: the chain verified against the server's trusted CA, and CertificateVerify proved the client holds its key` };
 }
 
-function leafOf(chain: readonly (CertificateSummary | { readonly error: string })[]): CertificateSummary | undefined {
+/** Adds the trust anchor `verifier` reached (the last certificate of its verified path). */
+function withAnchor(auth: PeerAuthentication, verifier: Connection | undefined): PeerAuthentication {
+  const anchor = verifier?.authorized ? verifier.negotiated.verifiedChain?.at(-1) : undefined;
+  if (!auth.authenticated || anchor === undefined) return auth;
+  const c = summarizeCertificate(anchor);
+  return 'error' in c ? auth : { ...auth, trustAnchor: { subject: c.subject, sha256: c.sha256 } };
+}
+
+function leafOf(chain: readonly (CertificateSummary | UnreadableCertificate)[]): CertificateSummary | undefined {
   const leaf = chain[0];
   return leaf && !('error' in leaf) ? leaf : undefined;
 }

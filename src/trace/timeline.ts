@@ -9,7 +9,7 @@
  * keeps `receiver` undefined.
  */
 import type { Connection } from '../connection/connection.js';
-import type { MessageEvent, Observer } from '../connection/observer.js';
+import type { ApplicationDataObserver, MessageEvent, Observer } from '../connection/observer.js';
 import { otherSide, TraceDecoder, type DecodedMessage, type HandshakeFacts, type Side } from './decode.js';
 import { layoutMessage, type Region } from './layout.js';
 
@@ -20,8 +20,15 @@ export interface StateChange {
 }
 
 export interface TraceMessage {
-  /** 1-based position in wire order. */
+  /** 1-based position in wire order, as this trace saw it. */
   readonly index: number;
+  /**
+   * The sender and its count, "C3" (the client's third message) or "S6": the same in the client's
+   * and the server's trace of one connection. Wire order can differ between the two (messages
+   * cross after the handshake, and a side that fails never reads what the peer sent meanwhile),
+   * but each direction's order cannot.
+   */
+  readonly id: string;
   readonly from: Side;
   readonly contentType: number;
   readonly handshakeType: number | undefined;
@@ -37,8 +44,16 @@ export interface TraceMessage {
   readonly read: boolean | undefined;
 }
 
+/** One application data record: who sent it and its length; its bytes only when kept (--show-data). */
+export interface ApplicationDataRecord {
+  readonly from: Side;
+  readonly length: number;
+  readonly data?: Uint8Array;
+}
+
 interface Entry {
   index: number;
+  id: string;
   from: Side;
   contentType: number;
   handshakeType: number | undefined;
@@ -58,6 +73,13 @@ export class Timeline {
   /** Sides observed through observer() rather than attach(). */
   readonly #sides = new Set<Side>();
   #recording = true;
+  readonly #sent: Record<Side, number> = { client: 0, server: 0 };
+  readonly #applicationData: ApplicationDataRecord[] = [];
+  /** Sides whose application data records are observed. */
+  readonly #dataSides = new Set<Side>();
+
+  /** Keep the bytes of application data records (--show-data), not only their lengths. */
+  keepApplicationData = false;
 
   /** Called with each new message, as soon as it is recorded (for streaming a ladder). */
   onMessage: ((message: TraceMessage) => void) | undefined;
@@ -65,6 +87,7 @@ export class Timeline {
   /** Starts observing `connection`, which plays `side`. Replaces any observer it had. */
   attach(connection: Connection, side: Side): this {
     connection.observer = (event) => this.record(event, side);
+    connection.applicationDataObserver = this.applicationDataObserver(side);
     this.#attached.push({ connection, side });
     return this;
   }
@@ -76,6 +99,25 @@ export class Timeline {
   observer(side: Side): Observer {
     this.#sides.add(side);
     return (event) => this.record(event, side);
+  }
+
+  /**
+   * An observer of application data records for the connection that plays `side`. With both
+   * sides observed, each record is counted once, from its sender.
+   */
+  applicationDataObserver(side: Side): ApplicationDataObserver {
+    this.#dataSides.add(side);
+    return (direction, plaintext) => {
+      if (!this.#recording) return;
+      const from = direction === 'sent' ? side : otherSide(side);
+      if (direction === 'received' && this.#dataSides.has(from)) return;
+      this.#applicationData.push({ from, length: plaintext.length, ...(this.keepApplicationData ? { data: plaintext.slice() } : {}) });
+    };
+  }
+
+  /** The application data records so far, in the order they were seen. */
+  get applicationData(): readonly ApplicationDataRecord[] {
+    return this.#applicationData;
   }
 
   /** Stops recording and detaches from every connection (e.g. once the handshake is complete). */
@@ -149,6 +191,7 @@ export class Timeline {
   #add(from: Side, event: MessageEvent, states: { sender?: StateChange; receiver?: StateChange }): Entry {
     const entry: Entry = {
       index: this.#entries.length + 1,
+      id: `${from === 'client' ? 'C' : 'S'}${++this.#sent[from]}`,
       from,
       contentType: event.contentType,
       handshakeType: event.handshakeType,
