@@ -4,6 +4,7 @@
  * of the diagnosis is provoked through the real core in memory. Randoms and keys are never compared.
  */
 import assert from 'node:assert/strict';
+import { createHash, X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { demoCommand, demoHtml } from '../../src/cli/demo.js';
 import { makeDemoPki, runScenario, runScenarios, sequenceOf, type DemoPki, type Scenario, type ScenarioResult } from '../../src/cli/demo-scenarios.js';
@@ -15,6 +16,7 @@ import { writeClientHello } from '../../src/messages/client-hello.js';
 import { frameHandshake } from '../../src/messages/handshake.js';
 import { HandshakeType } from '../../src/messages/enums.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { certificateLayout, summarizeCertificate } from '../../src/trace/certificate-summary.js';
 import { TraceDecoder } from '../../src/trace/decode.js';
 import { diagnose } from '../../src/trace/diagnose.js';
 import { renderLadder, renderSummary } from '../../src/trace/ladder.js';
@@ -37,16 +39,25 @@ const SEQUENCES: Record<string, readonly string[]> = {
 };
 const ORDER = Object.keys(SEQUENCES);
 
-/** The numbered arrow lines of a plain ladder, as "n from name". */
+/** The numbered arrow lines of a plain ladder, as "id from name" ("S3 server Certificate"). */
 function arrows(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const client = /^\s*(\d+)\s{2}(\S[^─]*?) ─+.*▶$/.exec(line);
-    const server = /^\s*(\d+)\s{2}◀─.*─ (\S[^─]*)$/.exec(line);
+    const client = /^\s*(C\d+)\s{2}(\S[^─]*?) ─+.*▶$/.exec(line);
+    const server = /^\s*(S\d+)\s{2}◀─.*─ (\S[^─]*)$/.exec(line);
     if (client) out.push(`${client[1]} client ${client[2]}`);
     else if (server) out.push(`${server[1]} server ${server[2]}`);
   }
   return out;
+}
+
+/** A sequence ("C ClientHello", …) as the ladder numbers it: by sender, "C1 client ClientHello". */
+function numbered(sequence: readonly string[]): string[] {
+  const count = { C: 0, S: 0 };
+  return sequence.map((m) => {
+    const side = m[0] as 'C' | 'S';
+    return `${side}${++count[side]} ${side === 'C' ? 'client' : 'server'} ${m.slice(2)}`;
+  });
 }
 
 /** Runs demoCommand with its output collected (never through process.stdout, which node:test uses). */
@@ -83,7 +94,7 @@ describe('demo scenarios over TCP', () => {
   test('one-way ECDHE (TLS 1.2): the arrows and the fields that matter', () => {
     const r = get('one-way-ecdhe');
     const text = ladder('one-way-ecdhe');
-    assert.deepEqual(arrows(text), ONE_WAY_12.map((m, i) => `${i + 1} ${m.startsWith('C') ? 'client' : 'server'} ${m.slice(2)}`));
+    assert.deepEqual(arrows(text), numbered(ONE_WAY_12));
     assert.doesNotMatch(text, /\x1b\[/, 'plain text has no ANSI codes');
     assert.match(text, /client_version\s+TLS 1\.2 \(0x0303\)/);
     assert.match(text, /named_curve\s+x25519/);
@@ -134,7 +145,7 @@ describe('demo scenarios over TCP', () => {
   test('TLS 1.3: one round trip, everything after the ServerHello encrypted, dummy ChangeCipherSpecs', () => {
     const r = get('tls13');
     const text = ladder('tls13');
-    assert.deepEqual(arrows(text), ONE_WAY_13.map((m, i) => `${i + 1} ${m.startsWith('C') ? 'client' : 'server'} ${m.slice(2)}`));
+    assert.deepEqual(arrows(text), numbered(ONE_WAY_13));
     assert.match(text, /legacy_version\s+TLS 1\.2 \(0x0303\): frozen; the real offer is supported_versions/);
     assert.match(text, /supported_versions\s+TLS 1\.3 \(0x0304\), TLS 1\.2 \(0x0303\)/);
     assert.match(text, /key_share\s+x25519: 32 bytes/);
@@ -200,7 +211,7 @@ describe('demo scenarios over TCP', () => {
     assert.match(summary, /resumed\s+yes: an abbreviated handshake/);
     assert.match(summary, /key exchange\s+PSK \(resumed\) \+ ECDHE over x25519 \(forward secret\)/);
     assert.match(summary, /server authenticated\s+yes, by the resumed session/);
-    assert.match(renderLadder(r.first.messages, { color: false, compact: true }), /^\s+10\s+◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
+    assert.match(renderLadder(r.first.messages, { color: false, compact: true }), /^\s+S7\s+◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
   });
 
   test('missing client certificate: the server sends handshake_failure and the diagnosis says why', () => {
@@ -298,7 +309,7 @@ describe('demoCommand', () => {
   test('--json: per scenario the message order and types, fields, hex, states and the outcome', async () => {
     const { code, text } = await runDemo(['--json']);
     assert.equal(code, 0);
-    type Msg = { index: number; from: string; to: string; name: string; protection: string; fields: Record<string, unknown>; hex: string; length: number; states: { sender: unknown; receiver: unknown }; layout: unknown[] };
+    type Msg = { index: number; from: string; to: string; name: string; protection: string; fields: Record<string, unknown>; notes: Record<string, string>; hex: string; length: number; states: { sender: unknown; receiver: unknown }; layout: unknown[] };
     const json = JSON.parse(text) as {
       allPassed: boolean;
       transport: string;
@@ -321,7 +332,13 @@ describe('demoCommand', () => {
     const byId = new Map(json.scenarios.map((s) => [s.id, s]));
     const first = byId.get('one-way-ecdhe')!.messages[0]!;
     assert.match(first.hex, /^010001?[0-9a-f]+$/);
-    assert.equal(first.fields['client_version'], 'TLS 1.2 (0x0303)');
+    // Raw values: version names, full hex, IANA names, numbers; the prose apart in `notes`.
+    assert.equal(first.fields['client_version'], 'TLSv1.2');
+    assert.match(String(first.fields['random']), /^[0-9a-f]{64}$/);
+    assert.ok((first.fields['cipher_suites'] as string[]).includes('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'));
+    assert.deepEqual(first.fields['compression_methods'], [0]);
+    assert.deepEqual(first.fields['ec_point_formats'], ['uncompressed']);
+    assert.equal(first.notes['cipher_suites'], "in the client's order of preference");
     assert.deepEqual(byId.get('tls13')!.messages.map((m) => m.protection), ['clear', 'clear', 'clear', 'handshake keys', 'handshake keys', 'handshake keys', 'handshake keys', 'clear', 'handshake keys', 'application keys']);
     assert.equal(byId.get('tls13')!.outcome.summary.version, 'TLSv1.3');
     assert.equal(byId.get('tls13-resumption')!.outcome.summary.resumed, true);
@@ -489,5 +506,47 @@ describe('diagnosis of each failure class (real core, in memory)', () => {
   test('anything else falls back to the alert and the error message', () => {
     const d = diagnose({ error: new PeerAlert(80, 2), side: 'client', messages: [], facts: new TraceDecoder().facts });
     assert.equal(d.cause, 'the server sent the fatal alert internal_error: something went wrong inside the sender, unrelated to the peer.');
+  });
+});
+
+describe('names from the IANA registries, and certificates field by field', () => {
+  test('a ClientHello full of suites, groups and point formats tlsglass does not implement: each by its IANA name, unknown ones in hex', () => {
+    const extension = (type: number, data: number[]): { type: number; data: Uint8Array } => ({ type, data: Uint8Array.from(data) });
+    const groups = [0x0016, 0x001e, 0x0022, 0x11ec, 0x0a0a];
+    const hello = writeClientHello({
+      legacyVersion: 0x0303,
+      random: new Uint8Array(32),
+      legacySessionId: new Uint8Array(0),
+      cipherSuites: [0x0005, 0xc0b4, 0x1304, 0xcafe],
+      legacyCompressionMethods: Uint8Array.of(0),
+      extensions: [extension(10, [0, groups.length * 2, ...groups.flatMap((g) => [g >> 8, g & 0xff])]), extension(11, [3, 0, 1, 2])],
+    });
+    const decoded = new TraceDecoder().decode('client', 22, HandshakeType.client_hello, frameHandshake(HandshakeType.client_hello, hello).raw);
+    const field = (name: string) => decoded.fields.find((f) => f.name === name)!;
+    assert.deepEqual(field('cipher_suites').raw, ['TLS_RSA_WITH_RC4_128_SHA', 'TLS_SHA256_SHA256', 'TLS_AES_128_CCM_SHA256', '0xcafe']);
+    assert.match(String(field('cipher_suites').value), /\(not supported here\) +TLS_RSA_WITH_RC4_128_SHA/);
+    assert.deepEqual(field('supported_groups').raw, ['secp256k1', 'x448', 'GC256A', 'X25519MLKEM768', '0x0a0a']);
+    assert.equal(field('supported_groups').value, 'secp256k1, x448, GC256A, X25519MLKEM768, 0x0a0a');
+    assert.deepEqual(field('ec_point_formats').raw, ['uncompressed', 'ansiX962_compressed_prime', 'ansiX962_compressed_char2']);
+  });
+
+  test('the DER of a certificate is laid out field by field, every byte accounted for', () => {
+    const pki = makeDemoPki();
+    const der = new Uint8Array(new X509Certificate(pki.rsaServer.certPem).raw);
+    const summary = summarizeCertificate(der);
+    assert.ok(!('error' in summary));
+    assert.match(summary.serialNumber, /^[0-9a-f]+$/);
+    assert.equal(summary.signatureAlgorithm, 'ecdsa-with-SHA256');
+    assert.equal(summary.sha256, createHash('sha256').update(der).digest('hex'));
+    const regions = certificateLayout(der);
+    const labels = regions.map((r) => r.label);
+    assert.ok(labels.includes(`serialNumber: ${summary.serialNumber}`));
+    assert.ok(labels.includes('subject: CN=localhost'));
+    assert.ok(labels.some((l) => l.startsWith('extension: subjectAltName')));
+    assert.ok(labels.includes('signatureAlgorithm: ecdsa-with-SHA256'));
+    assert.ok(!labels.some((l) => l.startsWith('not parsed')));
+    // Regions never overlap and reach the last byte.
+    for (let i = 1; i < regions.length; i++) assert.ok(regions[i]!.start >= regions[i - 1]!.end, labels[i]);
+    assert.equal(regions.at(-1)!.end, der.length);
   });
 });
