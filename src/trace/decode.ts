@@ -216,7 +216,7 @@ export class TraceDecoder {
     } catch (e) {
       const name = handshakeType !== undefined ? messageName(handshakeType) : nameOf(ContentType, contentType, 'ContentType');
       const reason = e instanceof Error ? e.message : String(e);
-      body = { name, fields: [{ name: 'undecodable', value: reason, raw: reason }], note: 'The trace could not decode this message.' };
+      body = { name, fields: [{ name: 'undecodable', value: reason, raw: null, note: reason }], note: 'The trace could not decode this message.' };
     }
     if (contentType === ContentType.handshake && handshakeType === HandshakeType.finished) this.facts.finished.add(from);
     return { ...body, protection };
@@ -970,7 +970,7 @@ export class TraceDecoder {
       { name: 'description', value: `${description} (${a.description})`, raw: description },
     ];
     if (protection !== 'clear') {
-      fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})`, raw: protection });
+      fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})`, raw: undefined }); // --json: the message's `protection`
     }
     let note: string;
     if (a.description === AlertDescription.close_notify) {

@@ -13,7 +13,7 @@ import { hex, otherSide, type Side } from './decode.js';
 import { describeDiagnosis, type Diagnosis } from './diagnose.js';
 import type { HandshakeSummary } from './summary.js';
 import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
-import { messageId } from './ladder.js';
+import { messageId, withMessageIds } from './ladder.js';
 
 export interface HtmlConnection {
   /** Anchor for links ("tls13"); unique in the page. */
@@ -192,7 +192,7 @@ function outcome(c: HtmlConnection): string {
     const d = c.diagnoses?.[side];
     if (!d) continue;
     out.push(`<div class="diagnosis"><h3>Diagnosis, as the ${side} sees it</h3><dl>`);
-    if (d.step) out.push(`<dt>Failed at</dt><dd>${esc(d.step)}</dd>`);
+    if (d.step) out.push(`<dt>Failed at</dt><dd>${esc(withMessageIds(d.step, c.messages))}</dd>`);
     if (d.alert) out.push(`<dt>Alert</dt><dd>${esc(d.alert.description)}, sent by the ${d.alert.from} (message ${esc(messageId(d.alert.index, c.messages))})</dd>`);
     if (d.code) out.push(`<dt>Error code</dt><dd><code>${esc(d.code)}</code></dd>`);
     out.push(`<dt>Likely cause</dt><dd class="cause">${esc(d.cause)}</dd></dl><p class="plain">${esc(describeDiagnosis(d))}</p></div>`);

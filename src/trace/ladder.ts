@@ -201,11 +201,16 @@ export function renderDiagnosis(side: Side, d: Diagnosis, options: LadderOptions
   const p = paint(options.color);
   const width = Math.max(60, options.width ?? DEFAULT_WIDTH);
   const rows: [string, string][] = [];
-  if (d.step) rows.push(['failed at', d.step]);
+  if (d.step) rows.push(['failed at', withMessageIds(d.step, messages)]);
   if (d.alert) rows.push(['alert', `${d.alert.description}, sent by the ${d.alert.from} (message ${messageId(d.alert.index, messages)})`]);
   if (d.code) rows.push(['error code', d.code]);
   rows.push(['diagnosis', d.cause]);
   return p.bold(`  as the ${side} sees it:`) + '\n' + table(rows, width, p);
+}
+
+/** "message 7: the client's Certificate" with the message's sender-numbered id: "message C2: …". */
+export function withMessageIds(text: string, messages: readonly TraceMessage[]): string {
+  return messages.length === 0 ? text : text.replace(/\bmessage (\d+)\b/g, (_, n: string) => `message ${messageId(Number(n), messages)}`);
 }
 
 /** The sender-numbered id ("S6") of the message at `index` in wire order, else the index itself. */

@@ -395,10 +395,10 @@ export function runCurl(scope: Scope, port: number, args: readonly string[], pat
 /** The built CLI entry point (dist/src/cli/main.js). */
 export const TLSGLASS_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** `tlsglass serve --port 0 …` (or s_server-style args); the port comes from its `ACCEPT` line. */
+/** `tlsglass serve --port 0 …` (or s_server-style args); the port comes from its `ACCEPT` line (with --json, its "listening" line). */
 export async function startTlsglassServeCli(scope: Scope, args: readonly string[]): Promise<PeerServer> {
   const p = spawnPeer(scope, process.execPath, [TLSGLASS_CLI, 'serve', ...args]);
-  const m = await p.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line');
+  const m = await p.waitFor(/^(?:ACCEPT |\{"event":"listening".*"address":")127\.0\.0\.1:(\d+)/m, 'the ACCEPT line');
   return Object.assign(p, { port: Number(m[1]) });
 }
 

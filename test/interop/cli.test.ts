@@ -185,23 +185,23 @@ describe('--trace, --json and --html between tlsglass connect and tlsglass serve
     assert.equal(run.code, 0, run.report);
 
     // The client's ladder on stderr, plain text (not a terminal), in wire order.
-    const arrows = run.stderr.split('\n').filter((l) => /^ +\d+ {2}(\S.* ─+.*▶|◀─.*)$/.test(l)).map((l) => l.replace(/─+ \(encrypted[^)]*\) ─+/, '──').replace(/─+/g, '─').trim());
+    const arrows = run.stderr.split('\n').filter((l) => /^ +[CS]\d+ {2}(\S.* ─+.*▶|◀─.*)$/.test(l)).map((l) => l.replace(/─+ \(encrypted[^)]*\) ─+/, '──').replace(/─+/g, '─').trim());
     assert.deepEqual(arrows.slice(0, 9), [
-      '1  ClientHello ─▶',
-      '2  ◀─ ServerHello',
-      '3  ◀─ ChangeCipherSpec',
-      '4  ◀─ EncryptedExtensions',
-      '5  ◀─ Certificate',
-      '6  ◀─ CertificateVerify',
-      '7  ◀─ Finished',
-      '8  ChangeCipherSpec ─▶',
-      '9  Finished ─▶',
+      'C1  ClientHello ─▶',
+      'S1  ◀─ ServerHello',
+      'S2  ◀─ ChangeCipherSpec',
+      'S3  ◀─ EncryptedExtensions',
+      'S4  ◀─ Certificate',
+      'S5  ◀─ CertificateVerify',
+      'S6  ◀─ Finished',
+      'C2  ChangeCipherSpec ─▶',
+      'C3  Finished ─▶',
     ]);
     // The server's ticket follows the client's Finished; whether it arrives before or after the
     // client's own close_notify (sent when stdin ends) depends on timing, so only the order of
     // the ticket after the handshake is fixed.
     assert.ok(
-      arrows.slice(9).some((a) => /^1[01] {2}◀─ NewSessionTicket$/.test(a)),
+      arrows.slice(9).some((a) => /^S7 {2}◀─ NewSessionTicket$/.test(a)),
       `NewSessionTicket after the handshake: ${arrows.slice(9).join(' | ')}`,
     );
     assert.doesNotMatch(run.stderr, /\x1b\[/);
@@ -218,18 +218,18 @@ describe('--trace, --json and --html between tlsglass connect and tlsglass serve
     assert.deepEqual(client.messages.slice(0, 3).map((m) => `${m.from} ${m.name}`), ['client ClientHello', 'server ServerHello', 'server ChangeCipherSpec']);
     assert.equal(client.outcome.completed, true);
     assert.equal(client.outcome.summary.version, 'TLSv1.3');
-    assert.equal(client.outcome.summary.alpn, undefined);
+    assert.equal(client.outcome.summary.alpn, null);
 
     // The server: its ladder on stderr, one JSON line per connection, the page.
     const { code } = await server.exited;
     assert.equal(code, 0, String(server));
     const stderr = server.stderr();
     assert.match(stderr, /^connection 1 from 127\.0\.0\.1:\d+:$/m);
-    assert.match(stderr, /^ {2}1 {2}ClientHello ─+▶$/m);
+    assert.match(stderr, /^ {2}C1 {2}ClientHello ─+▶$/m);
     assert.match(stderr, /^ {5}client authenticated {2}no, one-way TLS/m);
     assert.match(stderr, /^wrote the trace of connection 1 to .*serve-1\.html$/m);
     const lines = server.stdoutText().trim().split('\n');
-    assert.match(lines[0]!, /^ACCEPT 127\.0\.0\.1:\d+$/);
+    assert.deepEqual(JSON.parse(lines[0]!), { event: 'listening', command: 'tlsglass serve', address: `127.0.0.1:${server.port}` });
     const served = JSON.parse(lines[1]!) as Trace & { connection: number };
     assert.equal(served.side, 'server');
     assert.equal(served.connection, 1);
