@@ -225,7 +225,7 @@ describe('--trace, --json and --html between tlsglass connect and tlsglass serve
     assert.equal(code, 0, String(server));
     const stderr = server.stderr();
     assert.match(stderr, /^connection 1 from 127\.0\.0\.1:\d+:$/m);
-    assert.match(stderr, /^ {2}C1 {2}ClientHello ─+▶$/m);
+    assert.match(stderr, /^ C1 {2}ClientHello ─+▶$/m);
     assert.match(stderr, /^ {5}client authenticated {2}no, one-way TLS/m);
     assert.match(stderr, /^wrote the trace of connection 1 to .*serve-1\.html$/m);
     const lines = server.stdoutText().trim().split('\n');

@@ -110,8 +110,8 @@ describe('tlsglass connect against openssl s_server: the client explains', { con
     const run = await runTlsglassConnectCli(t, [`localhost:${server.port}`, '--ca', pki.ca, '--ciphers', 'TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES128-GCM-SHA256']);
     assert.equal(run.code, 1, run.report);
     const d = diagnosis(run.stderr);
-    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
-    assert.equal(d['failed at'], "message 1: the client's ClientHello");
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message S1\)$/);
+    assert.equal(d['failed at'], "message C1: the client's ClientHello");
     assert.match(d['diagnosis'] ?? '', /^no cipher suite in common \(the server refused our ClientHello\): we offered \[TLS_AES_256_GCM_SHA384, ECDHE-RSA-AES128-GCM-SHA256\]; .*Pass --ciphers with others/);
   });
 
@@ -120,7 +120,7 @@ describe('tlsglass connect against openssl s_server: the client explains', { con
     const run = await runTlsglassConnectCli(t, [`localhost:${server.port}`, '--ca', pki.ca]);
     assert.equal(run.code, 1, run.report);
     const d = diagnosis(run.stderr);
-    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message S1\)$/);
     assert.match(d['diagnosis'] ?? '', / Or no key exchange group in common: we offered \[x25519, secp256r1, secp384r1\]; pass --curves with others \(we also know ffdhe2048, ffdhe3072, ffdhe4096\)\.$/);
   });
 
@@ -152,7 +152,7 @@ describe('openssl s_client against tlsglass serve: the server explains', { concu
     assert.notEqual(run.code, 0);
     const d = diagnosis(await server.done);
     assert.match(d['alert'] ?? '', /^certificate_expired, sent by the client/);
-    assert.match(d['failed at'] ?? '', /^message 3: the server's Certificate$/);
+    assert.match(d['failed at'] ?? '', /^message S2: the server's Certificate$/);
     assert.match(d['diagnosis'] ?? '', /^the client rejected our certificate as expired, and it is: 'localhost', valid .* to .*, expired 3 days ago: renew it \(--cert\/--key\)/);
   });
 
@@ -161,7 +161,7 @@ describe('openssl s_client against tlsglass serve: the server explains', { concu
     await runOpensslClient(t, server.port, ['-servername', 'localhost', '-CAfile', pki.ca, '-verify_return_error']);
     const d = diagnosis(await server.done);
     assert.match(d['alert'] ?? '', /^certificate_expired, sent by the client/);
-    assert.match(d['failed at'] ?? '', /^message 5: the server's Certificate$/);
+    assert.match(d['failed at'] ?? '', /^message S4: the server's Certificate$/);
     assert.match(d['diagnosis'] ?? '', /^the client rejected our certificate as expired, and it is/);
   });
 
@@ -177,7 +177,7 @@ describe('openssl s_client against tlsglass serve: the server explains', { concu
     const server = await serveOnce(t, ['--cert', pki.serverRsa.cert, '--key', pki.serverRsa.key, '--ciphers', 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-RSA-CHACHA20-POLY1305']);
     await runOpensslClient(t, server.port, ['-ciphersuites', 'TLS_AES_256_GCM_SHA384', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256']);
     const d = diagnosis(await server.done);
-    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message S1\)$/);
     assert.equal(d['diagnosis'], 'no cipher suite in common: the client offered [TLS_AES_256_GCM_SHA384, ECDHE-RSA-AES128-GCM-SHA256], we support [TLS_CHACHA20_POLY1305_SHA256, ECDHE-RSA-CHACHA20-POLY1305]: pass --ciphers with a suite the client offers.');
   });
 
@@ -185,7 +185,7 @@ describe('openssl s_client against tlsglass serve: the server explains', { concu
     const server = await serveOnce(t, ['--cert', pki.serverRsa.cert, '--key', pki.serverRsa.key, '--curves', 'X25519']);
     await runOpensslClient(t, server.port, ['-groups', 'ffdhe2048:ffdhe3072']);
     const d = diagnosis(await server.done);
-    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message 2\)$/);
+    assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message S1\)$/);
     assert.equal(d['diagnosis'], 'no key exchange group in common: the client supports [ffdhe2048, ffdhe3072], we take [x25519]: pass --curves with a group the client supports.');
   });
 

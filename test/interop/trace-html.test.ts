@@ -236,7 +236,19 @@ describe('the --html page in headless Chromium', { skip: peerMissing('chromium')
     assert.equal(await browser.evaluate<number>(`[...document.querySelectorAll('.details')].filter((d) => d.offsetHeight > 0).length`), 1);
 
     const chains = await browser.evaluate<string[]>(`[...document.querySelectorAll('.chain h3')].map((h) => h.textContent)`);
-    assert.deepEqual(chains, ['The server’s certificate chain (message 6, leaf first)', 'The client’s certificate chain (message 10, leaf first)']);
+    assert.deepEqual(chains, ['The server’s certificate chain (message S5, leaf first)', 'The client’s certificate chain (message C3, leaf first)']);
+    // Each certificate card: serial, signature algorithm, SHA-256, the anchor the client verified with, and its DER field by field.
+    const card = await browser.evaluate<string>(`document.querySelector('.cert dl').innerText`);
+    assert.match(card, /Serial\n([0-9A-F]{2}:)*[0-9A-F]{2}\n/);
+    assert.match(card, /Signature\n(ecdsa-with-SHA256|sha256WithRSAEncryption) \(by the issuer\)/);
+    assert.match(card, /SHA-256\n([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    assert.match(await browser.evaluate<string>(`document.querySelector('.chain .anchor').innerText`), /^Verified up to the trust anchor .*CN=.* \(SHA-256 [0-9A-F:]+\), from the verifier’s trust store\.$/);
+    await browser.click('.cert details.der summary');
+    await browser.waitFor(`document.querySelector('.cert .der-bytes .legend li') !== null`);
+    const der = await browser.evaluate<string[]>(`[...document.querySelector('.cert .der-bytes .legend').querySelectorAll('li')].map((li) => li.textContent)`);
+    assert.ok(der.some((l) => /serialNumber: [0-9a-f]+$/.test(l)), der.join(' | '));
+    assert.ok(der.some((l) => /extension: subjectAltName/.test(l)), der.join(' | '));
+    assert.ok(der.some((l) => /signatureValue: the issuer’s signature/.test(l)), der.join(' | '));
     assert.match(await browser.evaluate<string>(`document.querySelector('.cert .status').textContent`), /^valid now, \d+ days left$/);
     const outcome = await browser.evaluate<string>(`document.querySelector('table.summary').innerText`);
     assert.match(outcome, /Outcome\thandshake complete/);
