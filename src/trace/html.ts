@@ -206,7 +206,7 @@ function applicationDataText(records: readonly ApplicationDataRecord[], showData
   const ways = (['client', 'server'] as const).map((from) => {
     const mine = records.filter((r) => r.from === from);
     const bytes = mine.reduce((n, r) => n + r.length, 0);
-    return `${from} \u2192 ${from === 'client' ? 'server' : 'client'}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${mine.length ? ` (${mine.map((r) => r.length).join(', ')})` : ''}`;
+    return `${from} \u2192 ${from === 'client' ? 'server' : 'client'}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${mine.length > 1 ? ` (sizes ${mine.map((r) => r.length).join(', ')})` : ''}`;
   });
   const contents = showData
     ? records.map((r, i) => `; record ${i + 1} from the ${r.from}: ${JSON.stringify(r.data ? Buffer.from(r.data).toString('latin1').slice(0, 512) : '')}`).join('')

@@ -178,7 +178,7 @@ export function renderApplicationData(records: readonly ApplicationDataRecord[],
   for (const [from, to] of [['client', 'server'], ['server', 'client']] as const) {
     const mine = records.filter((r) => r.from === from);
     const bytes = mine.reduce((n, r) => n + r.length, 0);
-    const sizes = mine.length > 0 ? `: ${mine.map((r) => r.length).join(', ')}` : '';
+    const sizes = mine.length > 1 ? ` (sizes ${mine.map((r) => r.length).join(', ')})` : '';
     rows.push([rows.length === 0 ? 'application data' : '', `${from} \u2192 ${to}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${sizes}`]);
   }
   if (showData) {
