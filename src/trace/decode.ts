@@ -53,7 +53,7 @@ import { readKeyUpdate, readNewSessionTicket, readNewSessionTicketTls12 } from '
 import { readServerHello } from '../messages/server-hello.js';
 import { readServerKeyExchange } from '../messages/server-key-exchange.js';
 import { distinguishedName, summarizeCertificate, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
-import { cipherSuiteName, groupName, hexCode, pointFormatName } from './iana-names.js';
+import { cipherSuiteName, extensionName, groupName, hexCode, pointFormatName } from './iana-names.js';
 
 export type Side = 'client' | 'server';
 
@@ -657,7 +657,7 @@ export class TraceDecoder {
     ];
     if (chain.length === 0) fields.push(EMPTY_CERTIFICATE_LIST);
     else fields.push(...chain.flatMap(certificateFields));
-    const extensions = cert.entries.flatMap((e) => e.extensions.map((x) => nameOf(ExtensionType, x.type, 'extension')));
+    const extensions = cert.entries.flatMap((e) => e.extensions.map((x) => extensionName(x.type)));
     if (extensions.length > 0) fields.push({ name: 'entry extensions', key: 'entry_extensions', value: extensions.join(', '), raw: extensions });
     let note: string;
     if (from === 'server') {
@@ -1098,8 +1098,7 @@ function nameOfGroup(v: number): string {
 
 /** An extension the trace does not decode: its IANA name (or hex code) and its data in hex. */
 function unknownExtension(e: Extension): Field {
-  const name = nameOf(ExtensionType, e.type, 'extension');
-  return { name, key: name.startsWith('extension(') ? hexCode(e.type) : name, value: `${e.data.length} bytes`, raw: hex(e.data) };
+  return { name: extensionName(e.type), value: `${e.data.length} bytes`, raw: hex(e.data) };
 }
 
 export function versionName(v: number): string {

@@ -3,8 +3,8 @@
  * every value a peer may send, even those tlsglass does not implement (the core's own tables, in
  * src/messages/enums.ts, hold only what it speaks). Values not registered stay hex.
  *
- * Sources: IANA "TLS Cipher Suites" (tls-parameters-4), "TLS Supported Groups" (tls-parameters-8)
- * and "TLS EC Point Formats" (tls-parameters-9). Reserved, unassigned and private-use ranges,
+ * Sources: IANA "TLS Cipher Suites" (tls-parameters-4), "TLS Supported Groups" (tls-parameters-8),
+ * "TLS EC Point Formats" (tls-parameters-9) and "TLS ExtensionType Values". Reserved, unassigned and private-use ranges,
  * and the RFC 8701 GREASE values, are not names.
  */
 
@@ -432,6 +432,69 @@ export const IANA_EC_POINT_FORMATS: ReadonlyMap<number, string> = new Map([
   [2, 'ansiX962_compressed_char2'],
 ]);
 
+/** TLS ExtensionType Values registry: value → Extension Name. */
+export const IANA_EXTENSION_TYPES: ReadonlyMap<number, string> = new Map([
+  [0x0000, 'server_name'],
+  [0x0001, 'max_fragment_length'],
+  [0x0002, 'client_certificate_url'],
+  [0x0003, 'trusted_ca_keys'],
+  [0x0004, 'truncated_hmac'],
+  [0x0005, 'status_request'],
+  [0x0006, 'user_mapping'],
+  [0x0007, 'client_authz'],
+  [0x0008, 'server_authz'],
+  [0x0009, 'cert_type'],
+  [0x000a, 'supported_groups'],
+  [0x000b, 'ec_point_formats'],
+  [0x000c, 'srp'],
+  [0x000d, 'signature_algorithms'],
+  [0x000e, 'use_srtp'],
+  [0x000f, 'heartbeat'],
+  [0x0010, 'application_layer_protocol_negotiation'],
+  [0x0011, 'status_request_v2'],
+  [0x0012, 'signed_certificate_timestamp'],
+  [0x0013, 'client_certificate_type'],
+  [0x0014, 'server_certificate_type'],
+  [0x0015, 'padding'],
+  [0x0016, 'encrypt_then_mac'],
+  [0x0017, 'extended_master_secret'],
+  [0x0018, 'token_binding'],
+  [0x0019, 'cached_info'],
+  [0x001a, 'tls_lts'],
+  [0x001b, 'compress_certificate'],
+  [0x001c, 'record_size_limit'],
+  [0x001d, 'pwd_protect'],
+  [0x001e, 'pwd_clear'],
+  [0x001f, 'password_salt'],
+  [0x0020, 'ticket_pinning'],
+  [0x0021, 'tls_cert_with_extern_psk'],
+  [0x0022, 'delegated_credential'],
+  [0x0023, 'session_ticket'],
+  [0x0024, 'TLMSP'],
+  [0x0025, 'TLMSP_proxying'],
+  [0x0026, 'TLMSP_delegate'],
+  [0x0027, 'supported_ekt_ciphers'],
+  [0x0029, 'pre_shared_key'],
+  [0x002a, 'early_data'],
+  [0x002b, 'supported_versions'],
+  [0x002c, 'cookie'],
+  [0x002d, 'psk_key_exchange_modes'],
+  [0x002f, 'certificate_authorities'],
+  [0x0030, 'oid_filters'],
+  [0x0031, 'post_handshake_auth'],
+  [0x0032, 'signature_algorithms_cert'],
+  [0x0033, 'key_share'],
+  [0x0034, 'transparency_info'],
+  [0x0036, 'connection_id'],
+  [0x0037, 'external_id_hash'],
+  [0x0038, 'external_session_id'],
+  [0x0039, 'quic_transport_parameters'],
+  [0x003a, 'ticket_request'],
+  [0x003b, 'dnssec_chain'],
+  [0xfe0d, 'encrypted_client_hello'],
+  [0xff01, 'renegotiation_info'],
+]);
+
 /** "0x1a1a": how a value no registry names is shown. */
 export function hexCode(value: number, digits = 4): string {
   return `0x${value.toString(16).padStart(digits, '0')}`;
@@ -445,6 +508,11 @@ export function cipherSuiteName(id: number): string {
 /** The IANA name of a supported group, else its hex code. */
 export function groupName(id: number): string {
   return IANA_SUPPORTED_GROUPS.get(id) ?? hexCode(id);
+}
+
+/** The IANA name of an extension type, else its hex code. */
+export function extensionName(type: number): string {
+  return IANA_EXTENSION_TYPES.get(type) ?? hexCode(type);
 }
 
 /** The IANA name of an EC point format, else its hex code. */

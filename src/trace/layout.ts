@@ -9,6 +9,7 @@
 import { ContentType, ExtensionType, HandshakeType, nameOf } from '../messages/enums.js';
 import { HELLO_RETRY_REQUEST_RANDOM as HELLO_RETRY_RANDOM } from '../handshake/tls13-common.js';
 import { messageName } from './decode.js';
+import { extensionName } from './iana-names.js';
 
 /** What a region holds, for colouring: the same kind gets the same colour everywhere. */
 export type RegionKind =
@@ -211,7 +212,7 @@ function extensions(c: Cursor, what: string): void {
   const end = Math.min(c.pos + total, c.bytes.length);
   while (c.pos < end) {
     const type = c.uint(2);
-    const name = nameOf(ExtensionType, type, 'extension');
+    const name = extensionName(type);
     c.take(2, `extension type: ${name} (${type})`, 'extension');
     const len = c.uint(2);
     c.take(2, `length of ${name}: ${len}`, 'length');

@@ -519,7 +519,7 @@ describe('names from the IANA registries, and certificates field by field', () =
       legacySessionId: new Uint8Array(0),
       cipherSuites: [0x0005, 0xc0b4, 0x1304, 0xcafe],
       legacyCompressionMethods: Uint8Array.of(0),
-      extensions: [extension(10, [0, groups.length * 2, ...groups.flatMap((g) => [g >> 8, g & 0xff])]), extension(11, [3, 0, 1, 2])],
+      extensions: [extension(10, [0, groups.length * 2, ...groups.flatMap((g) => [g >> 8, g & 0xff])]), extension(11, [3, 0, 1, 2]), extension(27, [2, 0, 2]), extension(0x4469, [])],
     });
     const decoded = new TraceDecoder().decode('client', 22, HandshakeType.client_hello, frameHandshake(HandshakeType.client_hello, hello).raw);
     const field = (name: string) => decoded.fields.find((f) => f.name === name)!;
@@ -528,6 +528,9 @@ describe('names from the IANA registries, and certificates field by field', () =
     assert.deepEqual(field('supported_groups').raw, ['secp256k1', 'x448', 'GC256A', 'X25519MLKEM768', '0x0a0a']);
     assert.equal(field('supported_groups').value, 'secp256k1, x448, GC256A, X25519MLKEM768, 0x0a0a');
     assert.deepEqual(field('ec_point_formats').raw, ['uncompressed', 'ansiX962_compressed_prime', 'ansiX962_compressed_char2']);
+    // Extensions we do not decode: the IANA name (compress_certificate), else the hex code; the data in hex.
+    assert.equal(field('compress_certificate').raw, '020002');
+    assert.equal(field('0x4469').raw, '');
   });
 
   test('the DER of a certificate is laid out field by field, every byte accounted for', () => {
