@@ -719,7 +719,7 @@ export class TraceDecoder {
         {
           name: 'certificate_types',
           value: Array.from(cr.certificateTypes, (t) => nameOf(ClientCertificateType, t, 'ClientCertificateType')).join(', '),
-          raw: Array.from(cr.certificateTypes, (t) => nameOf(ClientCertificateType, t, 'ClientCertificateType')),
+          raw: Array.from(cr.certificateTypes, (t) => nameOrHex(ClientCertificateType, t, 2)),
         },
         { name: 'signature_algorithms', value: cr.signatureSchemes.map(schemeName).join(', '), raw: cr.signatureSchemes.map(schemeName) },
         { name: 'certificate_authorities', value: cas.length === 0 ? 'any (no list)' : cas, raw: cas, ...(cas.length === 0 ? { note: 'any: no list' } : {}) },
@@ -966,8 +966,8 @@ export class TraceDecoder {
     const description = nameOf(AlertDescription, a.description, 'AlertDescription');
     const fatal = a.level === AlertLevel.fatal;
     const fields: Field[] = [
-      { name: 'level', value: `${level} (${a.level})`, raw: level },
-      { name: 'description', value: `${description} (${a.description})`, raw: description },
+      { name: 'level', value: `${level} (${a.level})`, raw: nameOrHex(AlertLevel, a.level, 2) },
+      { name: 'description', value: `${description} (${a.description})`, raw: nameOrHex(AlertDescription, a.description, 2) },
     ];
     if (protection !== 'clear') {
       fields.push({ name: 'protection', value: protection === 'encrypted' ? 'encrypted (sent after ChangeCipherSpec)' : `encrypted (${protection})`, raw: undefined }); // --json: the message's `protection`
@@ -1083,6 +1083,12 @@ export function versionCode(v: number): string {
     [ProtocolVersion.TLSv1_3]: 'TLSv1.3',
   };
   return names[v] ?? hexCode(v);
+}
+
+/** A value's name in one of the enums tables, else its hex code (for --json). */
+function nameOrHex(table: Record<string, number>, v: number, digits: number): string {
+  const name = nameOf(table, v);
+  return name.endsWith(')') && name.startsWith('value(') ? hexCode(v, digits) : name;
 }
 
 /** A SignatureScheme's IANA name, else its hex code. */
