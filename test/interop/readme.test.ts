@@ -11,6 +11,7 @@
  *   build by package.json self-reference ("exports"), then each run with node in the same
  *   directory, where the quick start left `pki/`; each must exit 0 by itself with nothing on stderr.
  * - `text` blocks are not code (a directory listing): the paths in them must exist.
+ * - `json` blocks are data (docs/json.md's schema, which test/interop/json-schema.test.ts applies): they must parse.
  * Any other block fails the test.
  *
  * Also checked: every type the documents name in backticks that src/ exports is exported by the
@@ -127,9 +128,13 @@ async function within<T>(promise: Promise<T>, ms: number, what: string, onTimeou
 const report = (line: string, r: Run): string => `$ ${line}\nexit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 describe('the fenced blocks', () => {
-  test('every block is ts, sh or text', () => {
+  test('every block is ts, sh, text or json', () => {
     assert.ok(blocks.length > 0);
-    for (const b of blocks) assert.ok(['ts', 'sh', 'text'].includes(b.lang), `${where(b)}: a \`${b.lang}\` block; make it ts or sh (and runnable) or text`);
+    for (const b of blocks) assert.ok(['ts', 'sh', 'text', 'json'].includes(b.lang), `${where(b)}: a \`${b.lang}\` block; make it ts or sh (and runnable), text or json`);
+  });
+
+  test('json blocks parse (docs/json.md: the schema test/interop/json-schema.test.ts checks the CLI against)', () => {
+    for (const b of blocks.filter((x) => x.lang === 'json')) assert.doesNotThrow(() => JSON.parse(b.code), where(b));
   });
 
   test('sh blocks run as written, each server ending by itself', { timeout: 180_000 }, async (t) => {
