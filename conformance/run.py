@@ -33,7 +33,9 @@ OUT/logs/<server>/<mode>/<script-tag>.log.  `run.py --report-only OUT FUZZ_ROOT`
 re-renders both reports from OUT/results.json.
 
 Each script runs under a seeded `random` (--seed, default 12) so that `-n N`
-picks the same subset of cases against both servers.
+picks the same subset of cases against both servers, except in scripts that draw
+from the global `random` a varying number of times before sampling
+(test-tls13-large-number-of-extensions: CONFORMANCE.md §2).
 
 Scripts that hard-code CBC suites (AEAD_SHIM) are also run as TAG+aead with
 their CBC offers rewritten to AES-128-GCM, and those whose ClientHellos lack
