@@ -18,7 +18,7 @@ export type PemOrDer = string | Uint8Array;
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
-  /** Our certificate chain, leaf first (PEM). Arrays pair up with `key` by position (e.g. an RSA and an ECDSA identity). */
+  /** Our certificate chain, leaf first (PEM). An array gives several identities (e.g. an RSA and an ECDSA one); each pairs with the `key` entry whose public key it holds, in any order (as node:tls). */
   cert?: PemOrDer | readonly PemOrDer[];
   /** Our private key(s) (PEM). */
   key?: PemOrDer | readonly PemOrDer[];
@@ -98,6 +98,11 @@ export function createSecureContext(options: CommonOptions = {}): SecureContext 
 }
 
 const OURS = Symbol('tlsglass.secureContext');
+
+/** True for what our createSecureContext() returned (not node:tls's, nor a look-alike). */
+export function isSecureContext(value: unknown): value is SecureContext {
+  return typeof value === 'object' && value !== null && (value as { [OURS]?: boolean })[OURS] === true;
+}
 
 export interface ServerOptions extends CommonOptions {
   /** Send a CertificateRequest (mutual TLS). */
@@ -368,7 +373,7 @@ const VERIFIERS = new WeakMap<CryptoProvider, Map<string, DefaultVerifier>>();
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
-  if (options.secureContext && (options.secureContext as { [OURS]?: boolean })[OURS] !== true) {
+  if (options.secureContext && !isSecureContext(options.secureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
   }
   const shared = options.secureContext?.context;
@@ -409,9 +414,13 @@ export function isResolved(value: object): value is ResolvedServerConfig {
   return (value as { [RESOLVED]?: boolean })[RESOLVED] === true;
 }
 
-export function resolveServerConfig(options: ServerOptions): ResolvedServerConfig {
+/**
+ * `certificateOptional`: a server that chooses its certificate per connection (node:tls's
+ * SNICallback) may have none of its own; a handshake that needs one then fails with handshake_failure.
+ */
+export function resolveServerConfig(options: ServerOptions, certificateOptional = false): ResolvedServerConfig {
   const common = resolveCommon(options, 'server');
-  if (common.identities.length === 0) throw new Error('a server needs cert and key');
+  if (common.identities.length === 0 && !certificateOptional) throw new Error('a server needs cert and key');
   const sessions =
     options.sessionStore ??
     new ServerSessionStore(common.provider, {
@@ -419,4 +428,12 @@ export function resolveServerConfig(options: ServerOptions): ResolvedServerConfi
       ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
     });
   return Object.freeze({ ...common, requestCert: options.requestCert ?? false, sessions, [RESOLVED]: true });
+}
+
+/**
+ * A server configuration whose certificates and keys are those of `context` (chosen by SNI, as
+ * OpenSSL's SSL_set_SSL_CTX switches them); everything else stays the server's own.
+ */
+export function withIdentities(config: ResolvedServerConfig, context: SecureContext): ResolvedServerConfig {
+  return Object.freeze({ ...config, identities: context.context.identities });
 }

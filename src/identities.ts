@@ -16,7 +16,11 @@ function list<T>(v: T | readonly T[] | undefined): T[] {
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
 }
 
-/** Each `cert` entry with its `key`: refused when a file holds no certificate or no usable key, or the key is not the certificate's. */
+/**
+ * Each `cert` entry with its `key`: refused when a file holds no certificate or no usable key, or
+ * a key is no certificate's. Keys pair with certificates by public key, not by position, as
+ * node:tls (OpenSSL) pairs them: `key: [ecKey, rsaKey], cert: [rsaCert, ecCert]` is two identities.
+ */
 export function loadIdentities(options: CommonOptions, provider: CryptoProvider): Identity[] {
   const certs = list(options.cert);
   const keys = list(options.key);
@@ -24,27 +28,36 @@ export function loadIdentities(options: CommonOptions, provider: CryptoProvider)
     const [option, missing] = certs.length > keys.length ? ['key', 'cert'] : ['cert', 'key'];
     throw new ConfigError('ERR_TLSGLASS_CERT_WITHOUT_KEY', option!, (name) => `${name('cert')} and ${name('key')} go together, one key per certificate chain: ${missing} has ${Math.max(certs.length, keys.length)}, ${option} has ${Math.min(certs.length, keys.length)}`);
   }
-  return certs.map((cert, i) => {
-    const at = { cert: Array.isArray(options.cert) ? i : undefined, key: Array.isArray(options.key) ? i : undefined };
-    let chain: Uint8Array[];
+  const at = (i: number): { cert: number | undefined; key: number | undefined } => ({ cert: Array.isArray(options.cert) ? i : undefined, key: Array.isArray(options.key) ? i : undefined });
+  const chains = certs.map((cert, i) => {
     try {
-      chain = certificatesOf(cert, 'cert', at.cert);
+      return certificatesOf(cert, 'cert', at(i).cert);
     } catch (e) {
       if (holdsCertificate(keys[i]!) && holdsPrivateKey(cert)) {
-        throw new ConfigError('ERR_OSSL_PEM_NO_START_LINE', 'cert', (name) => `${name('cert', at.cert)} holds a private key and ${name('key', at.key)} a certificate: swap them`);
+        throw new ConfigError('ERR_OSSL_PEM_NO_START_LINE', 'cert', (name) => `${name('cert', at(i).cert)} holds a private key and ${name('key', at(i).key)} a certificate: swap them`);
       }
       throw e;
     }
-    const key = loadKey(keys[i]!, options.passphrase, provider, at.key);
-    const spki = parseCertificateCached(chain[0]!, 'certificate 1').fields.subjectPublicKeyInfo;
-    if (key.matches && !key.matches(spki)) {
-      const theirs = describeKey(() => provider.signatures.publicKeyFromSpki(spki));
-      const ours = describeKey(() => key);
-      const how = theirs === ours ? `both are ${ours}, but not the same key` : `the certificate's public key is ${theirs}, the key is ${ours}`;
-      throw new ConfigError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key', (name) => `${name('key', at.key)} does not match the certificate in ${name('cert', at.cert)} (${how})`);
-    }
-    return { chain, key };
   });
+  const loaded = keys.map((key, i) => loadKey(key, options.passphrase, provider, at(i).key));
+  const spkis = chains.map((chain) => parseCertificateCached(chain[0]!, 'certificate 1').fields.subjectPublicKeyInfo);
+  const fits = (k: number, c: number): boolean => loaded[k]!.matches?.(spkis[c]!) ?? k === c; // a provider that cannot tell pairs by position
+  // Each certificate takes its own position's key when that fits, else the first unused key that does.
+  const unused = new Set(loaded.keys());
+  const pairs = chains.map((_, c) => {
+    const k = fits(c, c) && unused.has(c) ? c : [...unused].find((k) => fits(k, c));
+    if (k !== undefined) unused.delete(k);
+    return k;
+  });
+  const c = pairs.indexOf(undefined);
+  if (c >= 0) {
+    const k = [...unused].sort((a, b) => Math.abs(a - c) - Math.abs(b - c))[0]!; // the unpaired key nearest the certificate (its own, usually)
+    const theirs = describeKey(() => provider.signatures.publicKeyFromSpki(spkis[c]!));
+    const ours = describeKey(() => loaded[k]!);
+    const how = theirs === ours ? `both are ${ours}, but not the same key` : `the certificate's public key is ${theirs}, the key is ${ours}`;
+    throw new ConfigError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key', (name) => `${name('key', at(k).key)} does not match the certificate in ${name('cert', at(c).cert)} (${how})`);
+  }
+  return chains.map((chain, c) => ({ chain, key: loaded[pairs[c]!]! }));
 }
 
 /** A string option that holds a file name rather than the file (`cert: 'server.pem'`). */

@@ -1,0 +1,54 @@
+/**
+ * Server Name Indication for the Node adapter (node:tls's SNICallback and addContext): the
+ * server_name of a ClientHello read ahead of the core, so that an asynchronous callback can choose
+ * the certificate before the handshake starts. The core parses the ClientHello again, and is the
+ * one that judges it: this look-ahead never fails a connection, it only stops looking.
+ */
+import { HandshakeType, ExtensionType } from '../messages/enums.js';
+import { readClientHello } from '../messages/client-hello.js';
+import { findExtension } from '../messages/extensions/index.js';
+import { readServerName } from '../messages/extensions/simple.js';
+
+/** Bytes read ahead at most: a ClientHello (even with large key shares) fits well within this. */
+export const PEEK_LIMIT = 1 << 17;
+
+const HANDSHAKE_RECORD = 22;
+
+/**
+ * The server name in the ClientHello at the start of `bytes` (TLS records, possibly several):
+ * `undefined` while more bytes are needed; `{ servername }` once the ClientHello is complete, or
+ * as soon as the bytes cannot be one (servername undefined: the core will say what is wrong).
+ */
+export function peekServerName(bytes: Uint8Array): { servername: string | undefined } | undefined {
+  const fragments: Uint8Array[] = [];
+  let have = 0;
+  let at = 0;
+  while (at + 5 <= bytes.length) {
+    if (bytes[at] !== HANDSHAKE_RECORD) return { servername: undefined };
+    const length = (bytes[at + 3]! << 8) | bytes[at + 4]!;
+    if (at + 5 + length > bytes.length) break;
+    fragments.push(bytes.subarray(at + 5, at + 5 + length));
+    have += length;
+    at += 5 + length;
+    if (have < 4) continue;
+    const hs = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments);
+    if (hs[0] !== HandshakeType.client_hello) return { servername: undefined };
+    const bodyLength = (hs[1]! << 16) | (hs[2]! << 8) | hs[3]!;
+    if (hs.length < 4 + bodyLength) continue;
+    try {
+      const data = findExtension(readClientHello(hs.subarray(4, 4 + bodyLength)).extensions, ExtensionType.server_name);
+      return { servername: data === undefined ? undefined : readServerName(data) };
+    } catch {
+      return { servername: undefined };
+    }
+  }
+  return bytes.length >= PEEK_LIMIT ? { servername: undefined } : undefined;
+}
+
+/**
+ * node:tls's addContext() pattern: the name as a whole-string regular expression in which `*`
+ * stands for any run of characters without a dot (lib/_tls_wrap.js; case-sensitive, as there).
+ */
+export function serverNamePattern(hostname: string): RegExp {
+  return new RegExp('^' + hostname.replace(/([.^$+?\-\\[\]{}])/g, '\\$1').replaceAll('*', '[^.]*') + '$');
+}

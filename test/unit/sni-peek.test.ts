@@ -1,0 +1,67 @@
+/**
+ * The ClientHello look-ahead behind SNICallback (src/node/sni.ts): it waits for the whole
+ * ClientHello, however the bytes are cut into chunks and records, and gives up (leaving the verdict
+ * to the core) on anything that is not one. Also node:tls's addContext() patterns.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ClientConnection } from '../../src/connection/connection.js';
+import { peekServerName, serverNamePattern } from '../../src/node/sni.js';
+
+function clientHello(servername: string | undefined): Uint8Array {
+  const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false });
+  c.start();
+  return Buffer.concat(c.takeOutgoing());
+}
+
+/** The same ClientHello re-cut into handshake records of at most `size` bytes of payload. */
+function inRecords(bytes: Uint8Array, size: number): Uint8Array {
+  const body = bytes.subarray(5);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < body.length; at += size) {
+    const part = body.subarray(at, at + size);
+    out.push(Uint8Array.of(22, 3, 1, part.length >> 8, part.length & 0xff), part);
+  }
+  return Buffer.concat(out);
+}
+
+describe('peekServerName', () => {
+  test('undefined for every proper prefix, the name once the ClientHello is complete', () => {
+    const hello = clientHello('alpha.test');
+    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.deepEqual(peekServerName(hello), { servername: 'alpha.test' });
+  });
+
+  test('a ClientHello spread over several records, cut anywhere', () => {
+    const hello = inRecords(clientHello('beta.example.com'), 3);
+    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.deepEqual(peekServerName(hello), { servername: 'beta.example.com' });
+  });
+
+  test('no server_name; not a handshake record; not a ClientHello; a malformed one: no name, and no more waiting', () => {
+    assert.deepEqual(peekServerName(clientHello(undefined)), { servername: undefined });
+    assert.deepEqual(peekServerName(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
+    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
+    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
+  });
+
+  test('gives up past its limit rather than buffering without end', () => {
+    const header = Uint8Array.of(22, 3, 3, 0xff, 0xff, 1, 0xff, 0xff, 0xff);
+    assert.equal(peekServerName(header), undefined);
+    assert.deepEqual(peekServerName(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined });
+  });
+});
+
+describe('serverNamePattern (node:tls addContext)', () => {
+  test('* is any run of characters within one label; dots and other metacharacters are literal; case-sensitive', () => {
+    const p = serverNamePattern('*.example.com');
+    assert.ok(p.test('www.example.com'));
+    assert.ok(p.test('.example.com'));
+    assert.ok(!p.test('a.b.example.com'));
+    assert.ok(!p.test('example.com'));
+    assert.ok(!p.test('wwwxexample.com'));
+    assert.ok(!p.test('WWW.EXAMPLE.COM'));
+    assert.ok(serverNamePattern('w*.test').test('www.test'));
+    assert.ok(!serverNamePattern('a+b.test').test('aab.test'));
+  });
+});
