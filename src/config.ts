@@ -84,9 +84,11 @@ export interface ClientOptions extends CommonOptions {
   secureContext?: SecureContext;
 }
 
-/** What createSecureContext() returns (node:tls's SecureContext): a configuration resolved once. */
-export interface SecureContext {
-  readonly context: ResolvedConfig;
+/** What createSecureContext() returns (node:tls's SecureContext class): a configuration resolved once. */
+export class SecureContext {
+  constructor(readonly context: ResolvedConfig) {
+    Object.freeze(this);
+  }
 }
 
 /**
@@ -94,10 +96,8 @@ export interface SecureContext {
  * that PEM keys and certificates are parsed once rather than per connection.
  */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
-  return Object.freeze({ context: resolveCommon(options, 'client'), [OURS]: true });
+  return new SecureContext(resolveCommon(options, 'client'));
 }
-
-const OURS = Symbol('tlsglass.secureContext');
 
 export interface ServerOptions extends CommonOptions {
   /** Send a CertificateRequest (mutual TLS). */
@@ -368,7 +368,7 @@ const VERIFIERS = new WeakMap<CryptoProvider, Map<string, DefaultVerifier>>();
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
-  if (options.secureContext && (options.secureContext as { [OURS]?: boolean })[OURS] !== true) {
+  if (options.secureContext && !(options.secureContext instanceof SecureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
   }
   const shared = options.secureContext?.context;

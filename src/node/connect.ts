@@ -6,6 +6,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { withDefaultVersions } from './defaults.js';
 import { sharedReader } from './read-buffer.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
@@ -58,7 +59,7 @@ export function connect(...args: unknown[]): TLSSocket {
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
-    const socketOptions: TLSSocketOptions = Object.assign({}, tlsOptions, { host, isServer: false });
+    const socketOptions: TLSSocketOptions = withDefaultVersions(Object.assign({}, tlsOptions, { host, isServer: false }));
     if (servername !== undefined) socketOptions.servername = servername;
     tls = new TLSSocket(transport, socketOptions);
   } catch (err) {

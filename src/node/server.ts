@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { resolveServerConfig, type ResolvedServerConfig, type ServerOptions as CoreServerOptions } from '../config.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
+import { withDefaultVersions } from './defaults.js';
 import { TLSSocket } from './tls-socket.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -30,6 +31,7 @@ export class Server extends NetServer {
   private readonly sessions: ServerSessionStore;
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    options = withDefaultVersions(options);
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =
       options.sessionStore ??
@@ -45,6 +47,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
+    options = withDefaultVersions(options);
     this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
   }
@@ -82,6 +85,11 @@ export class Server extends NetServer {
     tls.on('secure', () => this.emit('secureConnection', tls));
   }
 }
+
+/** Server, also callable without `new` as node:tls's (`Server(options, listener)`); `instanceof` and `extends` work as on the class. */
+export const CallableServer = new Proxy(Server, {
+  apply: (target, _this, args: ConstructorParameters<typeof Server>) => new target(...args),
+}) as typeof Server & ((...args: ConstructorParameters<typeof Server>) => Server);
 
 /** Creates a TLS server; `secureConnectionListener` runs on 'secureConnection'. */
 export function createServer(
