@@ -135,3 +135,166 @@ test('Server is callable without new, as node:tls.Server', async () => {
     server.close();
   }
 });
+
+/** A session from a first connection (the 'session' event), with getSession() and getTLSTicket() read when it came. */
+async function firstSession(port: number, maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<{ session: Buffer; got: Buffer | undefined; ticket: Buffer | undefined }> {
+  const socket = connect({ ...clientOptions, port, maxVersion });
+  assert.equal(socket.getSession(), undefined);
+  const [session] = (await once(socket, 'session')) as [Buffer];
+  const result = { session, got: socket.getSession(), ticket: socket.getTLSTicket() };
+  socket.destroy();
+  return result;
+}
+
+for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+  test(`${version}: getSession() is the 'session' event's blob, setSession() before the handshake resumes it, getTLSTicket() as node:tls`, async () => {
+    const server = createServer(serverOptions, (s) => s.end());
+    const port = await listen(server);
+    try {
+      const { session, got, ticket } = await firstSession(port, version);
+      assert.deepEqual(got, session);
+      // node:tls: the RFC 5077 ticket on TLS 1.2, undefined on TLS 1.3.
+      if (version === 'TLSv1.2') assert.ok(ticket instanceof Buffer && ticket.length > 0);
+      else assert.equal(ticket, undefined);
+      const again = connect({ ...clientOptions, port, maxVersion: version });
+      again.setSession(session);
+      await once(again, 'secureConnect');
+      assert.equal(again.isSessionReused(), true);
+      assert.throws(() => again.setSession(session), { code: 'ERR_INVALID_STATE' });
+      again.destroy();
+    } finally {
+      server.close();
+    }
+  });
+}
+
+test('setServername() before the handshake sets the SNI; after it, or on a server, it throws', async () => {
+  const names: (string | false)[] = [];
+  const server = createServer(serverOptions, (s) => {
+    names.push(s.servername);
+    assert.throws(() => s.setServername('x'), { code: 'ERR_TLS_SNI_FROM_SERVER' });
+    s.end();
+  });
+  const port = await listen(server);
+  try {
+    const socket = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem });
+    assert.throws(() => socket.setServername(5 as unknown as string), { code: 'ERR_INVALID_ARG_TYPE', message: 'The "name" argument must be of type string. Received type number (5)' });
+    socket.setServername('localhost');
+    await Promise.all([once(socket, 'secureConnect'), once(server, 'secureConnection')]);
+    assert.equal(socket.servername, 'localhost');
+    assert.throws(() => socket.setServername('other'), { code: 'ERR_INVALID_STATE' });
+    socket.destroy();
+    const plain = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem });
+    await Promise.all([once(plain, 'secureConnect'), once(server, 'secureConnection')]);
+    plain.destroy();
+    assert.deepEqual(names, ['localhost', false]);
+  } finally {
+    server.close();
+  }
+});
+
+test('getCertificate() / getX509Certificate() are our own certificate, getPeerX509Certificate() the peer\'s, as node:tls', async () => {
+  let serverSide: TLSSocket | undefined;
+  const server = createServer({ ...serverOptions, ca: pki.ca.certPem, requestCert: true }, (s) => {
+    serverSide = s;
+    s.end();
+  });
+  const port = await listen(server);
+  try {
+    // node:tls's client, to compare shapes: what it sees of the server is what our server says of itself.
+    const viaNode = nodeTls.connect({ ...clientOptions, port, cert: pki.clientEcdsa.certPem, key: pki.clientEcdsa.keyPem });
+    await Promise.all([once(viaNode, 'secureConnect'), once(server, 'secureConnection')]);
+    const nodeView = viaNode.getPeerCertificate();
+    const ours = serverSide!.getCertificate() as nodeTls.PeerCertificate;
+    assert.deepEqual(Object.keys(ours).sort(), Object.keys(nodeView).sort());
+    assert.equal(ours.fingerprint256, nodeView.fingerprint256);
+    assert.deepEqual(ours.subject, nodeView.subject);
+    assert.equal(serverSide!.getX509Certificate()?.fingerprint256, nodeView.fingerprint256);
+    assert.equal(serverSide!.getPeerX509Certificate()?.fingerprint256, viaNode.getCertificate() && (viaNode.getCertificate() as nodeTls.PeerCertificate).fingerprint256);
+    viaNode.destroy();
+
+    // Our client with a certificate, then without one ({} and undefined, as node:tls).
+    const withCert = await connected({ ...clientOptions, port, cert: pki.clientRsa.certPem, key: pki.clientRsa.keyPem });
+    assert.equal((withCert.getCertificate() as nodeTls.PeerCertificate).subject.CN, 'tlsglass test client (RSA)');
+    assert.equal(withCert.getX509Certificate()?.fingerprint256, (withCert.getCertificate() as nodeTls.PeerCertificate).fingerprint256);
+    const peer = withCert.getPeerX509Certificate()!;
+    assert.equal(peer.fingerprint256, withCert.getPeerCertificate().fingerprint256);
+    assert.equal(peer.issuerCertificate, undefined); // node:tls leaves it unset too; getPeerCertificate(true) links issuers
+    withCert.destroy();
+    const without = connect({ ...clientOptions, port });
+    assert.deepEqual(without.getCertificate(), {});
+    assert.equal(without.getX509Certificate(), undefined);
+    without.on('error', () => {}); // the server requires a certificate
+    await new Promise((resolve) => without.on('close', resolve));
+    assert.deepEqual(without.getCertificate(), {});
+  } finally {
+    server.close();
+  }
+});
+
+test('readyState and pending follow net.Socket, as node:tls', async () => {
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const states = async (open: (o: object) => nodeTls.TLSSocket | TLSSocket): Promise<unknown[]> => {
+      const s = open({ ...clientOptions, port });
+      const seen: unknown[] = [s.readyState, s.pending];
+      await once(s, 'secureConnect');
+      seen.push(s.readyState, s.pending);
+      s.destroy();
+      await once(s, 'close');
+      seen.push(s.readyState);
+      return seen;
+    };
+    const ours = await states((o) => connect(o));
+    assert.deepEqual(ours, ['opening', true, 'open', false, 'closed']);
+    assert.deepEqual(await states((o) => nodeTls.connect(o)), ours);
+  } finally {
+    server.close();
+  }
+});
+
+/** The TLS records in `bytes`: [content type, length] of each. */
+function records(bytes: Buffer): [number, number][] {
+  const out: [number, number][] = [];
+  for (let at = 0; at + 5 <= bytes.length; at += 5 + bytes.readUInt16BE(at + 3)) out.push([bytes[at]!, bytes.readUInt16BE(at + 3)]);
+  return out;
+}
+
+test('setMaxSendFragment() validates as node:tls and limits the records we send', async () => {
+  const probe = new nodeTls.TLSSocket(undefined as unknown as import('node:net').Socket);
+  const sizes = [511, 512, 16384, 16385];
+  const wire: Buffer[] = [];
+  const server = createServer(serverOptions, (s) => {
+    s.on('data', () => {});
+    s.on('end', () => s.end());
+  });
+  const raw = (await import('node:net')).createServer((socket) => {
+    socket.on('data', (d: Buffer) => wire.push(d));
+    server.emit('connection', socket);
+  });
+  const port = await listen(raw);
+  try {
+    const send = async (fragment: number | undefined): Promise<number> => {
+      wire.length = 0;
+      const s = await connected({ ...clientOptions, port, maxVersion: 'TLSv1.2' });
+      if (fragment !== undefined) {
+        assert.deepEqual(sizes.map((n) => s.setMaxSendFragment(n)), sizes.map((n) => probe.setMaxSendFragment(n)));
+        assert.throws(() => s.setMaxSendFragment(1000.5), { code: 'ERR_OUT_OF_RANGE' });
+        assert.throws(() => s.setMaxSendFragment('a' as unknown as number), { code: 'ERR_INVALID_ARG_TYPE' });
+        assert.equal(s.setMaxSendFragment(fragment), true);
+      }
+      s.end(Buffer.alloc(5000, 1));
+      await once(s, 'close');
+      // Application data records: the last type-23 records (TLS 1.2: the Finished is type 22).
+      const data = records(Buffer.concat(wire)).filter(([type]) => type === 23);
+      return Math.max(...data.map(([, length]) => length));
+    };
+    const overhead = 8 + 16; // TLS 1.2 AES-GCM: explicit nonce and tag
+    assert.equal(await send(undefined), 5000 + overhead);
+    assert.equal(await send(512), 512 + overhead);
+  } finally {
+    raw.close();
+    probe.destroy();
+  }
+});
