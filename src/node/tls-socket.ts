@@ -363,6 +363,11 @@ export class TLSSocket extends Duplex {
     return 'closed';
   }
 
+  /** The idle timeout set by setTimeout() or connect()'s `timeout`, as net.Socket (undefined when none). */
+  get timeout(): number | undefined {
+    return (this.transport as { timeout?: number }).timeout;
+  }
+
   /** As net.Socket: true until the transport is connected. */
   get pending(): boolean {
     return (this.transport as { pending?: boolean }).pending ?? this.connecting;

@@ -298,3 +298,87 @@ test('setMaxSendFragment() validates as node:tls and limits the records we send'
     probe.destroy();
   }
 });
+
+test('connect({ timeout }) sets the idle timeout: socket.timeout and a \'timeout\' event, as node:tls', async () => {
+  const server = createServer(serverOptions, () => {}); // sends nothing after the handshake
+  const port = await listen(server);
+  try {
+    const socket = connect({ ...clientOptions, port, timeout: 50 });
+    const viaNode = nodeTls.connect({ ...clientOptions, port, timeout: 50 });
+    assert.equal(socket.timeout, 50);
+    assert.equal(socket.timeout, viaNode.timeout);
+    await Promise.all([once(socket, 'timeout'), once(viaNode, 'timeout')]);
+    socket.destroy();
+    viaNode.destroy();
+  } finally {
+    server.close();
+  }
+});
+
+test('connect({ allowHalfOpen: true }) keeps writing after the server\'s close_notify', async () => {
+  const received = new Promise<string>((resolve) => {
+    const server = createServer(serverOptions, (s) => {
+      let text = '';
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.on('end', () => {
+        resolve(text);
+        server.close();
+      });
+      s.end(); // close_notify at once
+    });
+    void listen(server).then((port) => {
+      const socket = connect({ ...clientOptions, port, allowHalfOpen: true });
+      socket.on('data', () => {});
+      socket.on('end', () => {
+        assert.equal(socket.writable, true);
+        socket.end('after the server closed');
+      });
+    });
+  });
+  assert.equal(await received, 'after the server closed');
+});
+
+test('connect({ signal }): aborting, before or during the handshake, destroys the socket with node\'s AbortError', async () => {
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const errorOf = (socket: nodeTls.TLSSocket | TLSSocket): Promise<Error & { code?: string }> =>
+      new Promise((resolve) => socket.once('error', resolve));
+    const preAborted = AbortSignal.abort();
+    const ours = await errorOf(connect({ ...clientOptions, port, signal: preAborted }));
+    const nodes = await errorOf(nodeTls.connect({ ...clientOptions, port, signal: preAborted } as nodeTls.ConnectionOptions));
+    for (const err of [ours, nodes]) {
+      assert.equal(err.name, 'AbortError');
+      assert.equal(err.code, 'ABORT_ERR');
+      assert.equal(err.message, 'The operation was aborted');
+    }
+    assert.equal(ours.cause, preAborted.reason);
+    const controller = new AbortController();
+    const socket = connect({ ...clientOptions, port, signal: controller.signal });
+    const failed = errorOf(socket);
+    controller.abort();
+    assert.equal((await failed).code, 'ABORT_ERR');
+    assert.equal(socket.destroyed, true);
+  } finally {
+    server.close();
+  }
+});
+
+test('connect({ lookup }) resolves the host with the given function, as net.connect', async () => {
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const asked: string[] = [];
+    const lookup = ((hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void): void => {
+      asked.push(hostname);
+      if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+      else callback(null, '127.0.0.1', 4);
+    }) as unknown as import('node:net').LookupFunction;
+    const socket = await connected({ host: 'tlsglass.invalid', servername: 'localhost', ca: pki.ca.certPem, port, lookup });
+    assert.equal(socket.remoteAddress, '127.0.0.1');
+    assert.deepEqual(asked, ['tlsglass.invalid']);
+    socket.destroy();
+  } finally {
+    server.close();
+  }
+});
