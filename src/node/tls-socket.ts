@@ -90,6 +90,7 @@ export class TLSSocket extends Duplex {
   /** Client: the options, to rebuild the connection when setServername()/setSession() come before the handshake starts. */
   private clientOptions: TLSSocketOptions | undefined;
   private started = false;
+  private maxSendFragment: number | undefined;
   /** The last 'session' event (its payload is encoded only if asked for). */
   private lastSession: { readonly session: Uint8Array } | undefined;
   private readonly isServer: boolean;
@@ -173,6 +174,7 @@ export class TLSSocket extends Duplex {
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
     this.conn = new ClientConnection(this.clientOptions);
     this.setOutput();
+    if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
   }
 
   // ---- node:tls getters -------------------------------------------------------------------
@@ -342,7 +344,7 @@ export class TLSSocket extends Duplex {
 
   /**
    * Largest plaintext per record we send (as node:tls: an integer 512..16384; false, and nothing
-   * changes, outside that range). Applies to every record sent from now on, handshake ones included.
+   * changes, outside that range). Applies to every record sent from now on.
    */
   setMaxSendFragment(size: number): boolean {
     if (typeof size !== 'number') throw argTypeError('size', 'number', size);
@@ -350,7 +352,7 @@ export class TLSSocket extends Duplex {
       throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     if (size < 512 || size > MAX_PLAINTEXT) return false;
-    this.conn.maxSendFragment = size;
+    this.conn.maxSendFragment = this.maxSendFragment = size;
     return true;
   }
 
