@@ -84,9 +84,11 @@ export interface ClientOptions extends CommonOptions {
   secureContext?: SecureContext;
 }
 
-/** What createSecureContext() returns (node:tls's SecureContext): a configuration resolved once. */
-export interface SecureContext {
-  readonly context: ResolvedConfig;
+/** What createSecureContext() returns (node:tls's SecureContext class): a configuration resolved once. */
+export class SecureContext {
+  constructor(readonly context: ResolvedConfig) {
+    Object.freeze(this);
+  }
 }
 
 /**
@@ -94,14 +96,12 @@ export interface SecureContext {
  * that PEM keys and certificates are parsed once rather than per connection.
  */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
-  return Object.freeze({ context: resolveCommon(options, 'client'), [OURS]: true });
+  return new SecureContext(resolveCommon(options, 'client'));
 }
-
-const OURS = Symbol('tlsglass.secureContext');
 
 /** True for what our createSecureContext() returned (not node:tls's, nor a look-alike). */
 export function isSecureContext(value: unknown): value is SecureContext {
-  return typeof value === 'object' && value !== null && (value as { [OURS]?: boolean })[OURS] === true;
+  return value instanceof SecureContext;
 }
 
 export interface ServerOptions extends CommonOptions {

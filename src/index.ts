@@ -2,15 +2,28 @@
  * tlsglass public API: a node:tls-style adapter (connect, createServer, TLSSocket, Server), the
  * sans-I/O connections underneath for users who bring their own I/O, the error classes, and every
  * type the options and the README name (observer, verifier, crypto provider, session store).
+ * The default export is the module as one object, as `import tls from 'node:tls'`; through it the
+ * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION defaults can be changed.
  */
+import { checkServerIdentity, rootCertificates } from 'node:tls';
+import { createSecureContext as createCoreSecureContext, SecureContext, type CommonOptions } from './config.js';
+import { connect } from './node/connect.js';
+import * as defaults from './node/defaults.js';
+import { CallableServer, createServer, type Server as ServerClass } from './node/server.js';
+import { TLSSocket } from './node/tls-socket.js';
+
 export { connect, type ConnectionOptions } from './node/connect.js';
-export { createServer, Server, type TlsServerOptions } from './node/server.js';
+export { createServer, type TlsServerOptions } from './node/server.js';
+/** node:tls's Server: a class, also callable without `new`. */
+export const Server = CallableServer;
+export type Server = ServerClass;
 export { TLSSocket, type TLSSocketOptions, type EphemeralKeyInfo } from './node/tls-socket.js';
 export { ClientConnection, ServerConnection, Connection, type CipherInfo } from './connection/connection.js';
 export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
-export { createSecureContext } from './config.js';
-export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer, SecureContext } from './config.js';
+export { SecureContext } from './config.js';
+export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
+export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
 export type { X509Profile } from './pki/strict-profile.js';
 export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
 export type { CertificateVerifier, ClientCheckContext, ServerCheckContext, VerificationResult } from './pki/verifier.js';
@@ -18,6 +31,42 @@ export { ServerSessionStore, type SessionStoreOptions } from './session/server-s
 export { nodeCryptoProvider } from './crypto/node/index.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { TlsError, LocalAlert, PeerAlert, CertificateError, ConfigError } from './errors.js';
-export { rootCertificates } from 'node:tls';
+/**
+ * node:tls's own checkServerIdentity: it takes the PeerCertificate objects getPeerCertificate()
+ * returns and gives node:tls's errors, so a checkServerIdentity option that calls it behaves as with node:tls.
+ */
+export { rootCertificates, checkServerIdentity } from 'node:tls';
 /** node:tls's types for getPeerCertificate() and getCipher(), which TLSSocket returns. */
 export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+
+/** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
+export function createSecureContext(options: CommonOptions = {}): SecureContext {
+  return createCoreSecureContext(defaults.withDefaultVersions(options));
+}
+
+const tlsglass = {
+  connect,
+  createServer,
+  createSecureContext,
+  Server: CallableServer,
+  TLSSocket,
+  SecureContext,
+  checkServerIdentity,
+  rootCertificates,
+  getCiphers: defaults.getCiphers,
+  DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
+  DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
+  get DEFAULT_MIN_VERSION(): defaults.TlsVersion {
+    return defaults.DEFAULT_MIN_VERSION;
+  },
+  set DEFAULT_MIN_VERSION(value: defaults.TlsVersion) {
+    defaults.setDefaultVersion('min', value);
+  },
+  get DEFAULT_MAX_VERSION(): defaults.TlsVersion {
+    return defaults.DEFAULT_MAX_VERSION;
+  },
+  set DEFAULT_MAX_VERSION(value: defaults.TlsVersion) {
+    defaults.setDefaultVersion('max', value);
+  },
+};
+export default tlsglass;

@@ -299,6 +299,24 @@ export abstract class Connection {
   get peerFinished(): Uint8Array | undefined {
     return this.#negotiated.peerFinished;
   }
+  /**
+   * The certificate chain we presented or (server, resumed) would present, leaf first; empty when
+   * none: the identity whose key signs with the scheme we used, else the one fitting the suite's
+   * authentication (TLS 1.2 RSA key exchange, resumption).
+   */
+  get localCertificates(): readonly Uint8Array[] {
+    const n = this.#negotiated;
+    const ids = this.config.identities;
+    const scheme = n.ourSignatureScheme;
+    if (scheme !== undefined) return ids.find((i) => (i.key.schemes as readonly number[]).includes(scheme))?.chain ?? [];
+    if (!(this instanceof ServerConnection) || !n.version) return [];
+    const type = n.suite?.auth === 'RSA' ? 'rsa' : n.suite?.auth === 'ECDSA' ? 'ec' : undefined;
+    return (ids.find((i) => type === undefined || i.key.type === type) ?? ids[0])?.chain ?? [];
+  }
+  /** Largest plaintext per record we send from now on (node:tls setMaxSendFragment; the caller checks 512..2^14). */
+  set maxSendFragment(size: number) {
+    this.#records.maxFragment = size;
+  }
   /** Everything negotiated so far (read-only use). */
   get negotiated(): Readonly<Negotiated> {
     return this.#negotiated;

@@ -24,6 +24,7 @@ import {
 import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
+import { withDefaultVersions } from './defaults.js';
 import { TLSSocket } from './tls-socket.js';
 import { peekServerName, serverNamePattern } from './sni.js';
 
@@ -57,6 +58,7 @@ export class Server extends NetServer {
   private sniConfigs = new WeakMap<SecureContext, ResolvedServerConfig>();
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    options = withDefaultVersions(options);
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =
       options.sessionStore ??
@@ -72,6 +74,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
+    options = withDefaultVersions(options);
     this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
@@ -204,6 +207,11 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
+
+/** Server, also callable without `new` as node:tls's (`Server(options, listener)`); `instanceof` and `extends` work as on the class. */
+export const CallableServer = new Proxy(Server, {
+  apply: (target, _this, args: ConstructorParameters<typeof Server>) => new target(...args),
+}) as typeof Server & ((...args: ConstructorParameters<typeof Server>) => Server);
 
 /** Creates a TLS server; `secureConnectionListener` runs on 'secureConnection'. */
 export function createServer(

@@ -17,6 +17,8 @@ import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type S
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
+import { MAX_PLAINTEXT } from '../record/deframer.js';
+import { decodeClientSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
@@ -84,7 +86,13 @@ export class TLSSocket extends Duplex {
   readonly socket: Socket | Duplex;
 
   private readonly transport: Transport;
-  private readonly conn: Connection;
+  private conn: Connection;
+  /** Client: the options, to rebuild the connection when setServername()/setSession() come before the handshake starts. */
+  private clientOptions: TLSSocketOptions | undefined;
+  private started = false;
+  private maxSendFragment: number | undefined;
+  /** The last 'session' event (its payload is encoded only if asked for). */
+  private lastSession: { readonly session: Uint8Array } | undefined;
   private readonly isServer: boolean;
   private readonly server: NetServer | undefined;
   private readonly rejectTruncation: boolean;
@@ -109,12 +117,9 @@ export class TLSSocket extends Duplex {
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
+    this.clientOptions = this.isServer ? undefined : options;
     this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
-    // Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
-    // after their write completes (see output-pool.ts for why that is safe and worth it); over
-    // any other Duplex each is fresh (zero-filled) and handed off for good. The core fills every byte.
-    this.conn.allocateOutput =
-      socket instanceof NetSocket ? (length) => outputPool.allocate(length) : (length) => Buffer.alloc(length);
+    this.setOutput();
 
     const t = this.transport;
     t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
@@ -123,22 +128,53 @@ export class TLSSocket extends Duplex {
     t.on('error', (err: Error) => this.onTransportError(err));
     t.on('close', () => this.onTransportClose());
     t.on('timeout', () => this.emit('timeout'));
-    t.on('connect', () => this.emit('connect'));
+    t.on('connect', () => {
+      if (!this.isServer) this.start();
+      this.emit('connect');
+    });
 
     const timeout = options.handshakeTimeout ?? (this.isServer ? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS : 0);
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), timeout);
       this.handshakeTimer.unref();
     }
-    if (!this.isServer) {
-      try {
-        (this.conn as ClientConnection).start();
-      } catch (err) {
-        process.nextTick(() => this.fail(err)); // after the caller could attach 'error' listeners
-        return;
-      }
-      this.flush();
+    // As node:tls, a client whose TCP connection is still being set up starts the handshake once it
+    // is: until then setServername() and setSession() still apply.
+    if (!this.isServer && !this.transport.connecting) this.start(true);
+  }
+
+  /** Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
+   * after their write completes (see output-pool.ts for why that is safe and worth it); over any
+   * other Duplex each is fresh (zero-filled) and handed off for good. The core fills every byte. */
+  private setOutput(): void {
+    this.conn.allocateOutput =
+      this.socket instanceof NetSocket ? (length) => outputPool.allocate(length) : (length) => Buffer.alloc(length);
+  }
+
+  /** Client: sends the ClientHello. */
+  private start(sync = false): void {
+    if (this.started || this.destroyed || this.failed) return;
+    this.started = true;
+    try {
+      (this.conn as ClientConnection).start();
+    } catch (err) {
+      if (sync) process.nextTick(() => this.fail(err)); // after the caller could attach 'error' listeners
+      else this.fail(err);
+      return;
     }
+    this.flush();
+  }
+
+  /** Client, before the handshake starts: builds the connection again with `changes` to its options. */
+  private restart(method: string, changes: Partial<TLSSocketOptions>): void {
+    if (this.isServer || this.clientOptions === undefined) {
+      throw codedError(`${method} is for client sockets`, method === 'setServername' ? 'ERR_TLS_SNI_FROM_SERVER' : 'ERR_INVALID_STATE');
+    }
+    if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
+    this.clientOptions = Object.assign({}, this.clientOptions, changes);
+    this.conn = new ClientConnection(this.clientOptions);
+    this.setOutput();
+    if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
   }
 
   // ---- node:tls getters -------------------------------------------------------------------
@@ -271,6 +307,73 @@ export class TLSSocket extends Duplex {
 
   /** Renegotiation is always refused by the core; kept for node:tls compatibility. */
   disableRenegotiation(): void {}
+
+  /** Client: the SNI name to send; only before the handshake starts (in the tick of connect(), or while TCP connects). */
+  setServername(name: string): void {
+    if (typeof name !== 'string') throw argTypeError('name', 'string', name);
+    this.restart('setServername', { servername: name });
+  }
+
+  /** Client: a session (from 'session' or getSession()) to resume; only before the handshake starts. */
+  setSession(session: Uint8Array | string): void {
+    const bytes = typeof session === 'string' ? Buffer.from(session, 'latin1') : session;
+    this.restart('setSession', { session: bytes });
+  }
+
+  /** Client: the latest resumable session (TLS 1.3: the latest ticket), as the 'session' event gave it; undefined before there is one. */
+  getSession(): Buffer | undefined {
+    return this.lastSession ? Buffer.from(this.lastSession.session) : undefined;
+  }
+
+  /** Client, TLS 1.2: the RFC 5077 session ticket the server sent, else undefined (as node:tls). */
+  getTLSTicket(): Buffer | undefined {
+    const session = this.lastSession ? decodeClientSession(this.lastSession.session) : undefined;
+    return session && session.version === 0x0303 && session.ticket.length > 0 ? Buffer.from(session.ticket) : undefined;
+  }
+
+  /** Our own certificate in getPeerCertificate()'s shape; `{}` when we presented none. */
+  getCertificate(): PeerCertificate | Record<string, never> {
+    return toPeerCertificate(this.conn.localCertificates, false);
+  }
+
+  /** Our own leaf certificate as an X509Certificate, or undefined. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.conn.localCertificates[0];
+    return leaf ? new X509Certificate(leaf) : undefined;
+  }
+
+  /**
+   * Largest plaintext per record we send (as node:tls: an integer 512..16384; false, and nothing
+   * changes, outside that range). Applies to every record sent from now on.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw argTypeError('size', 'number', size);
+    if (!Number.isInteger(size)) {
+      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
+    }
+    if (size < 512 || size > MAX_PLAINTEXT) return false;
+    this.conn.maxSendFragment = this.maxSendFragment = size;
+    return true;
+  }
+
+  /** As net.Socket: 'opening' while TCP connects, then 'open', 'readOnly', 'writeOnly' or 'closed'. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** The idle timeout set by setTimeout() or connect()'s `timeout`, as net.Socket (undefined when none). */
+  get timeout(): number | undefined {
+    return (this.transport as { timeout?: number }).timeout;
+  }
+
+  /** As net.Socket: true until the transport is connected. */
+  get pending(): boolean {
+    return (this.transport as { pending?: boolean }).pending ?? this.connecting;
+  }
 
   // ---- net.Socket passthroughs ------------------------------------------------------------
 
@@ -427,6 +530,7 @@ export class TLSSocket extends Duplex {
       case 'session':
         // As node:tls: a Buffer to pass back as the `session` option of a later connect().
         // Encoded only when someone listens (the event's payload is lazy).
+        this.lastSession = event;
         if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(event.session));
         break;
     }
@@ -667,3 +771,9 @@ function codedError(message: string, code: string): Error & { code: string } {
 }
 
 function noop(): void {}
+
+/** node's ERR_INVALID_ARG_TYPE. */
+function argTypeError(name: string, type: string, value: unknown): TypeError {
+  const shown = typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
+  return Object.assign(new TypeError(`The "${name}" argument must be of type ${type}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}

@@ -31,6 +31,8 @@ export class RecordLayer {
   #pendingLength = 0;
   /** legacy_record_version for plaintext records (0x0301 for the first ClientHello, as RFC 8446 §5.1 advises). */
   plaintextVersion = 0x0303;
+  /** Largest plaintext per record we send (node:tls setMaxSendFragment: 512..2^14). */
+  maxFragment = MAX_PLAINTEXT;
   /**
    * Makes the arrays outgoing records are sealed into, of exactly `length` bytes; each is filled
    * completely (checked), so it may return uninitialised or recycled memory. A socket adapter sets it to recycle arrays
@@ -147,16 +149,17 @@ export class RecordLayer {
   }
 
   /**
-   * Cuts `parts` into records of at most 2^14 bytes (one empty record when there are no bytes) and
+   * Cuts `parts` into records of at most maxFragment bytes (one empty record when there are no bytes) and
    * seals them into new arrays of up to RECORDS_PER_CHUNK records each, appended to the output.
    */
   #emit(type: number, parts: readonly Uint8Array[]): void {
+    const max = this.maxFragment;
     let length = 0;
     for (const p of parts) length += p.length;
     const write = this.#write;
     const wireLength = (n: number): number => (write ? write.sealedLength(n) : 5 + n);
-    const full = Math.floor(length / MAX_PLAINTEXT);
-    const last = length % MAX_PLAINTEXT;
+    const full = Math.floor(length / max);
+    const last = length % max;
     const count = full + (last > 0 || length === 0 ? 1 : 0);
 
     // A cursor over the parts. A record inside one part is sealed from a view of it; a record that
@@ -167,17 +170,17 @@ export class RecordLayer {
     for (let first = 0; first < count; first += RECORDS_PER_CHUNK) {
       const end = Math.min(count, first + RECORDS_PER_CHUNK);
       const fullHere = Math.max(0, Math.min(end, full) - first);
-      const out = this.allocate(fullHere * wireLength(MAX_PLAINTEXT) + (end > full ? wireLength(last) : 0));
+      const out = this.allocate(fullHere * wireLength(max) + (end > full ? wireLength(last) : 0));
       let pos = 0;
       for (let r = first; r < end; r++) {
-        const n = r < full ? MAX_PLAINTEXT : last;
+        const n = r < full ? max : last;
         while (part < parts.length && at === parts[part]!.length) (part++, (at = 0));
         let chunk: Uint8Array;
         if (n === 0 || parts[part]!.length - at >= n) {
           chunk = n === 0 ? EMPTY : parts[part]!.subarray(at, at + n);
           at += n;
         } else {
-          joined ??= new Uint8Array(Math.min(length, MAX_PLAINTEXT));
+          joined ??= new Uint8Array(Math.min(length, max));
           let filled = 0;
           while (filled < n) {
             const p = parts[part]!;
