@@ -300,18 +300,13 @@ export abstract class Connection {
     return this.#negotiated.peerFinished;
   }
   /**
-   * The certificate chain we presented or (server, resumed) would present, leaf first; empty when
-   * none: the identity whose key signs with the scheme we used, else the one fitting the suite's
-   * authentication (TLS 1.2 RSA key exchange, resumption).
+   * The certificate chain we sent in this handshake, leaf first, as the handshake chose it (by
+   * suite, signature scheme or SNI context); empty when we sent none (a resumed session, or a
+   * client that was not asked). node:tls's getCertificate() still names the server's certificate
+   * on a resumed session.
    */
   get localCertificates(): readonly Uint8Array[] {
-    const n = this.#negotiated;
-    const ids = this.config.identities;
-    const scheme = n.ourSignatureScheme;
-    if (scheme !== undefined) return ids.find((i) => (i.key.schemes as readonly number[]).includes(scheme))?.chain ?? [];
-    if (!(this instanceof ServerConnection) || !n.version) return [];
-    const type = n.suite?.auth === 'RSA' ? 'rsa' : n.suite?.auth === 'ECDSA' ? 'ec' : undefined;
-    return (ids.find((i) => type === undefined || i.key.type === type) ?? ids[0])?.chain ?? [];
+    return this.#negotiated.ourCertificates ?? [];
   }
   /** Largest plaintext per record we send from now on (node:tls setMaxSendFragment; the caller checks 512..2^14). */
   set maxSendFragment(size: number) {

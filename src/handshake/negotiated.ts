@@ -39,6 +39,8 @@ export class Negotiated {
   peerSignatureScheme: number | undefined;
   /** Signature scheme we signed with. */
   ourSignatureScheme: number | undefined;
+  /** The certificate chain we sent (empty when we sent an empty Certificate; undefined when we sent none). */
+  ourCertificates: readonly Uint8Array[] | undefined;
   /** Whether we presented a certificate (client: in answer to a CertificateRequest). */
   sentCertificate = false;
   /** The server asked for a client certificate. */

@@ -158,7 +158,8 @@ export class ExpectServerHelloDone implements State {
     // Client Certificate (RFC 5246 §7.4.6): sent only when asked; empty when we have no fitting identity.
     const identity = this.request ? chooseClientIdentity(config.identities, this.request, config.signatureSchemes) : undefined;
     if (this.request) {
-      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(identity?.identity.chain ?? [])).raw);
+      io.negotiated.ourCertificates = identity?.identity.chain ?? [];
+      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(io.negotiated.ourCertificates)).raw);
       io.negotiated.sentCertificate = identity !== undefined;
     }
 

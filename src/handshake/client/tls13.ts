@@ -306,7 +306,8 @@ class ExpectFinished implements State {
       const choice = config.identities
         .map((identity) => ({ identity, scheme: chooseTls13Scheme(identity.key, sigs, config.signatureSchemes) }))
         .find((c) => c.scheme !== undefined);
-      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(this.request.context, choice?.identity.chain ?? [])).raw);
+      io.negotiated.ourCertificates = choice?.identity.chain ?? [];
+      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(this.request.context, io.negotiated.ourCertificates)).raw);
       if (choice) {
         const signature = choice.identity.key.sign(choice.scheme!, certificateVerifyContent('client', transcript.hash()));
         transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme!, signature })).raw);

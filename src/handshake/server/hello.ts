@@ -168,6 +168,7 @@ export class ExpectClientHello implements State {
       extensions: solicited(ch, extensions, 'ServerHello'),
     });
     transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
+    n.ourCertificates = choice.identity.chain;
     transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
 
     // ServerKeyExchange for DHE and ECDHE, signed over both randoms and the params (RFC 5246 §7.4.3).

@@ -274,6 +274,7 @@ function serverFlight(
   }
   // With a PSK the server does not authenticate with a certificate again (RFC 8446 §2.2).
   if (!psk) {
+    n.ourCertificates = choice.identity.chain;
     transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
     const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
     transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
