@@ -17,6 +17,7 @@ import * as nodeTls from 'node:tls';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
 import { peerMissing, runOpensslClient, runTlsglassConnectCli, spawnPeer, TLSGLASS_CLI, startTlsglassServeCli, type Scope } from '../helpers/peers.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
+import { diagnosis } from '../helpers/diagnosis-block.js';
 
 type Pair = { cert: string; key: string };
 let dir: string;
@@ -61,19 +62,6 @@ before(() => {
   proxied = write('proxied', issueCertificate({ ...server, issuer: proxyCa }), proxyCa.certPem);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The diagnosis block's rows, joined back into single lines ("diagnosis" → its whole text). */
-function diagnosis(stderr: string): Record<string, string> {
-  const rows: Record<string, string> = {};
-  let key = '';
-  for (const line of stderr.slice(stderr.indexOf(' sees it:')).split('\n').slice(1)) {
-    const m = /^ {5}(failed at|alert|error code|diagnosis)\s{2,}(.*)$/.exec(line);
-    if (m) rows[(key = m[1]!)] = m[2]!;
-    else if (key && /^ {10,}\S/.test(line)) rows[key] += ` ${line.trim()}`;
-    else if (key) key = '';
-  }
-  return rows;
-}
 
 /**
  * `tlsglass serve --naccept 1 SERVE` and `tlsglass connect localhost:PORT CONNECT`: both stderrs.

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
 import { peerMissing, runOpensslClient, runTlsglassConnectCli, startOpensslServer, startTlsglassServeCli, type PeerServer } from '../helpers/peers.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
+import { diagnosis } from '../helpers/diagnosis-block.js';
 
 let pki: PkiFiles;
 let dir: string;
@@ -45,19 +46,6 @@ before(() => {
   stranger = { cert: write('stranger.pem', other.certPem), key: write('stranger.key', other.keyPem) };
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The diagnosis block's rows, joined back into single lines ("diagnosis" → its whole text). */
-function diagnosis(stderr: string): Record<string, string> {
-  const rows: Record<string, string> = {};
-  let key = '';
-  for (const line of stderr.slice(stderr.indexOf(' sees it:')).split('\n').slice(1)) {
-    const m = /^ {5}(failed at|alert|error code|diagnosis)\s{2,}(.*)$/.exec(line);
-    if (m) rows[(key = m[1]!)] = m[2]!;
-    else if (key && /^ {10,}\S/.test(line)) rows[key] += ` ${line.trim()}`;
-    else if (key) key = '';
-  }
-  return rows;
-}
 
 /** `tlsglass serve --naccept 1 …`; resolves with its stderr once it has exited. */
 async function serveOnce(t: Parameters<typeof startTlsglassServeCli>[0], args: string[]): Promise<PeerServer & { done: Promise<string> }> {
