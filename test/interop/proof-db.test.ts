@@ -14,12 +14,14 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { connect, TLSSocket, type ConnectionOptions } from '../../src/index.js';
-import { freePort, peerPath, runPeer, spawnPeer, TLSGLASS_CLI, type PeerProcess, type Scope } from '../helpers/peers.js';
+import { freePort, peerPath, readAll, runPeer, spawnPeer, TLSGLASS_CLI, tlsglassConnect, type PeerProcess, type Scope } from '../helpers/peers.js';
+import { tlsglassConnector } from '../helpers/redis-sessions.js';
 
 /** `tlsglass certs --key-type ec` output: ca.pem, server.pem (localhost, 127.0.0.1), client.pem (CN "tlsglass test client"). */
 let dir: string;
@@ -229,22 +231,6 @@ describe('pg through tlsglass to postgres', { skip: pgSkip }, () => {
 
 const redisSkip = peerPath('redis-server') ? false : 'redis-server is not installed (Debian package redis-server)';
 
-/** ioredis's `Connector` option: every connection is made by tlsglass's connect() (ioredis calls node:tls's otherwise). */
-function tlsglassConnector(made: TLSSocket[]): RedisOptions['Connector'] {
-  return class TlsglassConnector extends AbstractConnector {
-    constructor(private readonly options: RedisOptions) {
-      super(options.disconnectTimeout ?? 2000);
-    }
-    connect(): Promise<never> {
-      this.connecting = true;
-      const socket = connect({ host: this.options.host, port: this.options.port, ...(this.options.tls as ConnectionOptions) });
-      made.push(socket);
-      this.stream = socket as never;
-      return Promise.resolve(socket as never);
-    }
-  } as never;
-}
-
 /** The Redis server every Redis test uses: TLS only, client certificates required. */
 async function startRedis(t: Scope): Promise<number> {
   const redisDir = join(dir, 'redis');
@@ -270,10 +256,14 @@ async function redisClient(t: Scope, port: number, tls: ConnectionOptions): Prom
 
 const clientCert = (): ConnectionOptions => ({ cert: pem('client.pem'), key: pem('client.key') });
 
+/** One Redis for the file, started by the first suite that needs it. */
+let redisStarted: Promise<number> | undefined;
+const redisPort = (): Promise<number> => (redisStarted ??= startRedis(fileScope));
+
 describe('ioredis through tlsglass to redis-server --tls-port', { skip: redisSkip }, () => {
   let port: number;
   before(async () => {
-    port = await startRedis(fileScope);
+    port = await redisPort();
   });
 
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
@@ -296,3 +286,35 @@ describe('ioredis through tlsglass to redis-server --tls-port', { skip: redisSki
   });
 });
 
+// ---- Sessions across server processes -----------------------------------------------------------
+
+const SESSION_SERVER = fileURLToPath(new URL('../helpers/redis-sessions.js', import.meta.url));
+
+describe('TLS 1.2 sessions shared by two tlsglass server processes through Redis', { skip: redisSkip }, () => {
+  test("a session made by server A resumes on server B ('newSession'/'resumeSession')", { timeout: 60_000 }, async (t) => {
+    const port = await redisPort();
+    const servers = await Promise.all(
+      ['A', 'B'].map(async (name) => {
+        const p = spawnPeer(t, process.execPath, [SESSION_SERVER, String(port), join(dir, 'pki'), name]);
+        const m = await p.waitFor(/^listening (\d+)$/m, `server ${name} listening`);
+        return { p, port: Number(m[1]) };
+      }),
+    );
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const options = { servername: 'localhost', ca: pem('ca.pem') };
+
+    const first = await tlsglassConnect(t, { ...options, port: a.port });
+    assert.equal(first.getProtocol(), 'TLSv1.2');
+    assert.deepEqual(JSON.parse((await readAll(first)).toString()), { server: 'A', reused: false });
+    const session = first.getSession();
+    assert.ok(session, 'server A gave a session');
+    const id = (await a.p.waitFor(/^newSession ([0-9a-f]{64})$/m, 'newSession on A'))[1]!;
+    assert.equal(first.getTLSTicket(), undefined, 'no ticket: the session lives in Redis under its ID');
+
+    const second = await tlsglassConnect(t, { ...options, port: b.port, session });
+    assert.equal(second.isSessionReused(), true, 'the client resumed');
+    assert.deepEqual(JSON.parse((await readAll(second)).toString()), { server: 'B', reused: true });
+    await b.p.waitFor(new RegExp(`^resumeSession ${id} hit$`, 'm'), 'B finding the session in Redis');
+    assert.doesNotMatch(b.p.stdoutText(), /^newSession/m, 'B made no session of its own');
+  });
+});
