@@ -1,5 +1,5 @@
 /**
- * The ClientHello look-ahead behind SNICallback (src/node/sni.ts): it waits for the whole
+ * The ClientHello look-ahead behind SNICallback and 'resumeSession' (src/node/sni.ts): it waits for the whole
  * ClientHello, however the bytes are cut into chunks and records, and gives up (leaving the verdict
  * to the core) on anything that is not one. Also node:tls's addContext() patterns.
  */
@@ -29,17 +29,26 @@ describe('peekClientHello', () => {
   test('undefined for every proper prefix, the name once the ClientHello is complete', () => {
     const hello = clientHello('alpha.test');
     for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekClientHello(hello), { servername: 'alpha.test' });
+    assert.equal(peekClientHello(hello)?.servername, 'alpha.test');
+  });
+
+  test("the session ID offered (TLS 1.3's compatibility ID here: no ticket is offered) for 'resumeSession'", () => {
+    const hello = clientHello('alpha.test');
+    // record header 5, handshake header 4, legacy_version 2, random 32, then session_id<0..32>
+    const offered = hello.subarray(44, 44 + hello[43]!);
+    assert.equal(offered.length, 32);
+    assert.deepEqual(peekClientHello(hello)?.sessionId, offered);
   });
 
   test('a ClientHello spread over several records, cut anywhere', () => {
     const hello = inRecords(clientHello('beta.example.com'), 3);
     for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekClientHello(hello), { servername: 'beta.example.com' });
+    assert.equal(peekClientHello(hello)?.servername, 'beta.example.com');
   });
 
   test('no server_name; not a handshake record; not a ClientHello; a malformed one: no name, and no more waiting', () => {
-    assert.deepEqual(peekClientHello(clientHello(undefined)), { servername: undefined });
+    const noName = peekClientHello(clientHello(undefined));
+    assert.ok(noName !== undefined && noName.servername === undefined);
     assert.deepEqual(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
     assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
     assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
