@@ -25,8 +25,12 @@ async function run(t: Scope, server: nodeTls.Server | ReturnType<typeof createSe
   let events: string[] = [];
   server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
     events.push(`newSession ${id.length}`);
-    store.set(id.toString('hex'), data);
-    setImmediate(done);
+    // Stored a little later: the handshake must wait for it (the client is secure only after).
+    setTimeout(() => {
+      store.set(id.toString('hex'), data);
+      events.push('stored');
+      done();
+    }, 50);
   });
   server.on('resumeSession', (id: Buffer, callback: (err: Error | null, data: Buffer | null) => void) => {
     const data = store.get(id.toString('hex')) ?? null;
@@ -43,6 +47,7 @@ async function run(t: Scope, server: nodeTls.Server | ReturnType<typeof createSe
   for (let i = 0; i < 2; i++) {
     events = [];
     const socket = await nodeTlsConnect(t, { port, servername: 'localhost', ca: pki.ca.certPem, ...(session ? { session } : {}) });
+    events.push('client secure');
     session = socket.getSession() ?? session;
     const serverReused = (await readAll(socket)).toString();
     connections.push({ events, clientReused: socket.isSessionReused(), serverReused });
@@ -70,8 +75,21 @@ describe("'newSession' and 'resumeSession' as node:tls", () => {
           [true, 'true'],
         ],
       );
-      assert.deepEqual(theirs.connections[0]!.events, noTicket ? ['resumeSession 32 miss', 'newSession 32'] : ['resumeSession 32 miss']);
-      assert.deepEqual(theirs.connections[1]!.events, noTicket ? ['resumeSession 32 hit'] : []);
+      assert.deepEqual(theirs.connections[0]!.events, noTicket ? ['resumeSession 32 miss', 'newSession 32', 'stored', 'client secure'] : ['resumeSession 32 miss', 'client secure']);
+      assert.deepEqual(theirs.connections[1]!.events, noTicket ? ['resumeSession 32 hit', 'client secure'] : ['client secure']);
     });
   }
+
+  test("an error from 'resumeSession' drops the connection through 'tlsClientError'", { timeout: 30_000 }, async (t) => {
+    for (const server of [nodeTls.createServer(options(false), reply), createServer(options(false) as never, reply)]) {
+      server.on('resumeSession', (_id: Buffer, callback: (err: Error) => void) => setImmediate(() => callback(new Error('store down'))));
+      const failed = new Promise<Error>((resolve) => server.once('tlsClientError', resolve));
+      server.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      t.after(() => server.close());
+      const port = (server.address() as { port: number }).port;
+      await assert.rejects(nodeTlsConnect(t, { port, servername: 'localhost', ca: pki.ca.certPem }), { code: 'ECONNRESET' });
+      assert.equal((await failed).message, 'store down');
+    }
+  });
 });
