@@ -10,6 +10,12 @@ export type ConnectionEvent =
   | { readonly type: 'warning-alert'; readonly description: number }
   /** A session that a later connection can resume (pass it as the `session` option). */
   | { readonly type: 'session'; readonly session: Uint8Array }
+  /**
+   * Server, TLS 1.2: a full handshake made a session that clients resume by its ID (no ticket was
+   * issued). For an external session cache (node:tls 'newSession'): the encoded session goes back
+   * in through ServerSessionStore.adopt().
+   */
+  | { readonly type: 'new-session'; readonly sessionId: Uint8Array; readonly session: Uint8Array }
   /** One NSS key-log line (without newline), e.g. `CLIENT_RANDOM <random> <master secret>`. */
   | { readonly type: 'keylog'; readonly line: string };
 
@@ -25,6 +31,10 @@ export function lazyKeylogEvent(format: () => string): ConnectionEvent {
 
 export function lazySessionEvent(encode: () => Uint8Array): ConnectionEvent {
   return new LazySessionEvent(encode);
+}
+
+export function lazyNewSessionEvent(sessionId: Uint8Array, encode: () => Uint8Array): ConnectionEvent {
+  return new LazyNewSessionEvent(sessionId, encode);
 }
 
 // Classes rather than object literals with a getter: V8 builds such a literal through a runtime
@@ -45,8 +55,8 @@ class LazyKeylogEvent {
   }
 }
 
-class LazySessionEvent {
-  readonly type = 'session';
+/** A session encoded on first read. */
+abstract class LazySession {
   #encode: (() => Uint8Array) | undefined;
   #session: Uint8Array | undefined;
   constructor(encode: () => Uint8Array) {
@@ -58,5 +68,19 @@ class LazySessionEvent {
       this.#encode = undefined;
     }
     return this.#session;
+  }
+}
+
+class LazySessionEvent extends LazySession {
+  readonly type = 'session';
+}
+
+class LazyNewSessionEvent extends LazySession {
+  readonly type = 'new-session';
+  constructor(
+    readonly sessionId: Uint8Array,
+    encode: () => Uint8Array,
+  ) {
+    super(encode);
   }
 }

@@ -8,7 +8,15 @@
  * SNI (node:tls's SNICallback and addContext): when either is in use, the ClientHello is read ahead
  * (sni.ts), the callback chooses a SecureContext for its server_name, and only then is the
  * TLSSocket made, with that context's certificates. The core stays synchronous.
+ *
+ * External session cache (node:tls's 'newSession' and 'resumeSession', TLS 1.2 session IDs, for
+ * servers that share sessions): a full handshake that issued no ticket emits 'newSession'(id, data,
+ * done) and holds the server's last flight until `done()`, so the session is stored before the
+ * client can offer it elsewhere. A ClientHello offering a session ID (and no ticket) is read ahead
+ * the same way as for SNI and 'resumeSession'(id, callback) asked; the data it returns is put in
+ * this server's session store, where the core finds it.
  */
+import { constants as cryptoConstants } from 'node:crypto';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -26,7 +34,7 @@ import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { TLSSocket } from './tls-socket.js';
-import { peekServerName, serverNamePattern } from './sni.js';
+import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
 export interface TlsServerOptions extends CoreServerOptions {
@@ -44,6 +52,8 @@ export interface TlsServerOptions extends CoreServerOptions {
    * Without it, names given to addContext() are looked up.
    */
   SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
+  /** node:tls's OpenSSL option bits; only SSL_OP_NO_TICKET is honoured: TLS 1.2 sessions then resume by ID only. */
+  secureOptions?: number;
 }
 
 /** A TLS server, mirroring node:tls's Server. */
@@ -65,6 +75,7 @@ export class Server extends NetServer {
       new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
         ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
+        tickets: ((options.secureOptions ?? 0) & cryptoConstants.SSL_OP_NO_TICKET) === 0,
       });
     this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
     this.tlsOptions = { ...options };
@@ -101,7 +112,7 @@ export class Server extends NetServer {
   }
 
   private onConnection(socket: Socket | Duplex): void {
-    if (this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0) this.readServerName(socket);
+    if (this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0) this.readClientHello(socket);
     else this.startTls(socket, this.resolved, this.tlsOptions.handshakeTimeout);
   }
 
@@ -130,12 +141,13 @@ export class Server extends NetServer {
   }
 
   /**
-   * Reads the ClientHello ahead, asks the SNICallback (or the addContext() names) for a context,
-   * then hands the bytes back to the transport and starts the TLSSocket with that context. The
-   * handshake timeout covers the wait. A failure here (the callback's error, a context that is not
-   * ours, the client gone, the timeout) goes to 'tlsClientError' like any handshake failure.
+   * Reads the ClientHello ahead, asks 'resumeSession' for the session it offers, then the
+   * SNICallback (or the addContext() names) for a context, then hands the bytes back to the
+   * transport and starts the TLSSocket with that context. The handshake timeout covers the wait.
+   * A failure here (a callback's error, a context that is not ours, the client gone, the timeout)
+   * goes to 'tlsClientError' like any handshake failure.
    */
-  private readServerName(socket: Socket | Duplex): void {
+  private readClientHello(socket: Socket | Duplex): void {
     const timeout = this.tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const deadline = Date.now() + timeout;
     let buffered: Buffer = Buffer.alloc(0);
@@ -144,13 +156,16 @@ export class Server extends NetServer {
     timer?.unref();
     const onData = (chunk: Buffer): void => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      const peeked = peekServerName(buffered);
+      const peeked = peekClientHello(buffered);
       if (peeked === undefined) return;
       socket.removeListener('data', onData);
       socket.pause(); // until the TLSSocket takes over; the bytes read so far go back in front
       socket.unshift(buffered);
-      if (peeked.servername === undefined) return finish(undefined, undefined);
-      this.chooseContext(peeked.servername, finish);
+      this.loadSession(peeked, (err) => {
+        if (err) return finish(err);
+        if (peeked.servername === undefined || (this.tlsOptions.SNICallback === undefined && this.contexts.length === 0)) return finish(undefined, undefined);
+        this.chooseContext(peeked.servername, finish);
+      });
     };
     const onGone = (err?: Error): void => finish(err instanceof Error ? err : codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
     const finish = (err: Error | null | undefined, context?: unknown): void => {
@@ -176,6 +191,25 @@ export class Server extends NetServer {
     socket.on('end', onGone);
     socket.on('close', onGone);
     socket.on('error', onGone);
+  }
+
+  /** Asks 'resumeSession' for the session the ClientHello offers by ID and adopts what it gives. */
+  private loadSession(hello: PeekedHello, done: (err?: Error) => void): void {
+    const id = hello.sessionId;
+    if (id === undefined || this.listenerCount('resumeSession') === 0) return done();
+    let called = false;
+    const callback = (err?: Error | null, sessionData?: Uint8Array | null): void => {
+      if (called) return;
+      called = true;
+      if (err) return done(err);
+      if (sessionData) this.sessions.adopt(id, sessionData); // not a session: a full handshake, as node:tls
+      done();
+    };
+    try {
+      this.emit('resumeSession', Buffer.from(id), callback);
+    } catch (err) {
+      callback(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** The SNICallback's answer, or node:tls's default: the last addContext() name that matches. */

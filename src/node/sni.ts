@@ -14,12 +14,23 @@ export const PEEK_LIMIT = 1 << 17;
 
 const HANDSHAKE_RECORD = 22;
 
+/** What the Node adapter needs from a ClientHello before the core sees it. */
+export interface PeekedHello {
+  readonly servername: string | undefined;
+  /**
+   * The session ID the client offers to resume by (node:tls 'resumeSession'): present when
+   * non-empty and no session ticket is offered (a ticket takes precedence, as in node:tls).
+   */
+  readonly sessionId?: Uint8Array;
+}
+
 /**
- * The server name in the ClientHello at the start of `bytes` (TLS records, possibly several):
- * `undefined` while more bytes are needed; `{ servername }` once the ClientHello is complete, or
- * as soon as the bytes cannot be one (servername undefined: the core will say what is wrong).
+ * The server name (and session ID) in the ClientHello at the start of `bytes` (TLS records,
+ * possibly several): `undefined` while more bytes are needed; a PeekedHello once the ClientHello
+ * is complete, or as soon as the bytes cannot be one (servername undefined: the core will say
+ * what is wrong).
  */
-export function peekServerName(bytes: Uint8Array): { servername: string | undefined } | undefined {
+export function peekClientHello(bytes: Uint8Array): PeekedHello | undefined {
   const fragments: Uint8Array[] = [];
   let have = 0;
   let at = 0;
@@ -36,8 +47,12 @@ export function peekServerName(bytes: Uint8Array): { servername: string | undefi
     const bodyLength = (hs[1]! << 16) | (hs[2]! << 8) | hs[3]!;
     if (hs.length < 4 + bodyLength) continue;
     try {
-      const data = findExtension(readClientHello(hs.subarray(4, 4 + bodyLength)).extensions, ExtensionType.server_name);
-      return { servername: data === undefined ? undefined : readServerName(data) };
+      const ch = readClientHello(hs.subarray(4, 4 + bodyLength));
+      const data = findExtension(ch.extensions, ExtensionType.server_name);
+      const servername = data === undefined ? undefined : readServerName(data);
+      const ticket = findExtension(ch.extensions, ExtensionType.session_ticket);
+      const byId = ch.legacySessionId.length > 0 && !(ticket !== undefined && ticket.length > 0);
+      return byId ? { servername, sessionId: ch.legacySessionId } : { servername };
     } catch {
       return { servername: undefined };
     }

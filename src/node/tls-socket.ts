@@ -109,6 +109,10 @@ export class TLSSocket extends Duplex {
   private handshakeTimer: NodeJS.Timeout | undefined;
   /** We paused the transport because our readable side is full; _read() resumes it. */
   private readPaused = false;
+  /** 'newSession' callbacks still to come: the output waits for them (announceSessions). */
+  private outputHeld = 0;
+  /** What waits for the held output: the close_notify and FIN of an end() meanwhile. */
+  private afterHeld: (() => void)[] = [];
 
   constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
@@ -493,12 +497,35 @@ export class TLSSocket extends Duplex {
       this.fail(failure);
       return;
     }
+    const events = this.conn.takeEvents();
+    if (this.isServer) this.announceSessions(events);
     this.flush();
-    this.handleEvents();
+    this.handleEvents(events);
   }
 
-  private handleEvents(): void {
-    for (const event of this.conn.takeEvents()) {
+  /**
+   * Server: a new TLS 1.2 session goes to the server's 'newSession' listeners (node:tls), and our
+   * output (the handshake's last flight) waits until they call back that it is stored.
+   */
+  private announceSessions(events: readonly ConnectionEvent[]): void {
+    const server = this.server;
+    if (!server || server.listenerCount('newSession') === 0) return;
+    for (const event of events) {
+      if (event.type !== 'new-session') continue;
+      this.outputHeld++;
+      let called = false;
+      server.emit('newSession', Buffer.from(event.sessionId), Buffer.from(event.session), () => {
+        if (called) return;
+        called = true;
+        if (--this.outputHeld > 0 || this.destroyed) return;
+        this.flush();
+        for (const action of this.afterHeld.splice(0)) action();
+      });
+    }
+  }
+
+  private handleEvents(events: readonly ConnectionEvent[] = this.conn.takeEvents()): void {
+    for (const event of events) {
       if (this.destroyed) return;
       this.handleEvent(event);
     }
@@ -642,6 +669,7 @@ export class TLSSocket extends Duplex {
 
   /** Sends close_notify, then FIN; calls back once the transport has flushed both. */
   private sendCloseNotify(callback: WriteCallback): void {
+    if (this.outputHeld > 0) return void this.afterHeld.push(() => this.sendCloseNotify(callback));
     try {
       this.conn.close();
     } catch {
@@ -659,6 +687,7 @@ export class TLSSocket extends Duplex {
    * reference to the arrays, so the transport may hold them as long as its write is pending.
    */
   private flush(): void {
+    if (this.outputHeld > 0) return;
     const chunks = this.conn.takeOutgoingChunks();
     if (chunks.length === 0) return;
     const t = this.transport;

@@ -36,10 +36,14 @@ export interface SessionStoreOptions {
   readonly sessionTimeout?: number;
   /** Most TLS 1.2 session IDs kept (default 20480, as OpenSSL's default cache size). */
   readonly cacheSize?: number;
+  /** TLS 1.2: issue RFC 5077 tickets to clients that ask (default true); without, sessions resume by ID only. */
+  readonly tickets?: boolean;
 }
 
 export class ServerSessionStore {
   readonly lifetime: number;
+  /** TLS 1.2: whether clients that ask get a ticket (SessionStoreOptions.tickets). */
+  readonly issuesTickets: boolean;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, SessionState>();
   #keys: TicketKey[] = [];
@@ -50,6 +54,7 @@ export class ServerSessionStore {
   ) {
     this.lifetime = options.sessionTimeout ?? 300;
     this.#cacheSize = options.cacheSize ?? 20480;
+    this.issuesTickets = options.tickets ?? true;
     this.setTicketKeys(options.ticketKeys ?? provider.random.bytes(TICKET_KEYS_LENGTH));
   }
 
@@ -109,6 +114,26 @@ export class ServerSessionStore {
     this.#cacheBytes += size;
   }
   #cacheBytes = 0;
+
+  /** The encoding of a session, as the 'new-session' event carries it and adopt() takes it back. */
+  encode(state: SessionState): Uint8Array {
+    return encodeSessionState(state).finish();
+  }
+
+  /**
+   * Remembers a session kept elsewhere (an external cache shared by several servers) under its ID,
+   * for the next handshake that offers that ID; false when `encoded` is not a session.
+   */
+  adopt(sessionId: Uint8Array, encoded: Uint8Array): boolean {
+    let state: SessionState;
+    try {
+      state = decodeSessionState(new Reader(encoded));
+    } catch {
+      return false;
+    }
+    this.remember(sessionId, state);
+    return true;
+  }
 
   recall(sessionId: Uint8Array, now: number): SessionState | undefined {
     if (sessionId.length === 0) return undefined;

@@ -1,12 +1,12 @@
 /**
- * The ClientHello look-ahead behind SNICallback (src/node/sni.ts): it waits for the whole
+ * The ClientHello look-ahead behind SNICallback and 'resumeSession' (src/node/sni.ts): it waits for the whole
  * ClientHello, however the bytes are cut into chunks and records, and gives up (leaving the verdict
  * to the core) on anything that is not one. Also node:tls's addContext() patterns.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection } from '../../src/connection/connection.js';
-import { peekServerName, serverNamePattern } from '../../src/node/sni.js';
+import { peekClientHello, serverNamePattern } from '../../src/node/sni.js';
 
 function clientHello(servername: string | undefined): Uint8Array {
   const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false });
@@ -25,30 +25,39 @@ function inRecords(bytes: Uint8Array, size: number): Uint8Array {
   return Buffer.concat(out);
 }
 
-describe('peekServerName', () => {
+describe('peekClientHello', () => {
   test('undefined for every proper prefix, the name once the ClientHello is complete', () => {
     const hello = clientHello('alpha.test');
-    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekServerName(hello), { servername: 'alpha.test' });
+    for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.equal(peekClientHello(hello)?.servername, 'alpha.test');
+  });
+
+  test("the session ID offered (TLS 1.3's compatibility ID here: no ticket is offered) for 'resumeSession'", () => {
+    const hello = clientHello('alpha.test');
+    // record header 5, handshake header 4, legacy_version 2, random 32, then session_id<0..32>
+    const offered = hello.subarray(44, 44 + hello[43]!);
+    assert.equal(offered.length, 32);
+    assert.deepEqual(peekClientHello(hello)?.sessionId, offered);
   });
 
   test('a ClientHello spread over several records, cut anywhere', () => {
     const hello = inRecords(clientHello('beta.example.com'), 3);
-    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekServerName(hello), { servername: 'beta.example.com' });
+    for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.equal(peekClientHello(hello)?.servername, 'beta.example.com');
   });
 
   test('no server_name; not a handshake record; not a ClientHello; a malformed one: no name, and no more waiting', () => {
-    assert.deepEqual(peekServerName(clientHello(undefined)), { servername: undefined });
-    assert.deepEqual(peekServerName(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
-    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
-    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
+    const noName = peekClientHello(clientHello(undefined));
+    assert.ok(noName !== undefined && noName.servername === undefined);
+    assert.deepEqual(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
   });
 
   test('gives up past its limit rather than buffering without end', () => {
     const header = Uint8Array.of(22, 3, 3, 0xff, 0xff, 1, 0xff, 0xff, 0xff);
-    assert.equal(peekServerName(header), undefined);
-    assert.deepEqual(peekServerName(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined });
+    assert.equal(peekClientHello(header), undefined);
+    assert.deepEqual(peekClientHello(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined });
   });
 });
 

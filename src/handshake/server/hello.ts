@@ -155,7 +155,7 @@ export class ExpectClientHello implements State {
       extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
     }
     // RFC 5077 §3.2: a client that sent session_ticket gets a ticket (announced by an empty extension).
-    const issueTicket = ticketExt !== undefined;
+    const issueTicket = ticketExt !== undefined && config.sessions.issuesTickets;
     if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
     // A fresh session ID names the session in our cache for resumption by ID.
     const sessionId = io.provider.random.bytes(32);

@@ -17,6 +17,7 @@ import { readClientKeyExchange } from '../../messages/client-key-exchange.js';
 import { AlertDescription, HandshakeType, SignatureScheme, nameOf } from '../../messages/enums.js';
 import type { RecordProtection } from '../../record/protection.js';
 import { expectChangeCipherSpec, expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
+import { lazyNewSessionEvent } from '../../connection/events.js';
 import { Traffic } from '../traffic.js';
 import type { Transcript } from '../transcript.js';
 import { checkFinished, deriveMaster, emitKeylog, finishedFor, makeProtections, type Protections, type Randoms } from '../tls12-common.js';
@@ -141,7 +142,9 @@ export class ExpectFinished implements State {
     io.negotiated.peerFinished = message.body;
 
     const session = sessionState12(this.hs.config, suite, this.master, this.hs.ems, io);
-    this.hs.config.sessions.remember(this.hs.sessionId, session);
+    const sessions = this.hs.config.sessions;
+    sessions.remember(this.hs.sessionId, session);
+    if (!this.hs.issueTicket) io.emit(lazyNewSessionEvent(this.hs.sessionId, () => sessions.encode(session)));
     if (this.hs.issueTicket) {
       // RFC 5077 §3.3: a zero-length ticket when we cannot issue one after all.
       const ticket = this.hs.config.sessions.seal(session) ?? new Uint8Array(0);
