@@ -16,19 +16,32 @@ export function computeBinder(
   transcriptPrefix: Uint8Array,
   clientHelloRaw: Uint8Array,
   bindersLength: number,
+  resumption = true,
 ): Uint8Array {
   const truncated = clientHelloRaw.subarray(0, clientHelloRaw.length - bindersLength);
   const input = new Uint8Array(transcriptPrefix.length + truncated.length);
   input.set(transcriptPrefix);
   input.set(truncated, transcriptPrefix.length);
-  const binderKey = new EarlySecret(provider.hash, alg, psk).binderKey(true);
+  const binderKey = new EarlySecret(provider.hash, alg, psk).binderKey(resumption);
   return pskBinder(provider.hash, alg, binderKey, provider.hash.digest(alg, input));
 }
 
-/** Fills the (single) zero binder at the end of an encoded ClientHello body. */
-export function bindClientHello(provider: CryptoProvider, alg: HashAlgorithm, psk: Uint8Array, transcriptPrefix: Uint8Array, body: Uint8Array): void {
+/**
+ * Fills the (single) zero binder at the end of an encoded ClientHello body. `resumption`: a ticket's
+ * PSK ("res binder"); otherwise an external one ("ext binder", RFC 8446 §7.1).
+ */
+export function bindClientHello(provider: CryptoProvider, alg: HashAlgorithm, psk: Uint8Array, transcriptPrefix: Uint8Array, body: Uint8Array, resumption = true): void {
   const hashLength = provider.hash.outputLength(alg);
   const raw = frameHandshake(HandshakeType.client_hello, body).raw;
-  const binder = computeBinder(provider, alg, psk, transcriptPrefix, raw, 2 + 1 + hashLength);
+  const binder = computeBinder(provider, alg, psk, transcriptPrefix, raw, 2 + 1 + hashLength, resumption);
   body.set(binder, body.length - hashLength);
 }
+
+/** An external PSK (node:tls pskCallback): OpenSSL ties one to SHA-256 (TLS_AES_128_GCM_SHA256), and so do we. */
+export interface ExternalPsk {
+  readonly identity: Uint8Array;
+  readonly key: Uint8Array;
+}
+
+/** The hash every external PSK is used with (OpenSSL's choice for a PSK from psk callbacks or -psk). */
+export const EXTERNAL_PSK_HASH: HashAlgorithm = 'sha256';

@@ -25,7 +25,7 @@ import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
-import { TLSSocket } from './tls-socket.js';
+import { TLSSocket, type NodePskServerCallback } from './tls-socket.js';
 import { peekServerName, serverNamePattern } from './sni.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -44,6 +44,11 @@ export interface TlsServerOptions extends CoreServerOptions {
    * Without it, names given to addContext() are looked up.
    */
   SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
+  /**
+   * External PSKs (node:tls): the key for the client's identity, or null when unknown. With it,
+   * `cert` and `key` are optional, and the TLS 1.2 PSK suites named in `ciphers` are enabled.
+   */
+  pskCallback?: NodePskServerCallback;
 }
 
 /** A TLS server, mirroring node:tls's Server. */
@@ -66,7 +71,7 @@ export class Server extends NetServer {
         ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
       });
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -75,7 +80,7 @@ export class Server extends NetServer {
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
     options = withDefaultVersions(options);
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
   }
@@ -118,6 +123,7 @@ export class Server extends NetServer {
         handshakeTimeout,
         allowHalfOpen: o.allowHalfOpen,
         rejectTruncation: o.rejectTruncation,
+        pskCallback: o.pskCallback,
       });
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
