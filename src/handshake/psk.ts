@@ -3,6 +3,7 @@
  * ClientHello truncated just before the binders list, keyed from the PSK. The client computes
  * it to prove it holds the PSK; the server recomputes it and compares in constant time.
  */
+import type { ResolvedClientConfig } from '../config.js';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { EarlySecret, pskBinder } from '../keys/key-schedule-tls13.js';
 import { frameHandshake } from '../messages/handshake.js';
@@ -45,3 +46,16 @@ export interface ExternalPsk {
 
 /** The hash every external PSK is used with (OpenSSL's choice for a PSK from psk callbacks or -psk). */
 export const EXTERNAL_PSK_HASH: HashAlgorithm = 'sha256';
+
+/**
+ * node:tls's client pskCallback for TLS 1.3 (hint null) or TLS 1.2 (the server's hint): the key
+ * and identity, or undefined for none. A malformed answer is the caller's bug: a TypeError.
+ */
+export function askExternalPsk(config: ResolvedClientConfig, hint: string | null): ExternalPsk | undefined {
+  const answer = config.pskCallback?.(hint);
+  if (answer === null || answer === undefined) return undefined;
+  if (typeof answer !== 'object' || !(answer.psk instanceof Uint8Array) || typeof answer.identity !== 'string') {
+    throw new TypeError('pskCallback must return null or { psk: Buffer, identity: string }');
+  }
+  return { identity: new TextEncoder().encode(answer.identity), key: answer.psk };
+}

@@ -21,18 +21,18 @@ import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGro
 import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
 import type { CryptoProvider, HashAlgorithm, KeyShare } from '../../crypto/provider.js';
 import { decodeClientSession, isFresh, type ClientSession } from '../../session/session.js';
-import { bindClientHello, EXTERNAL_PSK_HASH, type ExternalPsk } from '../psk.js';
+import { askExternalPsk, bindClientHello, EXTERNAL_PSK_HASH, type ExternalPsk } from '../psk.js';
 import { writePreSharedKeyClient, type PskIdentity } from '../../messages/extensions/tls13.js';
 import { tls13SuiteById, type Tls13Suite } from '../../crypto/suites.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-common.js';
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
-import { tls12SuiteById } from '../../crypto/suites.js';
+import { isPskSuite, tls12SuiteById } from '../../crypto/suites.js';
 import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
-import { ClientTls12, ExpectCertificate, resumeTls12 } from './tls12.js';
+import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -67,7 +67,8 @@ interface HelloInputs {
 function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOffer {
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
   const offer12 = config.versions.includes(ProtocolVersion.TLSv1_2);
-  const suites = offer12 ? config.suites : [];
+  // PSK suites only with a pskCallback to answer them (as OpenSSL, which drops them without one).
+  const suites = offer12 ? config.suites.filter((s) => !isPskSuite(s) || config.pskCallback !== undefined) : [];
   // EC groups are always listed: even a DHE-only client may sign with an ECDSA certificate,
   // whose curve the server checks against supported_groups (RFC 8422 §5.1). RFC 7919 groups are
   // listed for TLS 1.2 DHE suites, and for TLS 1.3 when configured for it (RFC 8446 §4.2.7: one
@@ -81,7 +82,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     extensions.push({ type: ExtensionType.server_name, data: writeServerName(config.serverName.replace(/\.$/, '')) });
   }
   if (groups.length > 0) extensions.push({ type: ExtensionType.supported_groups, data: writeU16ListExtension(groups) });
-  if (suites.some((s) => s.kx === 'ECDHE')) {
+  if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
   extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
@@ -167,18 +168,6 @@ export function encodeClientHello(offer: ClientOffer, provider: CryptoProvider, 
   return body;
 }
 
-/**
- * node:tls's client pskCallback for TLS 1.3 (hint null) or TLS 1.2 (the server's hint): the key
- * and identity, or undefined for none. A malformed answer is the caller's bug: a TypeError.
- */
-export function askExternalPsk(config: ResolvedClientConfig, hint: string | null): ExternalPsk | undefined {
-  const answer = config.pskCallback?.(hint);
-  if (answer === null || answer === undefined) return undefined;
-  if (typeof answer !== 'object' || !(answer.psk instanceof Uint8Array) || typeof answer.identity !== 'string') {
-    throw new TypeError('pskCallback must return null or { psk: Buffer, identity: string }');
-  }
-  return { identity: new TextEncoder().encode(answer.identity), key: answer.psk };
-}
 
 export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
@@ -330,6 +319,6 @@ export class ExpectServerHello implements State {
     if (session?.version === ProtocolVersion.TLSv1_2 && sh.legacySessionId.length > 0 && constantTimeEqual(sh.legacySessionId, offer.hello.legacySessionId)) {
       return resumeTls12(hs, session, io);
     }
-    return new ExpectCertificate(hs);
+    return isPskSuite(suite) ? new ExpectPskServerKeyExchange(hs) : new ExpectCertificate(hs);
   }
 }
