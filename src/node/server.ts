@@ -111,6 +111,13 @@ export class Server extends NetServer {
   }
 
   private startTls(socket: Socket | Duplex, config: ResolvedServerConfig, handshakeTimeout: number | undefined): TLSSocket | undefined {
+    const hint = this.tlsOptions.pskIdentityHint;
+    if (this.tlsOptions.pskCallback && hint !== undefined && Buffer.byteLength(hint) > MAX_PSK_IDENTITY_HINT) {
+      // As node:tls (OpenSSL's SSL_use_psk_identity_hint refuses it): each connection fails.
+      socket.destroy();
+      this.emit('tlsClientError', codedError('Failed to set PSK identity hint', 'ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED'), undefined);
+      return undefined;
+    }
     let tls: TLSSocket;
     try {
       // Only what a server-side TLSSocket reads (the rest is in `resolved`); a literal rather than a
@@ -209,6 +216,8 @@ export class Server extends NetServer {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
+/** OpenSSL 3's PSK_MAX_IDENTITY_LEN, the longest identity hint node:tls can set. */
+const MAX_PSK_IDENTITY_HINT = 256;
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

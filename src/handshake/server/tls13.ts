@@ -117,7 +117,9 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
     const why = config.pskLookup && offered ? 'the client\'s PSK identity is unknown and the server has no certificate' : config.identities.length === 0 ? 'no certificate for this connection (the server has none of its own and no SNI context chose one)' : 'no certificate can sign with a signature scheme the client accepts';
     throw new LocalAlert(AlertDescription.handshake_failure, why);
   }
-  const shares = readShares(ch, facts.groups);
+  // psk_ke (RFC 8446 §4.2.9): a client that allows it may send no key_share at all (§9.2).
+  const pskKe = choice.external !== undefined && offered!.ke;
+  const shares = pskKe && findExtension(ch.extensions, ExtensionType.key_share) === undefined ? [] : readShares(ch, facts.groups);
   // We never accept 0-RTT: the client's early data is skipped, up to BoringSSL's limit (RFC 8446 §4.2.10).
   if (findExtension(ch.extensions, ExtensionType.early_data)) io.rejectEarlyData(MAX_EARLY_DATA_SKIPPED);
   const transcript = new Transcript(io.provider.hash);
@@ -133,11 +135,17 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   // the client sent wins over a group we prefer but would need a round trip for.
   const ours = config.groups13;
   const shared = ours.find((g) => shares.some((s) => s.group === g));
-  if (shared !== undefined) {
-    const psk = acceptPsk(config, ch, message, choice, new Uint8Array(0), io);
+  const dheAllowed = !pskKe || offered!.dhe;
+  if (shared !== undefined && dheAllowed) {
+    const psk = acceptPsk(config, ch, message, choice, new Uint8Array(0), io, 'dhe');
     return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false, psk);
   }
   const retryGroup = ours.find((g) => facts.groups.includes(g));
+  // As OpenSSL: (EC)DHE whenever the client allows it and a group is in common; psk_ke only otherwise.
+  if (pskKe && (!dheAllowed || retryGroup === undefined)) {
+    const psk = acceptPsk(config, ch, message, choice, new Uint8Array(0), io, 'ke');
+    return serverFlight(config, ch, choice, undefined, transcript, facts, io, false, psk);
+  }
   if (retryGroup === undefined) {
     // At most 16 names: the client's list is the peer's to make long.
     const names = (groups: readonly number[]): string => groups.slice(0, 16).map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') + (groups.length > 16 ? ', …' : '');
@@ -201,7 +209,7 @@ class ExpectSecondClientHello implements State {
     if (shares.length !== 1 || shares[0]!.group !== this.group) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, this.group, 'NamedGroup')}`);
     }
-    const psk = acceptPsk(this.config, ch, message, this.choice, this.transcript.bytes(), io);
+    const psk = acceptPsk(this.config, ch, message, this.choice, this.transcript.bytes(), io, 'dhe');
     this.transcript.add(message.raw);
     return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true, psk);
   }
@@ -239,7 +247,8 @@ function serverFlight(
   config: ResolvedServerConfig,
   ch: ClientHello,
   choice: Choice13,
-  clientShare: KeyShareEntry,
+  /** Undefined for psk_ke: the PSK alone, no (EC)DHE. */
+  clientShare: KeyShareEntry | undefined,
   transcript: Transcript,
   facts: Hello13Facts,
   io: HandshakeIo,
@@ -250,10 +259,11 @@ function serverFlight(
   // RFC 8446 §2.2: without a PSK we must prove ourselves with a certificate.
   const cert = psk ? undefined : choice.cert;
   if (!psk && !cert) throw new LocalAlert(AlertDescription.handshake_failure, 'no PSK accepted and no certificate to authenticate with');
-  const share: KeyShare = io.provider.keyExchange.generate(clientShare.group as NamedGroup);
-  let sharedSecret: Uint8Array;
+  if (!psk && !clientShare) throw new LocalAlert(AlertDescription.handshake_failure, 'psk_ke without an accepted PSK');
+  const share: KeyShare | undefined = clientShare && io.provider.keyExchange.generate(clientShare.group as NamedGroup);
+  let sharedSecret: Uint8Array | undefined;
   try {
-    sharedSecret = share.deriveSecret(clientShare.keyExchange);
+    sharedSecret = clientShare && share!.deriveSecret(clientShare.keyExchange);
   } catch (e) {
     // RFC 8446 §4.2.8.2 / RFC 7748 §6.1: an invalid share is illegal_parameter.
     if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid client key share: ${e.message}`);
@@ -268,7 +278,7 @@ function serverFlight(
     legacyCompressionMethod: 0,
     extensions: solicited(ch, [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
-      { type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) },
+      ...(share ? [{ type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) }] : []),
       // RFC 8446 §4.2.11: the index of the PSK we accepted.
       ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(psk.index) }] : []),
     ], 'ServerHello'),
@@ -278,7 +288,7 @@ function serverFlight(
 
   const n = io.negotiated;
   n.serverRandom = random;
-  n.group = share.group;
+  n.group = share?.group;
   n.alpn = facts.alpn;
   if (psk?.session) restorePeerIdentity(io, psk.session);
   if (psk?.external) acceptExternalPsk(io, psk.external.identity, 'server');
@@ -432,8 +442,14 @@ function sendTicket(hs: Server13, io: HandshakeIo): void {
   io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicket({ lifetime: config.sessions.lifetime, ageAdd, nonce, ticket }));
 }
 
-/** The client's pre_shared_key offer, checked for form (RFC 8446 §4.2.9, §4.2.11), if it offers psk_dhe_ke. */
-function offeredPsks(ch: ClientHello): OfferedPsks | undefined {
+/** The client's pre_shared_key offer and the modes it allows it in. */
+interface PskOffer extends OfferedPsks {
+  readonly dhe: boolean;
+  readonly ke: boolean;
+}
+
+/** The client's pre_shared_key offer, checked for form (RFC 8446 §4.2.9, §4.2.11), if it allows a mode we know. */
+function offeredPsks(ch: ClientHello): PskOffer | undefined {
   const data = findExtension(ch.extensions, ExtensionType.pre_shared_key);
   if (data === undefined) return undefined;
   // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
@@ -445,15 +461,19 @@ function offeredPsks(ch: ClientHello): OfferedPsks | undefined {
   if (modes === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'pre_shared_key without psk_key_exchange_modes');
   const offered = readPreSharedKeyClient(data);
   if (offered.identities.length !== offered.binders.length) throw new LocalAlert(AlertDescription.illegal_parameter, 'PSK identities and binders differ in number');
-  // We always do (EC)DHE with a PSK: a client that allows only psk_ke gets a full handshake.
-  return readPskModes(modes).includes(1 /* psk_dhe_ke */) ? offered : undefined;
+  const allowed = readPskModes(modes);
+  const dhe = allowed.includes(1 /* psk_dhe_ke */);
+  const ke = allowed.includes(0 /* psk_ke */);
+  return dhe || ke ? { ...offered, dhe, ke } : undefined;
 }
 
 /**
  * The session in the client's first PSK identity, if it is ours, fresh, TLS 1.3, for this SNI
  * and an acceptable client identity; otherwise the PSK is ignored and a full handshake follows.
  */
-function offeredTicket(config: ResolvedServerConfig, ch: ClientHello, offered: OfferedPsks): SessionState | undefined {
+function offeredTicket(config: ResolvedServerConfig, ch: ClientHello, offered: PskOffer): SessionState | undefined {
+  // Resumption always with a fresh (EC)DHE (psk_dhe_ke): a stolen ticket key must not expose the session.
+  if (!offered.dhe) return undefined;
   const state = config.sessions.open(offered.identities[0]!.identity, config.now().getTime());
   if (!state || state.version !== ProtocolVersion.TLSv1_3) return undefined;
   const sni = findExtension(ch.extensions, ExtensionType.server_name);
@@ -483,9 +503,9 @@ function knownExternal(config: ResolvedServerConfig, offered: OfferedPsks): Exte
  * The PSK to go on with (a session for this suite, or the external key the choice made), after
  * checking its binder in constant time (RFC 8446 §4.2.11.2: else decrypt_error).
  */
-function acceptPsk(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, choice: Choice13, prefix: Uint8Array, io: HandshakeIo): AcceptedPsk | undefined {
+function acceptPsk(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, choice: Choice13, prefix: Uint8Array, io: HandshakeIo, mode: 'dhe' | 'ke'): AcceptedPsk | undefined {
   const offered = offeredPsks(ch);
-  if (!offered) return undefined;
+  if (!offered || !offered[mode]) return undefined;
   const { suite, external } = choice;
   const state = offeredTicket(config, ch, offered);
   let psk: AcceptedPsk | undefined;
