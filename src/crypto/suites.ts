@@ -63,7 +63,6 @@ export const TLS12_SUITES: readonly Tls12Suite[] = [
   suite(S.TLS_RSA_WITH_AES_256_GCM_SHA384, 'AES256-GCM-SHA384', 'RSA', 'RSA', 'aes-256-gcm', 'sha384'),
   // External PSKs (node:tls pskCallback), offered and chosen only when a PSK callback is set.
   suite(S.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, 'ECDHE-PSK-CHACHA20-POLY1305', 'ECDHE_PSK', 'PSK', 'chacha20-poly1305', 'sha256'),
-  suite(S.TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256, 'ECDHE-PSK-AES128-GCM-SHA256', 'ECDHE_PSK', 'PSK', 'aes-128-gcm', 'sha256'),
   suite(S.TLS_PSK_WITH_AES_128_GCM_SHA256, 'PSK-AES128-GCM-SHA256', 'PSK', 'PSK', 'aes-128-gcm', 'sha256'),
   suite(S.TLS_PSK_WITH_AES_256_GCM_SHA384, 'PSK-AES256-GCM-SHA384', 'PSK', 'PSK', 'aes-256-gcm', 'sha384'),
   suite(S.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, 'PSK-CHACHA20-POLY1305', 'PSK', 'PSK', 'chacha20-poly1305', 'sha256'),
