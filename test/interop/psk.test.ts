@@ -179,3 +179,23 @@ describe('node:tls ↔ tlsglass', () => {
     });
   }
 });
+
+describe('resumption after a PSK handshake', () => {
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: the session from a PSK handshake resumes`, async (t) => {
+      const ciphers = 'PSK:TLS_AES_128_GCM_SHA256';
+      const { port } = await startTlsglassServer(t, { pskCallback: ourServerPsk, ciphers }, (s) => s.end('x'));
+      const connectOnce = async (session?: Buffer): Promise<{ socket: TLSSocket; session: Buffer | undefined }> => {
+        const socket = await tlsglassConnect(t, { port, maxVersion: version, ciphers, pskCallback: ourClientPsk, ...(session ? { session } : {}) });
+        await readAll(socket); // TLS 1.3: the ticket comes after the handshake
+        return { socket, session: socket.getSession() };
+      };
+      const first = await connectOnce();
+      assert.equal(first.socket.connection.negotiated.pskIdentity, IDENTITY);
+      assert.ok(first.session, 'a session was issued');
+      const second = await connectOnce(first.session);
+      assert.equal(second.socket.connection.negotiated.resumed, true);
+      assert.equal(second.socket.isSessionReused(), true);
+    });
+  }
+});
