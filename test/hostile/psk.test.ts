@@ -103,3 +103,29 @@ test('PSK suites are neither offered nor chosen without a PSK callback', () => {
   assert.equal(r.serverError?.alert, A.handshake_failure);
   assert.match(String(r.serverError?.message), /no cipher suite in common/);
 });
+
+test('TLS 1.3: after a HelloRetryRequest the external PSK is offered again, re-bound, and accepted', () => {
+  // The client's one key share is x25519; a server that takes only P-256 asks again (RFC 8446 §4.1.4).
+  const r = runPair(server({ ecdhCurve: 'P-256' }), client('TLSv1.3'));
+  assert.equal(r.serverError, undefined, String(r.serverError));
+  assert.equal(r.clientError, undefined, String(r.clientError));
+  assert.equal(r.client.negotiated.helloRetry, true);
+  assert.equal(r.client.negotiated.pskIdentity, 'alice');
+  assert.equal(r.server.negotiated.pskIdentity, 'alice');
+});
+
+test('TLS 1.2: a ServerKeyExchange whose psk_identity_hint overruns the message is decode_error from the client', () => {
+  const r = runPair(server(), client('TLSv1.2'), (record, direction) => {
+    if (direction !== 'toClient' || record[0] !== 22) return [record];
+    // Walk the handshake messages of the flight to the ServerKeyExchange's body.
+    for (let pos = 5; pos + 4 <= record.length; pos += 4 + ((record[pos + 1]! << 16) | (record[pos + 2]! << 8) | record[pos + 3]!)) {
+      if (record[pos] !== HandshakeType.server_key_exchange) continue;
+      const bad = new Uint8Array(record);
+      bad[pos + 4] = 0xff; // psk_identity_hint's length, high byte
+      return [bad];
+    }
+    return [record];
+  });
+  assert.equal(r.clientError?.alert, A.decode_error);
+  assert.deepEqual(r.wire.toServer.at(-1), plainAlert(A.decode_error));
+});
