@@ -3,7 +3,7 @@
  * ClientHello truncated just before the binders list, keyed from the PSK. The client computes
  * it to prove it holds the PSK; the server recomputes it and compares in constant time.
  */
-import type { ResolvedClientConfig } from '../config.js';
+import type { ResolvedClientConfig, ResolvedServerConfig } from '../config.js';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { EarlySecret, pskBinder } from '../keys/key-schedule-tls13.js';
 import { frameHandshake } from '../messages/handshake.js';
@@ -57,5 +57,25 @@ export function askExternalPsk(config: ResolvedClientConfig, hint: string | null
   if (typeof answer !== 'object' || !(answer.psk instanceof Uint8Array) || typeof answer.identity !== 'string') {
     throw new TypeError('pskCallback must return null or { psk: Buffer, identity: string }');
   }
-  return { identity: new TextEncoder().encode(answer.identity), key: answer.psk };
+  const identity = new TextEncoder().encode(answer.identity);
+  if (identity.length === 0 || identity.length > MAX_PSK_IDENTITY) throw new TypeError(`pskCallback returned an identity of ${identity.length} bytes: 1 to ${MAX_PSK_IDENTITY} (OpenSSL's limit)`);
+  return { identity, key: checkedKey(answer.psk) };
+}
+
+/** The server's key for a client's PSK identity (node:tls pskCallback), or undefined when it is unknown. */
+export function lookupExternalPsk(config: ResolvedServerConfig, identity: Uint8Array): Uint8Array | undefined {
+  if (!config.pskLookup || identity.length > MAX_PSK_IDENTITY) return undefined;
+  const key = config.pskLookup(new TextDecoder().decode(identity));
+  if (key === null || key === undefined) return undefined;
+  if (!(key instanceof Uint8Array)) throw new TypeError('pskCallback must return a Buffer or null');
+  return checkedKey(key);
+}
+
+/** OpenSSL 3's PSK_MAX_IDENTITY_LEN and PSK_MAX_PSK_LEN: what node:tls can pass either way. */
+const MAX_PSK_IDENTITY = 256;
+const MAX_PSK_KEY = 512;
+
+function checkedKey(key: Uint8Array): Uint8Array {
+  if (key.length === 0 || key.length > MAX_PSK_KEY) throw new TypeError(`pskCallback returned a key of ${key.length} bytes: 1 to ${MAX_PSK_KEY} (OpenSSL's limit)`);
+  return key;
 }

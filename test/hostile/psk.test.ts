@@ -129,3 +129,10 @@ test('TLS 1.2: a ServerKeyExchange whose psk_identity_hint overruns the message 
   assert.equal(r.clientError?.alert, A.decode_error);
   assert.deepEqual(r.wire.toServer.at(-1), plainAlert(A.decode_error));
 });
+
+test('a key outside OpenSSL\u2019s 1..512 bytes from a pskCallback fails the handshake with internal_error, saying why', () => {
+  const r = runPair(server({ pskLookup: () => new Uint8Array(600) }), client('TLSv1.3'));
+  assert.equal(r.serverError?.alert, A.internal_error);
+  assert.match(String(r.serverError?.message), /pskCallback returned a key of 600 bytes: 1 to 512/);
+  assert.deepEqual(r.wire.toClient, [plainAlert(A.internal_error)]);
+});

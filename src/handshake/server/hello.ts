@@ -35,6 +35,7 @@ import { writeServerHello } from '../../messages/server-hello.js';
 import { writePskServerKeyExchange, writeServerKeyExchange, writeServerParams } from '../../messages/server-key-exchange.js';
 import { PskServer, unknownPskIdentity } from '../tls12-key-exchange/psk.js';
 import { acceptExternalPsk } from '../peer-auth.js';
+import { lookupExternalPsk } from '../psk.js';
 import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { signedParams } from '../tls12-common.js';
@@ -216,9 +217,8 @@ export class ExpectClientHello implements State {
  */
 function pskFlight(config: ResolvedServerConfig, choice: Choice, transcript: Transcript, io: HandshakeIo): ServerKeyAgreement {
   const lookup = (identity: Uint8Array): Uint8Array => {
-    const key = config.pskLookup?.(new TextDecoder().decode(identity));
-    if (key === null || key === undefined) throw unknownPskIdentity();
-    if (!(key instanceof Uint8Array)) throw new TypeError('pskCallback must return a Buffer or null');
+    const key = lookupExternalPsk(config, identity);
+    if (!key) throw unknownPskIdentity();
     acceptExternalPsk(io, identity, 'server');
     return key;
   };

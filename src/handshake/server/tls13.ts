@@ -12,7 +12,7 @@ import { LocalAlert } from '../../errors.js';
 import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
 import { writeNewSessionTicket } from '../../messages/post-handshake.js';
 import { keptCertificates, type SessionState } from '../../session/session.js';
-import { computeBinder, EXTERNAL_PSK_HASH } from '../psk.js';
+import { computeBinder, EXTERNAL_PSK_HASH, lookupExternalPsk } from '../psk.js';
 import { acceptExternalPsk, acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
@@ -490,11 +490,8 @@ function knownExternal(config: ResolvedServerConfig, offered: OfferedPsks): Exte
   if (!config.pskLookup) return undefined;
   const identities = offered.identities.slice(0, MAX_EXTERNAL_LOOKUPS);
   for (const [index, { identity }] of identities.entries()) {
-    const key = config.pskLookup(new TextDecoder().decode(identity));
-    if (key !== null && key !== undefined) {
-      if (!(key instanceof Uint8Array)) throw new TypeError('pskCallback must return a Buffer or null');
-      return { index, identity, key };
-    }
+    const key = lookupExternalPsk(config, identity);
+    if (key) return { index, identity, key };
   }
   return undefined;
 }
