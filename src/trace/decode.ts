@@ -311,6 +311,7 @@ export class TraceDecoder {
       },
     ];
     if (ch.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) f.secureRenegotiation = true;
+    f.offeredPskIdentities = [];
     fields.push(...this.#extensions(ch.extensions, 'client'));
     if (ch.legacySessionId.length > 0 && !offers13) f.resumptionOffered = true;
     let note: string;
@@ -318,6 +319,10 @@ export class TraceDecoder {
       note =
         'The client tries again, as the HelloRetryRequest asked: the same offer, now with a key share for the group the server picked. ' +
         'Still in the clear. The transcript now starts with a hash of the first ClientHello, so the retry cannot be spliced into another handshake.';
+    } else if (f.offeredPskIdentities.length > 0 && f.offeredPskIdentities.every(isExternal)) {
+      note =
+        'The client offers an external pre-shared key (pre_shared_key): an identity both sides were configured with, and a binder, an HMAC over this ClientHello keyed by that PSK. ' +
+        'The binder proves the client holds the key; a server that knows the identity needs no certificate. A key share is still sent, so the new keys are forward secret.';
     } else if (ch.extensions.some((e) => e.type === ExtensionType.pre_shared_key)) {
       note =
         'The client offers to resume: pre_shared_key carries the ticket from an earlier connection, and a binder, an HMAC over this ClientHello keyed by the ticket\u2019s secret. ' +

@@ -14,8 +14,10 @@ import {
   peerMissing,
   readAll,
   runOpensslClient,
+  runTlsglassConnectCli,
   startNodeTlsServer,
   startOpensslServer,
+  startTlsglassServeCli,
   startTlsglassServer,
   tlsglassConnect,
 } from '../helpers/peers.js';
@@ -198,4 +200,27 @@ describe('resumption after a PSK handshake', () => {
       assert.equal(second.socket.isSessionReused(), true);
     });
   }
+});
+
+describe('the CLI: --psk and --psk-identity, with the trace', { skip: noOpenssl }, () => {
+  test('tlsglass connect --psk to openssl s_server -psk: the trace names the identity and says no certificate was used', async (t) => {
+    const server = await startOpensslServer(t, ['-naccept', '1', '-rev', '-nocert', '-tls1_3', '-psk', KEY_HEX, '-psk_identity', IDENTITY]);
+    const run = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--psk', KEY_HEX, '--psk-identity', IDENTITY, '--trace', '--no-color'], 'abc\n');
+    assert.equal(run.code, 0, run.report);
+    assert.equal(run.stdout.toString(), 'cba\n', run.report);
+    assert.match(run.stderr, /^PSK identity: client-7$/m, run.report);
+    assert.match(run.stderr, /identity 0 accepted: the external PSK "client-7"; no\s+certificate will be used/, run.report);
+    assert.match(run.stderr, /server authenticated\s+yes, by the external PSK "client-7": no certificate was used/, run.report);
+  });
+
+  test('tlsglass serve --psk --psk-hint to openssl s_client -psk, TLS 1.2', async (t) => {
+    const server = await startTlsglassServeCli(t, ['--port', '0', '--naccept', '1', '--www', '--psk', KEY_HEX, '--psk-identity', IDENTITY, '--psk-hint', HINT, '--ciphers', 'PSK-AES128-GCM-SHA256']);
+    const run = await runOpensslClient(t, server.port, ['-brief', '-ign_eof', '-tls1_2', '-psk', KEY_HEX, '-psk_identity', IDENTITY, '-cipher', 'PSK-AES128-GCM-SHA256'], 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(run.code, 0, run.report);
+    assert.match(run.stdout.toString(), /^HTTP\/1\.0 200 ok\r\n/, run.report);
+    assert.match(run.stderr, /^Ciphersuite: PSK-AES128-GCM-SHA256$/m, run.report);
+    assert.match(run.stderr, /^No peer certificate$/m, run.report);
+    await server.exited;
+    assert.match(server.stdoutText() + server.stderr(), /TLSv1\.2 PSK-AES128-GCM-SHA256, PSK identity "client-7"/, String(server));
+  });
 });
