@@ -82,7 +82,18 @@ export interface ClientOptions extends CommonOptions {
    * observer still apply per connection.
    */
   secureContext?: SecureContext;
+  /**
+   * External PSK (node:tls `pskCallback`): called with the server's identity hint in TLS 1.2 (null
+   * in TLS 1.3); returns the key and the identity to send, or null to offer none. In TLS 1.3 the
+   * PSK is offered with SHA-256 (as OpenSSL); TLS 1.2 PSK suites are offered only when it is set.
+   */
+  pskCallback?: PskClientCallback;
 }
+
+/** node:tls's client pskCallback. */
+export type PskClientCallback = (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;
+/** The server's pskCallback in the core: the key for the client's identity, or null when unknown. */
+export type PskServerCallback = (identity: string) => Uint8Array | null | undefined;
 
 /** What createSecureContext() returns (node:tls's SecureContext class): a configuration resolved once. */
 export class SecureContext {
@@ -116,6 +127,10 @@ export interface ServerOptions extends CommonOptions {
    * users pass the same store to every ServerConnection to get resumption.
    */
   sessionStore?: ServerSessionStore;
+  /** External PSKs: the key for a client's identity, or null (node:tls's server `pskCallback`, without its socket argument). */
+  pskLookup?: PskServerCallback;
+  /** TLS 1.2: the identity hint sent in ServerKeyExchange (RFC 4279 §2). */
+  pskIdentityHint?: string;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -153,11 +168,14 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly serverName: string | undefined;
   readonly checkHost: string | undefined;
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
+  readonly pskCallback: PskClientCallback | undefined;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
   readonly requestCert: boolean;
   readonly sessions: ServerSessionStore;
+  readonly pskLookup: PskServerCallback | undefined;
+  readonly pskIdentityHint: string | undefined;
 }
 
 /**
@@ -404,6 +422,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     serverName,
     checkHost: options.checkServerIdentity ? undefined : checkName,
     checkServerIdentity: options.checkServerIdentity,
+    pskCallback: options.pskCallback,
   };
 }
 
@@ -420,14 +439,21 @@ export function isResolved(value: object): value is ResolvedServerConfig {
  */
 export function resolveServerConfig(options: ServerOptions, certificateOptional = false): ResolvedServerConfig {
   const common = resolveCommon(options, 'server');
-  if (common.identities.length === 0 && !certificateOptional) throw new Error('a server needs cert and key');
+  if (common.identities.length === 0 && !certificateOptional && !options.pskLookup) throw new Error('a server needs cert and key');
   const sessions =
     options.sessionStore ??
     new ServerSessionStore(common.provider, {
       ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
       ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
     });
-  return Object.freeze({ ...common, requestCert: options.requestCert ?? false, sessions, [RESOLVED]: true });
+  return Object.freeze({
+    ...common,
+    requestCert: options.requestCert ?? false,
+    sessions,
+    pskLookup: options.pskLookup,
+    pskIdentityHint: options.pskIdentityHint,
+    [RESOLVED]: true,
+  });
 }
 
 /**
@@ -436,4 +462,9 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
  */
 export function withIdentities(config: ResolvedServerConfig, context: SecureContext): ResolvedServerConfig {
   return Object.freeze({ ...config, identities: context.context.identities });
+}
+
+/** A server configuration whose PSK lookup is `pskLookup` (node:tls passes each pskCallback its socket). */
+export function withPskLookup(config: ResolvedServerConfig, pskLookup: PskServerCallback): ResolvedServerConfig {
+  return Object.freeze({ ...config, pskLookup });
 }

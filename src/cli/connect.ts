@@ -24,6 +24,7 @@ import {
   isNetworkError,
   optionErrorText,
   parseArgs,
+  pskOptions,
   readOptionFile,
   splitHostPort,
   UsageError,
@@ -197,6 +198,7 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
   const keyFile = v.get('key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
   const servername = v.get('servername');
+  const psk = pskOptions(args);
   const depth = v.get('verify-depth');
   if (depth !== undefined && !/^\d{1,3}$/.test(depth)) throw new UsageError(`--verify-depth must be a whole number of intermediate CAs (0 or more), not ${depth}`);
   return {
@@ -207,6 +209,7 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     ...(certFile !== undefined && { cert: readOptionFile('cert', certFile) }),
     ...(keyFile !== undefined && { key: readOptionFile('key', keyFile) }),
     rejectUnauthorized: !args.flags.has('insecure'),
+    ...(psk && { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) }),
     ...(depth !== undefined && { verifyDepth: Number(depth) }),
   };
 }
@@ -223,7 +226,9 @@ function describe(socket: TLSSocket): string {
     `Peer certificate: ${cert ? cert.subject.split('\n').join(', ') : 'none'}`,
     `Verification: ${socket.authorized ? 'OK' : socket.isSessionReused() ? 'OK (resumed session)' : `failed (${socket.authorizationError ?? 'unknown'}), continuing because of --insecure`}`,
   ];
-  if (socket.isSessionReused()) lines.push('Resumed: yes');
+  const { pskIdentity, resumed } = socket.connection.negotiated;
+  if (pskIdentity !== undefined) lines.push(`PSK identity: ${pskIdentity}`);
+  if (resumed) lines.push('Resumed: yes');
   return lines.join('\n') + '\n';
 }
 

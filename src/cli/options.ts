@@ -173,6 +173,8 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--tls1.3', '-tls1_3'], key: 'tls1.3', kind: 'flag', help: 'TLS 1.3 only', example: '{cmd} --tls1.3' },
   { names: ['--min-version', '-min_protocol'], key: 'min-version', kind: 'value', arg: 'VERSION', help: 'lowest version allowed: TLSv1.2 (default) or TLSv1.3, as node:tls minVersion', example: '{cmd} --min-version TLSv1.3' },
   { names: ['--max-version', '-max_protocol'], key: 'max-version', kind: 'value', arg: 'VERSION', help: 'highest version allowed: TLSv1.3 (default) or TLSv1.2, as node:tls maxVersion', example: '{cmd} --max-version TLSv1.2' },
+  { names: ['--psk', '-psk'], key: 'psk', kind: 'value', arg: 'HEX', help: 'an external pre-shared key in hex, instead of certificates: TLS 1.3, or TLS 1.2 with a PSK suite in --ciphers', example: '{base} --psk 1a2b3c4d5e6f7a8b --psk-identity sensor-1' },
+  { names: ['--psk-identity', '-psk_identity'], key: 'psk-identity', kind: 'value', arg: 'ID', help: 'the identity of --psk (default Client_identity, as openssl)', example: '{base} --psk 1a2b3c4d5e6f7a8b --psk-identity sensor-1' },
   { names: ['--require-ems'], key: 'require-ems', kind: 'flag', help: 'TLS 1.2: refuse peers without extended_master_secret', example: '{cmd} --tls1.2 --require-ems' },
   { names: ['--keylog', '-keylogfile'], key: 'keylog', kind: 'value', arg: 'FILE', help: 'append the secrets in NSS key log format, for Wireshark/tshark (keep it secret!)', example: '{cmd} --keylog keys.txt' },
   { names: ['--trace'], key: 'trace', kind: 'flag', help: 'print the handshake on stderr as an annotated ladder, message by message', example: '{cmd} --trace' },
@@ -334,6 +336,21 @@ export function commonTlsOptions(args: ParsedArgs): {
     ...(minVersion && { minVersion }),
     ...(maxVersion && { maxVersion }),
   };
+}
+
+/**
+ * --psk and --psk-identity (openssl's -psk, -psk_identity) as the library's PSK callbacks: the
+ * client offers the key under the identity; the server knows that one identity, and sends
+ * --psk-hint (s_server's -psk_hint) in TLS 1.2.
+ */
+export function pskOptions(args: ParsedArgs): { key: Uint8Array; identity: string; hint: string | undefined } | undefined {
+  const hex = args.values.get('psk');
+  if (hex === undefined) {
+    if (args.values.has('psk-identity') || args.values.has('psk-hint')) throw new UsageError('--psk-identity and --psk-hint need --psk');
+    return undefined;
+  }
+  if (!/^([0-9a-fA-F]{2}){1,512}$/.test(hex)) throw new UsageError(`--psk ${hex}: give the key in hex, 1 to 512 bytes`);
+  return { key: Buffer.from(hex, 'hex'), identity: args.values.get('psk-identity') ?? 'Client_identity', hint: args.values.get('psk-hint') };
 }
 
 /** --min-version/--max-version: node:tls's spellings, and OpenSSL's (TLSv1.2, tls1_2, 1.2). */

@@ -27,6 +27,7 @@ import {
   EXIT_HELP,
   optionErrorText,
   parseArgs,
+  pskOptions,
   readOptionFile,
   splitHostPort,
   UsageError,
@@ -47,6 +48,7 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   { names: ['--naccept', '-naccept'], key: 'naccept', kind: 'value', arg: 'N', help: 'exit after N connections', example: `${CMD} --naccept 1` },
   { names: ['--handshake-timeout'], key: 'handshake-timeout', kind: 'value', arg: 'SECONDS', help: 'seconds before an unfinished handshake is dropped (default 120)', example: `${CMD} --handshake-timeout 10` },
   { names: ['--dcert', '-dcert'], key: 'dcert', kind: 'value', arg: 'FILE', help: 'a second certificate chain (e.g. ECDSA beside RSA)', example: `${CMD} --dcert ec.pem --dkey ec.key` },
+  { names: ['--psk-hint', '-psk_hint'], key: 'psk-hint', kind: 'value', arg: 'TEXT', help: 'TLS 1.2: the PSK identity hint sent to clients (with --psk)', example: 'tlsglass serve --psk 1a2b3c4d5e6f7a8b --psk-hint fleet-a' },
   { names: ['--dkey', '-dkey'], key: 'dkey', kind: 'value', arg: 'FILE', help: 'the key of --dcert', example: `${CMD} --dcert ec.pem --dkey ec.key` },
   // s_server's -verify/-Verify take a depth; we parse it as the next argument when it is a number.
   ...COMMON_TLS_OPTIONS.map((o) =>
@@ -254,9 +256,10 @@ function serverOptions(args: ParsedArgs): TlsServerOptions {
   const v = args.values;
   const certFile = v.get('cert');
   const keyFile = v.get('key');
-  if (!certFile || !keyFile) throw new UsageError('--cert and --key are required');
-  const cert: Buffer[] = [readOptionFile('cert', certFile)];
-  const key: Buffer[] = [readOptionFile('key', keyFile)];
+  const psk = pskOptions(args);
+  if ((certFile === undefined) !== (keyFile === undefined) || (!certFile && !psk)) throw new UsageError('--cert and --key are required (or --psk)');
+  const cert: Buffer[] = certFile ? [readOptionFile('cert', certFile)] : [];
+  const key: Buffer[] = keyFile ? [readOptionFile('key', keyFile)] : [];
   const dcert = v.get('dcert');
   const dkey = v.get('dkey');
   if ((dcert === undefined) !== (dkey === undefined)) throw new UsageError('--dcert and --dkey go together');
@@ -269,9 +272,9 @@ function serverOptions(args: ParsedArgs): TlsServerOptions {
   const timeout = v.get('handshake-timeout');
   if (timeout !== undefined && !(Number(timeout) >= 0)) throw new UsageError(`--handshake-timeout ${timeout}: give a number of seconds`);
   return {
-    cert,
-    key,
+    ...(cert.length > 0 && { cert, key }),
     ...commonTlsOptions(args),
+    ...(psk && { pskLookup: (identity: string) => (identity === psk.identity ? psk.key : null), pskIdentityHint: psk.hint }),
     requestCert: request,
     rejectUnauthorized: require,
     ...(timeout !== undefined && { handshakeTimeout: Number(timeout) * 1000 }),
@@ -377,7 +380,9 @@ function describeConnection(socket: TLSSocket): string {
   const parts = [`${socket.getProtocol()} ${cipher?.name ?? '?'}`];
   if (socket.alpnProtocol) parts.push(`ALPN ${socket.alpnProtocol}`);
   if (socket.servername) parts.push(`SNI ${socket.servername}`);
-  if (socket.isSessionReused()) parts.push('resumed');
+  const { pskIdentity, resumed } = socket.connection.negotiated;
+  if (pskIdentity !== undefined) parts.push(`PSK identity ${JSON.stringify(pskIdentity)}`);
+  if (resumed) parts.push('resumed');
   const cert = socket.getPeerX509Certificate();
   if (cert) parts.push(`client ${subjectOf(cert)}${socket.authorized ? '' : ` (not verified: ${socket.authorizationError ?? '?'})`}`);
   return `connection${peerOf(socket)}: ${parts.join(', ')}`;

@@ -2,10 +2,10 @@ import type { AeadAlgorithm, HashAlgorithm } from './provider.js';
 import { ConfigError } from '../errors.js';
 import { CipherSuite, nameOf } from '../messages/enums.js';
 
-/** How the premaster secret is agreed in TLS 1.2. */
-export type KeyExchangeAlgorithm = 'ECDHE' | 'DHE' | 'RSA';
-/** Which certificate key authenticates the server. */
-export type AuthAlgorithm = 'RSA' | 'ECDSA';
+/** How the premaster secret is agreed in TLS 1.2 (PSK: RFC 4279 §2; ECDHE_PSK: RFC 5489 §2). */
+export type KeyExchangeAlgorithm = 'ECDHE' | 'DHE' | 'RSA' | 'PSK' | 'ECDHE_PSK';
+/** Which certificate key authenticates the server, or a pre-shared key (no certificate). */
+export type AuthAlgorithm = 'RSA' | 'ECDSA' | 'PSK';
 
 /** A TLS 1.2 cipher suite as data (RFC 5246 §A.5, RFC 5288, RFC 8422, RFC 7905). */
 export interface Tls12Suite {
@@ -61,7 +61,17 @@ export const TLS12_SUITES: readonly Tls12Suite[] = [
   suite(S.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 'DHE-RSA-CHACHA20-POLY1305', 'DHE', 'RSA', 'chacha20-poly1305', 'sha256'),
   suite(S.TLS_RSA_WITH_AES_128_GCM_SHA256, 'AES128-GCM-SHA256', 'RSA', 'RSA', 'aes-128-gcm', 'sha256'),
   suite(S.TLS_RSA_WITH_AES_256_GCM_SHA384, 'AES256-GCM-SHA384', 'RSA', 'RSA', 'aes-256-gcm', 'sha384'),
+  // External PSKs (node:tls pskCallback), offered and chosen only when a PSK callback is set.
+  suite(S.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, 'ECDHE-PSK-CHACHA20-POLY1305', 'ECDHE_PSK', 'PSK', 'chacha20-poly1305', 'sha256'),
+  suite(S.TLS_PSK_WITH_AES_128_GCM_SHA256, 'PSK-AES128-GCM-SHA256', 'PSK', 'PSK', 'aes-128-gcm', 'sha256'),
+  suite(S.TLS_PSK_WITH_AES_256_GCM_SHA384, 'PSK-AES256-GCM-SHA384', 'PSK', 'PSK', 'aes-256-gcm', 'sha384'),
+  suite(S.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, 'PSK-CHACHA20-POLY1305', 'PSK', 'PSK', 'chacha20-poly1305', 'sha256'),
 ];
+
+/** Suites authenticated by a pre-shared key: usable only with a PSK callback. */
+export function isPskSuite(suite: Tls12Suite): boolean {
+  return suite.auth === 'PSK';
+}
 
 /** The default offer: forward-secret ECDHE only. DHE and RSA key exchange are opt-in via `ciphers`. */
 export const DEFAULT_TLS12_SUITES: readonly Tls12Suite[] = TLS12_SUITES.filter((s) => s.kx === 'ECDHE');
@@ -113,7 +123,7 @@ export function parseCipherList(list: string, options: { allowEmpty?: boolean } 
       'ERR_SSL_NO_CIPHER_MATCH',
       'ciphers',
       (name) =>
-        `${name('ciphers')} "${list}": ${why}. TLS 1.2 suites: ${TLS12_SUITES.map((s) => s.openssl).join(', ')} (or IANA names; keywords ECDHE, DHE, RSA, ALL); ` +
+        `${name('ciphers')} "${list}": ${why}. TLS 1.2 suites: ${TLS12_SUITES.map((s) => s.openssl).join(', ')} (or IANA names; keywords ECDHE, DHE, RSA, PSK, ALL); ` +
         `TLS 1.3: ${TLS13_SUITES.map((s) => s.name).join(', ')}`,
     );
   }
@@ -128,7 +138,7 @@ const REFUSED: readonly (readonly [RegExp, string])[] = [
   [/RC4/, 'RC4 is broken and forbidden in TLS (RFC 7465)'],
   [/NULL|^EXP|EXPORT|^ADH|^AECDH|_ANON_/, 'no encryption, export-grade or anonymous (RFC 7525 §4.1 forbids them)'],
   [/DES|CBC3|IDEA|RC2|SEED|MD5|^SHA1?$|^LOW$|^MEDIUM$/, 'a 64-bit block cipher or a weak hash'],
-  [/PSK|SRP|CCM|CAMELLIA|ARIA|GOST|DSS|SUITEB|KECDH$|KDH$/, 'not implemented here'],
+  [/DHE-PSK|RSA-PSK|SRP|CCM|CAMELLIA|ARIA|GOST|DSS|SUITEB|KECDH$|KDH$/, 'not implemented here'],
   [/^(?!.*(GCM|CHACHA)).*(-SHA(256|384)?$|_CBC_)/, 'a CBC suite (MAC-then-encrypt, open to padding oracles such as Lucky Thirteen); tlsglass has AEAD suites only, as TLS 1.3'],
 ];
 
@@ -158,6 +168,14 @@ function matchToken(token: string): Tls12Suite[] {
     case 'RSA':
     case 'KRSA':
       return TLS12_SUITES.filter((s) => s.kx === 'RSA');
+    case 'PSK':
+    case 'APSK':
+      return TLS12_SUITES.filter((s) => s.auth === 'PSK');
+    case 'KPSK':
+      return TLS12_SUITES.filter((s) => s.kx === 'PSK');
+    case 'KECDHEPSK':
+    case 'ECDHEPSK':
+      return TLS12_SUITES.filter((s) => s.kx === 'ECDHE_PSK');
     case 'AESGCM':
     case 'AES':
       return TLS12_SUITES.filter((s) => s.aead !== 'chacha20-poly1305');

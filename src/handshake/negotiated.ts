@@ -43,6 +43,8 @@ export class Negotiated {
   ourCertificates: readonly Uint8Array[] | undefined;
   /** Whether we presented a certificate (client: in answer to a CertificateRequest). */
   sentCertificate = false;
+  /** The external PSK identity (node:tls pskCallback) that authenticated this handshake instead of a certificate. */
+  pskIdentity: string | undefined;
   /** The server asked for a client certificate. */
   certificateRequested = false;
 }

@@ -30,6 +30,15 @@ export function acceptNoClientCertificate(io: HandshakeIo, rejectUnauthorized: b
   io.negotiated.peerVerifyError = error;
 }
 
+/**
+ * An external PSK authenticated the handshake (RFC 8446 §2.2, RFC 4279): no certificate. The
+ * client's peer proved it holds the key, so it counts as verified (node:tls's `authorized`).
+ */
+export function acceptExternalPsk(io: HandshakeIo, identity: string | Uint8Array, side: 'client' | 'server'): void {
+  io.negotiated.pskIdentity = typeof identity === 'string' ? identity : new TextDecoder().decode(identity);
+  if (side === 'client') io.negotiated.peerVerified = true;
+}
+
 /** A resumed session carries the peer's identity from the handshake that made it. */
 export function restorePeerIdentity(io: HandshakeIo, session: SessionState): void {
   const n = io.negotiated;

@@ -32,10 +32,7 @@ export function readServerKeyExchange(body: Uint8Array, kind: 'ecdhe' | 'dhe'): 
   const r = new Reader(body);
   let params: ServerParams;
   if (kind === 'ecdhe') {
-    const curveType = r.u8('ECCurveType');
-    // RFC 8422 §5.4: only named_curve is defined for use; explicit curves are deprecated.
-    if (curveType !== ECCurveType.named_curve) throw new DecodeError(`ECCurveType ${curveType} is not named_curve`);
-    params = { kind, namedCurve: r.u16('NamedCurve'), publicKey: r.vec8('ECPoint', 1) };
+    params = readEcdhParams(r);
   } else {
     params = { kind, p: r.vec16('dh_p', 1), g: r.vec16('dh_g', 1), ys: r.vec16('dh_Ys', 1) };
   }
@@ -55,4 +52,35 @@ export function writeServerParams(params: ServerParams): Uint8Array {
 
 export function writeServerKeyExchange(paramsRaw: Uint8Array, scheme: number, signature: Uint8Array): Uint8Array {
   return new Writer(paramsRaw.length + signature.length + 4).bytes(paramsRaw).u16(scheme).vec16(signature).finish();
+}
+
+/** ServerECDHParams (RFC 8422 §5.4). */
+function readEcdhParams(r: Reader): ServerEcdhParams {
+  const curveType = r.u8('ECCurveType');
+  // RFC 8422 §5.4: only named_curve is defined for use; explicit curves are deprecated.
+  if (curveType !== ECCurveType.named_curve) throw new DecodeError(`ECCurveType ${curveType} is not named_curve`);
+  return { kind: 'ecdhe', namedCurve: r.u16('NamedCurve'), publicKey: r.vec8('ECPoint', 1) };
+}
+
+/**
+ * PSK ServerKeyExchange: psk_identity_hint<0..2^16-1> (RFC 4279 §2), followed for ECDHE_PSK by
+ * ServerECDHParams, unsigned (RFC 5489 §2).
+ */
+export interface PskServerKeyExchange {
+  readonly hint: Uint8Array;
+  readonly params: ServerEcdhParams | undefined;
+}
+
+export function readPskServerKeyExchange(body: Uint8Array, ecdhe: boolean): PskServerKeyExchange {
+  const r = new Reader(body);
+  const hint = r.vec16('psk_identity_hint');
+  const params = ecdhe ? readEcdhParams(r) : undefined;
+  r.end('ServerKeyExchange');
+  return { hint, params };
+}
+
+export function writePskServerKeyExchange(hint: Uint8Array, params: ServerEcdhParams | undefined): Uint8Array {
+  const w = new Writer(hint.length + 80).vec16(hint);
+  if (params) w.bytes(writeServerParams(params));
+  return w.finish();
 }

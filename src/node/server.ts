@@ -33,7 +33,7 @@ import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
-import { TLSSocket } from './tls-socket.js';
+import { TLSSocket, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -54,6 +54,11 @@ export interface TlsServerOptions extends CoreServerOptions {
   SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
   /** node:tls's OpenSSL option bits; only SSL_OP_NO_TICKET is honoured: TLS 1.2 sessions then resume by ID only. */
   secureOptions?: number;
+  /**
+   * External PSKs (node:tls): the key for the client's identity, or null when unknown. With it,
+   * `cert` and `key` are optional, and the TLS 1.2 PSK suites named in `ciphers` are enabled.
+   */
+  pskCallback?: NodePskServerCallback;
 }
 
 /** A TLS server, mirroring node:tls's Server. */
@@ -77,7 +82,7 @@ export class Server extends NetServer {
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
         tickets: ((options.secureOptions ?? 0) & cryptoConstants.SSL_OP_NO_TICKET) === 0,
       });
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -86,7 +91,7 @@ export class Server extends NetServer {
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
     options = withDefaultVersions(options);
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
   }
@@ -117,6 +122,13 @@ export class Server extends NetServer {
   }
 
   private startTls(socket: Socket | Duplex, config: ResolvedServerConfig, handshakeTimeout: number | undefined): TLSSocket | undefined {
+    const hint = this.tlsOptions.pskIdentityHint;
+    if (this.tlsOptions.pskCallback && hint !== undefined && Buffer.byteLength(hint) > MAX_PSK_IDENTITY_HINT) {
+      // As node:tls (OpenSSL's SSL_use_psk_identity_hint refuses it): each connection fails.
+      socket.destroy();
+      this.emit('tlsClientError', codedError('Failed to set PSK identity hint', 'ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED'), undefined);
+      return undefined;
+    }
     let tls: TLSSocket;
     try {
       // Only what a server-side TLSSocket reads (the rest is in `resolved`); a literal rather than a
@@ -129,6 +141,7 @@ export class Server extends NetServer {
         handshakeTimeout,
         allowHalfOpen: o.allowHalfOpen,
         rejectTruncation: o.rejectTruncation,
+        pskCallback: o.pskCallback,
       });
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
@@ -237,6 +250,8 @@ export class Server extends NetServer {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
+/** OpenSSL 3's PSK_MAX_IDENTITY_LEN, the longest identity hint node:tls can set. */
+const MAX_PSK_IDENTITY_HINT = 256;
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -16,7 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
+import { resolveServerConfig, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
@@ -27,7 +27,12 @@ import { envKeylogSink } from './keylog.js';
 import { outputPool } from './output-pool.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
-export interface TLSSocketOptions extends ClientOptions, ServerOptions {
+export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
+  /**
+   * External PSKs, as node:tls: on a client `(hint) => { psk, identity } | null` (hint: the server's
+   * pskIdentityHint in TLS 1.2, null in TLS 1.3); on a server `(socket, identity) => Buffer | null`.
+   */
+  pskCallback?: PskClientCallback | NodePskServerCallback;
   /** Server side of the connection (default false: client, which starts the handshake at once). */
   isServer?: boolean;
   /** A server configuration resolved once for many connections (keys parsed once, one session store). */
@@ -41,6 +46,9 @@ export interface TLSSocketOptions extends ClientOptions, ServerOptions {
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
 }
+
+/** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
+export type NodePskServerCallback = (socket: TLSSocket, identity: string) => Uint8Array | null | undefined;
 
 /** getEphemeralKeyInfo() result, as node:tls: `{ type: 'ECDH', name: 'X25519', size: 253 }` or `{ type: 'DH', size: 2048 }`. */
 export interface EphemeralKeyInfo {
@@ -122,7 +130,7 @@ export class TLSSocket extends Duplex {
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : options;
-    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
+    this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(options as ClientOptions);
     this.setOutput();
 
     const t = this.transport;
@@ -169,6 +177,14 @@ export class TLSSocket extends Duplex {
     this.flush();
   }
 
+  /** A server's configuration, with node:tls's pskCallback bound to this socket. */
+  private serverConfig(options: TLSSocketOptions): ResolvedServerConfig | ServerOptions {
+    const callback = options.pskCallback as NodePskServerCallback | undefined;
+    if (!callback) return options.resolvedConfig ?? options;
+    const base = options.resolvedConfig ?? resolveServerConfig(options, true);
+    return withPskLookup(base, (identity) => callback(this, identity));
+  }
+
   /** Client, before the handshake starts: builds the connection again with `changes` to its options. */
   private restart(method: string, changes: Partial<TLSSocketOptions>): void {
     if (this.isServer || this.clientOptions === undefined) {
@@ -176,7 +192,7 @@ export class TLSSocket extends Duplex {
     }
     if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
-    this.conn = new ClientConnection(this.clientOptions);
+    this.conn = new ClientConnection(this.clientOptions as ClientOptions);
     this.setOutput();
     if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
   }
@@ -306,7 +322,9 @@ export class TLSSocket extends Duplex {
 
   /** True when this connection resumed an earlier session (TLS 1.2 ID or ticket, TLS 1.3 PSK). */
   isSessionReused(): boolean {
-    return this.conn.negotiated.resumed;
+    // As OpenSSL: a TLS 1.3 handshake on an external PSK counts as reused (the PSK is a session to it).
+    const n = this.conn.negotiated;
+    return n.resumed || (n.version === 'TLSv1.3' && n.pskIdentity !== undefined);
   }
 
   /** Renegotiation is always refused by the core; kept for node:tls compatibility. */

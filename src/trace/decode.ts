@@ -12,7 +12,7 @@
  * messages after decryption, with their bytes, so they decode here exactly as TLS 1.2's do; the
  * decoder only records which keys protected each one (`protection`).
  */
-import { tls12SuiteById, tls13SuiteById, type Tls12Suite, type Tls13Suite } from '../crypto/suites.js';
+import { tls12SuiteById, tls13SuiteById, type KeyExchangeAlgorithm, type Tls12Suite, type Tls13Suite } from '../crypto/suites.js';
 import { ffdheGroupFor } from '../crypto/ffdhe-groups.js';
 import { HELLO_RETRY_REQUEST_RANDOM, isHelloRetryRequest } from '../handshake/tls13-common.js';
 import { readAlert } from '../messages/alert.js';
@@ -21,7 +21,7 @@ import { readCertificateRequestTls13, readCertificateTls13 } from '../messages/c
 import { readCertificateVerify } from '../messages/certificate-verify.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
 import { readClientHello } from '../messages/client-hello.js';
-import { readClientKeyExchange } from '../messages/client-key-exchange.js';
+import { readClientKeyExchange, readPskClientKeyExchange } from '../messages/client-key-exchange.js';
 import { readEncryptedExtensions } from '../messages/encrypted-extensions.js';
 import {
   AlertDescription,
@@ -48,10 +48,11 @@ import {
   readPskModes,
   readSupportedVersionsClient,
   readSupportedVersionsServer,
+  type PskIdentity,
 } from '../messages/extensions/tls13.js';
 import { readKeyUpdate, readNewSessionTicket, readNewSessionTicketTls12 } from '../messages/post-handshake.js';
 import { readServerHello } from '../messages/server-hello.js';
-import { readServerKeyExchange } from '../messages/server-key-exchange.js';
+import { readPskServerKeyExchange, readServerKeyExchange } from '../messages/server-key-exchange.js';
 import { distinguishedName, summarizeCertificate, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
 import { cipherSuiteName, extensionName, groupName, hexCode, pointFormatName } from './iana-names.js';
 
@@ -134,8 +135,12 @@ export interface HandshakeFacts {
   retryGroup: number | undefined;
   /** The client offered to resume: a TLS 1.3 PSK, a TLS 1.2 ticket or session id. */
   resumptionOffered: boolean;
-  /** The server accepted: a PSK selected (1.3), or the session id echoed (1.2). */
+  /** The server accepted: a ticket's PSK selected (1.3), or the session id echoed (1.2). */
   resumed: boolean;
+  /** TLS 1.3: the identities the client's latest pre_shared_key offered. */
+  offeredPskIdentities: readonly PskIdentity[];
+  /** An external PSK (not a ticket) authenticated the handshake, under this identity: no certificate. */
+  pskIdentity: string | undefined;
   /** TLS 1.2 ServerHello.random ended with the RFC 8446 downgrade sentinel. */
   downgradeSentinel: boolean;
   serverCertificates: readonly (CertificateSummary | UnreadableCertificate)[];
@@ -172,6 +177,8 @@ export class TraceDecoder {
     retryGroup: undefined,
     resumptionOffered: false,
     resumed: false,
+    offeredPskIdentities: [],
+    pskIdentity: undefined,
     downgradeSentinel: false,
     serverCertificates: [],
     clientCertificates: undefined,
@@ -191,7 +198,7 @@ export class TraceDecoder {
   }
 
   /** What the byte layout of the next message depends on (see layout.ts). */
-  get layoutContext(): { readonly tls13: boolean; readonly kx: 'ECDHE' | 'DHE' | 'RSA' | undefined } {
+  get layoutContext(): { readonly tls13: boolean; readonly kx: KeyExchangeAlgorithm | undefined } {
     return { tls13: this.#tls13, kx: this.facts.suite?.kx };
   }
 
@@ -304,6 +311,7 @@ export class TraceDecoder {
       },
     ];
     if (ch.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) f.secureRenegotiation = true;
+    f.offeredPskIdentities = [];
     fields.push(...this.#extensions(ch.extensions, 'client'));
     if (ch.legacySessionId.length > 0 && !offers13) f.resumptionOffered = true;
     let note: string;
@@ -311,6 +319,10 @@ export class TraceDecoder {
       note =
         'The client tries again, as the HelloRetryRequest asked: the same offer, now with a key share for the group the server picked. ' +
         'Still in the clear. The transcript now starts with a hash of the first ClientHello, so the retry cannot be spliced into another handshake.';
+    } else if (f.offeredPskIdentities.length > 0 && f.offeredPskIdentities.every(isExternal)) {
+      note =
+        'The client offers an external pre-shared key (pre_shared_key): an identity both sides were configured with, and a binder, an HMAC over this ClientHello keyed by that PSK. ' +
+        'The binder proves the client holds the key; a server that knows the identity needs no certificate. A key share is still sent, so the new keys are forward secret.';
     } else if (ch.extensions.some((e) => e.type === ExtensionType.pre_shared_key)) {
       note =
         'The client offers to resume: pre_shared_key carries the ticket from an earlier connection, and a binder, an HMAC over this ClientHello keyed by the ticket\u2019s secret. ' +
@@ -383,7 +395,9 @@ export class TraceDecoder {
         fields,
         note:
           `The server picks TLS 1.3, a suite (${f.suite13?.name ?? 'unknown'}) and the client's ${group} share, and adds its own key share. ` +
-          (f.resumed
+          (f.pskIdentity !== undefined
+            ? `It accepts the external PSK ${JSON.stringify(f.pskIdentity)} (pre_shared_key): both sides mix the shared key with the new shared secret, and no certificate is sent: the PSK authenticates both sides. From here on everything is encrypted.`
+            : f.resumed
             ? 'It accepts the offered ticket (pre_shared_key): both sides mix the PSK with the new shared secret, and no certificate will be needed. From here on everything is encrypted.'
             : 'With the two shares, both sides compute the same secret; from here on everything is encrypted: the certificate and the rest of the handshake are hidden from onlookers, unlike TLS 1.2.'),
         milestone: `keys: ${psk}the ${group} shared secret \u2192 handshake traffic secrets, one per direction. Everything after this message is encrypted.`,
@@ -571,7 +585,11 @@ export class TraceDecoder {
           if (from === 'client') {
             f.resumptionOffered = true;
             const psk = readPreSharedKeyClient(e.data);
-            const lines = psk.identities.map((id, i) => `identity ${i}: a ${id.identity.length}-byte ticket, obfuscated age ${id.obfuscatedAge >>> 0}`);
+            f.offeredPskIdentities = psk.identities;
+            // RFC 8446 §4.2.11: an external PSK's obfuscated_ticket_age is 0; a ticket's is masked by a random age_add.
+            const lines = psk.identities.map((id, i) =>
+              isExternal(id) ? `identity ${i}: the external PSK ${JSON.stringify(externalName(id))} (age 0)` : `identity ${i}: a ${id.identity.length}-byte ticket, obfuscated age ${id.obfuscatedAge >>> 0}`,
+            );
             psk.binders.forEach((b, i) => lines.push(`binder ${i}: ${b.length} bytes  ${shortHex(b)} (HMAC over this ClientHello up to the binders, keyed by the ticket\u2019s secret)`));
             fields.push({
               name: 'pre_shared_key',
@@ -584,8 +602,15 @@ export class TraceDecoder {
             });
           } else {
             const selected = readPreSharedKeyServer(e.data);
-            f.resumed = true;
-            fields.push({ name: 'pre_shared_key', value: `identity ${selected} accepted: this is a resumption`, raw: { selected_identity: selected }, note: 'accepted: this is a resumption' });
+            const id = f.offeredPskIdentities[selected];
+            if (id && isExternal(id)) {
+              f.pskIdentity = externalName(id);
+              const what = `identity ${selected} accepted: the external PSK ${JSON.stringify(f.pskIdentity)}; no certificate will be used`;
+              fields.push({ name: 'pre_shared_key', value: what, raw: { selected_identity: selected }, note: 'accepted: an external PSK, no certificate' });
+            } else {
+              f.resumed = true;
+              fields.push({ name: 'pre_shared_key', value: `identity ${selected} accepted: this is a resumption`, raw: { selected_identity: selected }, note: 'accepted: this is a resumption' });
+            }
           }
           break;
         case ExtensionType.cookie: {
@@ -674,6 +699,7 @@ export class TraceDecoder {
 
   #serverKeyExchange(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const f = this.facts;
+    if (f.suite?.auth === 'PSK') return this.#pskServerKeyExchange(body, f.suite.kx === 'ECDHE_PSK');
     const kind = f.suite?.kx === 'DHE' ? 'dhe' : 'ecdhe';
     const ske = readServerKeyExchange(body, kind);
     const fields: Field[] = [];
@@ -758,8 +784,42 @@ export class TraceDecoder {
     };
   }
 
+  /** RFC 4279 §2, RFC 5489 §2: the identity hint, and for ECDHE_PSK the unsigned ECDHE params. */
+  #pskServerKeyExchange(body: Uint8Array, ecdhe: boolean): Omit<DecodedMessage, 'protection'> {
+    const ske = readPskServerKeyExchange(body, ecdhe);
+    const hint = new TextDecoder().decode(ske.hint);
+    const fields: Field[] = [{ name: 'psk_identity_hint', value: hint.length > 0 ? JSON.stringify(hint) : 'empty (no hint)', raw: hint }];
+    if (ske.params) {
+      this.facts.group = ske.params.namedCurve;
+      const groupName = nameOfGroup(ske.params.namedCurve);
+      fields.push({ name: 'named_curve', value: groupName, raw: groupName });
+      fields.push({ name: 'public', value: `${ske.params.publicKey.length} bytes  ${shortHex(ske.params.publicKey)} (one-time public key)`, raw: hex(ske.params.publicKey), note: 'one-time public key' });
+    }
+    return {
+      name: 'ServerKeyExchange',
+      fields,
+      note:
+        'A PSK suite: no certificate, no signature. The hint tells the client which of its pre-shared keys this server expects' +
+        (ske.params ? '; the one-time ECDHE key is not signed: the PSK mixed into the premaster secret is what authenticates it (RFC 5489).' : ' (RFC 4279).'),
+    };
+  }
+
   #clientKeyExchange(body: Uint8Array): Omit<DecodedMessage, 'protection'> {
     const suite = this.facts.suite;
+    if (suite?.auth === 'PSK') {
+      const cke = readPskClientKeyExchange(body, suite.kx === 'ECDHE_PSK');
+      this.facts.pskIdentity = new TextDecoder().decode(cke.identity);
+      const fields: Field[] = [{ name: 'psk_identity', value: JSON.stringify(this.facts.pskIdentity), raw: this.facts.pskIdentity }];
+      if (cke.point) fields.push({ name: 'public', value: `${cke.point.length} bytes  ${shortHex(cke.point)}`, raw: hex(cke.point) });
+      return {
+        name: 'ClientKeyExchange',
+        fields,
+        note:
+          `The client names its pre-shared key (${JSON.stringify(this.facts.pskIdentity)}); the key itself never crosses the wire. The premaster secret is ` +
+          (cke.point ? 'the ECDHE shared secret followed by the PSK (RFC 5489).' : 'zeros followed by the PSK (RFC 4279): no forward secrecy.'),
+        milestone: 'keys: premaster secret (from the PSK) + both randoms → master secret → a key block for each direction',
+      };
+    }
     const kx = suite?.kx ?? 'ECDHE';
     const value = readClientKeyExchange(body, kx);
     const group = this.facts.group === undefined ? '' : `${nameOfGroup(this.facts.group)} `;
@@ -1164,4 +1224,13 @@ function bitLength(b: Uint8Array): number {
   while (i < b.length && b[i] === 0) i++;
   if (i === b.length) return 0;
   return (b.length - i - 1) * 8 + (32 - Math.clz32(b[i]!));
+}
+
+/** RFC 8446 §4.2.11: an externally established PSK identity carries an obfuscated_ticket_age of 0. */
+function isExternal(id: PskIdentity): boolean {
+  return id.obfuscatedAge === 0;
+}
+
+function externalName(id: PskIdentity): string {
+  return new TextDecoder().decode(id.identity);
 }

@@ -335,8 +335,9 @@ function suiteNeedsOtherCertificate(input: DiagnosisInput, offered: readonly str
   if (!chains || chains.length === 0 || !input.ourSuites) return undefined;
   const common = offered.filter((n) => input.ourSuites!.includes(n));
   if (common.length === 0) return undefined;
-  const keyTypes = new Set(chains.map((c) => authOfChain(c)));
+  const keyTypes = new Set<string | undefined>(chains.map((c) => authOfChain(c)));
   const needs = new Set(common.map((n) => TLS12_SUITES.find((s) => s.openssl === n)?.auth));
+  if (needs.has('PSK')) return undefined;
   if (needs.has(undefined) || [...needs].some((a) => keyTypes.has(a))) return undefined;
   const need = [...needs][0]!;
   const have = [...keyTypes].filter(Boolean).join(' and ') || 'another';
@@ -363,8 +364,8 @@ function authOfChain(chain: readonly Uint8Array[]): 'RSA' | 'ECDSA' | undefined 
  */
 function onlyAuthOffered(offered: readonly string[]): 'RSA' | 'ECDSA' | undefined {
   const suites = offered.map((n) => TLS12_SUITES.find((s) => s.openssl === n));
-  if (suites.length === 0 || suites.some((s) => !s || s.kx === 'RSA')) return undefined;
-  const auths = new Set(suites.map((s) => s!.auth));
+  if (suites.length === 0 || suites.some((s) => !s || s.kx === 'RSA' || s.auth === 'PSK')) return undefined;
+  const auths = new Set(suites.map((s) => s!.auth as 'RSA' | 'ECDSA'));
   return auths.size === 1 ? [...auths][0] : undefined;
 }
 

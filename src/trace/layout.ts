@@ -10,6 +10,7 @@ import { ContentType, ExtensionType, HandshakeType, nameOf } from '../messages/e
 import { HELLO_RETRY_REQUEST_RANDOM as HELLO_RETRY_RANDOM } from '../handshake/tls13-common.js';
 import { messageName } from './decode.js';
 import { extensionName } from './iana-names.js';
+import type { KeyExchangeAlgorithm } from '../crypto/suites.js';
 
 /** What a region holds, for colouring: the same kind gets the same colour everywhere. */
 export type RegionKind =
@@ -41,7 +42,7 @@ export interface Region {
 export interface LayoutContext {
   readonly tls13: boolean;
   /** TLS 1.2 key exchange of the chosen suite (ServerKeyExchange and ClientKeyExchange formats). */
-  readonly kx: 'ECDHE' | 'DHE' | 'RSA' | undefined;
+  readonly kx: KeyExchangeAlgorithm | undefined;
 }
 
 class Overrun extends Error {}
@@ -147,6 +148,15 @@ function body(c: Cursor, type: number, context: LayoutContext): void {
       return;
     }
     case HandshakeType.server_key_exchange: {
+      // RFC 4279 §2, RFC 5489 §2: the hint, then (ECDHE_PSK) unsigned ECDHE params.
+      if (context.kx === 'PSK' || context.kx === 'ECDHE_PSK') {
+        c.vector(2, 'psk_identity_hint', 'value');
+        if (context.kx === 'PSK') return;
+        c.take(1, 'curve_type: named_curve', 'value');
+        c.take(2, 'named_curve', 'value');
+        c.vector(1, 'public key', 'key');
+        return;
+      }
       if (context.kx === 'DHE') {
         c.vector(2, 'dh_p (the prime)', 'value');
         c.vector(2, 'dh_g (the generator)', 'value');
@@ -174,7 +184,10 @@ function body(c: Cursor, type: number, context: LayoutContext): void {
     case HandshakeType.server_hello_done:
       return;
     case HandshakeType.client_key_exchange:
-      if (context.kx === 'RSA') c.vector(2, 'encrypted premaster secret', 'key');
+      if (context.kx === 'PSK' || context.kx === 'ECDHE_PSK') {
+        c.vector(2, 'psk_identity', 'value');
+        if (context.kx === 'ECDHE_PSK') c.vector(1, 'public key', 'key');
+      } else if (context.kx === 'RSA') c.vector(2, 'encrypted premaster secret', 'key');
       else if (context.kx === 'DHE') c.vector(2, 'dh_Yc (the client\u2019s public value)', 'key');
       else c.vector(1, 'public key', 'key');
       return;

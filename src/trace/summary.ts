@@ -63,13 +63,22 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
   if (facts.version === 'TLSv1.3' && facts.suite13) {
     suite = { openssl: facts.suite13.name, iana: facts.suite13.name };
     const dhe = group === undefined ? undefined : `${group.startsWith('ffdhe') ? 'DHE' : 'ECDHE'} over ${group}`;
-    keyExchange = resumed ? (dhe ? `PSK (resumed) + ${dhe}` : 'PSK only (resumed, no (EC)DHE)') : (dhe ?? 'unknown');
+    const psk = facts.pskIdentity !== undefined ? `external PSK ${JSON.stringify(facts.pskIdentity)}` : resumed ? 'PSK (resumed)' : undefined;
+    keyExchange = psk ? (dhe ? `${psk} + ${dhe}` : `${psk} only, no (EC)DHE`) : (dhe ?? 'unknown');
     forwardSecrecy = dhe !== undefined;
   } else if (facts.suite) {
     const s = facts.suite;
     suite = { openssl: s.openssl, iana: s.name };
-    keyExchange = resumed ? 'none: the resumed session\u2019s master secret' : s.kx === 'RSA' ? 'RSA key transport' : `${s.kx} over ${group ?? 'an unknown group'}`;
-    forwardSecrecy = s.kx !== 'RSA';
+    keyExchange = resumed
+      ? 'none: the resumed session\u2019s master secret'
+      : s.kx === 'RSA'
+        ? 'RSA key transport'
+        : s.kx === 'PSK'
+          ? 'PSK only (RFC 4279), no (EC)DHE'
+          : s.kx === 'ECDHE_PSK'
+            ? `ECDHE over ${group ?? 'an unknown group'} + PSK (RFC 5489)`
+            : `${s.kx} over ${group ?? 'an unknown group'}`;
+    forwardSecrecy = s.kx !== 'RSA' && s.kx !== 'PSK';
   }
   return {
     completed,
@@ -91,6 +100,7 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
 
 function serverAuthentication(facts: Readonly<HandshakeFacts>, completed: boolean, resumed: boolean, client: Connection | undefined): PeerAuthentication {
   const leaf = leafOf(facts.serverCertificates);
+  if (facts.pskIdentity !== undefined && !leaf) return byPsk(facts.pskIdentity, completed, 'server');
   if (!leaf) {
     if (resumed && completed) return { authenticated: true, how: 'by the resumed session: only the server that issued the ticket (after proving its certificate the first time) knows its secret' };
     return { authenticated: false, how: 'no certificate seen' };
@@ -106,6 +116,7 @@ function serverAuthentication(facts: Readonly<HandshakeFacts>, completed: boolea
 }
 
 function clientAuthentication(facts: Readonly<HandshakeFacts>, completed: boolean, server: Connection | undefined): PeerAuthentication {
+  if (facts.pskIdentity !== undefined && !facts.certificateRequested) return byPsk(facts.pskIdentity, completed, 'client');
   if (!facts.certificateRequested) return { authenticated: false, how: 'one-way TLS (the server did not send CertificateRequest)' };
   const leaf = leafOf(facts.clientCertificates ?? []);
   if (!leaf) return { authenticated: false, how: 'the server asked, but the client sent an empty Certificate' };
@@ -115,6 +126,12 @@ function clientAuthentication(facts: Readonly<HandshakeFacts>, completed: boolea
   if (server === undefined) return { authenticated: true, how: `${who}: the server went on, so it accepted the certificate; CertificateVerify proved the client holds its key` };
   if (!server.authorized) return { authenticated: false, how: `${who}: NOT verified (${server.authorizationError?.message ?? 'unknown reason'})` };
   return { authenticated: true, how: `${who}: the chain verified against the server's trusted CA, and CertificateVerify proved the client holds its key` };
+}
+
+/** An external PSK authenticates both sides at once: whoever completes the handshake holds the key. */
+function byPsk(identity: string, completed: boolean, side: 'client' | 'server'): PeerAuthentication {
+  const how = `by the external PSK ${JSON.stringify(identity)}: no certificate was used`;
+  return completed ? { authenticated: true, how: `${how}; the ${side} proved it holds the key by completing the handshake` } : { authenticated: false, how: `${how}, but the handshake did not complete` };
 }
 
 /** Adds the trust anchor `verifier` reached (the last certificate of its verified path). */

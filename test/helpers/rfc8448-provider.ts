@@ -399,6 +399,7 @@ export class ReplayClientConnection extends Connection {
         suites13: hello.cipherSuites.map((id) => tls13SuiteById(id)).filter((s): s is Tls13Suite => s !== undefined),
         keyShares,
         session: undefined,
+        external: undefined,
       } as ClientOffer;
       const transcript = new Transcript(io.provider.hash);
       transcript.add(io.sendHandshake(HandshakeType.client_hello, this.clientHello).raw);

@@ -30,19 +30,23 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('TLS 1.2 in memory: every suite and group', () => {
   for (const suite of TLS12_SUITES) {
-    const groups = suite.kx === 'ECDHE' ? ['X25519', 'P-256', 'P-384'] : suite.kx === 'DHE' ? ['ffdhe2048', 'ffdhe3072'] : ['X25519'];
+    const groups = suite.kx === 'ECDHE' || suite.kx === 'ECDHE_PSK' ? ['X25519', 'P-256', 'P-384'] : suite.kx === 'DHE' ? ['ffdhe2048', 'ffdhe3072'] : ['X25519'];
+    // PSK suites need both callbacks (RFC 4279): the same key on both sides.
+    const psk = suite.auth === 'PSK' ? new Uint8Array(32).fill(9) : undefined;
+    const pskServer = psk ? { pskLookup: () => psk } : {};
+    const pskClient = psk ? { pskCallback: () => ({ psk, identity: 'unit' }) } : {};
     for (const group of groups) {
       test(`${suite.openssl} with ${group}`, () => {
         // The client also lists P-256, the curve of the ECDSA certificate (RFC 8422 §5.1); the server takes only `group`.
         const clientGroups = suite.auth === 'ECDSA' && group !== 'P-256' ? `${group}:P-256` : group;
-        const r = runPair(server({ ecdhCurve: suite.kx === 'RSA' ? undefined : group }), client({ ciphers: suite.openssl, ecdhCurve: clientGroups }));
+        const r = runPair(server({ ecdhCurve: suite.kx === 'RSA' ? undefined : group, ...pskServer }), client({ ciphers: suite.openssl, ecdhCurve: clientGroups, ...pskClient }));
         assert.equal(r.clientError, undefined, String(r.clientError));
         assert.equal(r.serverError, undefined, String(r.serverError));
         assert.equal(r.client.cipher?.name, suite.openssl);
         assert.equal(r.server.cipher?.standardName, suite.name);
         assert.equal(r.client.protocol, 'TLSv1.2');
         assert.equal(r.client.authorized, true);
-        if (suite.kx !== 'RSA') {
+        if (suite.kx !== 'RSA' && suite.kx !== 'PSK') {
           assert.equal(r.server.negotiated.group, r.client.negotiated.group);
           assert.equal(r.client.negotiated.group, parseGroups(group)[0]);
         }

@@ -19,20 +19,20 @@ import {
 import { writeClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../../messages/enums.js';
 import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
-import type { CryptoProvider, KeyShare } from '../../crypto/provider.js';
+import type { CryptoProvider, HashAlgorithm, KeyShare } from '../../crypto/provider.js';
 import { decodeClientSession, isFresh, type ClientSession } from '../../session/session.js';
-import { bindClientHello } from '../psk.js';
-import { writePreSharedKeyClient } from '../../messages/extensions/tls13.js';
+import { askExternalPsk, bindClientHello, EXTERNAL_PSK_HASH, type ExternalPsk } from '../psk.js';
+import { writePreSharedKeyClient, type PskIdentity } from '../../messages/extensions/tls13.js';
 import { tls13SuiteById, type Tls13Suite } from '../../crypto/suites.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-common.js';
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
-import { tls12SuiteById } from '../../crypto/suites.js';
+import { isPskSuite, tls12SuiteById } from '../../crypto/suites.js';
 import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
-import { ClientTls12, ExpectCertificate, resumeTls12 } from './tls12.js';
+import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -46,6 +46,8 @@ export interface ClientOffer {
   readonly keyShares: readonly KeyShare[];
   /** The session offered for resumption, if any (TLS 1.2: by ID or ticket; TLS 1.3: as a PSK). */
   readonly session: ClientSession | undefined;
+  /** TLS 1.3: the external PSK offered (node:tls pskCallback) when no session is. */
+  readonly external: ExternalPsk | undefined;
 }
 
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
@@ -56,6 +58,7 @@ interface HelloInputs {
   readonly keyShares: readonly KeyShare[];
   readonly cookie: Uint8Array | undefined;
   readonly session: ClientSession | undefined;
+  readonly external: ExternalPsk | undefined;
   /** Milliseconds since the epoch, for the ticket's obfuscated age. */
   readonly now: number;
 }
@@ -64,7 +67,8 @@ interface HelloInputs {
 function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOffer {
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
   const offer12 = config.versions.includes(ProtocolVersion.TLSv1_2);
-  const suites = offer12 ? config.suites : [];
+  // PSK suites only with a pskCallback to answer them (as OpenSSL, which drops them without one).
+  const suites = offer12 ? config.suites.filter((s) => !isPskSuite(s) || config.pskCallback !== undefined) : [];
   // EC groups are always listed: even a DHE-only client may sign with an ECDSA certificate,
   // whose curve the server checks against supported_groups (RFC 8422 §5.1). RFC 7919 groups are
   // listed for TLS 1.2 DHE suites, and for TLS 1.3 when configured for it (RFC 8446 §4.2.7: one
@@ -78,7 +82,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     extensions.push({ type: ExtensionType.server_name, data: writeServerName(config.serverName.replace(/\.$/, '')) });
   }
   if (groups.length > 0) extensions.push({ type: ExtensionType.supported_groups, data: writeU16ListExtension(groups) });
-  if (suites.some((s) => s.kx === 'ECDHE')) {
+  if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
   extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
@@ -101,15 +105,11 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
       data: writeKeyShareClient(inputs.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey }))),
     });
     if (inputs.cookie) extensions.push({ type: ExtensionType.cookie, data: writeCookie(inputs.cookie) });
-    if (session?.version === ProtocolVersion.TLSv1_3) {
+    const psk = offeredPsk(session, inputs.external, inputs.now);
+    if (psk) {
       // RFC 8446 §4.2.9–11: psk_dhe_ke only, and pre_shared_key last, its binder filled in after encoding.
       extensions.push({ type: ExtensionType.psk_key_exchange_modes, data: Uint8Array.of(1, PSK_DHE_KE) });
-      const age = Math.max(0, inputs.now - session.created);
-      const hashLength = tls13SuiteById(session.suite)!.hash === 'sha384' ? 48 : 32;
-      extensions.push({
-        type: ExtensionType.pre_shared_key,
-        data: writePreSharedKeyClient({ identity: session.ticket, obfuscatedAge: (age + session.ageAdd) % 2 ** 32 }, hashLength),
-      });
+      extensions.push({ type: ExtensionType.pre_shared_key, data: writePreSharedKeyClient(psk.identity, psk.hash === 'sha384' ? 48 : 32) });
     }
   }
 
@@ -131,7 +131,21 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     suites13,
     keyShares: inputs.keyShares,
     session,
+    external: offer13 && session?.version !== ProtocolVersion.TLSv1_3 ? inputs.external : undefined,
   };
+}
+
+/**
+ * The TLS 1.3 PSK to offer: a session's ticket (its age obfuscated, RFC 8446 §4.2.11.1), else an
+ * external PSK, whose obfuscated_ticket_age is 0 (§4.2.11).
+ */
+function offeredPsk(session: ClientSession | undefined, external: ExternalPsk | undefined, now: number): { identity: PskIdentity; key: Uint8Array; hash: HashAlgorithm; resumption: boolean } | undefined {
+  if (session?.version === ProtocolVersion.TLSv1_3) {
+    const age = Math.max(0, now - session.created);
+    return { identity: { identity: session.ticket, obfuscatedAge: (age + session.ageAdd) % 2 ** 32 }, key: session.secret, hash: tls13SuiteById(session.suite)!.hash, resumption: true };
+  }
+  if (external) return { identity: { identity: external.identity, obfuscatedAge: 0 }, key: external.key, hash: EXTERNAL_PSK_HASH, resumption: false };
+  return undefined;
 }
 
 /** psk_dhe_ke (RFC 8446 §4.2.9): resumption always with a fresh (EC)DHE exchange. */
@@ -146,13 +160,14 @@ function usableSession(config: ResolvedClientConfig, now: number): ClientSession
   return undefined;
 }
 
-/** Encodes a ClientHello, with its PSK binder when it offers a TLS 1.3 session. */
+/** Encodes a ClientHello, with its PSK binder when it offers a TLS 1.3 session or an external PSK. */
 export function encodeClientHello(offer: ClientOffer, provider: CryptoProvider, transcriptPrefix: Uint8Array): Uint8Array {
   const body = writeClientHello(offer.hello);
-  const s = offer.session;
-  if (s?.version === ProtocolVersion.TLSv1_3) bindClientHello(provider, tls13SuiteById(s.suite)!.hash, s.secret, transcriptPrefix, body);
+  const psk = offer.versions.includes(ProtocolVersion.TLSv1_3) ? offeredPsk(offer.session, offer.external, 0) : undefined;
+  if (psk) bindClientHello(provider, psk.hash, psk.key, transcriptPrefix, body, psk.resumption);
   return body;
 }
+
 
 export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
@@ -163,6 +178,8 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
   const firstGroup = config.groups13[0];
   const keyShares = offer13 && firstGroup !== undefined ? [io.provider.keyExchange.generate(firstGroup as NamedGroup)] : [];
   const session = usableSession(config, config.now().getTime());
+  // node:tls asks for a TLS 1.3 external PSK with a null hint (there is none in TLS 1.3).
+  const external = offer13 && session?.version !== ProtocolVersion.TLSv1_3 && config.pskCallback ? askExternalPsk(config, null) : undefined;
   // A TLS 1.2 session is named by its ID, unless a ticket carries it (RFC 5077 §3.4: then any fresh ID).
   const resumeId = session?.version === ProtocolVersion.TLSv1_2 && session.ticket.length === 0 ? session.sessionId : undefined;
   const offer = makeOffer(config, {
@@ -171,6 +188,7 @@ export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo):
     keyShares,
     cookie: undefined,
     session,
+    external,
     now: config.now().getTime(),
   });
   const transcript = new Transcript(io.provider.hash);
@@ -220,7 +238,8 @@ export class ExpectServerHello implements State {
         const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
           // Keep the PSK only if the suite the server picked can use it (same hash, RFC 8446 §4.1.4).
           const psk = previous.session?.version === ProtocolVersion.TLSv1_3 && tls13SuiteById(previous.session.suite)?.id === sh.cipherSuite ? previous.session : undefined;
-          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk, now: this.config.now().getTime() });
+          const external = tls13SuiteById(sh.cipherSuite)?.hash === EXTERNAL_PSK_HASH ? previous.external : undefined;
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk, external, now: this.config.now().getTime() });
           this.transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(next, io.provider, this.transcript.bytes())).raw);
           return next;
         });
@@ -300,6 +319,6 @@ export class ExpectServerHello implements State {
     if (session?.version === ProtocolVersion.TLSv1_2 && sh.legacySessionId.length > 0 && constantTimeEqual(sh.legacySessionId, offer.hello.legacySessionId)) {
       return resumeTls12(hs, session, io);
     }
-    return new ExpectCertificate(hs);
+    return isPskSuite(suite) ? new ExpectPskServerKeyExchange(hs) : new ExpectCertificate(hs);
   }
 }

@@ -18,7 +18,9 @@ import { writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { readCertificateTls12, writeCertificateTls12 } from '../../messages/certificate.js';
 import { writeClientKeyExchange } from '../../messages/client-key-exchange.js';
 import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
-import { readServerKeyExchange } from '../../messages/server-key-exchange.js';
+import { readPskServerKeyExchange, readServerKeyExchange } from '../../messages/server-key-exchange.js';
+import { pskClient } from '../tls12-key-exchange/psk.js';
+import { askExternalPsk } from '../psk.js';
 import { chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
 import { expectChangeCipherSpec, expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Traffic } from '../traffic.js';
@@ -29,7 +31,7 @@ import { ecdheClient } from '../tls12-key-exchange/ecdhe.js';
 import type { ClientKeyAgreement } from '../tls12-key-exchange/key-exchange.js';
 import { rsaClient } from '../tls12-key-exchange/rsa.js';
 import type { ClientOffer } from './hello.js';
-import { acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
+import { acceptExternalPsk, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { encodeClientSession, keptCertificates, type ClientSession } from '../../session/session.js';
 import { readNewSessionTicketTls12 } from '../../messages/post-handshake.js';
 import type { RecordProtection } from '../../record/protection.js';
@@ -119,6 +121,32 @@ export class ExpectServerKeyExchange implements State {
   }
 }
 
+/**
+ * A PSK suite (RFC 4279 §2, RFC 5489 §2): no Certificate; ServerKeyExchange with the identity hint
+ * (and for ECDHE_PSK unsigned ECDHE params), which plain PSK may omit; then ServerHelloDone.
+ * node:tls's pskCallback gets the hint and gives the identity and key for our ClientKeyExchange.
+ */
+export class ExpectPskServerKeyExchange implements State {
+  readonly name = 'client.tls12.ExpectPskServerKeyExchange';
+  constructor(private readonly hs: ClientTls12) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    const ecdhe = this.hs.suite.kx === 'ECDHE_PSK';
+    const message = ecdhe ? expectHandshake(input, this.name, HandshakeType.server_key_exchange) : expectHandshake(input, this.name, HandshakeType.server_key_exchange, HandshakeType.server_hello_done);
+    const ske = message.type === HandshakeType.server_key_exchange ? readPskServerKeyExchange(message.body, ecdhe) : undefined;
+    const hint = ske && ske.hint.length > 0 ? new TextDecoder().decode(ske.hint) : null;
+    const psk = askExternalPsk(this.hs.config, hint);
+    // RFC 4279 §2: a client without a PSK for this server cannot go on (OpenSSL: handshake_failure).
+    if (!psk) throw new LocalAlert(AlertDescription.handshake_failure, 'pskCallback gave no PSK for this server');
+    const agreement = pskClient(io.provider, psk, ske?.params, this.hs.offer.groups);
+    io.negotiated.group = agreement.group;
+    acceptExternalPsk(io, psk.identity, 'client');
+    if (!ske) return new ExpectServerHelloDone(this.hs, undefined, agreement, undefined).handle(input, io);
+    this.hs.transcript.add(message.raw);
+    return new ExpectServerHelloDone(this.hs, undefined, agreement, undefined);
+  }
+}
+
 export class ExpectCertificateRequestOrServerHelloDone implements State {
   readonly name = 'client.tls12.ExpectCertificateRequestOrServerHelloDone';
   constructor(
@@ -143,7 +171,8 @@ export class ExpectServerHelloDone implements State {
   readonly name = 'client.tls12.ExpectServerHelloDone';
   constructor(
     private readonly hs: ClientTls12,
-    private readonly serverKey: PublicKey,
+    /** The certificate's key (undefined with a PSK, which brings its own agreement). */
+    private readonly serverKey: PublicKey | undefined,
     private readonly agreement: ClientKeyAgreement | undefined,
     private readonly request: CertificateRequestTls12 | undefined,
   ) {}
@@ -164,7 +193,7 @@ export class ExpectServerHelloDone implements State {
     }
 
     // ClientKeyExchange (RFC 5246 §7.4.7).
-    const agreement = this.agreement ?? rsaClient(io.provider, this.serverKey, ProtocolVersion.TLSv1_2);
+    const agreement = this.agreement ?? rsaClient(io.provider, this.serverKey!, ProtocolVersion.TLSv1_2);
     transcript.add(io.sendHandshake(HandshakeType.client_key_exchange, writeClientKeyExchange(agreement.clientValue, suite.kx)).raw);
     const master = deriveMaster(io.provider, suite, agreement.premaster, randoms, this.hs.ems, transcript);
     io.negotiated.masterSecret = master;

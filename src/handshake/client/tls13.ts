@@ -27,7 +27,8 @@ import type { Transcript } from '../transcript.js';
 import { constantTimeEqual } from '../tls12-common.js';
 import { certificateVerifyContent, checkFinished13, chooseTls13Scheme, keylog13, protectionFor, TLS13_SIGNATURE_SCHEMES } from '../tls13-common.js';
 import type { ClientOffer } from './hello.js';
-import { acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
+import { acceptExternalPsk, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
+import { EXTERNAL_PSK_HASH } from '../psk.js';
 import { finishedVerifyData } from '../../keys/key-schedule-tls13.js';
 
 /** What a TLS 1.3 client handshake carries from state to state. */
@@ -39,8 +40,8 @@ interface Client13 {
   readonly secrets: HandshakeSecret;
   readonly clientHandshakeSecret: Uint8Array;
   readonly serverHandshakeSecret: Uint8Array;
-  /** The session the server accepted as a PSK: no certificate messages follow (RFC 8446 §2.2). */
-  readonly resumed: ClientSession | undefined;
+  /** The server accepted our PSK (a session's or an external one): no certificate messages follow (RFC 8446 §2.2). */
+  readonly pskAccepted: boolean;
 }
 
 /** Extensions a TLS 1.3 ServerHello / HelloRetryRequest may carry (RFC 8446 §4.2 table). */
@@ -145,21 +146,29 @@ export function acceptServerHello13(
     if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid server key share: ${e.message}`);
     throw e;
   }
-  // RFC 8446 §4.2.11: the server picked our PSK (we offer one, so index 0), for the suite it was made with.
+  // RFC 8446 §4.2.11: the server picked our PSK (we offer one, so index 0), for a suite with its hash.
   const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
   let resumed: ClientSession | undefined;
+  let pskSecret: Uint8Array | undefined;
   if (pskData !== undefined) {
     const index = readPreSharedKeyServer(pskData);
-    const session = offer.session;
-    if (index !== 0 || session?.version !== ProtocolVersion.TLSv1_3) throw new LocalAlert(AlertDescription.illegal_parameter, `server selected PSK ${index}, which we did not offer`);
-    if (session.suite !== suite.id) throw new LocalAlert(AlertDescription.illegal_parameter, 'server resumed with a different cipher suite');
-    resumed = session;
+    const session = offer.session?.version === ProtocolVersion.TLSv1_3 ? offer.session : undefined;
+    if (index !== 0 || (!session && !offer.external)) throw new LocalAlert(AlertDescription.illegal_parameter, `server selected PSK ${index}, which we did not offer`);
+    if (session) {
+      if (session.suite !== suite.id) throw new LocalAlert(AlertDescription.illegal_parameter, 'server resumed with a different cipher suite');
+      resumed = session;
+      pskSecret = session.secret;
+    } else {
+      // §4.2.11: the suite must use the PSK's hash.
+      if (suite.hash !== EXTERNAL_PSK_HASH) throw new LocalAlert(AlertDescription.illegal_parameter, `server accepted our PSK with ${suite.name}, whose hash is not the PSK's`);
+      pskSecret = offer.external!.key;
+    }
   }
   if (!retry) transcript.setHash(suite.hash);
   transcript.add(message.raw);
 
   const { hash } = io.provider;
-  const secrets = new EarlySecret(hash, suite.hash, resumed?.secret).handshakeSecret(shared);
+  const secrets = new EarlySecret(hash, suite.hash, pskSecret).handshakeSecret(shared);
   const th = transcript.hash();
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
   const serverHandshakeSecret = secrets.serverHandshakeTrafficSecret(th);
@@ -179,7 +188,8 @@ export function acceptServerHello13(
   n.group = entry.group;
   n.serverRandom = new Uint8Array(sh.random); // a copy: sh.random views the whole ServerHello
   if (resumed) restorePeerIdentity(io, resumed);
-  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, resumed };
+  else if (pskSecret) acceptExternalPsk(io, offer.external!.identity, 'client');
+  const hs: Client13 = { config, offer, transcript, suite, secrets, clientHandshakeSecret, serverHandshakeSecret, pskAccepted: pskSecret !== undefined };
   return new ExpectEncryptedExtensions(hs);
 }
 
@@ -208,7 +218,7 @@ class ExpectEncryptedExtensions implements State {
     }
     this.hs.transcript.add(message.raw);
     // With a PSK the server is already authenticated: Finished comes next.
-    if (this.hs.resumed) return new ExpectFinished(this.hs, undefined);
+    if (this.hs.pskAccepted) return new ExpectFinished(this.hs, undefined);
     return new ExpectCertificateOrCertificateRequest(this.hs);
   }
 }

@@ -4,7 +4,7 @@
  * flight ServerHello, Certificate, [ServerKeyExchange], [CertificateRequest], ServerHelloDone.
  */
 import type { Identity, ResolvedServerConfig } from '../../config.js';
-import { TLS12_SUITES, type Tls12Suite } from '../../crypto/suites.js';
+import { isPskSuite, TLS12_SUITES, type Tls12Suite } from '../../crypto/suites.js';
 import { LocalAlert } from '../../errors.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { writeCertificateRequestTls12 } from '../../messages/certificate-request.js';
@@ -32,7 +32,10 @@ import {
   writeRenegotiationInfo,
 } from '../../messages/extensions/simple.js';
 import { writeServerHello } from '../../messages/server-hello.js';
-import { writeServerKeyExchange, writeServerParams } from '../../messages/server-key-exchange.js';
+import { writePskServerKeyExchange, writeServerKeyExchange, writeServerParams } from '../../messages/server-key-exchange.js';
+import { PskServer, unknownPskIdentity } from '../tls12-key-exchange/psk.js';
+import { acceptExternalPsk } from '../peer-auth.js';
+import { lookupExternalPsk } from '../psk.js';
 import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { signedParams } from '../tls12-common.js';
@@ -51,7 +54,8 @@ import { ExpectClientCertificate, ExpectClientKeyExchange, ServerTls12 } from '.
 /** The server's choice for one connection. */
 interface Choice {
   readonly suite: Tls12Suite;
-  readonly identity: Identity;
+  /** Our certificate; none for a PSK suite (RFC 4279 §2). */
+  readonly identity: Identity | undefined;
   /** Signature scheme for ServerKeyExchange (not used by RSA key transport). */
   readonly scheme: number | undefined;
   /** ECDHE or DHE group. */
@@ -168,13 +172,17 @@ export class ExpectClientHello implements State {
       extensions: solicited(ch, extensions, 'ServerHello'),
     });
     transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
-    n.ourCertificates = choice.identity.chain;
-    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
+    if (choice.identity) {
+      n.ourCertificates = choice.identity.chain;
+      transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
+    }
 
     // ServerKeyExchange for DHE and ECDHE, signed over both randoms and the params (RFC 5246 §7.4.3).
     const randoms = { client: ch.random, server: random };
     let agreement: ServerKeyAgreement;
-    if (choice.suite.kx === 'RSA') {
+    if (!choice.identity) {
+      agreement = pskFlight(config, choice, transcript, io);
+    } else if (choice.suite.kx === 'RSA') {
       agreement = new RsaServer(ch.legacyVersion);
     } else {
       agreement = choice.suite.kx === 'ECDHE' ? new EcdheServer(io.provider, choice.group!) : new DheServer(io.provider, choice.group!);
@@ -184,8 +192,9 @@ export class ExpectClientHello implements State {
       n.ourSignatureScheme = choice.scheme;
     }
 
-    // CertificateRequest (RFC 5246 §7.4.4) for mutual TLS.
-    if (config.requestCert) {
+    // CertificateRequest (RFC 5246 §7.4.4) for mutual TLS; not with a PSK (RFC 4279 §2 has no place for it).
+    const requestCert = config.requestCert && choice.identity !== undefined;
+    if (requestCert) {
       const request = writeCertificateRequestTls12({
         certificateTypes: Uint8Array.of(ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign),
         signatureSchemes: config.signatureSchemes,
@@ -197,8 +206,28 @@ export class ExpectClientHello implements State {
     transcript.add(io.sendHandshake(HandshakeType.server_hello_done, new Uint8Array(0)).raw);
 
     const hs = new ServerTls12(config, transcript, choice.suite, randoms, facts.ems, choice.identity, agreement, sessionId, issueTicket);
-    return config.requestCert ? new ExpectClientCertificate(hs) : new ExpectClientKeyExchange(hs, undefined);
+    return requestCert ? new ExpectClientCertificate(hs) : new ExpectClientKeyExchange(hs, undefined);
   }
+}
+
+/**
+ * A PSK suite's ServerKeyExchange: the identity hint, and for ECDHE_PSK our unsigned ECDHE params
+ * (RFC 5489 §2); plain PSK without a hint sends none (RFC 4279 §2). The client's identity is
+ * looked up when its ClientKeyExchange comes.
+ */
+function pskFlight(config: ResolvedServerConfig, choice: Choice, transcript: Transcript, io: HandshakeIo): ServerKeyAgreement {
+  const lookup = (identity: Uint8Array): Uint8Array => {
+    const key = lookupExternalPsk(config, identity);
+    if (!key) throw unknownPskIdentity();
+    acceptExternalPsk(io, identity, 'server');
+    return key;
+  };
+  const agreement = new PskServer(io.provider, choice.suite.kx === 'ECDHE_PSK' ? choice.group : undefined, lookup);
+  const hint = new TextEncoder().encode(config.pskIdentityHint ?? '');
+  if (agreement.ecdhe || hint.length > 0) {
+    transcript.add(io.sendHandshake(HandshakeType.server_key_exchange, writePskServerKeyExchange(hint, agreement.ecdhe?.params)).raw);
+  }
+  return agreement;
 }
 
 /**
@@ -278,8 +307,9 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
 function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerConfig): Choice | undefined {
   for (const suite of config.suites) {
     if (!ch.cipherSuites.includes(suite.id)) continue;
+    if (isPskSuite(suite) && !config.pskLookup) continue;
     let group: number | undefined;
-    if (suite.kx === 'ECDHE') {
+    if (suite.kx === 'ECDHE' || suite.kx === 'ECDHE_PSK') {
       // RFC 8422 §4: without supported_groups the client is assumed to take secp256r1.
       group = facts.sentGroups ? chooseGroup(config.groups, facts.groups, 'ec') : NamedGroup.secp256r1;
       if (group === undefined) continue;
@@ -287,6 +317,7 @@ function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerC
       group = chooseDheGroup(config.groups, facts.groups);
       if (group === undefined) continue;
     }
+    if (isPskSuite(suite)) return { suite, identity: undefined, scheme: undefined, group };
     for (const identity of config.identities) {
       if (identity.key.type !== keyTypeFor(suite)) continue;
       // RFC 8422 §5.1: an ECDSA certificate's curve must be one the client listed.
@@ -316,6 +347,10 @@ function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedSer
   }
   const reasons = new Set<string>();
   for (const suite of common) {
+    if (isPskSuite(suite)) {
+      reasons.add(config.pskLookup ? `no elliptic curve in common for ${suite.openssl}` : `${suite.openssl} needs a pskCallback`);
+      continue;
+    }
     const keyType = keyTypeFor(suite);
     const identities = config.identities.filter((i) => i.key.type === keyType);
     if (identities.length === 0) reasons.add(`${suite.openssl} needs an ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate and we have none`);

@@ -34,7 +34,8 @@ export class ServerTls12 {
     readonly suite: Tls12Suite,
     readonly randoms: Randoms,
     readonly ems: boolean,
-    readonly identity: Identity,
+    /** Our certificate; none for a PSK suite. */
+    readonly identity: Identity | undefined,
     readonly agreement: ServerKeyAgreement,
     /** Names the session in our cache (RFC 5246 §7.4.1.3). */
     readonly sessionId: Uint8Array,
@@ -75,7 +76,7 @@ export class ExpectClientKeyExchange implements State {
     const message = expectHandshake(input, this.name, HandshakeType.client_key_exchange);
     const { suite, transcript, randoms } = this.hs;
     const value = readClientKeyExchange(message.body, suite.kx);
-    const premaster = this.hs.agreement.premaster(value, io.provider, this.hs.identity.key);
+    const premaster = this.hs.agreement.premaster(value, io.provider, this.hs.identity?.key);
     transcript.add(message.raw);
     const master = deriveMaster(io.provider, suite, premaster, randoms, this.hs.ems, transcript);
     io.negotiated.masterSecret = master;

@@ -12,8 +12,8 @@ import { LocalAlert } from '../../errors.js';
 import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
 import { writeNewSessionTicket } from '../../messages/post-handshake.js';
 import { keptCertificates, type SessionState } from '../../session/session.js';
-import { computeBinder } from '../psk.js';
-import { acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
+import { computeBinder, EXTERNAL_PSK_HASH, lookupExternalPsk } from '../psk.js';
+import { acceptExternalPsk, acceptNoClientCertificate, acceptPeerChain, restorePeerIdentity, checkPeerSignature } from '../peer-auth.js';
 import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
@@ -31,6 +31,7 @@ import {
   writeKeyShareServer,
   writeU16,
   type KeyShareEntry,
+  type OfferedPsks,
 } from '../../messages/extensions/tls13.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { writeServerHello } from '../../messages/server-hello.js';
@@ -57,8 +58,25 @@ export interface Hello13Facts {
 
 interface Choice13 {
   readonly suite: Tls13Suite;
-  readonly identity: Identity;
-  readonly scheme: number;
+  /** The certificate and scheme we authenticate with, unless a PSK does (RFC 8446 §2.2). */
+  readonly cert: { readonly identity: Identity; readonly scheme: number } | undefined;
+  /** An external PSK the client offered that our pskLookup knows (its binder is checked later). */
+  readonly external: ExternalCandidate | undefined;
+}
+
+/** A PSK identity of the ClientHello that our pskLookup knows. */
+interface ExternalCandidate {
+  readonly index: number;
+  readonly identity: Uint8Array;
+  readonly key: Uint8Array;
+}
+
+/** The PSK the handshake goes on with: a session (resumption) or an external key. */
+interface AcceptedPsk {
+  readonly secret: Uint8Array;
+  readonly index: number;
+  readonly session: SessionState | undefined;
+  readonly external: ExternalCandidate | undefined;
 }
 
 /** How much rejected 0-RTT data we skip before giving up (BoringSSL kMaxEarlyDataSkipped). */
@@ -75,22 +93,33 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0) {
     throw new LocalAlert(AlertDescription.illegal_parameter, 'TLS 1.3 ClientHello must offer only null compression');
   }
-  const ticket = offeredTicket(config, ch);
+  const offered = offeredPsks(ch);
+  const ticket = offered && offeredTicket(config, ch, offered);
+  // An external PSK (node:tls pskCallback) is tied to SHA-256, as OpenSSL ties it (RFC 8446 §4.2.11).
+  const external = offered && !ticket ? knownExternal(config, offered) : undefined;
+  const externalSuite = external && config.suites13.find((s) => s.hash === EXTERNAL_PSK_HASH && ch.cipherSuites.includes(s.id));
   const suite =
     (ticket && config.suites13.find((s) => s.id === ticket.suite && ch.cipherSuites.includes(s.id))) ??
+    externalSuite ??
     config.suites13.find((s) => ch.cipherSuites.includes(s.id));
   if (!suite) throw new LocalAlert(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common');
-  let choice: Choice13 | undefined;
+  let cert: Choice13['cert'];
   for (const identity of config.identities) {
     const scheme = chooseTls13Scheme(identity.key, facts.schemes, config.signatureSchemes);
     if (scheme !== undefined) {
-      choice = { suite, identity, scheme };
+      cert = { identity, scheme };
       break;
     }
   }
-  if (!choice) throw new LocalAlert(AlertDescription.handshake_failure, config.identities.length === 0 ? 'no certificate for this connection (the server has none of its own and no SNI context chose one)' : 'no certificate can sign with a signature scheme the client accepts');
-
-  const shares = readShares(ch, facts.groups);
+  const choice: Choice13 = { suite, cert, external: externalSuite ? external : undefined };
+  // Without a certificate only a PSK can authenticate us; an unknown identity then ends here.
+  if (!cert && !choice.external && !(ticket && ticket.suite === suite.id)) {
+    const why = config.pskLookup && offered ? 'the client\'s PSK identity is unknown and the server has no certificate' : config.identities.length === 0 ? 'no certificate for this connection (the server has none of its own and no SNI context chose one)' : 'no certificate can sign with a signature scheme the client accepts';
+    throw new LocalAlert(AlertDescription.handshake_failure, why);
+  }
+  // psk_ke (RFC 8446 §4.2.9): a client that allows it may send no key_share at all (§9.2).
+  const pskKe = choice.external !== undefined && offered!.ke;
+  const shares = pskKe && findExtension(ch.extensions, ExtensionType.key_share) === undefined ? [] : readShares(ch, facts.groups);
   // We never accept 0-RTT: the client's early data is skipped, up to BoringSSL's limit (RFC 8446 §4.2.10).
   if (findExtension(ch.extensions, ExtensionType.early_data)) io.rejectEarlyData(MAX_EARLY_DATA_SKIPPED);
   const transcript = new Transcript(io.provider.hash);
@@ -106,11 +135,17 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   // the client sent wins over a group we prefer but would need a round trip for.
   const ours = config.groups13;
   const shared = ours.find((g) => shares.some((s) => s.group === g));
-  if (shared !== undefined) {
-    const psk = acceptPsk(config, ch, message, suite, new Uint8Array(0), io);
+  const dheAllowed = !pskKe || offered!.dhe;
+  if (shared !== undefined && dheAllowed) {
+    const psk = acceptPsk(config, ch, message, choice, new Uint8Array(0), io, 'dhe');
     return serverFlight(config, ch, choice, shares.find((s) => s.group === shared)!, transcript, facts, io, false, psk);
   }
   const retryGroup = ours.find((g) => facts.groups.includes(g));
+  // As OpenSSL: (EC)DHE whenever the client allows it and a group is in common; psk_ke only otherwise.
+  if (pskKe && (!dheAllowed || retryGroup === undefined)) {
+    const psk = acceptPsk(config, ch, message, choice, new Uint8Array(0), io, 'ke');
+    return serverFlight(config, ch, choice, undefined, transcript, facts, io, false, psk);
+  }
   if (retryGroup === undefined) {
     // At most 16 names: the client's list is the peer's to make long.
     const names = (groups: readonly number[]): string => groups.slice(0, 16).map((g) => nameOf(NamedGroup, g, 'NamedGroup')).join(', ') + (groups.length > 16 ? ', …' : '');
@@ -174,7 +209,7 @@ class ExpectSecondClientHello implements State {
     if (shares.length !== 1 || shares[0]!.group !== this.group) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, this.group, 'NamedGroup')}`);
     }
-    const psk = acceptPsk(this.config, ch, message, this.choice.suite, this.transcript.bytes(), io);
+    const psk = acceptPsk(this.config, ch, message, this.choice, this.transcript.bytes(), io, 'dhe');
     this.transcript.add(message.raw);
     return serverFlight(this.config, ch, this.choice, shares[0]!, this.transcript, this.facts, io, true, psk);
   }
@@ -212,18 +247,23 @@ function serverFlight(
   config: ResolvedServerConfig,
   ch: ClientHello,
   choice: Choice13,
-  clientShare: KeyShareEntry,
+  /** Undefined for psk_ke: the PSK alone, no (EC)DHE. */
+  clientShare: KeyShareEntry | undefined,
   transcript: Transcript,
   facts: Hello13Facts,
   io: HandshakeIo,
   afterRetry: boolean,
-  psk: SessionState | undefined,
+  psk: AcceptedPsk | undefined,
 ): State {
   const { suite } = choice;
-  const share: KeyShare = io.provider.keyExchange.generate(clientShare.group as NamedGroup);
-  let sharedSecret: Uint8Array;
+  // RFC 8446 §2.2: without a PSK we must prove ourselves with a certificate.
+  const cert = psk ? undefined : choice.cert;
+  if (!psk && !cert) throw new LocalAlert(AlertDescription.handshake_failure, 'no PSK accepted and no certificate to authenticate with');
+  if (!psk && !clientShare) throw new LocalAlert(AlertDescription.handshake_failure, 'psk_ke without an accepted PSK');
+  const share: KeyShare | undefined = clientShare && io.provider.keyExchange.generate(clientShare.group as NamedGroup);
+  let sharedSecret: Uint8Array | undefined;
   try {
-    sharedSecret = share.deriveSecret(clientShare.keyExchange);
+    sharedSecret = clientShare && share!.deriveSecret(clientShare.keyExchange);
   } catch (e) {
     // RFC 8446 §4.2.8.2 / RFC 7748 §6.1: an invalid share is illegal_parameter.
     if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid client key share: ${e.message}`);
@@ -238,9 +278,9 @@ function serverFlight(
     legacyCompressionMethod: 0,
     extensions: solicited(ch, [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
-      { type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) },
-      // RFC 8446 §4.2.11: the index of the PSK we accepted (we only ever try the first).
-      ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(0) }] : []),
+      ...(share ? [{ type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) }] : []),
+      // RFC 8446 §4.2.11: the index of the PSK we accepted.
+      ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(psk.index) }] : []),
     ], 'ServerHello'),
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
@@ -248,9 +288,10 @@ function serverFlight(
 
   const n = io.negotiated;
   n.serverRandom = random;
-  n.group = share.group;
+  n.group = share?.group;
   n.alpn = facts.alpn;
-  if (psk) restorePeerIdentity(io, psk);
+  if (psk?.session) restorePeerIdentity(io, psk.session);
+  if (psk?.external) acceptExternalPsk(io, psk.external.identity, 'server');
   const secrets: HandshakeSecret = new EarlySecret(io.provider.hash, suite.hash, psk?.secret).handshakeSecret(sharedSecret);
   let th = transcript.hash();
   const clientHandshakeSecret = secrets.clientHandshakeTrafficSecret(th);
@@ -273,12 +314,12 @@ function serverFlight(
     n.certificateRequested = true;
   }
   // With a PSK the server does not authenticate with a certificate again (RFC 8446 §2.2).
-  if (!psk) {
-    n.ourCertificates = choice.identity.chain;
-    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
-    const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
-    transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
-    n.ourSignatureScheme = choice.scheme;
+  if (cert) {
+    n.ourCertificates = cert.identity.chain;
+    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), cert.identity.chain)).raw);
+    const signature = cert.identity.key.sign(cert.scheme, certificateVerifyContent('server', transcript.hash()));
+    transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: cert.scheme, signature })).raw);
+    n.ourSignatureScheme = cert.scheme;
   }
   const verifyData = finishedVerifyData(io.provider.hash, suite.hash, serverHandshakeSecret, transcript.hash());
   transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
@@ -401,11 +442,14 @@ function sendTicket(hs: Server13, io: HandshakeIo): void {
   io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicket({ lifetime: config.sessions.lifetime, ageAdd, nonce, ticket }));
 }
 
-/**
- * The session in the client's first PSK identity, if it is ours, fresh, TLS 1.3, for this SNI
- * and an acceptable client identity; otherwise the PSK is ignored and a full handshake follows.
- */
-function offeredTicket(config: ResolvedServerConfig, ch: ClientHello): SessionState | undefined {
+/** The client's pre_shared_key offer and the modes it allows it in. */
+interface PskOffer extends OfferedPsks {
+  readonly dhe: boolean;
+  readonly ke: boolean;
+}
+
+/** The client's pre_shared_key offer, checked for form (RFC 8446 §4.2.9, §4.2.11), if it allows a mode we know. */
+function offeredPsks(ch: ClientHello): PskOffer | undefined {
   const data = findExtension(ch.extensions, ExtensionType.pre_shared_key);
   if (data === undefined) return undefined;
   // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension.
@@ -415,9 +459,21 @@ function offeredTicket(config: ResolvedServerConfig, ch: ClientHello): SessionSt
   // RFC 8446 §4.2.9: a client offering a PSK must say how it may be used.
   const modes = findExtension(ch.extensions, ExtensionType.psk_key_exchange_modes);
   if (modes === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'pre_shared_key without psk_key_exchange_modes');
-  if (!readPskModes(modes).includes(1 /* psk_dhe_ke */)) return undefined;
   const offered = readPreSharedKeyClient(data);
   if (offered.identities.length !== offered.binders.length) throw new LocalAlert(AlertDescription.illegal_parameter, 'PSK identities and binders differ in number');
+  const allowed = readPskModes(modes);
+  const dhe = allowed.includes(1 /* psk_dhe_ke */);
+  const ke = allowed.includes(0 /* psk_ke */);
+  return dhe || ke ? { ...offered, dhe, ke } : undefined;
+}
+
+/**
+ * The session in the client's first PSK identity, if it is ours, fresh, TLS 1.3, for this SNI
+ * and an acceptable client identity; otherwise the PSK is ignored and a full handshake follows.
+ */
+function offeredTicket(config: ResolvedServerConfig, ch: ClientHello, offered: PskOffer): SessionState | undefined {
+  // Resumption always with a fresh (EC)DHE (psk_dhe_ke): a stolen ticket key must not expose the session.
+  if (!offered.dhe) return undefined;
   const state = config.sessions.open(offered.identities[0]!.identity, config.now().getTime());
   if (!state || state.version !== ProtocolVersion.TLSv1_3) return undefined;
   const sni = findExtension(ch.extensions, ExtensionType.server_name);
@@ -426,12 +482,37 @@ function offeredTicket(config: ResolvedServerConfig, ch: ClientHello): SessionSt
   return state;
 }
 
-/** The PSK to resume with, after checking its binder in constant time (RFC 8446 §4.2.11.2: else decrypt_error). */
-function acceptPsk(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, suite: Tls13Suite, prefix: Uint8Array, io: HandshakeIo): SessionState | undefined {
-  const state = offeredTicket(config, ch);
-  if (!state || state.suite !== suite.id) return undefined;
-  const offered = readPreSharedKeyClient(findExtension(ch.extensions, ExtensionType.pre_shared_key)!);
-  const expected = computeBinder(io.provider, suite.hash, state.secret, prefix, message.raw, offered.bindersLength);
-  if (!constantTimeEqual(expected, offered.binders[0]!)) throw new LocalAlert(AlertDescription.decrypt_error, 'PSK binder does not verify');
-  return state;
+/** At most this many identities are looked up (each is a call of the application's pskCallback). */
+const MAX_EXTERNAL_LOOKUPS = 4;
+
+/** The first offered identity our pskLookup has a key for (as OpenSSL, in the client's order). */
+function knownExternal(config: ResolvedServerConfig, offered: OfferedPsks): ExternalCandidate | undefined {
+  if (!config.pskLookup) return undefined;
+  const identities = offered.identities.slice(0, MAX_EXTERNAL_LOOKUPS);
+  for (const [index, { identity }] of identities.entries()) {
+    const key = lookupExternalPsk(config, identity);
+    if (key) return { index, identity, key };
+  }
+  return undefined;
+}
+
+/**
+ * The PSK to go on with (a session for this suite, or the external key the choice made), after
+ * checking its binder in constant time (RFC 8446 §4.2.11.2: else decrypt_error).
+ */
+function acceptPsk(config: ResolvedServerConfig, ch: ClientHello, message: HandshakeMessage, choice: Choice13, prefix: Uint8Array, io: HandshakeIo, mode: 'dhe' | 'ke'): AcceptedPsk | undefined {
+  const offered = offeredPsks(ch);
+  if (!offered || !offered[mode]) return undefined;
+  const { suite, external } = choice;
+  const state = offeredTicket(config, ch, offered);
+  let psk: AcceptedPsk | undefined;
+  if (state) psk = state.suite === suite.id ? { secret: state.secret, index: 0, session: state, external: undefined } : undefined;
+  // The identity looked up for the first ClientHello, still at its place (the second may drop PSKs).
+  else if (external && constantTimeEqual(offered.identities[external.index]?.identity ?? new Uint8Array(0), external.identity)) {
+    psk = { secret: external.key, index: external.index, session: undefined, external };
+  }
+  if (!psk) return undefined;
+  const expected = computeBinder(io.provider, suite.hash, psk.secret, prefix, message.raw, offered.bindersLength, psk.session !== undefined);
+  if (!constantTimeEqual(expected, offered.binders[psk.index]!)) throw new LocalAlert(AlertDescription.decrypt_error, 'PSK binder does not verify');
+  return psk;
 }

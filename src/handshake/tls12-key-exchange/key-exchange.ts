@@ -10,7 +10,7 @@ export interface ServerKeyAgreement {
   /** Params for ServerKeyExchange, or undefined for RSA key transport (no ServerKeyExchange). */
   readonly params: ServerParams | undefined;
   /** The premaster secret from the ClientKeyExchange value. */
-  premaster(clientValue: Uint8Array, provider: CryptoProvider, key: PrivateKey): Uint8Array;
+  premaster(clientValue: Uint8Array, provider: CryptoProvider, key: PrivateKey | undefined): Uint8Array;
 }
 
 export interface ClientKeyAgreement {

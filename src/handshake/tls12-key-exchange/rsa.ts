@@ -13,7 +13,8 @@ export class RsaServer implements ServerKeyAgreement {
 
   constructor(private readonly clientVersion: number) {}
 
-  premaster(encrypted: Uint8Array, provider: CryptoProvider, key: PrivateKey): Uint8Array {
+  premaster(encrypted: Uint8Array, provider: CryptoProvider, key: PrivateKey | undefined): Uint8Array {
+    if (!key) throw new Error('RSA key transport chosen without a certificate key');
     // Draw the fallback before touching the ciphertext (RFC 5246 §7.4.7.1 step 1).
     const fallback = provider.random.bytes(48);
     return provider.rsaKeyTransport.decrypt(key, encrypted, this.clientVersion, fallback);
