@@ -82,6 +82,12 @@ export interface ClientOptions extends CommonOptions {
    * observer still apply per connection.
    */
   secureContext?: SecureContext;
+  /**
+   * Ask the server to staple an OCSP response (RFC 6066 §8 status_request), as node:tls. What it
+   * sends is `negotiated.ocspResponse` (the Node adapter emits 'OCSPResponse'); it is not required
+   * and not judged: certificate validation does not use OCSP, as in node:tls.
+   */
+  requestOCSP?: boolean;
 }
 
 /** What createSecureContext() returns (node:tls's SecureContext class): a configuration resolved once. */
@@ -116,6 +122,11 @@ export interface ServerOptions extends CommonOptions {
    * users pass the same store to every ServerConnection to get resumption.
    */
   sessionStore?: ServerSessionStore;
+  /**
+   * An OCSP response (DER) to staple for clients that ask (RFC 6066 §8; TLS 1.3: in the leaf's
+   * CertificateEntry, RFC 8446 §4.4.2.1). Sent as given, for every certificate of this server.
+   */
+  ocspResponse?: Uint8Array;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -153,11 +164,13 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly serverName: string | undefined;
   readonly checkHost: string | undefined;
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
+  readonly requestOCSP: boolean;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
   readonly requestCert: boolean;
   readonly sessions: ServerSessionStore;
+  readonly ocspResponse: Uint8Array | undefined;
 }
 
 /**
@@ -404,6 +417,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     serverName,
     checkHost: options.checkServerIdentity ? undefined : checkName,
     checkServerIdentity: options.checkServerIdentity,
+    requestOCSP: options.requestOCSP ?? false,
   };
 }
 
@@ -427,7 +441,8 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
       ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
       ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
     });
-  return Object.freeze({ ...common, requestCert: options.requestCert ?? false, sessions, [RESOLVED]: true });
+  if (options.ocspResponse !== undefined && options.ocspResponse.length === 0) throw new RangeError('ocspResponse is empty (RFC 6066 §8: OCSPResponse<1..2^24-1>)');
+  return Object.freeze({ ...common, requestCert: options.requestCert ?? false, sessions, ocspResponse: options.ocspResponse, [RESOLVED]: true });
 }
 
 /**
@@ -436,4 +451,9 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
  */
 export function withIdentities(config: ResolvedServerConfig, context: SecureContext): ResolvedServerConfig {
   return Object.freeze({ ...config, identities: context.context.identities });
+}
+
+/** A server configuration that staples `response` (node:tls's 'OCSPRequest' answer for one connection). */
+export function withOcspResponse(config: ResolvedServerConfig, response: Uint8Array): ResolvedServerConfig {
+  return Object.freeze({ ...config, ocspResponse: response });
 }

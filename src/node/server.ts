@@ -5,10 +5,12 @@
  * (err, tlsSocket) and the socket is destroyed; nothing reaches the listener or other connections.
  * Other objects (e.g. node:http) can push their own transports through server.emit('connection', s).
  *
- * SNI (node:tls's SNICallback and addContext): when either is in use, the ClientHello is read ahead
- * (sni.ts), the callback chooses a SecureContext for its server_name, and only then is the
- * TLSSocket made, with that context's certificates. The core stays synchronous.
+ * SNI (node:tls's SNICallback and addContext) and OCSP stapling ('OCSPRequest'): when either is in
+ * use, the ClientHello is read ahead (sni.ts), the callback chooses a SecureContext for its
+ * server_name, the 'OCSPRequest' listener a response to staple, and only then is the TLSSocket
+ * made, with that context's certificates and that response. The core stays synchronous.
  */
+import { X509Certificate } from 'node:crypto';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -16,6 +18,7 @@ import {
   isSecureContext,
   resolveServerConfig,
   withIdentities,
+  withOcspResponse,
   type CommonOptions,
   type ResolvedServerConfig,
   type SecureContext,
@@ -26,7 +29,8 @@ import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { TLSSocket } from './tls-socket.js';
-import { peekServerName, serverNamePattern } from './sni.js';
+import { peekClientHello, serverNamePattern } from './sni.js';
+import { trustAnchors } from '../identities.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
 export interface TlsServerOptions extends CoreServerOptions {
@@ -101,7 +105,8 @@ export class Server extends NetServer {
   }
 
   private onConnection(socket: Socket | Duplex): void {
-    if (this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0) this.readServerName(socket);
+    // The ClientHello is read ahead only when a callback needs it: SNI, or an 'OCSPRequest' listener.
+    if (this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('OCSPRequest') > 0) this.readClientHello(socket);
     else this.startTls(socket, this.resolved, this.tlsOptions.handshakeTimeout);
   }
 
@@ -131,11 +136,13 @@ export class Server extends NetServer {
 
   /**
    * Reads the ClientHello ahead, asks the SNICallback (or the addContext() names) for a context,
-   * then hands the bytes back to the transport and starts the TLSSocket with that context. The
-   * handshake timeout covers the wait. A failure here (the callback's error, a context that is not
-   * ours, the client gone, the timeout) goes to 'tlsClientError' like any handshake failure.
+   * then, when the client asks for OCSP stapling, the 'OCSPRequest' listener for a response to
+   * staple; then hands the bytes back to the transport and starts the TLSSocket with that context
+   * and response. The handshake timeout covers the waits. A failure here (a callback's error, a
+   * context that is not ours, the client gone, the timeout) goes to 'tlsClientError' like any
+   * handshake failure.
    */
-  private readServerName(socket: Socket | Duplex): void {
+  private readClientHello(socket: Socket | Duplex): void {
     const timeout = this.tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const deadline = Date.now() + timeout;
     let buffered: Buffer = Buffer.alloc(0);
@@ -144,16 +151,23 @@ export class Server extends NetServer {
     timer?.unref();
     const onData = (chunk: Buffer): void => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      const peeked = peekServerName(buffered);
+      const peeked = peekClientHello(buffered);
       if (peeked === undefined) return;
       socket.removeListener('data', onData);
       socket.pause(); // until the TLSSocket takes over; the bytes read so far go back in front
       socket.unshift(buffered);
-      if (peeked.servername === undefined) return finish(undefined, undefined);
-      this.chooseContext(peeked.servername, finish);
+      const withContext = (err: Error | null | undefined, context?: unknown): void => {
+        if (settled) return;
+        if (err || (context != null && !isSecureContext(context))) return finish(err ?? new TypeError('Invalid SNI context'));
+        const config = context == null ? this.resolved : this.configFor(context as SecureContext);
+        if (!peeked.statusRequest || this.listenerCount('OCSPRequest') === 0) return finish(null, config);
+        this.requestOcsp(config, (ocspErr, response) => finish(ocspErr, response === undefined ? config : withOcspResponse(config, response)));
+      };
+      if (peeked.servername === undefined) return withContext(null, undefined);
+      this.chooseContext(peeked.servername, withContext);
     };
     const onGone = (err?: Error): void => finish(err instanceof Error ? err : codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
-    const finish = (err: Error | null | undefined, context?: unknown): void => {
+    const finish = (err: Error | null | undefined, config?: ResolvedServerConfig): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -161,9 +175,8 @@ export class Server extends NetServer {
       socket.removeListener('end', onGone);
       socket.removeListener('close', onGone);
       socket.removeListener('error', onGone);
-      const failure = err ?? (socket.destroyed ? codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET') : undefined) ?? (context == null || isSecureContext(context) ? undefined : new TypeError('Invalid SNI context'));
-      const config = failure || context == null ? this.resolved : this.configFor(context as SecureContext);
-      const tls = this.startTls(socket, config, failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
+      const failure = err ?? (socket.destroyed ? codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET') : undefined);
+      const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
         this.emit('tlsClientError', failure, tls); // as node:tls: no alert, the connection is dropped
@@ -176,6 +189,28 @@ export class Server extends NetServer {
     socket.on('end', onGone);
     socket.on('close', onGone);
     socket.on('error', onGone);
+  }
+
+  /**
+   * node:tls's 'OCSPRequest'(certificate, issuer, callback): the certificate the connection will
+   * present (DER) and its issuer (DER, from the chain or `ca`; null when neither has it); the
+   * listener answers, possibly later, with a DER OCSP response to staple, or nothing.
+   */
+  private requestOcsp(config: ResolvedServerConfig, done: (err: Error | null | undefined, response?: Uint8Array) => void): void {
+    const chain = config.identities[0]?.chain;
+    if (!chain || chain.length === 0) return done(null); // no certificate: the core fails the handshake
+    const callback = (err?: Error | null, response?: Uint8Array | null): void => {
+      if (err) return done(err);
+      if (response != null && !(response instanceof Uint8Array)) {
+        return done(Object.assign(new TypeError('The "response" argument must be an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' }));
+      }
+      done(null, response && response.length > 0 ? response : undefined);
+    };
+    try {
+      this.emit('OCSPRequest', Buffer.from(chain[0]!), issuerOf(chain, this.tlsOptions.ca), callback);
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** The SNICallback's answer, or node:tls's default: the last addContext() name that matches. */
@@ -203,6 +238,15 @@ export class Server extends NetServer {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
+
+/** The certificate that issued the leaf of `chain`, from the rest of the chain or the trust anchors (as OpenSSL's SSL_CTX_get0_chain/store lookup). */
+function issuerOf(chain: readonly Uint8Array[], ca: CommonOptions['ca']): Buffer | null {
+  const leaf = new X509Certificate(chain[0]!);
+  for (const der of [...chain.slice(1), ...(trustAnchors(ca) ?? [])]) {
+    if (leaf.checkIssued(new X509Certificate(der))) return Buffer.from(der);
+  }
+  return null;
+}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection } from '../../src/connection/connection.js';
-import { peekServerName, serverNamePattern } from '../../src/node/sni.js';
+import { peekClientHello, serverNamePattern } from '../../src/node/sni.js';
 
-function clientHello(servername: string | undefined): Uint8Array {
-  const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false });
+function clientHello(servername: string | undefined, requestOCSP = false): Uint8Array {
+  const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false, requestOCSP });
   c.start();
   return Buffer.concat(c.takeOutgoing());
 }
@@ -25,30 +25,35 @@ function inRecords(bytes: Uint8Array, size: number): Uint8Array {
   return Buffer.concat(out);
 }
 
-describe('peekServerName', () => {
+describe('peekClientHello', () => {
   test('undefined for every proper prefix, the name once the ClientHello is complete', () => {
     const hello = clientHello('alpha.test');
-    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekServerName(hello), { servername: 'alpha.test' });
+    for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.deepEqual(peekClientHello(hello), { servername: 'alpha.test', statusRequest: false });
   });
 
   test('a ClientHello spread over several records, cut anywhere', () => {
     const hello = inRecords(clientHello('beta.example.com'), 3);
-    for (let n = 0; n < hello.length; n++) assert.equal(peekServerName(hello.subarray(0, n)), undefined, `${n} bytes`);
-    assert.deepEqual(peekServerName(hello), { servername: 'beta.example.com' });
+    for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
+    assert.deepEqual(peekClientHello(hello), { servername: 'beta.example.com', statusRequest: false });
   });
 
   test('no server_name; not a handshake record; not a ClientHello; a malformed one: no name, and no more waiting', () => {
-    assert.deepEqual(peekServerName(clientHello(undefined)), { servername: undefined });
-    assert.deepEqual(peekServerName(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
-    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
-    assert.deepEqual(peekServerName(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
+    assert.deepEqual(peekClientHello(clientHello(undefined)), { servername: undefined, statusRequest: false });
+    assert.deepEqual(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined, statusRequest: false });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined, statusRequest: false });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined, statusRequest: false });
+  });
+
+  test('status_request: the client asks for a stapled OCSP response (the server\'s OCSPRequest event)', () => {
+    assert.deepEqual(peekClientHello(clientHello('gamma.test', true)), { servername: 'gamma.test', statusRequest: true });
+    assert.deepEqual(peekClientHello(clientHello(undefined, true)), { servername: undefined, statusRequest: true });
   });
 
   test('gives up past its limit rather than buffering without end', () => {
     const header = Uint8Array.of(22, 3, 3, 0xff, 0xff, 1, 0xff, 0xff, 0xff);
-    assert.equal(peekServerName(header), undefined);
-    assert.deepEqual(peekServerName(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined });
+    assert.equal(peekClientHello(header), undefined);
+    assert.deepEqual(peekClientHello(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined, statusRequest: false });
   });
 });
 

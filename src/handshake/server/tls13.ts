@@ -18,6 +18,7 @@ import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
+import { writeCertificateStatus } from '../../messages/certificate-status.js';
 import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
 import { solicited } from './solicited.js';
 import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
@@ -53,12 +54,19 @@ export interface Hello13Facts {
   readonly schemes: readonly number[];
   readonly groups: readonly number[];
   readonly alpn: string | undefined;
+  /** The OCSP response to staple: the client asked (status_request) and we have one. */
+  readonly staple: Uint8Array | undefined;
 }
 
 interface Choice13 {
   readonly suite: Tls13Suite;
   readonly identity: Identity;
   readonly scheme: number;
+}
+
+/** RFC 8446 §4.4.2.1: the OCSP response as the leaf's status_request extension (a CertificateStatus body). */
+function stapled(response: Uint8Array | undefined): Extension[] {
+  return response === undefined ? [] : [{ type: ExtensionType.status_request, data: writeCertificateStatus(response) }];
 }
 
 /** How much rejected 0-RTT data we skip before giving up (BoringSSL kMaxEarlyDataSkipped). */
@@ -275,7 +283,8 @@ function serverFlight(
   // With a PSK the server does not authenticate with a certificate again (RFC 8446 §2.2).
   if (!psk) {
     n.ourCertificates = choice.identity.chain;
-    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain)).raw);
+    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), choice.identity.chain, solicited(ch, stapled(facts.staple), 'CertificateEntry'))).raw);
+    n.ocspResponse = facts.staple;
     const signature = choice.identity.key.sign(choice.scheme, certificateVerifyContent('server', transcript.hash()));
     transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: choice.scheme, signature })).raw);
     n.ourSignatureScheme = choice.scheme;
