@@ -139,8 +139,12 @@ describe('openssl s_server -status_file ↔ our client', { skip: missing }, () =
 
     test(`${v}: tlsglass connect --status prints it decoded`, LIMIT, async (t) => {
       const server = await startOpensslServer(t, ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key, '-status_file', good.file, OPENSSL_FLAG[v]]);
-      const r = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--status', '--max-version', v, '--trace']);
+      const html = join(dir, `trace-${v}.html`);
+      const r = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--status', '--max-version', v, '--trace', '--html', html]);
       assert.equal(r.code, 0, r.report);
+      const page = readFileSync(html, 'utf8');
+      assert.match(page, /responseStatus: successful/);
+      assert.match(page, v === 'TLSv1.2' ? /CertificateStatus/ : /status_request/);
       assert.match(r.stderr, new RegExp(`OCSP response: ${good.der.length} bytes`));
       assert.match(r.stderr, /responseStatus: successful/);
       assert.match(r.stderr, new RegExp(`serial ${serial.toLowerCase()}: good`));
