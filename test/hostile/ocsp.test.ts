@@ -159,6 +159,20 @@ describe('TLS 1.3 client (RFC 8446 §4.4.2, §4.4.2.1)', () => {
   });
 });
 
+describe('TLS 1.3 server: a client certificate entry', () => {
+  test('with status_request, which our CertificateRequest did not ask for, is unsupported_extension', () => {
+    const d = new HostileDriver({
+      sut: 'server',
+      server: { ...serverOpts('TLSv1.3'), ca: pki.ca.certPem, requestCert: true },
+      client: { ...clientOpts('TLSv1.3', true), cert: pki.clientEcdsa.certPem, key: pki.clientEcdsa.keyPem },
+    });
+    const unit = upTo(d, HandshakeType.certificate);
+    const cert = readCertificateTls13(unit.body.subarray(4));
+    const body = writeCertificateTls13(cert.context, cert.entries.map((e) => e.certData), [{ type: ExtensionType.status_request, data: writeCertificateStatus(RESPONSE) }]);
+    assertAlert(d, { ...unit, body: handshake(HandshakeType.certificate, body) }, A.unsupported_extension);
+  });
+});
+
 describe('server: the client’s status_request', () => {
   for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
     for (const [what, data] of [

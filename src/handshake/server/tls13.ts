@@ -332,6 +332,10 @@ class ExpectCertificate implements State {
     const message = expectHandshake(input, this.name, HandshakeType.certificate);
     const cert = readCertificateTls13(message.body);
     if (cert.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'client Certificate has a request context we did not send');
+    // RFC 8446 §4.4.2: a client's entry extensions must answer our CertificateRequest's, which asks
+    // for none that go there (no status_request): any is unsupported_extension (§4.2).
+    const extension = cert.entries.find((e) => e.extensions.length > 0)?.extensions[0];
+    if (extension) throw new LocalAlert(AlertDescription.unsupported_extension, `client CertificateEntry carries ${nameOf(ExtensionType, extension.type, 'ExtensionType')}, which our CertificateRequest did not ask for`);
     const chain = cert.entries.map((e) => e.certData);
     const { config } = this.hs;
     this.hs.transcript.add(message.raw);
