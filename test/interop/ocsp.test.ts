@@ -82,6 +82,8 @@ async function ourClient(t: Scope, port: number, version: string): Promise<{ soc
   socket.on('OCSPResponse', (r: Buffer | null) => (response = r));
   socket.once('secureConnect', () => (before = response !== undefined));
   await once(socket, 'secureConnect');
+  // After the handshake the peer may reset when it is stopped at teardown: not what is tested here.
+  socket.on('error', () => undefined);
   assert.ok(before, "'OCSPResponse' came before 'secureConnect'");
   return { socket, response };
 }
@@ -92,6 +94,7 @@ async function nodeClient(t: Scope, port: number, version: string): Promise<Buff
   t.after(() => socket.destroy());
   const [response] = (await Promise.race([once(socket, 'OCSPResponse'), once(socket, 'error').then(([e]) => Promise.reject(e as Error))])) as [Buffer | null];
   await once(socket, 'secureConnect');
+  socket.on('error', () => undefined); // as in ourClient
   return response;
 }
 
@@ -156,8 +159,15 @@ describe('openssl s_server -status_file ↔ our client', { skip: missing }, () =
 
   test('a server with no response: OCSPResponse is null, and connect --status says none was sent', LIMIT, async (t) => {
     const server = await startOpensslServer(t, ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key]);
-    const { response } = await ourClient(t, server.port, 'TLSv1.3').catch((e: Error) => { throw new Error(`${e.message}\n${String(server)}`); });
+    const { socket, response } = await ourClient(t, server.port, 'TLSv1.3').catch((e: Error) => {
+      throw new Error(`${e.message}\n${String(server)}`);
+    });
     assert.equal(response, null);
+    socket.end(); // s_server serves one connection at a time
+    await once(socket, 'close');
+    const r = await runTlsglassConnectCli(t, [`127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--status']);
+    assert.equal(r.code, 0, r.report);
+    assert.match(r.stderr, /OCSP response: no response sent/);
   });
 });
 
