@@ -88,6 +88,12 @@ export interface ClientOptions extends CommonOptions {
    * PSK is offered with SHA-256 (as OpenSSL); TLS 1.2 PSK suites are offered only when it is set.
    */
   pskCallback?: PskClientCallback;
+  /**
+   * Ask the server to staple an OCSP response (RFC 6066 §8 status_request), as node:tls. What it
+   * sends is `negotiated.ocspResponse` (the Node adapter emits 'OCSPResponse'); it is not required
+   * and not judged: certificate validation does not use OCSP, as in node:tls.
+   */
+  requestOCSP?: boolean;
 }
 
 /** node:tls's client pskCallback. */
@@ -131,6 +137,11 @@ export interface ServerOptions extends CommonOptions {
   pskLookup?: PskServerCallback;
   /** TLS 1.2: the identity hint sent in ServerKeyExchange (RFC 4279 §2). */
   pskIdentityHint?: string;
+  /**
+   * An OCSP response (DER) to staple for clients that ask (RFC 6066 §8; TLS 1.3: in the leaf's
+   * CertificateEntry, RFC 8446 §4.4.2.1). Sent as given, for every certificate of this server.
+   */
+  ocspResponse?: Uint8Array;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -169,6 +180,7 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly checkHost: string | undefined;
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
   readonly pskCallback: PskClientCallback | undefined;
+  readonly requestOCSP: boolean;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
@@ -176,6 +188,7 @@ export interface ResolvedServerConfig extends ResolvedConfig {
   readonly sessions: ServerSessionStore;
   readonly pskLookup: PskServerCallback | undefined;
   readonly pskIdentityHint: string | undefined;
+  readonly ocspResponse: Uint8Array | undefined;
 }
 
 /**
@@ -423,6 +436,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     checkHost: options.checkServerIdentity ? undefined : checkName,
     checkServerIdentity: options.checkServerIdentity,
     pskCallback: options.pskCallback,
+    requestOCSP: options.requestOCSP ?? false,
   };
 }
 
@@ -446,12 +460,14 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
       ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
       ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
     });
+  if (options.ocspResponse !== undefined && options.ocspResponse.length === 0) throw new RangeError('ocspResponse is empty (RFC 6066 §8: OCSPResponse<1..2^24-1>)');
   return Object.freeze({
     ...common,
     requestCert: options.requestCert ?? false,
     sessions,
     pskLookup: options.pskLookup,
     pskIdentityHint: options.pskIdentityHint,
+    ocspResponse: options.ocspResponse,
     [RESOLVED]: true,
   });
 }
@@ -467,4 +483,9 @@ export function withIdentities(config: ResolvedServerConfig, context: SecureCont
 /** A server configuration whose PSK lookup is `pskLookup` (node:tls passes each pskCallback its socket). */
 export function withPskLookup(config: ResolvedServerConfig, pskLookup: PskServerCallback): ResolvedServerConfig {
   return Object.freeze({ ...config, pskLookup });
+}
+
+/** A server configuration that staples `response` (node:tls's 'OCSPRequest' answer for one connection). */
+export function withOcspResponse(config: ResolvedServerConfig, response: Uint8Array): ResolvedServerConfig {
+  return Object.freeze({ ...config, ocspResponse: response });
 }

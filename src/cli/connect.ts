@@ -32,6 +32,7 @@ import {
   type ParsedArgs,
 } from './options.js';
 import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
+import { ocspLines } from '../trace/ocsp-summary.js';
 
 const CMD = 'tlsglass connect localhost:4433';
 /** The port of `connect HOST` without one: HTTPS's, as curl. */
@@ -42,6 +43,7 @@ const CONNECT_OPTIONS: readonly OptionSpec[] = [
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must match (default: the host, unless an IP)', example: 'tlsglass connect 127.0.0.1:4433 --servername localhost' },
   { names: ['--insecure', '-k'], key: 'insecure', kind: 'flag', help: 'do not abort when the server certificate does not verify', example: `${CMD} --insecure` },
   { names: ['--verify-depth', '-verify_depth'], key: 'verify-depth', kind: 'value', arg: 'N', help: 'at most N intermediate CA certificates between the server certificate and a trusted CA (as s_client -verify_depth)', example: `${CMD} --ca ca.pem --verify-depth 1` },
+  { names: ['--status', '-status'], key: 'status', kind: 'flag', help: 'ask the server to staple an OCSP response (status_request) and print it decoded, as s_client -status; it is shown, not required', example: `${CMD} --ca ca.pem --status` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'seconds to wait for the handshake (default 30)', example: `${CMD} --timeout 5` },
   ...COMMON_TLS_OPTIONS,
 ];
@@ -141,11 +143,13 @@ export async function connectCommand(argv: string[]): Promise<number> {
       socket.destroy(Object.assign(new Error(`no handshake within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
 
+    let ocsp: Buffer | null = null;
+    socket.once('OCSPResponse', (response: Buffer | null) => (ocsp = response));
     socket.once('secureConnect', () => {
       secure = true;
       clearTimeout(timer);
       tracer.handshakeDone(socket.connection);
-      if (!json) process.stderr.write(describe(socket));
+      if (!json) process.stderr.write(describe(socket) + (options.requestOCSP ? describeOcsp(ocsp) : ''));
       process.stdin.on('data', (d: Buffer) => (sent += d.length));
       process.stdin.pipe(socket); // stdin's end ends the socket: close_notify, then FIN
     });
@@ -211,6 +215,7 @@ function clientOptions(args: ParsedArgs, host: string, port: number): Connection
     rejectUnauthorized: !args.flags.has('insecure'),
     ...(psk && { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) }),
     ...(depth !== undefined && { verifyDepth: Number(depth) }),
+    ...(args.flags.has('status') && { requestOCSP: true }),
   };
 }
 
@@ -230,6 +235,12 @@ function describe(socket: TLSSocket): string {
   if (pskIdentity !== undefined) lines.push(`PSK identity: ${pskIdentity}`);
   if (resumed) lines.push('Resumed: yes');
   return lines.join('\n') + '\n';
+}
+
+/** The stapled OCSP response (--status), decoded; s_client says "no response sent" likewise. */
+function describeOcsp(response: Buffer | null): string {
+  if (!response) return 'OCSP response: no response sent\n';
+  return `OCSP response: ${response.length} bytes (shown, not checked: tlsglass, like node:tls, does not use OCSP to validate)\n${ocspLines(response).map((l) => `  ${l}\n`).join('')}`;
 }
 
 /** As s_client prints it: `X25519, 253 bits`, `ECDH, prime256v1, 256 bits`, `DH, 2048 bits`; `none` for RSA key transport. */

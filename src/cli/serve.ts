@@ -50,6 +50,7 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   { names: ['--dcert', '-dcert'], key: 'dcert', kind: 'value', arg: 'FILE', help: 'a second certificate chain (e.g. ECDSA beside RSA)', example: `${CMD} --dcert ec.pem --dkey ec.key` },
   { names: ['--psk-hint', '-psk_hint'], key: 'psk-hint', kind: 'value', arg: 'TEXT', help: 'TLS 1.2: the PSK identity hint sent to clients (with --psk)', example: 'tlsglass serve --psk 1a2b3c4d5e6f7a8b --psk-hint fleet-a' },
   { names: ['--dkey', '-dkey'], key: 'dkey', kind: 'value', arg: 'FILE', help: 'the key of --dcert', example: `${CMD} --dcert ec.pem --dkey ec.key` },
+  { names: ['--ocsp-response', '-status_file'], key: 'ocsp-response', kind: 'value', arg: 'FILE', help: 'staple this OCSP response (DER, e.g. from openssl ocsp -respout) for clients that ask (as s_server -status_file)', example: `${CMD} --ocsp-response ocsp.der` },
   // s_server's -verify/-Verify take a depth; we parse it as the next argument when it is a number.
   ...COMMON_TLS_OPTIONS.map((o) =>
     o.key === 'html' ? { ...o, help: 'write the first connection\u2019s trace as a web page; with %n in FILE, one page per connection', example: `${CMD} --html trace-%n.html` } : o,
@@ -269,6 +270,7 @@ function serverOptions(args: ParsedArgs): TlsServerOptions {
   }
   const require = args.flags.has('require-cert');
   const request = require || args.flags.has('request-cert');
+  const ocsp = v.get('ocsp-response');
   const timeout = v.get('handshake-timeout');
   if (timeout !== undefined && !(Number(timeout) >= 0)) throw new UsageError(`--handshake-timeout ${timeout}: give a number of seconds`);
   return {
@@ -278,6 +280,7 @@ function serverOptions(args: ParsedArgs): TlsServerOptions {
     requestCert: request,
     rejectUnauthorized: require,
     ...(timeout !== undefined && { handshakeTimeout: Number(timeout) * 1000 }),
+    ...(ocsp !== undefined && { ocspResponse: readOptionFile('ocsp-response', ocsp) }),
   };
 }
 
@@ -380,9 +383,10 @@ function describeConnection(socket: TLSSocket): string {
   const parts = [`${socket.getProtocol()} ${cipher?.name ?? '?'}`];
   if (socket.alpnProtocol) parts.push(`ALPN ${socket.alpnProtocol}`);
   if (socket.servername) parts.push(`SNI ${socket.servername}`);
-  const { pskIdentity, resumed } = socket.connection.negotiated;
+  const { pskIdentity } = socket.connection.negotiated;
   if (pskIdentity !== undefined) parts.push(`PSK identity ${JSON.stringify(pskIdentity)}`);
-  if (resumed) parts.push('resumed');
+  if (socket.isSessionReused()) parts.push('resumed');
+  if (socket.connection.negotiated.ocspResponse) parts.push('OCSP response stapled');
   const cert = socket.getPeerX509Certificate();
   if (cert) parts.push(`client ${subjectOf(cert)}${socket.authorized ? '' : ` (not verified: ${socket.authorizationError ?? '?'})`}`);
   return `connection${peerOf(socket)}: ${parts.join(', ')}`;

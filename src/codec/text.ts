@@ -29,3 +29,8 @@ export function utf8Decode(b: Uint8Array): string {
   }
   return ascii && b.length <= 256 ? String.fromCharCode(...b) : decoder.decode(b);
 }
+
+/** Lower-case hex of every byte. */
+export function toHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

@@ -47,4 +47,6 @@ export class Negotiated {
   pskIdentity: string | undefined;
   /** The server asked for a client certificate. */
   certificateRequested = false;
+  /** The OCSP response the server stapled (RFC 6066 §8), as sent; set on both sides. */
+  ocspResponse: Uint8Array | undefined;
 }

@@ -23,14 +23,15 @@ export function readCertificateTls13(body: Uint8Array): CertificateTls13 {
   return { context, entries };
 }
 
-export function writeCertificateTls13(context: Uint8Array, chain: readonly Uint8Array[]): Uint8Array {
+/** `leafExtensions` go in the first entry (RFC 8446 §4.4.2.1: the leaf's OCSP response). */
+export function writeCertificateTls13(context: Uint8Array, chain: readonly Uint8Array[], leafExtensions: readonly Extension[] = []): Uint8Array {
   const w = new Writer(4096);
   w.vec8(context);
   w.block(3, () => {
-    for (const cert of chain) {
+    chain.forEach((cert, i) => {
       w.vec24(cert);
-      writeExtensions(w, []);
-    }
+      writeExtensions(w, i === 0 ? leafExtensions : []);
+    });
   });
   return w.finish();
 }

@@ -25,10 +25,14 @@ export const HandshakeType = {
   certificate_verify: 15,
   client_key_exchange: 16,
   finished: 20,
+  certificate_status: 22,
   key_update: 24,
   message_hash: 254,
 } as const;
 export type HandshakeType = (typeof HandshakeType)[keyof typeof HandshakeType];
+
+/** RFC 6066 §8: the only status type; ocsp_multi (RFC 6961) is not offered. */
+export const CertificateStatusType = { ocsp: 1 } as const;
 
 export const AlertLevel = { warning: 1, fatal: 2 } as const;
 export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel];

@@ -5,9 +5,10 @@
  * (err, tlsSocket) and the socket is destroyed; nothing reaches the listener or other connections.
  * Other objects (e.g. node:http) can push their own transports through server.emit('connection', s).
  *
- * SNI (node:tls's SNICallback and addContext): when either is in use, the ClientHello is read ahead
- * (sni.ts), the callback chooses a SecureContext for its server_name, and only then is the
- * TLSSocket made, with that context's certificates. The core stays synchronous.
+ * SNI (node:tls's SNICallback and addContext) and OCSP stapling ('OCSPRequest'): when either is in
+ * use, the ClientHello is read ahead (sni.ts), the callback chooses a SecureContext for its
+ * server_name, the 'OCSPRequest' listener a response to staple, and only then is the TLSSocket
+ * made, with that context's certificates and that response. The core stays synchronous.
  *
  * External session cache (node:tls's 'newSession' and 'resumeSession', TLS 1.2 session IDs, for
  * servers that share sessions): a full handshake that issued no ticket emits 'newSession'(id, data,
@@ -16,7 +17,7 @@
  * the same way as for SNI and 'resumeSession'(id, callback) asked; the data it returns is put in
  * this server's session store, where the core finds it.
  */
-import { constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -24,6 +25,7 @@ import {
   isSecureContext,
   resolveServerConfig,
   withIdentities,
+  withOcspResponse,
   type CommonOptions,
   type ResolvedServerConfig,
   type SecureContext,
@@ -35,6 +37,7 @@ import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { TLSSocket, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
+import { trustAnchors } from '../identities.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
 export interface TlsServerOptions extends CoreServerOptions {
@@ -117,7 +120,9 @@ export class Server extends NetServer {
   }
 
   private onConnection(socket: Socket | Duplex): void {
-    if (this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0) this.readClientHello(socket);
+    // The ClientHello is read ahead only when a callback needs it: SNI, 'resumeSession' or 'OCSPRequest'.
+    const readAhead = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0 || this.listenerCount('OCSPRequest') > 0;
+    if (readAhead) this.readClientHello(socket);
     else this.startTls(socket, this.resolved, this.tlsOptions.handshakeTimeout);
   }
 
@@ -155,10 +160,11 @@ export class Server extends NetServer {
 
   /**
    * Reads the ClientHello ahead, asks 'resumeSession' for the session it offers, then the
-   * SNICallback (or the addContext() names) for a context, then hands the bytes back to the
-   * transport and starts the TLSSocket with that context. The handshake timeout covers the wait.
-   * A failure here (a callback's error, a context that is not ours, the client gone, the timeout)
-   * goes to 'tlsClientError' like any handshake failure.
+   * SNICallback (or the addContext() names) for a context, then, when the client asks for OCSP
+   * stapling, the 'OCSPRequest' listener for a response to staple; then hands the bytes back to
+   * the transport and starts the TLSSocket with that context and response. The handshake timeout
+   * covers the waits. A failure here (a callback's error, a context that is not ours, the client
+   * gone, the timeout) goes to 'tlsClientError' like any handshake failure.
    */
   private readClientHello(socket: Socket | Duplex): void {
     const timeout = this.tlsOptions.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
@@ -174,14 +180,21 @@ export class Server extends NetServer {
       socket.removeListener('data', onData);
       socket.pause(); // until the TLSSocket takes over; the bytes read so far go back in front
       socket.unshift(buffered);
+      const withContext = (err: Error | null | undefined, context?: unknown): void => {
+        if (settled) return;
+        if (err || (context != null && !isSecureContext(context))) return finish(err ?? new TypeError('Invalid SNI context'));
+        const config = context == null ? this.resolved : this.configFor(context as SecureContext);
+        if (!peeked.statusRequest || this.listenerCount('OCSPRequest') === 0) return finish(null, config);
+        this.requestOcsp(config, (ocspErr, response) => finish(ocspErr, response === undefined ? config : withOcspResponse(config, response)));
+      };
       this.loadSession(peeked, (err) => {
         if (err) return finish(err);
-        if (peeked.servername === undefined || (this.tlsOptions.SNICallback === undefined && this.contexts.length === 0)) return finish(undefined, undefined);
-        this.chooseContext(peeked.servername, finish);
+        if (peeked.servername === undefined || (this.tlsOptions.SNICallback === undefined && this.contexts.length === 0)) return withContext(null, undefined);
+        this.chooseContext(peeked.servername, withContext);
       });
     };
     const onGone = (err?: Error): void => finish(err instanceof Error ? err : codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
-    const finish = (err: Error | null | undefined, context?: unknown): void => {
+    const finish = (err: Error | null | undefined, config?: ResolvedServerConfig): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -189,9 +202,8 @@ export class Server extends NetServer {
       socket.removeListener('end', onGone);
       socket.removeListener('close', onGone);
       socket.removeListener('error', onGone);
-      const failure = err ?? (socket.destroyed ? codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET') : undefined) ?? (context == null || isSecureContext(context) ? undefined : new TypeError('Invalid SNI context'));
-      const config = failure || context == null ? this.resolved : this.configFor(context as SecureContext);
-      const tls = this.startTls(socket, config, failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
+      const failure = err ?? (socket.destroyed ? codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET') : undefined);
+      const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
         this.emit('tlsClientError', failure, tls); // as node:tls: no alert, the connection is dropped
@@ -225,6 +237,28 @@ export class Server extends NetServer {
     }
   }
 
+  /**
+   * node:tls's 'OCSPRequest'(certificate, issuer, callback): the certificate the connection will
+   * present (DER) and its issuer (DER, from the chain or `ca`; null when neither has it); the
+   * listener answers, possibly later, with a DER OCSP response to staple, or nothing.
+   */
+  private requestOcsp(config: ResolvedServerConfig, done: (err: Error | null | undefined, response?: Uint8Array) => void): void {
+    const chain = config.identities[0]?.chain;
+    if (!chain || chain.length === 0) return done(null); // no certificate: the core fails the handshake
+    const callback = (err?: Error | null, response?: Uint8Array | null): void => {
+      if (err) return done(err);
+      if (response != null && !(response instanceof Uint8Array)) {
+        return done(Object.assign(new TypeError('The "response" argument must be an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' }));
+      }
+      done(null, response && response.length > 0 ? response : undefined);
+    };
+    try {
+      this.emit('OCSPRequest', Buffer.from(chain[0]!), issuerOf(chain, this.tlsOptions.ca), callback);
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   /** The SNICallback's answer, or node:tls's default: the last addContext() name that matches. */
   private chooseContext(servername: string, done: (err: Error | null | undefined, context?: unknown) => void): void {
     const callback = this.tlsOptions.SNICallback;
@@ -252,6 +286,15 @@ export class Server extends NetServer {
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 /** OpenSSL 3's PSK_MAX_IDENTITY_LEN, the longest identity hint node:tls can set. */
 const MAX_PSK_IDENTITY_HINT = 256;
+
+/** The certificate that issued the leaf of `chain`, from the rest of the chain or the trust anchors (as OpenSSL's SSL_CTX_get0_chain/store lookup). */
+function issuerOf(chain: readonly Uint8Array[], ca: CommonOptions['ca']): Buffer | null {
+  const leaf = new X509Certificate(chain[0]!);
+  for (const der of [...chain.slice(1), ...(trustAnchors(ca) ?? [])]) {
+    if (leaf.checkIssued(new X509Certificate(der))) return Buffer.from(der);
+  }
+  return null;
+}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

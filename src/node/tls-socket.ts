@@ -595,6 +595,11 @@ export class TLSSocket extends Duplex {
     const final = this.pendingFinal;
     this.pendingFinal = undefined;
     if (final) this.sendCloseNotify(final);
+    // As node:tls: a client that set requestOCSP hears the stapled response, or null, before 'secureConnect'.
+    if (this.clientOptions?.requestOCSP) {
+      const response = this.conn.negotiated.ocspResponse;
+      this.emit('OCSPResponse', response === undefined ? null : Buffer.from(response));
+    }
     this.emit(this.isServer ? 'secure' : 'secureConnect');
   }
 

@@ -1,4 +1,5 @@
 import { DecodeError } from '../codec/reader.js';
+import { toHex } from '../codec/text.js';
 import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-reader.js';
 import type { GeneralName } from './certificate.js';
 import { formatIpAddress } from './host-match.js';
@@ -261,7 +262,7 @@ export function comparableName(der: Uint8Array): ComparableRdn[] | undefined {
         const v = atv.read(undefined, 'value');
         atv.end('AttributeTypeAndValue');
         const text = stringValue(v.tag, v.value);
-        attributes.push([type, text ?? `#${v.tag.toString(16)}:${hex(v.value)}`]);
+        attributes.push([type, text ?? `#${v.tag.toString(16)}:${toHex(v.value)}`]);
       }
       if (attributes.length === 0) return undefined; // SET SIZE (1..MAX)
       attributes.sort((a, b) => (a[0] + '\0' + a[1] < b[0] + '\0' + b[1] ? -1 : 1));
@@ -299,10 +300,6 @@ function stringValue(tag: number, value: Uint8Array): string | undefined {
 
 /** Common attribute OIDs by their short names, for messages ("o=example org"). */
 const ATTRIBUTE_NAMES: Record<string, string> = { '2.5.4.3': 'cn', '2.5.4.6': 'c', '2.5.4.7': 'l', '2.5.4.8': 'st', '2.5.4.10': 'o', '2.5.4.11': 'ou' };
-
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
 
 /** Whether a name of the form with GeneralName tag `tag` occurs in the certificate. */
 function formAppears(tag: number, subject: ConstrainedSubject): boolean {

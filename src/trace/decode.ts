@@ -20,6 +20,8 @@ import { readCertificateRequestTls12 } from '../messages/certificate-request.js'
 import { readCertificateRequestTls13, readCertificateTls13 } from '../messages/certificate-tls13.js';
 import { readCertificateVerify } from '../messages/certificate-verify.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
+import { readCertificateStatus, readStatusRequest } from '../messages/certificate-status.js';
+import { ocspField } from './ocsp-summary.js';
 import { readClientHello } from '../messages/client-hello.js';
 import { readClientKeyExchange, readPskClientKeyExchange } from '../messages/client-key-exchange.js';
 import { readEncryptedExtensions } from '../messages/encrypted-extensions.js';
@@ -36,8 +38,8 @@ import {
   SignatureScheme,
   nameOf,
 } from '../messages/enums.js';
-import type { Extension } from '../messages/extensions/index.js';
-import { readAlpn, readEcPointFormats, readRenegotiationInfo, readServerName, readU16ListExtension } from '../messages/extensions/simple.js';
+import { findExtension, type Extension } from '../messages/extensions/index.js';
+import { readAlpn, readEcPointFormats, readEmpty, readRenegotiationInfo, readServerName, readU16ListExtension } from '../messages/extensions/simple.js';
 import {
   readCookie,
   readKeyShareClient,
@@ -269,6 +271,14 @@ export class TraceDecoder {
         return this.#tls13 ? this.#newSessionTicket13(body) : this.#newSessionTicket12(body);
       case HandshakeType.key_update:
         return this.#keyUpdate(from, body);
+      case HandshakeType.certificate_status:
+        return {
+          name: 'CertificateStatus',
+          fields: [ocspField(readCertificateStatus(body))],
+          note:
+            'OCSP stapling (RFC 6066 \u00a78): a response signed by the CA\u2019s OCSP responder, saying the certificate was not revoked when it was produced; the server fetched it so the client need not ask the CA itself. ' +
+            'tlsglass, like node:tls, hands it to the application and does not require it.',
+        };
       default:
         return { name: messageName(type), fields: [{ name: 'length', value: `${body.length} bytes`, raw: body.length }], note: '' };
     }
@@ -511,6 +521,15 @@ export class TraceDecoder {
           fields.push(noted('ALPN', protocols.join(', '), protocols, from === 'client' ? 'application protocols, preferred first' : 'chosen', key));
           break;
         }
+        case ExtensionType.status_request:
+          if (from === 'client') {
+            const ocsp = readStatusRequest(e.data);
+            fields.push(noted('status_request', ocsp ? 'ocsp' : 'another status type', ocsp ? 'ocsp' : hex(e.data), 'asks the server to staple an OCSP response'));
+          } else {
+            readEmpty(e.data, 'status_request');
+            fields.push({ name: 'status_request', value: 'acknowledged: a CertificateStatus follows the Certificate', raw: true, note: 'a CertificateStatus follows the Certificate' });
+          }
+          break;
         case ExtensionType.extended_master_secret:
           if (from === 'server') f.extendedMasterSecret = true;
           fields.push({
@@ -684,6 +703,9 @@ export class TraceDecoder {
     else fields.push(...chain.flatMap(certificateFields));
     const extensions = cert.entries.flatMap((e) => e.extensions.map((x) => extensionName(x.type)));
     if (extensions.length > 0) fields.push({ name: 'entry extensions', key: 'entry_extensions', value: extensions.join(', '), raw: extensions });
+    // RFC 8446 §4.4.2.1: the leaf's stapled OCSP response.
+    const status = cert.entries[0] && findExtension(cert.entries[0].extensions, ExtensionType.status_request);
+    if (status !== undefined) fields.push(ocspField(readCertificateStatus(status)));
     let note: string;
     if (from === 'server') {
       note =
@@ -1089,6 +1111,7 @@ const MESSAGE_NAMES: Record<number, string> = {
   [HandshakeType.certificate_verify]: 'CertificateVerify',
   [HandshakeType.client_key_exchange]: 'ClientKeyExchange',
   [HandshakeType.finished]: 'Finished',
+  [HandshakeType.certificate_status]: 'CertificateStatus',
   [HandshakeType.key_update]: 'KeyUpdate',
 };
 

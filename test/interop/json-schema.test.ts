@@ -6,7 +6,7 @@
  * connection, and application data as counts and sizes unless --show-data.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +149,21 @@ describe('--json against docs/json.md', () => {
     assert.deepEqual(client.applicationData.records?.map((r) => `${r.from} ${r.hex}`), ['client 70696e670a', 'server 70696e670a']);
     assert.equal(server.applicationData.records, undefined);
   });
+
+  for (const version of ['--tls1.2', '--tls1.3']) {
+    test(`${version.slice(2)}, OCSP stapling (serve --ocsp-response, connect --status): the decoded response conforms`, LIMIT, async (t) => {
+      // A whole OCSPResponse of status tryLater (RFC 6960 §4.2.1): SEQUENCE { ENUMERATED 3 }.
+      const file = join(dir, 'try-later.der');
+      writeFileSync(file, Uint8Array.of(0x30, 0x03, 0x0a, 0x01, 0x03));
+      const { client, server } = await pair(t, ['--ocsp-response', file], [version, '--status']);
+      for (const trace of [client, server]) {
+        const carrier = trace.messages.find((m) => m.fields['ocsp_response'] !== undefined);
+        assert.equal(carrier?.name, version === '--tls1.2' ? 'CertificateStatus' : 'Certificate');
+        assert.deepEqual(carrier.fields['ocsp_response'], { responseStatus: 'tryLater', der: '30030a0103' });
+        assert.equal(trace.messages[0]!.fields['status_request'], 'ocsp');
+      }
+    });
+  }
 
   test('mutual TLS 1.2: the TLS 1.2 summary fields are there, TLS 1.3 ones are not; the client certificate in full', LIMIT, async (t) => {
     const { client, server } = await pair(t, ['--ca', pki.ca, '--require-cert'], ['--tls1.2', '--cert', pki.clientRsa.cert, '--key', pki.clientRsa.key]);

@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { ClientConnection } from '../../src/connection/connection.js';
 import { peekClientHello, serverNamePattern } from '../../src/node/sni.js';
 
-function clientHello(servername: string | undefined): Uint8Array {
-  const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false });
+function clientHello(servername: string | undefined, requestOCSP = false): Uint8Array {
+  const c = new ClientConnection({ ...(servername !== undefined && { servername }), rejectUnauthorized: false, requestOCSP });
   c.start();
   return Buffer.concat(c.takeOutgoing());
 }
@@ -30,6 +30,7 @@ describe('peekClientHello', () => {
     const hello = clientHello('alpha.test');
     for (let n = 0; n < hello.length; n++) assert.equal(peekClientHello(hello.subarray(0, n)), undefined, `${n} bytes`);
     assert.equal(peekClientHello(hello)?.servername, 'alpha.test');
+    assert.equal(peekClientHello(hello)?.statusRequest, false);
   });
 
   test("the session ID offered (TLS 1.3's compatibility ID here: no ticket is offered) for 'resumeSession'", () => {
@@ -48,16 +49,25 @@ describe('peekClientHello', () => {
 
   test('no server_name; not a handshake record; not a ClientHello; a malformed one: no name, and no more waiting', () => {
     const noName = peekClientHello(clientHello(undefined));
-    assert.ok(noName !== undefined && noName.servername === undefined);
-    assert.deepEqual(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined });
-    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined });
-    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined });
+    assert.ok(noName !== undefined && noName.servername === undefined && !noName.statusRequest);
+    assert.deepEqual(peekClientHello(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { servername: undefined, statusRequest: false });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0)), { servername: undefined, statusRequest: false });
+    assert.deepEqual(peekClientHello(Uint8Array.of(22, 3, 3, 0, 5, 1, 0, 0, 1, 0xff)), { servername: undefined, statusRequest: false });
+  });
+
+  test('status_request: the client asks for a stapled OCSP response (the server\'s OCSPRequest event)', () => {
+    const named = peekClientHello(clientHello('gamma.test', true));
+    assert.equal(named?.servername, 'gamma.test');
+    assert.equal(named?.statusRequest, true);
+    const unnamed = peekClientHello(clientHello(undefined, true));
+    assert.equal(unnamed?.servername, undefined);
+    assert.equal(unnamed?.statusRequest, true);
   });
 
   test('gives up past its limit rather than buffering without end', () => {
     const header = Uint8Array.of(22, 3, 3, 0xff, 0xff, 1, 0xff, 0xff, 0xff);
     assert.equal(peekClientHello(header), undefined);
-    assert.deepEqual(peekClientHello(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined });
+    assert.deepEqual(peekClientHello(Buffer.concat([header, Buffer.alloc(1 << 17)])), { servername: undefined, statusRequest: false });
   });
 });
 

@@ -17,6 +17,7 @@ import {
   writeU16ListExtension,
 } from '../../messages/extensions/simple.js';
 import { writeClientHello, type ClientHello } from '../../messages/client-hello.js';
+import { writeStatusRequest } from '../../messages/certificate-status.js';
 import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../../messages/enums.js';
 import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
 import type { CryptoProvider, HashAlgorithm, KeyShare } from '../../crypto/provider.js';
@@ -89,6 +90,8 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
+  // RFC 6066 §8: ask for a stapled OCSP response (node:tls requestOCSP).
+  if (config.requestOCSP) extensions.push({ type: ExtensionType.status_request, data: writeStatusRequest() });
   const session = inputs.session;
   if (offer12) {
     // RFC 7627: always offered. RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
@@ -206,6 +209,7 @@ const ANSWERABLE = new Set<number>([
   ExtensionType.extended_master_secret,
   ExtensionType.renegotiation_info,
   ExtensionType.session_ticket,
+  ExtensionType.status_request,
 ]);
 
 export class ExpectServerHello implements State {
@@ -305,6 +309,9 @@ export class ExpectServerHello implements State {
     // RFC 5077 §3.2: an empty session_ticket means a NewSessionTicket will come before the server's CCS.
     const ticketAck = findExtension(sh.extensions, ExtensionType.session_ticket);
     if (ticketAck !== undefined) readEmpty(ticketAck, 'session_ticket in ServerHello');
+    // RFC 6066 §8: an empty status_request announces a CertificateStatus after the Certificate.
+    const statusAck = findExtension(sh.extensions, ExtensionType.status_request);
+    if (statusAck !== undefined) readEmpty(statusAck, 'status_request in ServerHello');
 
     this.transcript.setHash(suite.hash);
     this.transcript.add(message.raw);
@@ -313,7 +320,7 @@ export class ExpectServerHello implements State {
     n.suite = suite;
     n.serverRandom = new Uint8Array(sh.random); // a copy: sh.random views the whole ServerHello
     n.extendedMasterSecret = ems !== undefined;
-    const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret, sh.legacySessionId, ticketAck !== undefined);
+    const hs = new ClientTls12(this.config, offer, this.transcript, suite, { client: offer.hello.random, server: sh.random }, n.extendedMasterSecret, sh.legacySessionId, ticketAck !== undefined, statusAck !== undefined);
     // RFC 5246 §7.4.1.3: the server echoing the session ID we offered means an abbreviated handshake.
     const session = offer.session;
     if (session?.version === ProtocolVersion.TLSv1_2 && sh.legacySessionId.length > 0 && constantTimeEqual(sh.legacySessionId, offer.hello.legacySessionId)) {

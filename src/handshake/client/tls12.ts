@@ -16,6 +16,7 @@ import { LocalAlert } from '../../errors.js';
 import { readCertificateRequestTls12, type CertificateRequestTls12 } from '../../messages/certificate-request.js';
 import { writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { readCertificateTls12, writeCertificateTls12 } from '../../messages/certificate.js';
+import { readCertificateStatus } from '../../messages/certificate-status.js';
 import { writeClientKeyExchange } from '../../messages/client-key-exchange.js';
 import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { readPskServerKeyExchange, readServerKeyExchange } from '../../messages/server-key-exchange.js';
@@ -49,6 +50,8 @@ export class ClientTls12 {
     readonly sessionId: Uint8Array,
     /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec. */
     readonly expectTicket: boolean,
+    /** The server acknowledged status_request: a CertificateStatus may follow its Certificate (RFC 6066 §8). */
+    readonly statusAcknowledged: boolean,
   ) {}
 }
 
@@ -89,8 +92,29 @@ export class ExpectCertificate implements State {
       throw new LocalAlert(AlertDescription.illegal_parameter, `server certificate has a ${result.leafKey.type} key, but ${this.hs.suite.name} needs ${keyTypeFor(this.hs.suite)}`);
     }
     this.hs.transcript.add(message.raw);
-    if (this.hs.suite.kx === 'RSA') return new ExpectCertificateRequestOrServerHelloDone(this.hs, result.leafKey, undefined);
-    return new ExpectServerKeyExchange(this.hs, result.leafKey);
+    const next = this.hs.suite.kx === 'RSA' ? new ExpectCertificateRequestOrServerHelloDone(this.hs, result.leafKey, undefined) : new ExpectServerKeyExchange(this.hs, result.leafKey);
+    // Without the acknowledgement a CertificateStatus is unexpected_message in the next state.
+    return this.hs.statusAcknowledged ? new ExpectCertificateStatus(this.hs, next) : next;
+  }
+}
+
+/**
+ * RFC 6066 §8: after acknowledging status_request the server sends CertificateStatus right after
+ * its Certificate, or (it "MAY also choose not to") goes straight on; anything else is the next
+ * state's to judge. The response is recorded, not judged: node:tls hands it to the application.
+ */
+export class ExpectCertificateStatus implements State {
+  readonly name = 'client.tls12.ExpectCertificateStatus';
+  constructor(
+    private readonly hs: ClientTls12,
+    private readonly next: State,
+  ) {}
+
+  handle(input: Incoming, io: HandshakeIo): State {
+    if (input.kind !== 'handshake' || input.message.type !== HandshakeType.certificate_status) return this.next.handle(input, io);
+    io.negotiated.ocspResponse = readCertificateStatus(input.message.body);
+    this.hs.transcript.add(input.message.raw);
+    return this.next;
   }
 }
 

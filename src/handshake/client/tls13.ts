@@ -14,6 +14,7 @@ import { EarlySecret, type HandshakeSecret } from '../../keys/key-schedule-tls13
 import { readCertificateRequestTls13, readCertificateTls13, writeCertificateTls13, type CertificateRequestTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { readCertificateStatus } from '../../messages/certificate-status.js';
 import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { findExtension, type Extension } from '../../messages/extensions/index.js';
 import { readAlpn, readEmpty, readU16ListExtension } from '../../messages/extensions/simple.js';
@@ -54,6 +55,9 @@ const IN_ENCRYPTED_EXTENSIONS = new Set<number>([
   ExtensionType.application_layer_protocol_negotiation,
   ExtensionType.early_data,
 ]);
+
+/** RFC 8446 §4.2: what a server's CertificateEntry may carry. */
+const IN_CERTIFICATE_ENTRY = new Set<number>([ExtensionType.status_request, ExtensionType.signed_certificate_timestamp]);
 
 /**
  * RFC 8446 §4.2: an extension we did not offer is unsupported_extension; one we offered but
@@ -257,6 +261,11 @@ class ExpectCertificate implements State {
     const chain = cert.entries.map((e) => e.certData);
     // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
     if (chain.length === 0) throw new LocalAlert(AlertDescription.decode_error, 'server sent an empty Certificate');
+    // RFC 8446 §4.4.2: entry extensions must answer ones we offered, and belong in a Certificate.
+    for (const entry of cert.entries) checkExtensions(entry.extensions, this.hs.offer.hello.extensions, IN_CERTIFICATE_ENTRY, 'CertificateEntry');
+    // RFC 8446 §4.4.2.1: a stapled OCSP response for the leaf (recorded, not judged, as node:tls).
+    const status = findExtension(cert.entries[0]!.extensions, ExtensionType.status_request);
+    if (status !== undefined) io.negotiated.ocspResponse = readCertificateStatus(status);
     const { config } = this.hs;
     const result = config.verifier.verifyServer(chain, { host: config.checkHost, now: config.now(), keyUsage: 'sign' });
     const leafKey = acceptPeerChain(io, config.rejectUnauthorized, chain, result);

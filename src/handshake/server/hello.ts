@@ -9,6 +9,7 @@ import { LocalAlert } from '../../errors.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { writeCertificateRequestTls12 } from '../../messages/certificate-request.js';
 import { writeCertificateTls12 } from '../../messages/certificate.js';
+import { readStatusRequest, writeCertificateStatus } from '../../messages/certificate-status.js';
 import {
   AlertDescription,
   CipherSuite,
@@ -74,6 +75,8 @@ interface HelloFacts {
   readonly schemes: readonly number[];
   readonly alpn: readonly string[] | undefined;
   readonly ems: boolean;
+  /** The client asked for a stapled OCSP response (RFC 6066 §8). */
+  readonly statusRequest: boolean;
 }
 
 export class ExpectClientHello implements State {
@@ -105,8 +108,10 @@ export class ExpectClientHello implements State {
         throw new LocalAlert(AlertDescription.no_application_protocol, `no common ALPN protocol: client offered ${JSON.stringify(facts.alpn)}, we support ${JSON.stringify(config.alpn)}`);
       }
     }
+    // RFC 6066 §8: staple only for a client that asked, and only when we have a response.
+    const staple = facts.statusRequest ? config.ocspResponse : undefined;
     if (version === ProtocolVersion.TLSv1_3) {
-      return startTls13(config, ch, message, { schemes: facts.schemes, groups: facts.groups, alpn }, io);
+      return startTls13(config, ch, message, { schemes: facts.schemes, groups: facts.groups, alpn, staple }, io);
     }
 
     checkRenegotiationInfo(ch);
@@ -161,6 +166,8 @@ export class ExpectClientHello implements State {
     // RFC 5077 §3.2: a client that sent session_ticket gets a ticket (announced by an empty extension).
     const issueTicket = ticketExt !== undefined && config.sessions.issuesTickets;
     if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
+    // RFC 6066 §8: an empty status_request announces the CertificateStatus after Certificate.
+    if (staple) extensions.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
     // A fresh session ID names the session in our cache for resumption by ID.
     const sessionId = io.provider.random.bytes(32);
     const serverHello = writeServerHello({
@@ -175,6 +182,10 @@ export class ExpectClientHello implements State {
     if (choice.identity) {
       n.ourCertificates = choice.identity.chain;
       transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls12(choice.identity.chain)).raw);
+      if (staple) {
+        transcript.add(io.sendHandshake(HandshakeType.certificate_status, writeCertificateStatus(staple)).raw);
+        n.ocspResponse = staple;
+      }
     }
 
     // ServerKeyExchange for DHE and ECDHE, signed over both randoms and the params (RFC 5246 §7.4.3).
@@ -292,6 +303,7 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   const alpnData = ext(ExtensionType.application_layer_protocol_negotiation);
   const emsData = ext(ExtensionType.extended_master_secret);
   if (emsData !== undefined) readEmpty(emsData, 'extended_master_secret');
+  const statusData = ext(ExtensionType.status_request);
   return {
     groups,
     sentGroups: groupsData !== undefined,
@@ -300,6 +312,7 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
     schemes: sigData ? readU16ListExtension(sigData, 'signature_algorithms') : [],
     alpn: alpnData ? readAlpn(alpnData) : undefined,
     ems: emsData !== undefined,
+    statusRequest: statusData !== undefined && readStatusRequest(statusData),
   };
 }
 

@@ -18,6 +18,7 @@ import { readServerName } from '../../messages/extensions/simple.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
 import { readCertificateTls13, writeCertificateRequestTls13, writeCertificateTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
+import { writeCertificateStatus } from '../../messages/certificate-status.js';
 import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
 import { solicited } from './solicited.js';
 import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
@@ -54,6 +55,8 @@ export interface Hello13Facts {
   readonly schemes: readonly number[];
   readonly groups: readonly number[];
   readonly alpn: string | undefined;
+  /** The OCSP response to staple: the client asked (status_request) and we have one. */
+  readonly staple: Uint8Array | undefined;
 }
 
 interface Choice13 {
@@ -77,6 +80,11 @@ interface AcceptedPsk {
   readonly index: number;
   readonly session: SessionState | undefined;
   readonly external: ExternalCandidate | undefined;
+}
+
+/** RFC 8446 §4.4.2.1: the OCSP response as the leaf's status_request extension (a CertificateStatus body). */
+function stapled(response: Uint8Array | undefined): Extension[] {
+  return response === undefined ? [] : [{ type: ExtensionType.status_request, data: writeCertificateStatus(response) }];
 }
 
 /** How much rejected 0-RTT data we skip before giving up (BoringSSL kMaxEarlyDataSkipped). */
@@ -316,7 +324,8 @@ function serverFlight(
   // With a PSK the server does not authenticate with a certificate again (RFC 8446 §2.2).
   if (cert) {
     n.ourCertificates = cert.identity.chain;
-    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), cert.identity.chain)).raw);
+    transcript.add(io.sendHandshake(HandshakeType.certificate, writeCertificateTls13(new Uint8Array(0), cert.identity.chain, solicited(ch, stapled(facts.staple), 'CertificateEntry'))).raw);
+    n.ocspResponse = facts.staple;
     const signature = cert.identity.key.sign(cert.scheme, certificateVerifyContent('server', transcript.hash()));
     transcript.add(io.sendHandshake(HandshakeType.certificate_verify, writeCertificateVerify({ scheme: cert.scheme, signature })).raw);
     n.ourSignatureScheme = cert.scheme;
@@ -364,6 +373,10 @@ class ExpectCertificate implements State {
     const message = expectHandshake(input, this.name, HandshakeType.certificate);
     const cert = readCertificateTls13(message.body);
     if (cert.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'client Certificate has a request context we did not send');
+    // RFC 8446 §4.4.2: a client's entry extensions must answer our CertificateRequest's, which asks
+    // for none that go there (no status_request): any is unsupported_extension (§4.2).
+    const extension = cert.entries.find((e) => e.extensions.length > 0)?.extensions[0];
+    if (extension) throw new LocalAlert(AlertDescription.unsupported_extension, `client CertificateEntry carries ${nameOf(ExtensionType, extension.type, 'ExtensionType')}, which our CertificateRequest did not ask for`);
     const chain = cert.entries.map((e) => e.certData);
     const { config } = this.hs;
     this.hs.transcript.add(message.raw);
