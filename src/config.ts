@@ -116,6 +116,12 @@ export interface ServerOptions extends CommonOptions {
    * users pass the same store to every ServerConnection to get resumption.
    */
   sessionStore?: ServerSessionStore;
+  /**
+   * Keys, certificates, trust anchors, suites and groups from createSecureContext(), as node:tls's
+   * server-side `new TLSSocket(socket, { isServer: true, secureContext })`: those options given
+   * alongside are ignored; requestCert and rejectUnauthorized still apply per connection.
+   */
+  secureContext?: SecureContext;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -419,7 +425,11 @@ export function isResolved(value: object): value is ResolvedServerConfig {
  * SNICallback) may have none of its own; a handshake that needs one then fails with handshake_failure.
  */
 export function resolveServerConfig(options: ServerOptions, certificateOptional = false): ResolvedServerConfig {
-  const common = resolveCommon(options, 'server');
+  if (options.secureContext && !isSecureContext(options.secureContext)) {
+    throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
+  }
+  const shared = options.secureContext?.context;
+  const common = shared ? { ...shared, rejectUnauthorized: options.rejectUnauthorized ?? shared.rejectUnauthorized } : resolveCommon(options, 'server');
   if (common.identities.length === 0 && !certificateOptional) throw new Error('a server needs cert and key');
   const sessions =
     options.sessionStore ??

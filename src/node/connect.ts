@@ -7,6 +7,7 @@
 import { isIP, connect as netConnect, type LookupFunction, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { withDefaultVersions } from './defaults.js';
+import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
@@ -24,8 +25,6 @@ export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | '
   family?: number;
   /** Custom DNS lookup, as net.connect. */
   lookup?: LookupFunction;
-  /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
-  signal?: AbortSignal;
   localAddress?: string;
   localPort?: number;
 }
@@ -60,7 +59,7 @@ export function connect(...args: unknown[]): TLSSocket {
     });
   }
 
-  const { socket: _s, path: _p, port: _port, timeout, family: _f, lookup: _l, signal, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
+  const { socket: _s, path: _p, port: _port, timeout, family: _f, lookup: _l, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
@@ -69,29 +68,19 @@ export function connect(...args: unknown[]): TLSSocket {
     tls = new TLSSocket(transport, socketOptions);
   } catch (err) {
     if (!options.socket) transport.destroy();
-    throw err;
+    throw asNodeError(err as Error);
   }
   if (timeout !== undefined) tls.setTimeout(timeout);
-  if (signal) abortWith(signal, tls);
   if (listener) tls.once('secureConnect', listener);
   return tls;
 }
 
-/** As net.connect's `signal`: an abort (now or later) destroys the socket with node's AbortError. */
-function abortWith(signal: AbortSignal, socket: TLSSocket): void {
-  const abort = (): void => {
-    socket.destroy(Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
-  };
-  if (signal.aborted) {
-    process.nextTick(abort);
-    return;
-  }
-  signal.addEventListener('abort', abort, { once: true });
-  socket.once('close', () => signal.removeEventListener('abort', abort));
-}
-
 function normalizeArgs(args: unknown[]): { options: ConnectionOptions; listener: (() => void) | undefined } {
   const listener = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+  if (typeof args[0] === 'string') {
+    // connect(path[, options]): a Unix domain socket or named pipe, as node:tls.
+    return { options: { ...((args[1] as ConnectionOptions | undefined) ?? {}), path: args[0] }, listener };
+  }
   if (typeof args[0] === 'object' && args[0] !== null) {
     return { options: { ...(args[0] as ConnectionOptions) }, listener };
   }

@@ -25,6 +25,7 @@ import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
+import { asNodeError } from './node-errors.js';
 import { TLSSocket } from './tls-socket.js';
 import { peekServerName, serverNamePattern } from './sni.js';
 
@@ -66,7 +67,8 @@ export class Server extends NetServer {
         ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
       });
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    // As node:tls, a server without a certificate is made; each handshake then fails (tlsClientError).
+    this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -75,7 +77,7 @@ export class Server extends NetServer {
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
     options = withDefaultVersions(options);
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined);
+    this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
   }
@@ -203,6 +205,15 @@ export class Server extends NetServer {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
+
+/** The server's configuration, a certificate optional; errors in node:tls's words. */
+function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConfig {
+  try {
+    return resolveServerConfig(options, true);
+  } catch (err) {
+    throw asNodeError(err as Error);
+  }
+}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -16,14 +16,16 @@ import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import type { ClientOptions, ResolvedServerConfig, ServerOptions } from '../config.js';
+import { resolveServerConfig, type ClientOptions, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
+import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
+import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
@@ -40,6 +42,8 @@ export interface TLSSocketOptions extends ClientOptions, ServerOptions {
   allowHalfOpen?: boolean;
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
+  /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
+  signal?: AbortSignal;
 }
 
 /** getEphemeralKeyInfo() result, as node:tls: `{ type: 'ECDH', name: 'X25519', size: 253 }` or `{ type: 'DH', size: 2048 }`. */
@@ -110,15 +114,20 @@ export class TLSSocket extends Duplex {
   /** We paused the transport because our readable side is full; _read() resumes it. */
   private readPaused = false;
 
-  constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
+  constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
+    // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
+    const ownSocket = socket == null;
+    socket ??= new NetSocket({ allowHalfOpen: true });
+    // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : options;
-    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? options) : new ClientConnection(options);
+    // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
+    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? resolveServerConfig(withDefaultVersions(options), true)) : new ClientConnection(options);
     this.setOutput();
 
     const t = this.transport;
@@ -140,7 +149,9 @@ export class TLSSocket extends Duplex {
     }
     // As node:tls, a client whose TCP connection is still being set up starts the handshake once it
     // is: until then setServername() and setSession() still apply.
-    if (!this.isServer && !this.transport.connecting) this.start(true);
+    // A socket we made ourselves is not connected yet: its 'connect' starts the handshake.
+    if (!this.isServer && !ownSocket && !this.transport.connecting) this.start(true);
+    if (options.signal) abortWith(options.signal, this);
   }
 
   /** Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
@@ -370,6 +381,11 @@ export class TLSSocket extends Duplex {
     return (this.transport as { timeout?: number }).timeout;
   }
 
+  /** As net.Socket (deprecated there): bytes written but not yet handed to the transport. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
   /** As net.Socket: true until the transport is connected. */
   get pending(): boolean {
     return (this.transport as { pending?: boolean }).pending ?? this.connecting;
@@ -465,6 +481,9 @@ export class TLSSocket extends Duplex {
       this.transport.destroy();
     }
     callback(error);
+    // As net.Socket, whose 'close' waits for its handle to close: after 'error' (and whatever
+    // awaited the 'error'), with hadError.
+    setImmediate(() => this.emit('close', error != null));
   }
 
   // ---- transport → core -------------------------------------------------------------------
@@ -519,7 +538,7 @@ export class TLSSocket extends Duplex {
       }
       case 'peer-closed':
         this.peerClosed = true;
-        this.push(null);
+        this.endReadable();
         break;
       case 'warning-alert':
         this.emit('warningAlert', event.description); // not in node:tls, which hides warning alerts
@@ -565,7 +584,7 @@ export class TLSSocket extends Duplex {
   private onTransportEnd(): void {
     if (this.failed || this.destroyed || this.peerClosed) return;
     if (!this.secured) {
-      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      this.abort(this.disconnectedError());
       return;
     }
     this.truncated = true;
@@ -573,7 +592,17 @@ export class TLSSocket extends Duplex {
       this.abort(new TlsError('the peer closed the connection without close_notify (truncation)', 'ERR_TLS_TRUNCATED', undefined));
       return;
     }
+    this.endReadable();
+  }
+
+  /**
+   * Ends the readable side. As a net.Socket (which calls read(0) when it starts reading), 'end' is
+   * emitted even when nobody reads, once what was received before is consumed: without it a socket
+   * nobody reads would never end, close, or let server.close() complete.
+   */
+  private endReadable(): void {
     this.push(null);
+    if (this.readableLength === 0) this.read(0);
   }
 
   private onTransportError(err: Error): void {
@@ -592,10 +621,15 @@ export class TLSSocket extends Duplex {
     this.released = true;
     if (this.destroyed || this.failed) return;
     if (!this.secured) {
-      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      this.abort(this.disconnectedError());
       return;
     }
     this.destroy();
+  }
+
+  /** node:tls's ECONNRESET for a transport gone before the handshake completed (its server and client words differ). */
+  private disconnectedError(): Error {
+    return codedError(this.isServer ? 'socket hang up' : 'Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
   }
 
   /** The transport has completed every write we gave it: the application's writes are done. */
@@ -727,6 +761,7 @@ export class TLSSocket extends Duplex {
    * 'tlsClientError' and is destroyed quietly; everything else is an 'error' on the socket.
    */
   private report(err: Error): void {
+    asNodeError(err);
     if (this.isServer && !this.secured && this.server) {
       this.server.emit('tlsClientError', err, this);
       this.destroy();
@@ -768,6 +803,19 @@ const OPENSSL_CURVE_NAMES: Record<string, string> = {
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
+}
+
+/** As net.connect's `signal`: an abort (now or later) destroys the socket with node's AbortError. */
+function abortWith(signal: AbortSignal, socket: TLSSocket): void {
+  const abort = (): void => {
+    socket.destroy(Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
+  };
+  if (signal.aborted) {
+    process.nextTick(abort);
+    return;
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  socket.once('close', () => signal.removeEventListener('abort', abort));
 }
 
 function noop(): void {}

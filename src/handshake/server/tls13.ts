@@ -88,7 +88,13 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
       break;
     }
   }
-  if (!choice) throw new LocalAlert(AlertDescription.handshake_failure, config.identities.length === 0 ? 'no certificate for this connection (the server has none of its own and no SNI context chose one)' : 'no certificate can sign with a signature scheme the client accepts');
+  if (!choice) {
+    if (config.identities.length === 0) {
+      // As OpenSSL (node:tls): without a certificate no suite can be chosen, "no shared cipher".
+      throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate for this connection (the server has none of its own and no SNI context chose one)', 'ERR_SSL_NO_SHARED_CIPHER');
+    }
+    throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate can sign with a signature scheme the client accepts');
+  }
 
   const shares = readShares(ch, facts.groups);
   // We never accept 0-RTT: the client's early data is skipped, up to BoringSSL's limit (RFC 8446 §4.2.10).

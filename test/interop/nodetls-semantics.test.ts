@@ -1,0 +1,159 @@
+/**
+ * node:tls stream and error semantics (issue 14), over real sockets on 127.0.0.1, each compared
+ * with what node:tls does in the same situation: 'end' on a socket nobody reads, 'close' with
+ * hadError, servers without a certificate, a server-side TLSSocket over a secureContext, and the
+ * codes and messages of the errors node:tls (OpenSSL) has words for.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as netCreateServer, connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+import * as nodeTls from 'node:tls';
+import { connect, createSecureContext, createServer, TLSSocket } from '../../src/index.js';
+import { testPki } from '../helpers/pki.js';
+
+const pki = testPki();
+const serverOptions = { cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem };
+const clientOptions = { host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem };
+
+async function listen(server: NetServer): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/** An error event's code/message, or the thrown error's. */
+function caught(fn: () => unknown): Error & { code?: string; reason?: string } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  assert.fail('did not throw');
+}
+
+for (const [name, make] of [
+  ['tlsglass', createServer],
+  ['node:tls', nodeTls.createServer],
+] as const) {
+  test(`${name} server: a socket nobody reads still ends when the client closes, so server.close() completes`, async () => {
+    const server = (make as typeof createServer)(serverOptions, () => {}); // never reads
+    const port = await listen(server);
+    const serverEnded = new Promise<void>((resolve) => server.once('secureConnection', (s: TLSSocket) => s.once('end', resolve)));
+    const client = connect({ ...clientOptions, port });
+    await once(client, 'secureConnect');
+    client.end();
+    await serverEnded;
+    server.close();
+    await once(server, 'close'); // waits for every connection to close
+  });
+}
+
+test("'close' passes hadError = true after an error, false after a clean end (as net.Socket)", async () => {
+  // A client that does not trust the server fails: 'error', then 'close' with true.
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const bad = connect({ port, host: '127.0.0.1', servername: 'localhost' }); // no ca: untrusted
+    const [err] = await once(bad, 'error');
+    assert.equal((err as { code?: string }).code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    const [hadError] = await once(bad, 'close');
+    assert.equal(hadError, true);
+    const good = connect({ ...clientOptions, port });
+    good.resume();
+    const [clean] = await once(good, 'close');
+    assert.equal(clean, false);
+  } finally {
+    server.close();
+  }
+});
+
+test('a server without a certificate is made; each handshake fails with tlsClientError, the client gets node:tls\'s handshake_failure error', async () => {
+  const server = createServer({}, () => assert.fail('no handshake can complete'));
+  const port = await listen(server);
+  try {
+    const clientError = once(server, 'tlsClientError');
+    const client = nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    const [err] = await once(client, 'error');
+    // What a node:tls client says when a node:tls server has no certificate either.
+    assert.equal((err as { code?: string }).code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    const [serverErr] = await clientError;
+    assert.equal(serverErr.code, 'ERR_SSL_NO_SHARED_CIPHER');
+    assert.match(serverErr.message, /no shared cipher/);
+    // And our client, told by the server's alert: node:tls's code and message for a received alert.
+    const ours = connect({ ...clientOptions, port });
+    const [oursErr] = await once(ours, 'error');
+    assert.equal(oursErr.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    assert.match(oursErr.message, /sslv3 alert handshake failure/);
+  } finally {
+    server.close();
+  }
+});
+
+test('server-side new TLSSocket(socket, { isServer: true, secureContext }) serves that context', async () => {
+  const secureContext = createSecureContext(serverOptions);
+  const server = netCreateServer((raw: Socket) => {
+    const tls = new TLSSocket(raw, { isServer: true, secureContext });
+    tls.on('secure', () => tls.end('hello'));
+  });
+  const port = await listen(server);
+  try {
+    const client = nodeTls.connect({ ...clientOptions, port });
+    await once(client, 'secureConnect');
+    assert.equal(client.authorized, true);
+    assert.equal(client.getPeerCertificate().subject.CN, 'localhost');
+    let text = '';
+    client.setEncoding('utf8').on('data', (d: string) => (text += d));
+    await once(client, 'end');
+    assert.equal(text, 'hello');
+  } finally {
+    server.close();
+  }
+});
+
+test("a key that is not the certificate's: node:tls's code and message", () => {
+  const options = { cert: pki.serverRsa.certPem, key: pki.clientRsa.keyPem };
+  const theirs = caught(() => nodeTls.createSecureContext(options));
+  const ours = caught(() => createSecureContext(options));
+  assert.equal(ours.code, theirs.code);
+  assert.equal(ours.message, theirs.message);
+  assert.equal(String(ours), String(theirs)); // "Error: error:05800074:x509 certificate routines::key values mismatch"
+  assert.match(ours.reason ?? '', /does not match the certificate/); // ours, saying more
+});
+
+test("an untrusted server certificate: node:tls's code and message", async () => {
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const failure = async (c: nodeTls.TLSSocket | TLSSocket): Promise<Error & { code?: string }> => (await once(c, 'error'))[0];
+    const theirs = await failure(nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost' }));
+    const ours = await failure(connect({ port, host: '127.0.0.1', servername: 'localhost' }));
+    assert.equal(ours.code, theirs.code);
+    assert.equal(ours.message, theirs.message); // 'unable to verify the first certificate'
+  } finally {
+    server.close();
+  }
+});
+
+test("a client gone before the handshake: the server's tlsClientError is node:tls's ECONNRESET 'socket hang up'", async () => {
+  for (const make of [createServer, nodeTls.createServer] as const) {
+    const server = (make as typeof createServer)(serverOptions, () => assert.fail('no handshake'));
+    const port = await listen(server);
+    const clientError = once(server, 'tlsClientError');
+    const raw = netConnect(port, '127.0.0.1', () => raw.destroy());
+    const [err] = await clientError;
+    assert.equal(err.code, 'ECONNRESET');
+    assert.equal(err.message, 'socket hang up');
+    server.close();
+  }
+});
+
+test('new TLSSocket(undefined, { signal }) makes its own socket; an abort destroys it with ABORT_ERR', async () => {
+  const controller = new AbortController();
+  const socket = new TLSSocket(undefined, { signal: controller.signal });
+  assert.equal(socket.connecting, false);
+  controller.abort();
+  const [err] = await once(socket, 'error');
+  assert.equal(err.code, 'ABORT_ERR');
+  assert.equal(socket.destroyed, true);
+});
