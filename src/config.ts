@@ -14,14 +14,20 @@ import { ServerSessionStore } from './session/server-store.js';
 /** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
 export type PemOrDer = string | Uint8Array;
 
+/** A private key with its own passphrase (node:tls's `key: [{ pem, passphrase }]`). */
+export interface KeyEntry {
+  pem: PemOrDer;
+  passphrase?: string;
+}
+
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chain, leaf first (PEM). An array gives several identities (e.g. an RSA and an ECDSA one); each pairs with the `key` entry whose public key it holds, in any order (as node:tls). */
   cert?: PemOrDer | readonly PemOrDer[];
-  /** Our private key(s) (PEM). */
-  key?: PemOrDer | readonly PemOrDer[];
+  /** Our private key(s) (PEM); as node:tls, an entry may be `{ pem, passphrase }`. */
+  key?: PemOrDer | readonly (PemOrDer | KeyEntry)[];
   passphrase?: string;
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;

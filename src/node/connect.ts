@@ -70,6 +70,7 @@ export function connect(...args: unknown[]): TLSSocket {
     if (!options.socket) transport.destroy();
     throw asNodeError(err as Error);
   }
+  tls.connectTarget = options.path !== undefined ? { path: options.path } : { host, port: options.port ?? 443, localAddress: options.localAddress };
   if (timeout !== undefined) tls.setTimeout(timeout);
   if (listener) tls.once('secureConnect', listener);
   return tls;

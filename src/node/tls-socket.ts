@@ -629,8 +629,14 @@ export class TLSSocket extends Duplex {
 
   /** node:tls's ECONNRESET for a transport gone before the handshake completed (its server and client words differ). */
   private disconnectedError(): Error {
-    return codedError(this.isServer ? 'socket hang up' : 'Client network socket disconnected before secure TLS connection was established', 'ECONNRESET');
+    if (this.isServer) return codedError('socket hang up', 'ECONNRESET');
+    // As node:tls, the client's error says where it was connecting to.
+    const { host, port, path, localAddress } = this.connectTarget ?? {};
+    return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
   }
+
+  /** Where connect() was asked to connect (for node:tls's ECONNRESET error). @internal */
+  connectTarget: { host?: string; port?: number; path?: string; localAddress?: string } | undefined;
 
   /** The transport has completed every write we gave it: the application's writes are done. */
   private onTransportWritten(): void {
@@ -822,6 +828,6 @@ function noop(): void {}
 
 /** node's ERR_INVALID_ARG_TYPE. */
 function argTypeError(name: string, type: string, value: unknown): TypeError {
-  const shown = typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
+  const shown = value == null ? String(value) : typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
   return Object.assign(new TypeError(`The "${name}" argument must be of type ${type}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
 }

@@ -157,3 +157,36 @@ test('new TLSSocket(undefined, { signal }) makes its own socket; an abort destro
   assert.equal(err.code, 'ABORT_ERR');
   assert.equal(socket.destroyed, true);
 });
+
+test("a client whose server hangs up before the handshake: node:tls's ECONNRESET, saying where it connected", async () => {
+  const server = netCreateServer((c) => c.end());
+  const port = await listen(server);
+  try {
+    for (const dial of [nodeTls.connect, connect] as const) {
+      const client = (dial as typeof connect)(port, '127.0.0.1');
+      const [err] = await once(client, 'error');
+      assert.equal(err.code, 'ECONNRESET');
+      assert.equal(err.message, 'Client network socket disconnected before secure TLS connection was established');
+      assert.deepEqual([err.host, err.port, err.path, err.localAddress], ['127.0.0.1', port, undefined, undefined]);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('a key given as { pem, passphrase } (node:tls), and one with the wrong passphrase refused when the context is made, as node:tls words it', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const encrypted = privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'sesame' }) as string;
+  const decrypted = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  // Our certificate's key is the server's; check only that the entry form is read with its own passphrase.
+  const server = { cert: pki.serverEcdsa.certPem, key: [{ pem: pki.serverEcdsa.keyPem }] };
+  assert.doesNotThrow(() => createSecureContext(server));
+  const wrongPassphrase = caught(() => createSecureContext({ key: [{ pem: encrypted, passphrase: 'wrong' }], cert: pki.serverEcdsa.certPem }));
+  assert.equal(wrongPassphrase.code, 'ERR_OSSL_BAD_DECRYPT');
+  assert.equal(wrongPassphrase.message, 'error:1C800064:Provider routines::bad decrypt'); // node:tls's words
+  // With its passphrase the key loads and is then (rightly) not the certificate's key.
+  const mismatch = caught(() => createSecureContext({ key: [{ pem: encrypted, passphrase: 'sesame' }], cert: pki.serverEcdsa.certPem }));
+  assert.equal(mismatch.code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH');
+  assert.equal(caught(() => nodeTls.createSecureContext({ key: decrypted, cert: pki.serverEcdsa.certPem })).code, mismatch.code);
+});
