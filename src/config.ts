@@ -39,6 +39,11 @@ export interface CommonOptions {
    * serves both versions); TLS 1.2 uses them only for DHE suites.
    */
   ecdhCurve?: string;
+  /**
+   * node:tls's `dhparam`: only 'auto' is taken (it is what we do anyway: the RFC 7919 groups named
+   * by `ecdhCurve`); custom Diffie-Hellman parameters are refused with ERR_TLSGLASS_DHPARAM.
+   */
+  dhparam?: 'auto';
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
   /** ALPN protocols in preference order. */
@@ -322,6 +327,10 @@ export function checkVersions(options: CommonOptions): void {
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
+  const dhparam: unknown = options.dhparam;
+  if (dhparam !== undefined && dhparam !== 'auto') {
+    throw new ConfigError('ERR_TLSGLASS_DHPARAM', 'dhparam', (name) => `${name('dhparam')}: custom Diffie-Hellman parameters are not supported; finite-field DHE uses the RFC 7919 groups only (name them in ${name('ecdhCurve')}, e.g. "X25519:P-256:ffdhe2048"), or leave ${name('dhparam')} out`);
+  }
   const provider = options.provider ?? nodeCryptoProvider;
   const groups = parseGroups(options.ecdhCurve, provider.keyExchange.groups);
   const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
@@ -447,9 +456,11 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
 }
 
 /**
- * A server configuration whose certificates and keys are those of `context` (chosen by SNI, as
- * OpenSSL's SSL_set_SSL_CTX switches them); everything else stays the server's own.
+ * A server configuration whose certificates, keys and trust anchors are those of `context` (chosen
+ * by SNI, as OpenSSL's SSL_set_SSL_CTX switches them); everything else stays the server's own.
  */
 export function withIdentities(config: ResolvedServerConfig, context: SecureContext): ResolvedServerConfig {
-  return Object.freeze({ ...config, identities: context.context.identities });
+  // The context's trust anchors too: a client certificate is checked against the `ca` of the
+  // context SNI chose, as node:tls (OpenSSL verifies with the chosen SSL_CTX's store).
+  return Object.freeze({ ...config, identities: context.context.identities, verifier: context.context.verifier });
 }

@@ -33,6 +33,7 @@ const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_BAD_DECRYPT: 'error:1C800064:Provider routines::bad decrypt',
   ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
   ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
+  ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
 };
 
 /** OpenSSL's reason for each alert received: SSL_AD_REASON_OFFSET (1000) + the alert's number. */

@@ -293,6 +293,11 @@ export class TLSSocket extends Duplex {
 
   /** RFC 5705 keying material exporter. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    // node:tls's argument and state checks, in its order and words.
+    if (typeof length !== 'number') throw argTypeError('length', 'number', length);
+    if (typeof label !== 'string') throw argTypeError('label', 'string', label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    if (!this.secured) throw codedError('TLS socket connection must be securely established', 'ERR_TLS_INVALID_STATE');
     return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
   }
 
@@ -359,8 +364,8 @@ export class TLSSocket extends Duplex {
    */
   setMaxSendFragment(size: number): boolean {
     if (typeof size !== 'number') throw argTypeError('size', 'number', size);
-    if (!Number.isInteger(size)) {
-      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
+    if (!Number.isInteger(size) || size < -(2 ** 31) || size >= 2 ** 31) {
+      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer >= -2147483648 && <= 2147483647. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     if (size < 512 || size > MAX_PLAINTEXT) return false;
     this.conn.maxSendFragment = this.maxSendFragment = size;
@@ -829,5 +834,6 @@ function noop(): void {}
 /** node's ERR_INVALID_ARG_TYPE. */
 function argTypeError(name: string, type: string, value: unknown): TypeError {
   const shown = value == null ? String(value) : typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
-  return Object.assign(new TypeError(`The "${name}" argument must be of type ${type}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  const must = type.startsWith("an instance") ? `must be ${type}` : `must be of type ${type}`;
+  return Object.assign(new TypeError(`The "${name}" argument ${must}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
 }
