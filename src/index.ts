@@ -57,7 +57,10 @@ const tlsglass = {
   TLSSocket,
   SecureContext,
   checkServerIdentity,
-  rootCertificates,
+  /** Read-only, as node:tls's (assigning it throws in strict mode). */
+  get rootCertificates(): readonly string[] {
+    return rootCertificates;
+  },
   getCiphers: defaults.getCiphers,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
   DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,

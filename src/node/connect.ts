@@ -29,6 +29,8 @@ export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | '
   localPort?: number;
 }
 
+let warnedIpServername = false;
+
 /** Opens a TLS client connection; `secureConnectListener` runs on 'secureConnect'. */
 export function connect(options: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(port: number, host?: string, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
@@ -37,6 +39,10 @@ export function connect(...args: unknown[]): TLSSocket {
   const { options, listener } = normalizeArgs(args);
   const host = options.host ?? 'localhost';
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+  if (options.servername !== undefined && isIP(options.servername) !== 0 && !warnedIpServername) {
+    warnedIpServername = true; // as node:tls, once per process (we do not send it: RFC 6066 §3 allows host names only)
+    process.emitWarning('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
+  }
 
   let tls: TLSSocket | undefined;
   const onread = sharedReader(() => tls);

@@ -26,7 +26,7 @@ import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { asNodeError } from './node-errors.js';
-import { TLSSocket } from './tls-socket.js';
+import { TLSSocket, validateSNICallback } from './tls-socket.js';
 import { peekServerName, serverNamePattern } from './sni.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -59,6 +59,7 @@ export class Server extends NetServer {
   private sniConfigs = new WeakMap<SecureContext, ResolvedServerConfig>();
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    validateSNICallback(options.SNICallback);
     options = withDefaultVersions(options);
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =

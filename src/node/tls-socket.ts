@@ -116,6 +116,8 @@ export class TLSSocket extends Duplex {
 
   constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
+    if (socket != null && !(socket instanceof Duplex)) throw argTypeError('socket', 'an instance of net.Socket or stream.Duplex', socket);
+    if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
     const ownSocket = socket == null;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
@@ -830,6 +832,14 @@ function abortWith(signal: AbortSignal, socket: TLSSocket): void {
 }
 
 function noop(): void {}
+
+/** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
+export function validateSNICallback(callback: unknown): void {
+  if (callback !== undefined && typeof callback !== 'function') {
+    const shown = callback === null ? 'null' : typeof callback === 'string' ? `type string ('${callback}')` : `type ${typeof callback} (${String(callback)})`;
+    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+}
 
 /** node's ERR_INVALID_ARG_TYPE. */
 function argTypeError(name: string, type: string, value: unknown): TypeError {

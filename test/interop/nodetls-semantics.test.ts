@@ -190,3 +190,69 @@ test('a key given as { pem, passphrase } (node:tls), and one with the wrong pass
   assert.equal(mismatch.code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH');
   assert.equal(caught(() => nodeTls.createSecureContext({ key: decrypted, cert: pki.serverEcdsa.certPem })).code, mismatch.code);
 });
+
+test('argument and state errors as node:tls gives them', async () => {
+  const { EventEmitter } = await import('node:events');
+  for (const make of [(s: unknown) => new TLSSocket(s as Socket), (s: unknown) => new nodeTls.TLSSocket(s as Socket)]) {
+    assert.throws(() => make(new EventEmitter()), TypeError);
+  }
+  const SNICallback = 'not a function' as unknown as undefined;
+  for (const make of [createServer, nodeTls.createServer] as const) {
+    assert.throws(() => (make as typeof createServer)({ SNICallback }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  const { Socket: NetSocket } = await import('node:net');
+  assert.throws(() => new TLSSocket(new NetSocket(), { isServer: true, SNICallback } as object), { code: 'ERR_INVALID_ARG_TYPE' });
+  const tlsglass = (await import('../../src/index.js')).default as { rootCertificates: readonly string[] };
+  assert.throws(() => {
+    'use strict';
+    tlsglass.rootCertificates = [];
+  }, TypeError);
+  // Before the handshake: exportKeyingMaterial is ERR_TLS_INVALID_STATE, with node:tls's message.
+  const socket = new TLSSocket(undefined, {});
+  assert.throws(() => socket.exportKeyingMaterial(32, 'label'), { code: 'ERR_TLS_INVALID_STATE', message: 'TLS socket connection must be securely established' });
+  assert.throws(() => socket.exportKeyingMaterial(32, 'label', 'context' as unknown as Uint8Array), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => socket.setMaxSendFragment(2 ** 31), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  socket.destroy();
+});
+
+test('an IP address as servername: node:tls\'s DEP0123 warning, once', async () => {
+  const server = createServer(serverOptions, (s) => s.end());
+  const port = await listen(server);
+  try {
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    for (let i = 0; i < 2; i++) {
+      const client = connect({ port, host: '127.0.0.1', servername: '127.0.0.1', ca: pki.ca.certPem });
+      client.resume();
+      await once(client, 'close');
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings.map((w) => [w.name, w.code]), [['DeprecationWarning', 'DEP0123']]);
+  } finally {
+    server.close();
+  }
+});
+
+test("the context SNI chooses brings its ca: a client certificate is checked against it (as node:tls's addContext)", async () => {
+  const { createCertificateAuthority, issueCertificate } = await import('../../src/pki/issue.js');
+  const otherCa = createCertificateAuthority({ commonName: 'other CA', keyType: 'ec' });
+  const client = issueCertificate({ issuer: otherCa, commonName: 'client', keyType: 'ec', extKeyUsage: ['clientAuth'] });
+  for (const make of [createServer, nodeTls.createServer] as const) {
+    const authorized: boolean[] = [];
+    const server = (make as typeof createServer)({ ...serverOptions, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (s) => {
+      authorized.push(s.authorized);
+      s.end();
+    });
+    server.addContext('other.test', { ...serverOptions, ca: otherCa.certPem });
+    const port = await listen(server);
+    for (const servername of ['other.test', 'localhost']) {
+      const c = nodeTls.connect({ port, host: '127.0.0.1', servername, rejectUnauthorized: false, cert: client.certPem, key: client.keyPem });
+      c.resume();
+      await once(c, 'close');
+    }
+    server.close();
+    assert.deepEqual(authorized, [true, false]);
+  }
+});
