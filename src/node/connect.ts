@@ -76,7 +76,8 @@ export function connect(...args: unknown[]): TLSSocket {
     if (!options.socket) transport.destroy();
     throw asNodeError(err as Error);
   }
-  tls.connectTarget = options.path !== undefined ? { path: options.path } : { host, port: options.port ?? 443, localAddress: options.localAddress };
+  // What the caller asked for, as node:tls's error reports it (nothing when it brought its own socket).
+  if (!options.socket) tls.connectTarget = { path: options.path, host: options.host, port: options.path === undefined ? (options.port ?? 443) : undefined, localAddress: options.localAddress };
   if (timeout !== undefined) tls.setTimeout(timeout);
   if (listener) tls.once('secureConnect', listener);
   return tls;

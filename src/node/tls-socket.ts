@@ -152,7 +152,9 @@ export class TLSSocket extends Duplex {
     // As node:tls, a client whose TCP connection is still being set up starts the handshake once it
     // is: until then setServername() and setSession() still apply.
     // A socket we made ourselves is not connected yet: its 'connect' starts the handshake.
-    if (!this.isServer && !ownSocket && !this.transport.connecting) this.start(true);
+    // So is a net.Socket given before its connect() (pending: no handle yet), as node:tls waits for it.
+    const unconnected = ownSocket || this.transport.connecting || (socket instanceof NetSocket && socket.pending && !socket.destroyed);
+    if (!this.isServer && !unconnected) this.start(true);
     if (options.signal) abortWith(options.signal, this);
   }
 

@@ -169,6 +169,16 @@ test("a client whose server hangs up before the handshake: node:tls's ECONNRESET
       assert.equal(err.message, 'Client network socket disconnected before secure TLS connection was established');
       assert.deepEqual([err.host, err.port, err.path, err.localAddress], ['127.0.0.1', port, undefined, undefined]);
     }
+    // Its own socket, connected after connect(): the handshake waits for it; the error names nothing.
+    for (const dial of [nodeTls.connect, connect] as const) {
+      const { Socket: NetSocket } = await import('node:net');
+      const raw = new NetSocket();
+      const client = (dial as typeof connect)({ socket: raw });
+      raw.connect(port, '127.0.0.1');
+      const [err] = await once(client, 'error');
+      assert.equal(err.code, 'ECONNRESET');
+      assert.deepEqual([err.host, err.port, err.path, err.localAddress], [undefined, undefined, undefined, undefined]);
+    }
   } finally {
     server.close();
   }
