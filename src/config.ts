@@ -243,6 +243,13 @@ const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'ECDSA+SHA1': SignatureScheme.ecdsa_sha1,
 };
 
+/** OpenSSL's name for a signature scheme, as node:tls's getSharedSigalgs() gives it ('RSA-PSS+SHA256'); IANA's for the rest. */
+export function sigalgName(scheme: number): string {
+  if (scheme === SignatureScheme.ed25519) return 'Ed25519+UNDEF';
+  for (const [name, s] of Object.entries(SIGALG_NAMES)) if (s === scheme) return name;
+  return nameOf(SignatureScheme, scheme);
+}
+
 function list<T>(v: T | readonly T[] | undefined): T[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];

@@ -16,7 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import { resolveServerConfig, type ClientOptions, type ResolvedServerConfig, type ServerOptions } from '../config.js';
+import { resolveServerConfig, sigalgName, type ClientOptions, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
@@ -312,6 +312,11 @@ export class TLSSocket extends Duplex {
     if (!info) return null;
     const name = info.name === undefined ? undefined : (OPENSSL_CURVE_NAMES[info.name] ?? info.name);
     return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
+  }
+
+  /** Server: the signature algorithms both sides accept, OpenSSL-named as node:tls ('RSA-PSS+SHA256', 'ECDSA+SHA256'); [] on a client. */
+  getSharedSigalgs(): string[] {
+    return this.conn.negotiated.sharedSignatureSchemes.map(sigalgName);
   }
 
   /** TLS 1.3: updates our traffic keys now; with `requestPeer`, asks the peer to update too (RFC 8446 §4.6.3). */

@@ -266,3 +266,22 @@ test("the context SNI chooses brings its ca: a client certificate is checked aga
     assert.deepEqual(authorized, [true, false]);
   }
 });
+
+test("getSharedSigalgs() on the server: node:tls's answer for the same client and server lists", async () => {
+  const answers: string[][] = [];
+  for (const make of [createServer, nodeTls.createServer] as const) {
+    let shared: string[] = [];
+    const server = (make as typeof createServer)({ ...serverOptions, sigalgs: 'RSA-PSS+SHA256:ECDSA+SHA256' }, (s) => {
+      shared = s.getSharedSigalgs();
+      s.end();
+    });
+    const port = await listen(server);
+    const client = nodeTls.connect({ ...clientOptions, port, sigalgs: 'RSA-PSS+SHA256:RSA-PSS+SHA512:ECDSA+SHA256' });
+    client.resume();
+    await once(client, 'close');
+    server.close();
+    answers.push(shared);
+  }
+  assert.deepEqual(answers[0], ['RSA-PSS+SHA256', 'ECDSA+SHA256']);
+  assert.deepEqual(answers[0], answers[1]);
+});

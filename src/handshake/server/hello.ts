@@ -92,6 +92,7 @@ export class ExpectClientHello implements State {
     }
     const facts = readHelloFacts(ch);
     io.negotiated.serverName = readServerNameExt(ch.extensions);
+    io.negotiated.sharedSignatureSchemes = facts.schemes.filter((s) => config.signatureSchemes.includes(s));
 
     // RFC 7301 §3.2: no overlap between the client's protocols and ours is fatal.
     let alpn: string | undefined;
