@@ -25,6 +25,7 @@ import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
+import { withAutoChain } from './auto-chain.js';
 import { asNodeError } from './node-errors.js';
 import { TLSSocket, validateSNICallback } from './tls-socket.js';
 import { peekServerName, serverNamePattern } from './sni.js';
@@ -210,7 +211,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 /** The server's configuration, a certificate optional; errors in node:tls's words. */
 function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConfig {
   try {
-    return resolveServerConfig(options, true);
+    return resolveServerConfig(withAutoChain(options), true);
   } catch (err) {
     throw asNodeError(err as Error);
   }

@@ -23,6 +23,7 @@ import { ClientConnection, ServerConnection, type Connection } from '../connecti
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
+import { withAutoChain } from './auto-chain.js';
 import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
@@ -129,7 +130,7 @@ export class TLSSocket extends Duplex {
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : options;
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
-    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? resolveServerConfig(withDefaultVersions(options), true)) : new ClientConnection(options);
+    this.conn = this.isServer ? new ServerConnection(options.resolvedConfig ?? resolveServerConfig(withAutoChain(withDefaultVersions(options)), true)) : new ClientConnection(options);
     this.setOutput();
 
     const t = this.transport;

@@ -285,3 +285,26 @@ test("getSharedSigalgs() on the server: node:tls's answer for the same client an
   assert.deepEqual(answers[0], ['RSA-PSS+SHA256', 'ECDSA+SHA256']);
   assert.deepEqual(answers[0], answers[1]);
 });
+
+test('a server whose cert is only the leaf sends the issuers it finds in ca, as node:tls (OpenSSL\'s automatic chain)', async () => {
+  const { createCertificateAuthority, issueCertificate } = await import('../../src/pki/issue.js');
+  const root = createCertificateAuthority({ commonName: 'chain root', keyType: 'ec' });
+  const intermediate = createCertificateAuthority({ commonName: 'chain intermediate', keyType: 'ec', issuer: root });
+  const leaf = issueCertificate({ issuer: intermediate, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });
+  const sent: string[][] = [];
+  for (const make of [createServer, nodeTls.createServer] as const) {
+    const server = (make as typeof createServer)({ cert: leaf.certPem, key: leaf.keyPem, ca: [root.certPem, intermediate.certPem] }, (s) => s.end());
+    const port = await listen(server);
+    // The client trusts the root only: it needs the intermediate from the server.
+    const client = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: root.certPem });
+    await once(client, 'secureConnect');
+    assert.equal(client.authorized, true);
+    const names: string[] = [];
+    for (let c = client.getPeerCertificate(true); c && names.length < 5; c = c.issuerCertificate === c ? (undefined as never) : c.issuerCertificate) names.push(String(c.subject.CN));
+    sent.push(names);
+    client.destroy();
+    server.close();
+  }
+  assert.deepEqual(sent[0], ['localhost', 'chain intermediate', 'chain root']);
+  assert.deepEqual(sent[0], sent[1]);
+});
