@@ -15,6 +15,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { resolveServerConfig, sigalgName, type ClientOptions, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
@@ -300,6 +301,9 @@ export class TLSSocket extends Duplex {
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
     // node:tls's argument and state checks, in its order and words.
     if (typeof length !== 'number') throw argTypeError('length', 'number', length);
+    if (!Number.isInteger(length) || length < 1 || length >= 2 ** 31) {
+      throw Object.assign(new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 2147483647. Received ${length}`), { code: 'ERR_OUT_OF_RANGE' });
+    }
     if (typeof label !== 'string') throw argTypeError('label', 'string', label);
     if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
     if (!this.secured) throw codedError('TLS socket connection must be securely established', 'ERR_TLS_INVALID_STATE');
@@ -844,14 +848,24 @@ function noop(): void {}
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {
   if (callback !== undefined && typeof callback !== 'function') {
-    const shown = callback === null ? 'null' : typeof callback === 'string' ? `type string ('${callback}')` : `type ${typeof callback} (${String(callback)})`;
-    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function.${received(callback)}`), { code: 'ERR_INVALID_ARG_TYPE' });
   }
 }
 
-/** node's ERR_INVALID_ARG_TYPE. */
+/** node's ERR_INVALID_ARG_TYPE, its "Received …" worded as node's invalidArgTypeHelper. */
 function argTypeError(name: string, type: string, value: unknown): TypeError {
-  const shown = value == null ? String(value) : typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
-  const must = type.startsWith("an instance") ? `must be ${type}` : `must be of type ${type}`;
-  return Object.assign(new TypeError(`The "${name}" argument ${must}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  const must = type.startsWith('an instance') ? `must be ${type}` : `must be of type ${type}`;
+  return Object.assign(new TypeError(`The "${name}" argument ${must}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+function received(value: unknown): string {
+  if (value == null) return ` Received ${String(value)}`;
+  if (typeof value === 'function') return ` Received function ${value.name}`;
+  if (typeof value === 'object') {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor ? ` Received an instance of ${ctor}` : ` Received ${inspect(value, { depth: -1 })}`;
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return ` Received type ${typeof value} (${shown})`;
 }

@@ -308,3 +308,18 @@ test('a server whose cert is only the leaf sends the issuers it finds in ca, as 
   assert.deepEqual(sent[0], ['localhost', 'chain intermediate', 'chain root']);
   assert.deepEqual(sent[0], sent[1]);
 });
+
+test("ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE worded as node:tls's", async () => {
+  const ours = new TLSSocket(undefined, {});
+  const theirs = new nodeTls.TLSSocket(undefined as unknown as Socket);
+  try {
+    for (const value of [undefined, null, {}, 42, true, () => {}]) {
+      assert.equal(caught(() => ours.setServername(value as string)).message, caught(() => (theirs as unknown as TLSSocket).setServername(value as string)).message);
+    }
+    const tooShort = caught(() => ours.exportKeyingMaterial(-3, 'label'));
+    assert.deepEqual([tooShort.name, tooShort.code], ['RangeError', 'ERR_OUT_OF_RANGE']);
+  } finally {
+    ours.destroy();
+    theirs.destroy();
+  }
+});
