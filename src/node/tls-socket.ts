@@ -185,7 +185,8 @@ export class TLSSocket extends Duplex {
   /** Client, before the handshake starts: builds the connection again with `changes` to its options. */
   private restart(method: string, changes: Partial<TLSSocketOptions>): void {
     if (this.isServer || this.clientOptions === undefined) {
-      throw codedError(`${method} is for client sockets`, method === 'setServername' ? 'ERR_TLS_SNI_FROM_SERVER' : 'ERR_INVALID_STATE');
+      if (method === 'setServername') throw codedError('Cannot issue SNI from a TLS server-side socket', 'ERR_TLS_SNI_FROM_SERVER'); // node:tls's words
+      throw codedError(`${method} is for client sockets`, 'ERR_INVALID_STATE');
     }
     if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
@@ -281,8 +282,15 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as an X509Certificate, or undefined. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.conn.peerCertificates[0];
-    return leaf ? new X509Certificate(leaf) : undefined;
+    const chain = this.conn.negotiated.verifiedChain ?? this.conn.peerCertificates;
+    if (chain.length === 0) return undefined;
+    // As node:tls, each links to its issuer (`issuerCertificate`) along the chain.
+    const certs = chain.map((der) => new X509Certificate(der));
+    certs.forEach((c, i) => {
+      const issuer = certs[i + 1];
+      if (issuer) Object.defineProperty(c, 'issuerCertificate', { value: issuer, enumerable: false });
+    });
+    return certs[0];
   }
 
   /** Our last Finished verify_data. */

@@ -323,3 +323,23 @@ test("ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE worded as node:tls's", async () 
     theirs.destroy();
   }
 });
+
+test("getPeerX509Certificate() links issuerCertificate along the chain, and a server's setServername() is node:tls's ERR_TLS_SNI_FROM_SERVER", async () => {
+  const server = createServer(serverOptions, (s) => {
+    assert.throws(() => s.setServername('x'), { code: 'ERR_TLS_SNI_FROM_SERVER', message: 'Cannot issue SNI from a TLS server-side socket' });
+    s.end();
+  });
+  const port = await listen(server);
+  try {
+    const client = connect({ ...clientOptions, port });
+    await once(client, 'secureConnect');
+    const leaf = client.getPeerX509Certificate()!;
+    assert.match(leaf.subject, /CN=localhost/);
+    assert.ok(leaf.issuerCertificate instanceof (await import('node:crypto')).X509Certificate);
+    assert.equal(leaf.issuerCertificate.subject, new (await import('node:crypto')).X509Certificate(pki.ca.certPem).subject);
+    client.resume();
+    await once(client, 'close');
+  } finally {
+    server.close();
+  }
+});
