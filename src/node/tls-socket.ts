@@ -282,9 +282,9 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as an X509Certificate, or undefined. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const chain = this.conn.negotiated.verifiedChain ?? this.conn.peerCertificates;
+    const chain = this.conn.peerCertificates;
     if (chain.length === 0) return undefined;
-    // As node:tls, each links to its issuer (`issuerCertificate`) along the chain.
+    // As node:tls, each links to its issuer (`issuerCertificate`) along the chain the peer sent.
     const certs = chain.map((der) => new X509Certificate(der));
     certs.forEach((c, i) => {
       const issuer = certs[i + 1];

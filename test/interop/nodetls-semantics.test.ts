@@ -324,8 +324,9 @@ test("ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE worded as node:tls's", async () 
   }
 });
 
-test("getPeerX509Certificate() links issuerCertificate along the chain, and a server's setServername() is node:tls's ERR_TLS_SNI_FROM_SERVER", async () => {
-  const server = createServer(serverOptions, (s) => {
+test("getPeerX509Certificate() links issuerCertificate along the chain the peer sent, and a server's setServername() is node:tls's ERR_TLS_SNI_FROM_SERVER", async () => {
+  // With `ca`, the server sends leaf + CA (automatic chain), so the leaf has an issuer to link to.
+  const server = createServer({ ...serverOptions, ca: pki.ca.certPem }, (s) => {
     assert.throws(() => s.setServername('x'), { code: 'ERR_TLS_SNI_FROM_SERVER', message: 'Cannot issue SNI from a TLS server-side socket' });
     s.end();
   });
@@ -337,6 +338,7 @@ test("getPeerX509Certificate() links issuerCertificate along the chain, and a se
     assert.match(leaf.subject, /CN=localhost/);
     assert.ok(leaf.issuerCertificate instanceof (await import('node:crypto')).X509Certificate);
     assert.equal(leaf.issuerCertificate.subject, new (await import('node:crypto')).X509Certificate(pki.ca.certPem).subject);
+    assert.equal(leaf.issuerCertificate.issuerCertificate, undefined); // the chain sent ends there
     client.resume();
     await once(client, 'close');
   } finally {
