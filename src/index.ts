@@ -11,6 +11,7 @@ import { connect } from './node/connect.js';
 import * as defaults from './node/defaults.js';
 import { CallableServer, createServer, type Server as ServerClass } from './node/server.js';
 import { withAutoChain } from './node/auto-chain.js';
+import { withPfx } from './node/pfx.js';
 import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
 
@@ -44,7 +45,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(defaults.withDefaultVersions(options)));
+    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(options))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }
