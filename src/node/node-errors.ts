@@ -39,6 +39,8 @@ const OPENSSL_MESSAGES: Record<string, string> = {
 /** node:tls's words for a `pfx` it cannot load (Node's SecureContext::LoadPKCS12); the code stays ours where node:tls has none. */
 const PFX_WORDS: Record<string, { code?: string; message: string }> = {
   ERR_TLSGLASS_PFX_MAC_VERIFY: { message: 'mac verify failure' },
+  ERR_TLSGLASS_PFX_MAC_ABSENT: { message: 'mac absent' },
+  ERR_TLSGLASS_PFX_UNSUPPORTED: { code: 'ERR_CRYPTO_UNSUPPORTED_OPERATION', message: 'Unsupported PKCS12 PFX data' },
   ERR_TLSGLASS_PFX_NO_KEY: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load private key from PFX data' },
   ERR_TLSGLASS_PFX_NO_CERT: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load certificate from PFX data' },
   ERR_TLSGLASS_PFX_TYPE: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load PFX certificate' },

@@ -12,7 +12,8 @@ import { ConfigError } from '../errors.js';
 import { encodePem } from '../pki/pem.js';
 import { Pkcs12Error, readPkcs12, type Pkcs12Bag, type Pkcs12Crypto } from '../pki/pkcs12.js';
 
-const nodePkcs12Crypto: Pkcs12Crypto = {
+/** The PKCS#12 primitives from node:crypto. */
+export const nodePkcs12Crypto: Pkcs12Crypto = {
   digest: (hash, data) => createHash(hash).update(data).digest(),
   hmac: (hash, key, data) => createHmac(hash, key).update(data).digest(),
   pbkdf2: (hash, password, salt, iterations, length) => pbkdf2Sync(password, salt, iterations, length, hash),
@@ -24,6 +25,7 @@ const nodePkcs12Crypto: Pkcs12Crypto = {
 
 const CODES: Record<Pkcs12Error['kind'], string> = {
   mac: 'ERR_TLSGLASS_PFX_MAC_VERIFY',
+  macAbsent: 'ERR_TLSGLASS_PFX_MAC_ABSENT',
   decrypt: 'ERR_TLSGLASS_PFX_DECRYPT',
   unsupported: 'ERR_TLSGLASS_PFX_UNSUPPORTED',
   malformed: 'ERR_TLSGLASS_BAD_PFX',

@@ -26,8 +26,8 @@ export interface Pkcs12Crypto {
 export class Pkcs12Error extends Error {
   constructor(
     message: string,
-    /** 'mac': the MAC does not verify (a wrong or missing password); 'decrypt': a bag does not decrypt; 'unsupported': an algorithm we do not implement; 'malformed': not PKCS#12. */
-    readonly kind: 'mac' | 'decrypt' | 'unsupported' | 'malformed',
+    /** 'mac': the MAC does not verify (a wrong or missing password); 'macAbsent': a password for a file without MAC; 'decrypt': a bag does not decrypt; 'unsupported': an algorithm we do not implement; 'malformed': not PKCS#12. */
+    readonly kind: 'mac' | 'macAbsent' | 'decrypt' | 'unsupported' | 'malformed',
   ) {
     super(message);
   }
@@ -79,12 +79,12 @@ const HMACS: Record<string, Pkcs12Hash> = {
   '1.2.840.113549.2.11': 'sha512',
 };
 
-/** PBES2 encryption schemes (RFC 8018 App. B.2, RFC 3565): cipher and key length. */
-const PBES2_CIPHERS: Record<string, [Pkcs12Cipher, number]> = {
-  '2.16.840.1.101.3.4.1.2': ['aes-128-cbc', 16],
-  '2.16.840.1.101.3.4.1.22': ['aes-192-cbc', 24],
-  '2.16.840.1.101.3.4.1.42': ['aes-256-cbc', 32],
-  '1.2.840.113549.3.7': ['des-ede3-cbc', 24],
+/** PBES2 encryption schemes (RFC 8018 App. B.2, RFC 3565): cipher, key and IV lengths. */
+const PBES2_CIPHERS: Record<string, [Pkcs12Cipher, number, number]> = {
+  '2.16.840.1.101.3.4.1.2': ['aes-128-cbc', 16, 16],
+  '2.16.840.1.101.3.4.1.22': ['aes-192-cbc', 24, 16],
+  '2.16.840.1.101.3.4.1.42': ['aes-256-cbc', 32, 16],
+  '1.2.840.113549.3.7': ['des-ede3-cbc', 24, 8],
 };
 
 /** RFC 7292 App. C: the PKCS#12 PBEs, SHA-1 based; key length and cipher (undefined: not implemented, with the name to report). */
@@ -151,8 +151,8 @@ export function pkcs12Kdf(crypto: Pkcs12Crypto, hash: Pkcs12Hash, bmpPassword: U
   return out;
 }
 
-/** Iteration counts above this are refused: a hostile file must not cost minutes (OpenSSL writes 2048). */
-const MAX_ITERATIONS = 10_000_000;
+/** Iteration counts above this are refused: a hostile file must not cost seconds (OpenSSL writes 2048). */
+const MAX_ITERATIONS = 1_000_000;
 
 function iterationsOf(value: Uint8Array, what: string): number {
   const n = decodeSmallUnsigned(value, what);
@@ -194,6 +194,9 @@ export function readPkcs12(der: Uint8Array, pass: string | undefined, crypto: Pk
     const ok = candidates.find((c) => macVerifies(macData, authSafeBytes, c, crypto));
     if (!ok) throw new Pkcs12Error(pass ? 'the MAC does not verify: wrong passphrase, or the file was altered' : 'the MAC does not verify without a passphrase: the file needs one', 'mac');
     pw = ok;
+  } else if (pass) {
+    // As OpenSSL's PKCS12_parse (node:tls): a password is checked against the MAC, and there is none.
+    throw new Pkcs12Error('the file has no MAC to check the passphrase against (it was exported with -nomac); node:tls refuses such a file unless no passphrase is given', 'macAbsent');
   }
 
   const keys: Pkcs12Bag<Uint8Array>[] = [];
@@ -251,7 +254,7 @@ function decryptEncryptedData(raw: Uint8Array, pw: Password, crypto: Pkcs12Crypt
   if (type !== OID.data) throw new DecodeError(`EncryptedContentInfo: content type ${type}, expected data`);
   const alg = eci.read(Tag.SEQUENCE, 'contentEncryptionAlgorithm').raw;
   const content = eci.read(contextPrimitive(0), 'encryptedContent').value;
-  return decrypt(alg, content, pw, crypto, 'the certificates');
+  return decrypt(alg, content, pw, crypto, 'the certificate bag');
 }
 
 /** Decrypts with a PKCS#12 PBE (App. C) or PBES2 (RFC 8018 §6.2). */
@@ -263,7 +266,7 @@ function decrypt(algorithmDer: Uint8Array, data: Uint8Array, pw: Password, crypt
   const pbe = PKCS12_PBES[alg.oid];
   if (pbe !== undefined) {
     if (pbe.cipher === undefined || pbe.keyLength === undefined) {
-      throw new Pkcs12Error(`${what} are encrypted with ${pbe.name}, which node:crypto does not offer (OpenSSL 3 keeps it in its legacy provider); re-export the file: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256`, 'unsupported');
+      throw new Pkcs12Error(`${what} is encrypted with ${pbe.name}, which node:crypto does not offer (OpenSSL 3 keeps it in its legacy provider); re-export the file: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256`, 'unsupported');
     }
     const p = new DerReader(readDer(required(alg.params, pbe.name), Tag.SEQUENCE, `${pbe.name} parameters`).value);
     const salt = p.read(Tag.OCTET_STRING, `${pbe.name} salt`).value;
@@ -277,11 +280,12 @@ function decrypt(algorithmDer: Uint8Array, data: Uint8Array, pw: Password, crypt
     const kdf = algorithm(p.read(Tag.SEQUENCE, 'PBES2 keyDerivationFunc').raw, 'PBES2 keyDerivationFunc');
     const scheme = algorithm(p.read(Tag.SEQUENCE, 'PBES2 encryptionScheme').raw, 'PBES2 encryptionScheme');
     p.end('PBES2 parameters');
-    if (kdf.oid !== OID.pbkdf2) throw new Pkcs12Error(`${what} use the key derivation ${kdf.oid}; only PBKDF2 is supported`, 'unsupported');
+    if (kdf.oid !== OID.pbkdf2) throw new Pkcs12Error(`${what} uses the key derivation ${kdf.oid}; only PBKDF2 is supported`, 'unsupported');
     const c = PBES2_CIPHERS[scheme.oid];
-    if (c === undefined) throw new Pkcs12Error(`${what} are encrypted with ${scheme.oid}; AES-CBC and DES-EDE3-CBC are supported`, 'unsupported');
+    if (c === undefined) throw new Pkcs12Error(`${what} is encrypted with ${scheme.oid}; AES-CBC and DES-EDE3-CBC are supported`, 'unsupported');
     [cipher] = c;
     iv = readDer(required(scheme.params, 'PBES2 IV'), Tag.OCTET_STRING, 'PBES2 IV').value;
+    if (iv.length !== c[2]) throw new DecodeError(`PBES2 IV: ${iv.length} bytes, ${cipher} takes ${c[2]}`);
     const k = new DerReader(readDer(required(kdf.params, 'PBKDF2'), Tag.SEQUENCE, 'PBKDF2 parameters').value);
     const salt = k.read(Tag.OCTET_STRING, 'PBKDF2 salt').value;
     const iterations = iterationsOf(k.read(Tag.INTEGER, 'PBKDF2 iterations').value, 'PBKDF2 iterations');
@@ -289,15 +293,15 @@ function decrypt(algorithmDer: Uint8Array, data: Uint8Array, pw: Password, crypt
     if (keyLength !== c[1]) throw new DecodeError(`PBKDF2 keyLength ${keyLength} does not fit ${cipher} (${c[1]})`);
     const prf = k.done ? 'sha1' : HMACS[algorithm(k.read(Tag.SEQUENCE, 'PBKDF2 prf').raw, 'PBKDF2 prf').oid];
     k.end('PBKDF2 parameters');
-    if (prf === undefined) throw new Pkcs12Error(`${what} use a PBKDF2 PRF other than HMAC-SHA-1/SHA-2`, 'unsupported');
+    if (prf === undefined) throw new Pkcs12Error(`${what} uses a PBKDF2 PRF other than HMAC-SHA-1/SHA-2`, 'unsupported');
     key = crypto.pbkdf2(prf, pw.utf8, salt, iterations, keyLength);
   } else {
-    throw new Pkcs12Error(`${what} are encrypted with ${alg.oid}, which is not supported (PBES2 and pbeWithSHAAnd3-KeyTripleDES-CBC are)`, 'unsupported');
+    throw new Pkcs12Error(`${what} is encrypted with ${alg.oid}, which is not supported (PBES2 and pbeWithSHAAnd3-KeyTripleDES-CBC are)`, 'unsupported');
   }
   try {
     return crypto.decrypt(cipher, key, iv, data);
   } catch {
-    throw new Pkcs12Error(`${what} do not decrypt (bad padding): wrong passphrase, or the file is damaged`, 'decrypt');
+    throw new Pkcs12Error(`${what} does not decrypt (bad padding): wrong passphrase, or the file is damaged`, 'decrypt');
   }
 }
 
@@ -318,7 +322,7 @@ function readSafeContents(bytes: Uint8Array, pw: Password, crypto: Pkcs12Crypto,
       const alg = epki.read(Tag.SEQUENCE, 'EncryptedPrivateKeyInfo algorithm').raw;
       const data = epki.read(Tag.OCTET_STRING, 'EncryptedPrivateKeyInfo encryptedData').value;
       epki.end('EncryptedPrivateKeyInfo');
-      const pkcs8 = decrypt(alg, data, pw, crypto, 'the private key');
+      const pkcs8 = decrypt(alg, data, pw, crypto, 'the key bag');
       keys.push(bagOf(readDer(pkcs8, Tag.SEQUENCE, 'decrypted PrivateKeyInfo').raw));
     } else if (id === OID.certBag) {
       const cert = new DerReader(readDer(value, Tag.SEQUENCE, 'CertBag').value);
