@@ -111,7 +111,7 @@ export class Server extends NetServer {
    */
   addContext(hostname: string, context: SecureContext | CommonOptions): void {
     if (!hostname) throw Object.assign(new TypeError('"servername" is required parameter for Server.addContext'), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
-    this.contexts.push([serverNamePattern(hostname), isSecureContext(context) ? context : createSecureContext(context)]);
+    this.contexts.push([serverNamePattern(hostname), isSecureContext(context) ? context : createSecureContext(withPfx(context))]);
   }
 
   /** The 48-byte key that seals session tickets (node:tls getTicketKeys). */

@@ -56,6 +56,13 @@ describe('pfx (PKCS#12) as node:tls', () => {
     ]);
   });
 
+  test('server.addContext(name, { pfx, passphrase }) serves that pfx to clients naming it, as node:tls', LIMIT, async (t) => {
+    const server = await startTlsglassServer(t, { cert: pki.serverRsa.certPem, key: pki.serverRsa.keyPem }, (s) => s.end());
+    server.server.addContext('localhost', { pfx: makePfx(pki.serverEcdsa, [pki.ca], 'pw'), passphrase: 'pw' });
+    const c = await nodeTlsConnect(t, { port: server.port, ca: pki.ca.certPem, servername: 'localhost' });
+    assert.equal(c.getPeerX509Certificate()?.fingerprint256, fingerprint(pki.serverEcdsa.certPem));
+  });
+
   test('a client certificate from a pfx: a node:tls server that requires one authorizes it', LIMIT, async (t) => {
     let seen: { authorized: boolean; cn: unknown } | undefined;
     const server = await startNodeTlsServer(t, { cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (s) => {
