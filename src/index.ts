@@ -25,7 +25,7 @@ export { ClientConnection, ServerConnection, Connection, type CipherInfo } from 
 export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
 export { SecureContext } from './config.js';
-export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
+export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer, PfxEntry } from './config.js';
 export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
 export type { X509Profile } from './pki/strict-profile.js';
 export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
