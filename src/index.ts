@@ -25,7 +25,7 @@ export { ClientConnection, ServerConnection, Connection, type CipherInfo } from 
 export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
 export { SecureContext } from './config.js';
-export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer, PfxEntry } from './config.js';
+export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
 export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
 export type { X509Profile } from './pki/strict-profile.js';
 export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
@@ -34,6 +34,8 @@ export { ServerSessionStore, type SessionStoreOptions } from './session/server-s
 export { nodeCryptoProvider } from './crypto/node/index.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { TlsError, LocalAlert, PeerAlert, CertificateError, ConfigError } from './errors.js';
+/** node:tls's `pfx: [{ buf, passphrase }]` entry. */
+export type { PfxEntry } from './config.js';
 /**
  * node:tls's own checkServerIdentity: it takes the PeerCertificate objects getPeerCertificate()
  * returns and gives node:tls's errors, so a checkServerIdentity option that calls it behaves as with node:tls.
