@@ -4,6 +4,7 @@ import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, t
 import { ConfigError } from './errors.js';
 import { loadIdentities, trustAnchors } from './identities.js';
 import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
+import { readAlpn } from './messages/extensions/simple.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import type { X509Profile } from './pki/strict-profile.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
@@ -46,11 +47,20 @@ export interface CommonOptions {
   dhparam?: 'auto';
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
-  /** ALPN protocols in preference order. */
-  ALPNProtocols?: readonly string[];
+  /**
+   * ALPN protocols in preference order: names (strings or bytes), or, as node:tls also takes,
+   * one buffer in the wire format (each name after its length byte, RFC 7301 §3.1).
+   */
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
   /** Default true: an unverified peer certificate aborts the handshake. */
   rejectUnauthorized?: boolean;
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * node:tls's OpenSSL method name, read by the Node adapter as a version range: TLS_method
+   * (SSLv23_method), TLSv1_2_method, TLSv1_3_method (and their _client/_server forms). Not with
+   * minVersion/maxVersion.
+   */
+  secureProtocol?: string;
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** Abort when the peer does not negotiate extended_master_secret (RFC 7627). Default false. */
   requireExtendedMasterSecret?: boolean;
@@ -105,10 +115,17 @@ export interface ClientOptions extends CommonOptions {
    * and not judged: certificate validation does not use OCSP, as in node:tls.
    */
   requestOCSP?: boolean;
+  /**
+   * TLS 1.2 DHE: the smallest prime we take from a server, in bits (node:tls `minDHSize`, default
+   * 1024). Our client takes only the RFC 7919 groups, so any value up to 2048 changes nothing.
+   */
+  minDHSize?: number;
 }
 
 /** node:tls's client pskCallback. */
 export type PskClientCallback = (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;
+/** node:tls's ALPNCallback: the protocol to use, one of `protocols`, or undefined to refuse. */
+export type AlpnCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
 /** The server's pskCallback in the core: the key for the client's identity, or null when unknown. */
 export type PskServerCallback = (identity: string) => Uint8Array | null | undefined;
 
@@ -146,6 +163,17 @@ export interface ServerOptions extends CommonOptions {
   sessionStore?: ServerSessionStore;
   /** External PSKs: the key for a client's identity, or null (node:tls's server `pskCallback`, without its socket argument). */
   pskLookup?: PskServerCallback;
+  /**
+   * node:tls's server `ALPNCallback({ servername, protocols })`: picks the protocol from the
+   * client's list (undefined: the handshake fails with no_application_protocol, RFC 7301 §3.2).
+   * Cannot be combined with ALPNProtocols (ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS).
+   */
+  ALPNCallback?: AlpnCallback;
+  /**
+   * Whose cipher suite order wins. tlsglass's default is the server's (node:tls's
+   * `honorCipherOrder: true`); `false` takes the first suite in the client's order that we support.
+   */
+  honorCipherOrder?: boolean;
   /** TLS 1.2: the identity hint sent in ServerKeyExchange (RFC 4279 §2). */
   pskIdentityHint?: string;
   /**
@@ -198,12 +226,16 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
   readonly pskCallback: PskClientCallback | undefined;
   readonly requestOCSP: boolean;
+  readonly minDHSize: number;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
   readonly requestCert: boolean;
   readonly sessions: ServerSessionStore;
   readonly pskLookup: PskServerCallback | undefined;
+  readonly alpnCallback: AlpnCallback | undefined;
+  /** The client's suite order wins (honorCipherOrder: false). */
+  readonly clientSuiteOrder: boolean;
   readonly pskIdentityHint: string | undefined;
   readonly ocspResponse: Uint8Array | undefined;
 }
@@ -364,6 +396,22 @@ export function checkVersions(options: CommonOptions): void {
   }
 }
 
+/** ALPNProtocols as names; protocol names are opaque bytes, one char per byte (as readAlpn). */
+function alpnNames(value: CommonOptions['ALPNProtocols']): string[] {
+  if (value === undefined) return [];
+  if (value instanceof Uint8Array) {
+    const framed = new Uint8Array(2 + value.length);
+    framed.set([value.length >> 8, value.length & 0xff]);
+    framed.set(value, 2);
+    try {
+      return readAlpn(framed);
+    } catch {
+      throw new ConfigError('ERR_INVALID_ARG_VALUE', 'ALPNProtocols', (name) => `${name('ALPNProtocols')}: a buffer must hold length-prefixed protocol names (RFC 7301 §3.1)`);
+    }
+  }
+  return value.map((p) => (typeof p === 'string' ? p : String.fromCharCode(...p)));
+}
+
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
   const dhparam: unknown = options.dhparam;
   if (dhparam !== undefined && dhparam !== 'auto') {
@@ -386,7 +434,7 @@ function resolveCommon(options: CommonOptions, side: 'client' | 'server'): Resol
     // Only groups the provider can make shares for (a name such as secp521r1 parses but is never used).
     groups13: (side === 'client' && defaultGroups ? DEFAULT_CLIENT_GROUPS_13 : groups).filter((g) => provider.keyExchange.groups.includes(g)),
     signatureSchemes: parseSigalgs(options.sigalgs),
-    alpn: [...(options.ALPNProtocols ?? [])],
+    alpn: alpnNames(options.ALPNProtocols),
     identities: loadIdentities(options, provider),
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
@@ -431,6 +479,14 @@ const VERIFIERS = new WeakMap<CryptoProvider, Map<string, DefaultVerifier>>();
 
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
+function checkMinDHSize(value: unknown): number {
+  if (value === undefined) return 1024;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new ConfigError('ERR_INVALID_ARG_VALUE', 'minDHSize', (name) => `${name('minDHSize')} must be a positive number of bits (received ${String(value)})`);
+  }
+  return value;
+}
+
 export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
   if (options.secureContext && !isSecureContext(options.secureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
@@ -451,7 +507,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     groups13: common.groups13,
     signatureSchemes: common.signatureSchemes,
     // With a shared context these three still come from the connection (as node:tls).
-    alpn: shared && options.ALPNProtocols ? [...options.ALPNProtocols] : common.alpn,
+    alpn: shared && options.ALPNProtocols ? alpnNames(options.ALPNProtocols) : common.alpn,
     rejectUnauthorized: (shared && options.rejectUnauthorized) ?? common.rejectUnauthorized,
     observer: (shared && options.observer) ?? common.observer,
     identities: common.identities,
@@ -465,6 +521,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     checkServerIdentity: options.checkServerIdentity,
     pskCallback: options.pskCallback,
     requestOCSP: options.requestOCSP ?? false,
+    minDHSize: checkMinDHSize(options.minDHSize),
   };
 }
 
@@ -483,6 +540,9 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
   if (options.secureContext && !isSecureContext(options.secureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
   }
+  if (options.ALPNCallback !== undefined && options.ALPNProtocols !== undefined) {
+    throw new ConfigError('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'ALPNCallback', () => 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
+  }
   const shared = options.secureContext?.context;
   const common = shared ? { ...shared, rejectUnauthorized: options.rejectUnauthorized ?? shared.rejectUnauthorized } : resolveCommon(options, 'server');
   if (common.identities.length === 0 && !certificateOptional && !options.pskLookup) throw new Error('a server needs cert and key');
@@ -499,6 +559,8 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
     sessions,
     pskLookup: options.pskLookup,
     pskIdentityHint: options.pskIdentityHint,
+    alpnCallback: options.ALPNCallback,
+    clientSuiteOrder: options.honorCipherOrder === false,
     ocspResponse: options.ocspResponse,
     [RESOLVED]: true,
   });

@@ -21,6 +21,7 @@ import { readCertificateVerify, writeCertificateVerify } from '../../messages/ce
 import { writeCertificateStatus } from '../../messages/certificate-status.js';
 import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
 import { solicited } from './solicited.js';
+import { inPreferenceOrder } from '../negotiation.js';
 import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { findExtension, type Extension } from '../../messages/extensions/index.js';
 import { writeAlpn, writeU16ListExtension } from '../../messages/extensions/simple.js';
@@ -109,7 +110,7 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   const suite =
     (ticket && config.suites13.find((s) => s.id === ticket.suite && ch.cipherSuites.includes(s.id))) ??
     externalSuite ??
-    config.suites13.find((s) => ch.cipherSuites.includes(s.id));
+    inPreferenceOrder(config.suites13, ch, config).find((s) => ch.cipherSuites.includes(s.id));
   if (!suite) throw new LocalAlert(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common');
   let cert: Choice13['cert'];
   for (const identity of config.identities) {
