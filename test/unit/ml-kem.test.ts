@@ -17,7 +17,11 @@ import { nodeKeyExchange } from '../../src/crypto/node/key-exchange.js';
 import { nativeMlKem } from '../../src/crypto/node/ml-kem.js';
 import { nodeCryptoProvider, nodeMlKem } from '../../src/crypto/node/index.js';
 import { InvalidPublicKey } from '../../src/crypto/provider.js';
-import { AlertDescription, NamedGroup } from '../../src/messages/enums.js';
+import { AlertDescription, ExtensionType, NamedGroup } from '../../src/messages/enums.js';
+import { readClientHello } from '../../src/messages/client-hello.js';
+import { findExtension } from '../../src/messages/extensions/index.js';
+import { readU16ListExtension } from '../../src/messages/extensions/simple.js';
+import { readKeyShareClient } from '../../src/messages/extensions/tls13.js';
 import { plainAlert, runPair, type Tamper } from '../helpers/pair.js';
 import { testPki } from '../helpers/pki.js';
 import { ML_KEM_KAT } from '../vectors/ml-kem.js';
@@ -196,4 +200,61 @@ describe('hostile shares in a handshake: illegal_parameter', () => {
       assert.deepEqual([...wire.at(-1)!], [...plainAlert(AlertDescription.illegal_parameter)]);
     });
   }
+});
+
+describe('negotiation', () => {
+  const pki = testPki();
+  const serverOptions = (extra: ServerOptions = {}): ServerOptions => ({ cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem, ...extra });
+  const clientOptions = (extra: ClientOptions = {}): ClientOptions => ({ servername: 'localhost', ca: pki.ca.certPem, ...extra });
+  const hello = (record: Uint8Array) => readClientHello(record.subarray(9));
+  const groupsOf = (record: Uint8Array): number[] => readU16ListExtension(findExtension(hello(record).extensions, ExtensionType.supported_groups)!, 'supported_groups');
+  const sharesOf = (record: Uint8Array): number[] => {
+    const ks = findExtension(hello(record).extensions, ExtensionType.key_share);
+    return ks ? readKeyShareClient(ks).map((s) => s.group) : [];
+  };
+
+  test('defaults: X25519MLKEM768 first, shares for it and x25519, negotiated without a retry', () => {
+    const r = runPair(serverOptions(), clientOptions());
+    assert.deepEqual(groupsOf(r.wire.toServer[0]!), [NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]);
+    assert.deepEqual(sharesOf(r.wire.toServer[0]!), [NamedGroup.X25519MLKEM768, NamedGroup.x25519]);
+    assert.equal(r.server.negotiated.group, NamedGroup.X25519MLKEM768);
+    assert.equal(r.client.negotiated.helloRetry, false);
+    assert.deepEqual(r.client.ephemeralKeyInfo, { type: 'TLSGroup', name: 'X25519MLKEM768' });
+  });
+
+  test('a server without ML-KEM takes the x25519 share; one preferring P-256 asks for it, and the client retries with that one share', () => {
+    const plain = runPair(serverOptions({ ecdhCurve: 'X25519:P-256' }), clientOptions());
+    assert.equal(plain.client.negotiated.group, NamedGroup.x25519);
+    assert.equal(plain.client.negotiated.helloRetry, false);
+    const retried = runPair(serverOptions({ ecdhCurve: 'P-256' }), clientOptions());
+    assert.equal(retried.client.negotiated.group, NamedGroup.secp256r1);
+    assert.equal(retried.client.negotiated.helloRetry, true);
+    assert.deepEqual(sharesOf(retried.wire.toServer.find((r, i) => i > 0 && r[0] === 22 && r[5] === 1)!), [NamedGroup.secp256r1]);
+  });
+
+  test('hybridRetry: a client listing X25519MLKEM768 with only an x25519 share is asked for X25519MLKEM768', () => {
+    const client = clientOptions({ ecdhCurve: 'X25519:X25519MLKEM768' });
+    const without = runPair(serverOptions(), client);
+    assert.equal(without.server.negotiated.group, NamedGroup.x25519, 'off by default: the share sent wins');
+    const r = runPair(serverOptions({ hybridRetry: true }), client);
+    assert.equal(r.server.negotiated.group, NamedGroup.X25519MLKEM768);
+    assert.equal(r.server.negotiated.helloRetry, true);
+    const classicOnly = runPair(serverOptions({ hybridRetry: true }), clientOptions({ ecdhCurve: 'X25519' }));
+    assert.equal(classicOnly.server.negotiated.group, NamedGroup.x25519, 'a client without a hybrid is served as before');
+  });
+
+  test('TLS 1.2 never uses them: not listed by a TLS 1.2-only client, never chosen by a TLS 1.2 server', () => {
+    const r12 = runPair(serverOptions(), clientOptions({ maxVersion: 'TLSv1.2' }));
+    assert.ok(!groupsOf(r12.wire.toServer[0]!).some((g) => g > 0x01ff), String(groupsOf(r12.wire.toServer[0]!)));
+    assert.equal(r12.client.negotiated.group, NamedGroup.x25519);
+    const r = runPair(serverOptions({ maxVersion: 'TLSv1.2' }), clientOptions());
+    assert.equal(r.client.protocol, 'TLSv1.2');
+    assert.equal(r.client.negotiated.group, NamedGroup.x25519);
+  });
+
+  test("ecdhCurve takes OpenSSL's names; pure ML-KEM gets a share of its own plus the first ECDHE group's", () => {
+    const r = runPair(serverOptions({ ecdhCurve: 'MLKEM1024:MLKEM768' }), clientOptions({ ecdhCurve: 'MLKEM1024:SecP384r1MLKEM1024:P-256' }));
+    assert.deepEqual(sharesOf(r.wire.toServer[0]!), [NamedGroup.MLKEM1024, NamedGroup.secp256r1]);
+    assert.equal(r.server.negotiated.group, NamedGroup.MLKEM1024);
+  });
 });
