@@ -251,11 +251,11 @@ export class ExpectServerHello implements State {
       }
       if (isHelloRetryRequest(sh.random)) {
         if (this.retry) throw new LocalAlert(AlertDescription.unexpected_message, 'a second HelloRetryRequest');
-        const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
+        const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, shares, cookie) => {
           // Keep the PSK only if the suite the server picked can use it (same hash, RFC 8446 §4.1.4).
           const psk = previous.session?.version === ProtocolVersion.TLSv1_3 && tls13SuiteById(previous.session.suite)?.id === sh.cipherSuite ? previous.session : undefined;
           const external = tls13SuiteById(sh.cipherSuite)?.hash === EXTERNAL_PSK_HASH ? previous.external : undefined;
-          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk, external, now: this.config.now().getTime() });
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: shares, cookie, session: psk, external, now: this.config.now().getTime() });
           this.transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(next, io.provider, this.transcript.bytes())).raw);
           return next;
         });
