@@ -49,7 +49,8 @@ export function shareParts(group: number, side: 'client' | 'server'): { name: st
   const sizes = ML_KEM_SIZES[g.kem];
   const kem = { name: side === 'client' ? `${g.kem} encapsulation key` : `${g.kem} ciphertext`, length: side === 'client' ? sizes.encapsulationKey : sizes.ciphertext };
   if (!g.ecdh) return [kem];
-  const ecdh = { name: g.ecdh.group === NamedGroup.x25519 ? 'X25519 public key' : 'ECDH point', length: g.ecdh.length };
+  const curve = { [NamedGroup.x25519]: 'X25519 public key', [NamedGroup.secp256r1]: 'P-256 point', [NamedGroup.secp384r1]: 'P-384 point' }[g.ecdh.group as number];
+  const ecdh = { name: curve ?? 'ECDH share', length: g.ecdh.length };
   return g.kemFirst ? [kem, ecdh] : [ecdh, kem];
 }
 
