@@ -33,11 +33,15 @@ export interface CommonOptions {
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
   /**
-   * Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`).
-   * Default: x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096. TLS 1.3 takes the RFC 7919
-   * groups on a server by default, but a client offers them for TLS 1.3 only when named here
-   * (the first group gets the key share) or when DHE suites are enabled (supported_groups
-   * serves both versions); TLS 1.2 uses them only for DHE suites.
+   * Colon-separated groups in preference order, e.g. `X25519MLKEM768:X25519:P-256:ffdhe2048`
+   * (node:tls `ecdhCurve`; OpenSSL's names, as Node 24). Default: X25519MLKEM768, SecP256r1MLKEM768,
+   * SecP384r1MLKEM1024, x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096; the pure MLKEM768
+   * and MLKEM1024 only when named. A client offers X25519MLKEM768, x25519, P-256, P-384 by default,
+   * with key shares for X25519MLKEM768 and x25519 (as Chromium and OpenSSL 3.5). With this option
+   * the first group gets the key share, and when it is an ML-KEM group the first ECDHE group named
+   * gets one too. TLS 1.3 takes the RFC 7919 groups on a server by default, but a client offers them
+   * for TLS 1.3 only when named here or when DHE suites are enabled (supported_groups serves both
+   * versions); TLS 1.2 uses them only for DHE suites, and never uses the ML-KEM groups.
    */
   ecdhCurve?: string;
   /**
@@ -187,6 +191,14 @@ export interface ServerOptions extends CommonOptions {
    * alongside are ignored; requestCert and rejectUnauthorized still apply per connection.
    */
   secureContext?: SecureContext;
+  /**
+   * TLS 1.3: when the client supports one of our hybrid post-quantum groups (X25519MLKEM768, …)
+   * but sent no key share for it, ask for that share by HelloRetryRequest instead of taking its
+   * classical share: one more round trip, and no classical-only key exchange with a client that
+   * could do better. Off by default, as OpenSSL (where a group tuple `X25519MLKEM768 / X25519`
+   * would do the same).
+   */
+  hybridRetry?: boolean;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -238,6 +250,7 @@ export interface ResolvedServerConfig extends ResolvedConfig {
   readonly clientSuiteOrder: boolean;
   readonly pskIdentityHint: string | undefined;
   readonly ocspResponse: Uint8Array | undefined;
+  readonly hybridRetry: boolean;
 }
 
 /**
@@ -246,6 +259,10 @@ export interface ResolvedServerConfig extends ResolvedConfig {
  * do), and clients offer them for TLS 1.3 only when `ecdhCurve` names them (DEFAULT_CLIENT_GROUPS_13).
  */
 export const DEFAULT_GROUPS: readonly NamedGroup[] = [
+  // draft-ietf-tls-ecdhe-mlkem: the hybrids first, so that a server prefers them whenever offered.
+  NamedGroup.X25519MLKEM768,
+  NamedGroup.SecP256r1MLKEM768,
+  NamedGroup.SecP384r1MLKEM1024,
   NamedGroup.x25519,
   NamedGroup.secp256r1,
   NamedGroup.secp384r1,
@@ -278,9 +295,15 @@ const GROUP_NAMES: Record<string, NamedGroup> = {
   FFDHE2048: NamedGroup.ffdhe2048,
   FFDHE3072: NamedGroup.ffdhe3072,
   FFDHE4096: NamedGroup.ffdhe4096,
+  X25519MLKEM768: NamedGroup.X25519MLKEM768,
+  SECP256R1MLKEM768: NamedGroup.SecP256r1MLKEM768,
+  SECP384R1MLKEM1024: NamedGroup.SecP384r1MLKEM1024,
+  MLKEM768: NamedGroup.MLKEM768,
+  MLKEM1024: NamedGroup.MLKEM1024,
   // Known, so that they are refused as unsupported rather than unknown.
   'P-521': NamedGroup.secp521r1,
   X448: NamedGroup.x448,
+  MLKEM512: NamedGroup.MLKEM512,
 };
 
 /** How groups are named in messages (OpenSSL's names for the ECDHE groups, RFC 7919's for FFDHE). */
@@ -288,8 +311,11 @@ function groupName(g: number): string {
   return { [NamedGroup.x25519]: 'X25519', [NamedGroup.secp256r1]: 'P-256', [NamedGroup.secp384r1]: 'P-384', [NamedGroup.secp521r1]: 'P-521', [NamedGroup.x448]: 'X448' }[g] ?? nameOf(NamedGroup, g);
 }
 
-/** A client's TLS 1.3 groups without `ecdhCurve`: ECDHE only (an FFDHE share costs 0.5–2 ms and 256–512 bytes). */
-export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+/**
+ * A client's TLS 1.3 groups without `ecdhCurve`: Chromium's and OpenSSL 3.5's offer, X25519MLKEM768
+ * then ECDHE (an FFDHE share costs 0.5–2 ms and 256–512 bytes).
+ */
+export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
 
 const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
@@ -330,7 +356,7 @@ export function parseGroups(spec: string | undefined, available: readonly number
   const unsupported = names.filter((_, i) => groups[i] !== undefined && !available.includes(groups[i]!));
   if (unknown.length > 0 || unsupported.length > 0) {
     const why = [unknown.length > 0 && `unknown group ${quoted(unknown)}`, unsupported.length > 0 && `${quoted(unsupported)} not implemented here`];
-    const valid = DEFAULT_GROUPS.filter((g) => available.includes(g)).map(groupName);
+    const valid = available.map(groupName);
     throw new ConfigError('ERR_CRYPTO_OPERATION_FAILED', 'ecdhCurve', (name) => `${name('ecdhCurve')}: ${why.filter(Boolean).join('; ')}. Groups: ${valid.join(', ')}`);
   }
   return groups as NamedGroup[];
@@ -562,6 +588,7 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
     alpnCallback: options.ALPNCallback,
     clientSuiteOrder: options.honorCipherOrder === false,
     ocspResponse: options.ocspResponse,
+    hybridRetry: options.hybridRetry ?? false,
     [RESOLVED]: true,
   });
 }

@@ -351,6 +351,7 @@ export class TLSSocket extends Duplex {
     const info = this.conn.ephemeralKeyInfo;
     if (!info) return null;
     const name = info.name === undefined ? undefined : (OPENSSL_CURVE_NAMES[info.name] ?? info.name);
+    if (info.size === undefined) return { type: info.type, name };
     return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
   }
 
