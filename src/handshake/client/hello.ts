@@ -30,7 +30,7 @@ import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
 import { isPskSuite, tls12SuiteById } from '../../crypto/suites.js';
-import { EC_GROUPS, isFfdhe } from '../negotiation.js';
+import { EC_GROUPS, isFfdhe, isTls12Scheme } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
 import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
@@ -76,6 +76,8 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   // list serves both versions, so a TLS 1.3 server may pick any group listed here).
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
   const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (isFfdhe(g) && (wantsFfdhe || (offer13 && config.groups13.includes(g)))));
+  // ML-DSA schemes only when TLS 1.3 is offered (draft-ietf-tls-mldsa §3).
+  const signatureSchemes = offer13 ? config.signatureSchemes : config.signatureSchemes.filter(isTls12Scheme);
 
   const extensions: Extension[] = [];
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.
@@ -86,7 +88,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
-  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
+  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(signatureSchemes) });
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
@@ -128,7 +130,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   return {
     hello,
     groups,
-    signatureSchemes: config.signatureSchemes,
+    signatureSchemes,
     alpn: config.alpn,
     versions: config.versions,
     suites13,

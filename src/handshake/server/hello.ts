@@ -37,7 +37,7 @@ import { writePskServerKeyExchange, writeServerKeyExchange, writeServerParams } 
 import { PskServer, unknownPskIdentity } from '../tls12-key-exchange/psk.js';
 import { acceptExternalPsk } from '../peer-auth.js';
 import { lookupExternalPsk } from '../psk.js';
-import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
+import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, isTls12Scheme, keyTypeFor } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { signedParams } from '../tls12-common.js';
 import { DheServer } from '../tls12-key-exchange/dhe.js';
@@ -208,7 +208,7 @@ export class ExpectClientHello implements State {
     if (requestCert) {
       const request = writeCertificateRequestTls12({
         certificateTypes: Uint8Array.of(ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign),
-        signatureSchemes: config.signatureSchemes,
+        signatureSchemes: config.signatureSchemes.filter(isTls12Scheme),
         certificateAuthorities: [],
       });
       transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
