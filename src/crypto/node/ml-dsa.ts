@@ -35,8 +35,7 @@ export const nobleMlDsa: MlDsaBackend = {
     let publicKey: Uint8Array;
     if (key.seed !== undefined) {
       ({ secretKey, publicKey } = alg.keygen(key.seed));
-      // RFC 9881 §8: a key with both forms whose expanded key is not the seed's is refused.
-      if (key.expanded !== undefined && !sameBytes(secretKey, key.expanded)) throw new Error(`${key.params.label} private key: the expanded key does not match the seed`);
+      checkConsistent(key, secretKey);
     } else {
       secretKey = key.expanded!;
       publicKey = alg.getPublicKey(secretKey);
@@ -64,7 +63,8 @@ export const nobleMlDsa: MlDsaBackend = {
 export const nativeMlDsa: MlDsaBackend = {
   name: 'node:crypto',
   signer(key) {
-    // OpenSSL 3.5 reads every form and checks a seed against its expanded key itself.
+    // OpenSSL 3.5 reads every form but takes the seed of a key with both without comparing.
+    if (key.seed !== undefined && key.expanded !== undefined) checkConsistent(key, NOBLE[key.params.name].keygen(key.seed).secretKey);
     const keyObject = createPrivateKey({ key: Buffer.from(encodeMlDsaPkcs8(key.params, key.seed, key.expanded)), format: 'der', type: 'pkcs8' });
     const publicKey = rawPublicKey(createPublicKey(keyObject), key.params);
     return { params: key.params, publicKey, sign: (data) => toBytes(sign(null, data, keyObject)) };
@@ -95,6 +95,11 @@ export const mlDsa: MlDsaBackend = (() => {
     return nobleMlDsa;
   }
 })();
+
+/** RFC 9881 §6: a key with both forms whose expanded key is not its seed's is refused (noble's keygen is FIPS 204's). */
+function checkConsistent(key: MlDsaPrivateKeyInfo, fromSeed: Uint8Array): void {
+  if (key.expanded !== undefined && !sameBytes(fromSeed, key.expanded)) throw new Error(`${key.params.label} private key: the expanded key does not match the seed`);
+}
 
 function rawPublicKey(key: KeyObject, params: MlDsaParams): Uint8Array {
   const spki = toBytes(key.export({ format: 'der', type: 'spki' }));
