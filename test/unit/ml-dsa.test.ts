@@ -139,10 +139,26 @@ describe('ML-DSA in handshakes', () => {
     assert.equal(schemesOf({ maxVersion: 'TLSv1.2' }).some((s) => s >= 0x0904 && s <= 0x0906), false);
   });
 
-  test('TLS 1.2 with only an ML-DSA certificate: handshake_failure, on the wire', () => {
+  test('TLS 1.2 with only an ML-DSA certificate: handshake_failure, on the wire, saying why', () => {
     const r = runPair({ ...serverOptions, requestCert: false }, { servername: 'localhost', ca: ca.certPem, maxVersion: 'TLSv1.2' });
     assert.equal(r.serverError?.alert, AlertDescription.handshake_failure);
+    assert.match(r.serverError!.message, /our ML-DSA-44 certificate is for TLS 1\.3 only/);
     assert.deepEqual(r.wire.toClient.at(-1), plainAlert(AlertDescription.handshake_failure));
+  });
+
+  test('a server with ML-DSA and ECDSA certificates: ML-DSA for TLS 1.3 clients that list it, ECDSA for the others and for TLS 1.2', () => {
+    const both = { cert: [server.certPem, ecServer.certPem], key: [server.keyPem, ecServer.keyPem] };
+    const trust = { servername: 'localhost', ca: [ca.certPem, ecCa.certPem] };
+    const schemeFor = (options: object): number | undefined => {
+      const r = runPair(both, { ...trust, ...options });
+      assert.equal(r.clientError, undefined, String(r.clientError));
+      assert.equal(r.client.authorized, true);
+      return r.client.negotiated.peerSignatureScheme;
+    };
+    assert.equal(schemeFor({}), SignatureScheme.mldsa44);
+    assert.equal(schemeFor({ sigalgs: 'ECDSA+SHA256:RSA-PSS+SHA256' }), SignatureScheme.ecdsa_secp256r1_sha256);
+    assert.equal(schemeFor({ maxVersion: 'TLSv1.2' }), SignatureScheme.ecdsa_secp256r1_sha256);
+    assert.equal(schemeFor({ sigalgs: 'mldsa44:ECDSA+SHA256' }), SignatureScheme.mldsa44);
   });
 
   /** Rewrites the SignatureScheme of the `type` message in a plaintext handshake record. */

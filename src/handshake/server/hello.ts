@@ -372,5 +372,7 @@ function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedSer
     else if (suite.kx !== 'RSA' && facts.schemes.length === 0) reasons.add('the client sent no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1 (RFC 9155)');
     else if (suite.kx !== 'RSA') reasons.add(`no signature algorithm in common for our ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate`);
   }
+  const mlDsa = config.identities.find((i) => i.key.type.startsWith('ml-dsa'));
+  if (mlDsa) reasons.add(`our ${mlDsa.key.type.toUpperCase()} certificate is for TLS 1.3 only (draft-ietf-tls-mldsa §3), and the client offered TLS 1.2`);
   return `the cipher suites we share with the client cannot be used: ${[...reasons].join('; ')}`;
 }
