@@ -620,6 +620,21 @@ describe("the server's encrypted flight, edited (client checks)", () => {
     expectClientAlert(client, AlertDescription.illegal_parameter, /uses mldsa44, which does not fit the certificate's ml-dsa-65 key/);
   });
 
+  for (const [what, edit] of [
+    ['one byte short', (sig: Uint8Array) => sig.subarray(1)],
+    ['one bit flipped', (sig: Uint8Array) => sig.map((b, i) => (i === 100 ? b ^ 1 : b))],
+  ] as const) {
+    test(`an ML-DSA-65 CertificateVerify signature ${what}: decrypt_error`, () => {
+      const { server } = mlDsaPki();
+      const resign = (body: Uint8Array): Uint8Array => {
+        const cv = readCertificateVerify(body);
+        return writeCertificateVerify({ scheme: cv.scheme, signature: edit(cv.signature) });
+      };
+      const client = editServerFlight(serverOptions({ cert: server.certPem, key: server.keyPem }), clientOptions(), replace(HandshakeType.certificate_verify, resign));
+      expectClientAlert(client, AlertDescription.decrypt_error, /signature/);
+    });
+  }
+
   test('an RSA certificate\'s CertificateVerify labelled mldsa65: illegal_parameter', () => {
     const client = editServerFlight(serverOptions(), clientOptions(), replace(HandshakeType.certificate_verify, relabel(SignatureScheme.mldsa65)));
     expectClientAlert(client, AlertDescription.illegal_parameter, /uses mldsa65, which does not fit the certificate's rsa key/);
