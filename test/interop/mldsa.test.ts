@@ -13,6 +13,7 @@ import { pqPeer, pqPeerMissing } from '../helpers/pq-peers.js';
  * client authentication both ways. Checked from OpenSSL's own output and our negotiated scheme.
  */
 const skip = pqPeerMissing('openssl35');
+const skipNode24 = pqPeerMissing('node24');
 const O = pqPeer('openssl35');
 const LEVELS = [
   { level: '44', scheme: SignatureScheme.mldsa44 },
@@ -94,4 +95,47 @@ test('OpenSSL 3.5 s_client verifies our ML-DSA-65 server certificate (tlsglass c
   assert.match(out, /Verify return code: 0 \(ok\)/, run.report);
   assert.match(out, /hello/, run.report);
   assert.deepEqual(seen, [{ authorized: true, scheme: SignatureScheme.mldsa87 }]);
+});
+
+/** Node 24's node:tls (OpenSSL 3.5) as client and server with our ML-DSA-65 PKI, mutual TLS. */
+const NODE24_SERVER = `
+const tls = require('node:tls'), fs = require('node:fs'), d = process.argv[1];
+const server = tls.createServer({ cert: fs.readFileSync(d + '/server.pem'), key: fs.readFileSync(d + '/server.key'), ca: fs.readFileSync(d + '/ca.pem'), requestCert: true, rejectUnauthorized: true }, (s) => {
+  console.log('client authorized ' + s.authorized + ' ' + s.getPeerX509Certificate().subject);
+  s.end('hello\\n', () => server.close());
+});
+server.listen(0, '127.0.0.1', () => console.log('ACCEPT 127.0.0.1:' + server.address().port));
+`;
+const NODE24_CLIENT = `
+const tls = require('node:tls'), fs = require('node:fs'), [d, port] = process.argv.slice(1);
+const s = tls.connect({ host: '127.0.0.1', port: Number(port), servername: 'localhost', ca: fs.readFileSync(d + '/ca.pem'), cert: fs.readFileSync(d + '/client.pem'), key: fs.readFileSync(d + '/client.key') }, () => {
+  console.log('server authorized ' + s.authorized + ' ' + s.getProtocol());
+});
+s.on('data', (b) => process.stdout.write(b));
+s.on('error', (e) => { console.error(e.message); process.exitCode = 1; });
+`;
+
+test('Node 24 node:tls ↔ tlsglass with ML-DSA-65 certificates both ways (tlsglass certs --pq)', { skip: skipNode24 }, async (t) => {
+  const ours = await ourPki(t);
+  const node24 = pqPeer('node24');
+  // node:tls server ↔ our client
+  const server = spawnPeer(t, node24, ['-e', NODE24_SERVER, ours]);
+  const port = Number((await server.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line'))[1]);
+  const socket = await tlsglassConnect(t, { port, servername: 'localhost', ca: readFileSync(join(ours, 'ca.pem')), cert: readFileSync(join(ours, 'client.pem')), key: readFileSync(join(ours, 'client.key')) });
+  assert.equal(socket.authorized, true, socket.authorizationError);
+  assert.equal(socket.connection.negotiated.peerSignatureScheme, SignatureScheme.mldsa65);
+  await server.waitFor(/client authorized true CN=tlsglass test client/, 'the client verdict');
+  // our server ↔ node:tls client
+  const seen: number[] = [];
+  const ourServer = await startTlsglassServer(
+    t,
+    { cert: readFileSync(join(ours, 'server.pem')), key: readFileSync(join(ours, 'server.key')), ca: readFileSync(join(ours, 'ca.pem')), requestCert: true, rejectUnauthorized: true },
+    (s) => {
+      seen.push(s.connection.negotiated.peerSignatureScheme ?? 0);
+      s.end('hello\n');
+    },
+  );
+  const run = await runPeer(t, node24, ['-e', NODE24_CLIENT, ours, String(ourServer.port)]);
+  assert.match(run.stdout.toString(), /server authorized true TLSv1\.3[\s\S]*hello/, run.report);
+  assert.deepEqual(seen, [SignatureScheme.mldsa65]);
 });
