@@ -5,16 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignatureScheme } from '../../src/messages/enums.js';
 import { runPeer, spawnPeer, startTlsglassServer, tlsglassConnect, TLSGLASS_CLI } from '../helpers/peers.js';
-import { pqPeer, pqPeerMissing } from '../helpers/pq-peers.js';
+import { NODE24, OPENSSL35, pqPeerMissing } from '../helpers/pq-peers.js';
 
 /**
  * ML-DSA certificates (draft-ietf-tls-mldsa, RFC 9881) with OpenSSL 3.5: its certificates in our
  * client and server, ours (`tlsglass certs --pq`) in its s_client, s_server and `verify`, server and
  * client authentication both ways. Checked from OpenSSL's own output and our negotiated scheme.
  */
-const skip = pqPeerMissing('openssl35');
-const skipNode24 = pqPeerMissing('node24');
-const O = pqPeer('openssl35');
+const skip = pqPeerMissing(OPENSSL35);
+const skipNode24 = pqPeerMissing(NODE24);
 const LEVELS = [
   { level: '44', scheme: SignatureScheme.mldsa44 },
   { level: '65', scheme: SignatureScheme.mldsa65 },
@@ -30,7 +29,7 @@ async function opensslPki(t: Scope, level: string): Promise<{ dir: string; ca: s
   const dir = mkdtempSync(join(tmpdir(), `tlsglass-mldsa${level}-`));
   const f = (n: string): string => join(dir, n);
   const ok = async (args: string[]): Promise<void> => {
-    const r = await runPeer(t, O, args);
+    const r = await runPeer(t, OPENSSL35, args);
     assert.equal(r.code, 0, r.report);
   };
   writeFileSync(f('leaf.ext'), LEAF_EXTENSIONS);
@@ -53,7 +52,7 @@ for (const { level, scheme } of LEVELS) {
   test(`OpenSSL 3.5 s_server with an ML-DSA-${level} certificate, our client verifies it; mutual TLS with our client certificate`, { skip }, async (t) => {
     const pki = await opensslPki(t, level);
     const ours = await ourPki(t);
-    const server = spawnPeer(t, O, ['s_server', '-accept', '127.0.0.1:0', '-cert', pki.cert, '-key', pki.key, '-CAfile', join(ours, 'ca.pem'), '-Verify', '1', '-verify_return_error', '-naccept', '1', '-rev']);
+    const server = spawnPeer(t, OPENSSL35, ['s_server', '-accept', '127.0.0.1:0', '-cert', pki.cert, '-key', pki.key, '-CAfile', join(ours, 'ca.pem'), '-Verify', '1', '-verify_return_error', '-naccept', '1', '-rev']);
     const port = Number((await server.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line'))[1]);
     const socket = await tlsglassConnect(t, {
       port,
@@ -78,7 +77,7 @@ for (const { level, scheme } of LEVELS) {
 test('OpenSSL 3.5 s_client verifies our ML-DSA-65 server certificate (tlsglass certs --pq) and authenticates with its ML-DSA-87 one', { skip }, async (t) => {
   const ours = await ourPki(t);
   const theirs = await opensslPki(t, '87');
-  const verify = await runPeer(t, O, ['verify', '-CAfile', join(ours, 'ca.pem'), join(ours, 'server.pem'), join(ours, 'client.pem')]);
+  const verify = await runPeer(t, OPENSSL35, ['verify', '-CAfile', join(ours, 'ca.pem'), join(ours, 'server.pem'), join(ours, 'client.pem')]);
   assert.match(verify.stdout.toString(), /server\.pem: OK[\s\S]*client\.pem: OK/, verify.report);
   const seen: { authorized: boolean; scheme: number | undefined }[] = [];
   const server = await startTlsglassServer(
@@ -89,7 +88,7 @@ test('OpenSSL 3.5 s_client verifies our ML-DSA-65 server certificate (tlsglass c
       s.end('hello\n');
     },
   );
-  const run = await runPeer(t, O, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-servername', 'localhost', '-CAfile', join(ours, 'ca.pem'), '-verify_hostname', 'localhost', '-verify_return_error', '-cert', theirs.cert, '-key', theirs.key, '-ign_eof']);
+  const run = await runPeer(t, OPENSSL35, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-servername', 'localhost', '-CAfile', join(ours, 'ca.pem'), '-verify_hostname', 'localhost', '-verify_return_error', '-cert', theirs.cert, '-key', theirs.key, '-ign_eof']);
   const out = run.stdout.toString();
   assert.match(out, /Peer signature type: mldsa65/i, run.report);
   assert.match(out, /Verify return code: 0 \(ok\)/, run.report);
@@ -117,9 +116,9 @@ s.on('error', (e) => { console.error(e.message); process.exitCode = 1; });
 
 test('Node 24 node:tls ↔ tlsglass with ML-DSA-65 certificates both ways (tlsglass certs --pq)', { skip: skipNode24 }, async (t) => {
   const ours = await ourPki(t);
-  const node24 = pqPeer('node24');
+  
   // node:tls server ↔ our client
-  const server = spawnPeer(t, node24, ['-e', NODE24_SERVER, ours]);
+  const server = spawnPeer(t, NODE24, ['-e', NODE24_SERVER, ours]);
   const port = Number((await server.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line'))[1]);
   const socket = await tlsglassConnect(t, { port, servername: 'localhost', ca: readFileSync(join(ours, 'ca.pem')), cert: readFileSync(join(ours, 'client.pem')), key: readFileSync(join(ours, 'client.key')) });
   assert.equal(socket.authorized, true, socket.authorizationError);
@@ -135,7 +134,7 @@ test('Node 24 node:tls ↔ tlsglass with ML-DSA-65 certificates both ways (tlsgl
       s.end('hello\n');
     },
   );
-  const run = await runPeer(t, node24, ['-e', NODE24_CLIENT, ours, String(ourServer.port)]);
+  const run = await runPeer(t, NODE24, ['-e', NODE24_CLIENT, ours, String(ourServer.port)]);
   assert.match(run.stdout.toString(), /server authorized true TLSv1\.3[\s\S]*hello/, run.report);
   assert.deepEqual(seen, [SignatureScheme.mldsa65]);
 });

@@ -23,7 +23,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { encodePem } from '../../src/pki/pem.js';
 import { handshakeTypes, plainAlert, runPair, type Tamper } from '../helpers/pair.js';
 import { runPeer } from '../helpers/peers.js';
-import { pqPeer, pqPeerMissing } from '../helpers/pq-peers.js';
+import { NODE24, pqPeerMissing } from '../helpers/pq-peers.js';
 
 const message = new TextEncoder().encode('TLS 1.3, server CertificateVerify');
 const ca = createCertificateAuthority({ commonName: 'ML-DSA-87 CA', keyType: 'ml-dsa-87' });
@@ -196,9 +196,9 @@ describe('ML-DSA in handshakes', () => {
 });
 
 describe('node:crypto ML-DSA against @noble/post-quantum (Node 24)', () => {
-  test('the same seed gives the same public key; each verifies the other\'s signatures', { skip: pqPeerMissing('node24') }, async (t) => {
+  test('the same seed gives the same public key; each verifies the other\'s signatures', { skip: pqPeerMissing(NODE24) }, async (t) => {
     const script = fileURLToPath(new URL('../helpers/ml-dsa-cross-check.js', import.meta.url));
-    const r = await runPeer(t, pqPeer('node24'), [script], '', 60_000);
+    const r = await runPeer(t, NODE24, [script], '', 60_000);
     assert.equal(r.code, 0, r.report);
     const result = JSON.parse(r.stdout.toString()) as { backend: string; checks: Record<string, boolean> };
     assert.equal(result.backend, 'node:crypto');
