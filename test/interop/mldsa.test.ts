@@ -116,7 +116,6 @@ s.on('error', (e) => { console.error(e.message); process.exitCode = 1; });
 
 test('Node 24 node:tls ↔ tlsglass with ML-DSA-65 certificates both ways (tlsglass certs --pq)', { skip: skipNode24 }, async (t) => {
   const ours = await ourPki(t);
-  
   // node:tls server ↔ our client
   const server = spawnPeer(t, NODE24, ['-e', NODE24_SERVER, ours]);
   const port = Number((await server.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line'))[1]);

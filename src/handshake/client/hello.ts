@@ -30,10 +30,11 @@ import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
 import { isPskSuite, tls12SuiteById } from '../../crypto/suites.js';
-import { EC_GROUPS, isFfdhe, isTls12Scheme } from '../negotiation.js';
+import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
 import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
+import { isTls12Scheme } from '../negotiation.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -76,8 +77,6 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   // list serves both versions, so a TLS 1.3 server may pick any group listed here).
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
   const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (isFfdhe(g) && (wantsFfdhe || (offer13 && config.groups13.includes(g)))));
-  // ML-DSA schemes only when TLS 1.3 is offered (draft-ietf-tls-mldsa §3).
-  const signatureSchemes = offer13 ? config.signatureSchemes : config.signatureSchemes.filter(isTls12Scheme);
 
   const extensions: Extension[] = [];
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.
@@ -88,6 +87,8 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
+  // ML-DSA schemes only when TLS 1.3 is offered (draft-ietf-tls-mldsa §3).
+  const signatureSchemes = offer13 ? config.signatureSchemes : config.signatureSchemes.filter(isTls12Scheme);
   extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(signatureSchemes) });
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
