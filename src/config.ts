@@ -14,14 +14,20 @@ import { ServerSessionStore } from './session/server-store.js';
 /** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
 export type PemOrDer = string | Uint8Array;
 
+/** A private key with its own passphrase (node:tls's `key: [{ pem, passphrase }]`). */
+export interface KeyEntry {
+  pem: PemOrDer;
+  passphrase?: string;
+}
+
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chain, leaf first (PEM). An array gives several identities (e.g. an RSA and an ECDSA one); each pairs with the `key` entry whose public key it holds, in any order (as node:tls). */
   cert?: PemOrDer | readonly PemOrDer[];
-  /** Our private key(s) (PEM). */
-  key?: PemOrDer | readonly PemOrDer[];
+  /** Our private key(s) (PEM); as node:tls, an entry may be `{ pem, passphrase }`. */
+  key?: PemOrDer | readonly (PemOrDer | KeyEntry)[];
   passphrase?: string;
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
@@ -33,6 +39,11 @@ export interface CommonOptions {
    * serves both versions); TLS 1.2 uses them only for DHE suites.
    */
   ecdhCurve?: string;
+  /**
+   * node:tls's `dhparam`: only 'auto' is taken (it is what we do anyway: the RFC 7919 groups named
+   * by `ecdhCurve`); custom Diffie-Hellman parameters are refused with ERR_TLSGLASS_DHPARAM.
+   */
+  dhparam?: 'auto';
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
   /** ALPN protocols in preference order. */
@@ -142,6 +153,12 @@ export interface ServerOptions extends CommonOptions {
    * CertificateEntry, RFC 8446 §4.4.2.1). Sent as given, for every certificate of this server.
    */
   ocspResponse?: Uint8Array;
+  /**
+   * Keys, certificates, trust anchors, suites and groups from createSecureContext(), as node:tls's
+   * server-side `new TLSSocket(socket, { isServer: true, secureContext })`: those options given
+   * alongside are ignored; requestCert and rejectUnauthorized still apply per connection.
+   */
+  secureContext?: SecureContext;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -263,6 +280,13 @@ const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'ECDSA+SHA1': SignatureScheme.ecdsa_sha1,
 };
 
+/** OpenSSL's name for a signature scheme, as node:tls's getSharedSigalgs() gives it ('RSA-PSS+SHA256'); IANA's for the rest. */
+export function sigalgName(scheme: number): string {
+  if (scheme === SignatureScheme.ed25519) return 'Ed25519+UNDEF';
+  for (const [name, s] of Object.entries(SIGALG_NAMES)) if (s === scheme) return name;
+  return nameOf(SignatureScheme, scheme);
+}
+
 function list<T>(v: T | readonly T[] | undefined): T[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
@@ -347,6 +371,10 @@ export function checkVersions(options: CommonOptions): void {
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
+  const dhparam: unknown = options.dhparam;
+  if (dhparam !== undefined && dhparam !== 'auto') {
+    throw new ConfigError('ERR_TLSGLASS_DHPARAM', 'dhparam', (name) => `${name('dhparam')}: custom Diffie-Hellman parameters are not supported; finite-field DHE uses the RFC 7919 groups only (name them in ${name('ecdhCurve')}, e.g. "X25519:P-256:ffdhe2048"), or leave ${name('dhparam')} out`);
+  }
   const provider = options.provider ?? nodeCryptoProvider;
   const groups = parseGroups(options.ecdhCurve, provider.keyExchange.groups);
   const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
@@ -458,7 +486,11 @@ export function isResolved(value: object): value is ResolvedServerConfig {
  * SNICallback) may have none of its own; a handshake that needs one then fails with handshake_failure.
  */
 export function resolveServerConfig(options: ServerOptions, certificateOptional = false): ResolvedServerConfig {
-  const common = resolveCommon(options, 'server');
+  if (options.secureContext && !isSecureContext(options.secureContext)) {
+    throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
+  }
+  const shared = options.secureContext?.context;
+  const common = shared ? { ...shared, rejectUnauthorized: options.rejectUnauthorized ?? shared.rejectUnauthorized } : resolveCommon(options, 'server');
   if (common.identities.length === 0 && !certificateOptional && !options.pskLookup) throw new Error('a server needs cert and key');
   const sessions =
     options.sessionStore ??
@@ -479,11 +511,13 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
 }
 
 /**
- * A server configuration whose certificates and keys are those of `context` (chosen by SNI, as
- * OpenSSL's SSL_set_SSL_CTX switches them); everything else stays the server's own.
+ * A server configuration whose certificates, keys and trust anchors are those of `context` (chosen
+ * by SNI, as OpenSSL's SSL_set_SSL_CTX switches them); everything else stays the server's own.
  */
 export function withIdentities(config: ResolvedServerConfig, context: SecureContext): ResolvedServerConfig {
-  return Object.freeze({ ...config, identities: context.context.identities });
+  // The context's trust anchors too: a client certificate is checked against the `ca` of the
+  // context SNI chose, as node:tls (OpenSSL verifies with the chosen SSL_CTX's store).
+  return Object.freeze({ ...config, identities: context.context.identities, verifier: context.context.verifier });
 }
 
 /** A server configuration whose PSK lookup is `pskLookup` (node:tls passes each pskCallback its socket). */

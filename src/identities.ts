@@ -4,7 +4,7 @@
  * with node:tls's codes and a message that says what is wrong with which option.
  */
 import { DecodeError } from './codec/reader.js';
-import type { CommonOptions, Identity, PemOrDer } from './config.js';
+import type { CommonOptions, Identity, KeyEntry, PemOrDer } from './config.js';
 import type { CryptoProvider, PrivateKey, PublicKeyInfo } from './crypto/provider.js';
 import { ConfigError, type OptionNamer } from './errors.js';
 import { parseCertificate } from './pki/certificate.js';
@@ -33,13 +33,14 @@ export function loadIdentities(options: CommonOptions, provider: CryptoProvider)
     try {
       return certificatesOf(cert, 'cert', at(i).cert);
     } catch (e) {
-      if (holdsCertificate(keys[i]!) && holdsPrivateKey(cert)) {
+      if (keys[i] !== undefined && !isKeyEntry(keys[i]!) && holdsCertificate(keys[i] as PemOrDer) && holdsPrivateKey(cert)) {
         throw new ConfigError('ERR_OSSL_PEM_NO_START_LINE', 'cert', (name) => `${name('cert', at(i).cert)} holds a private key and ${name('key', at(i).key)} a certificate: swap them`);
       }
       throw e;
     }
   });
-  const loaded = keys.map((key, i) => loadKey(key, options.passphrase, provider, at(i).key));
+  // As node:tls, a key may be `{ pem, passphrase }`, its own passphrase before the common one.
+  const loaded = keys.map((key, i) => (isKeyEntry(key) ? loadKey(key.pem, key.passphrase ?? options.passphrase, provider, at(i).key) : loadKey(key, options.passphrase, provider, at(i).key)));
   const spkis = chains.map((chain) => parseCertificateCached(chain[0]!, 'certificate 1').fields.subjectPublicKeyInfo);
   const fits = (k: number, c: number): boolean => loaded[k]!.matches?.(spkis[c]!) ?? k === c; // a provider that cannot tell pairs by position
   // Each certificate takes its own position's key when that fits, else the first unused key that does.
@@ -58,6 +59,10 @@ export function loadIdentities(options: CommonOptions, provider: CryptoProvider)
     throw new ConfigError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key', (name) => `${name('key', at(k).key)} does not match the certificate in ${name('cert', at(c).cert)} (${how})`);
   }
   return chains.map((chain, c) => ({ chain, key: loaded[pairs[c]!]! }));
+}
+
+function isKeyEntry(key: PemOrDer | KeyEntry): key is KeyEntry {
+  return typeof key === 'object' && key !== null && !(key instanceof Uint8Array) && 'pem' in key;
 }
 
 /** A string option that holds a file name rather than the file (`cert: 'server.pem'`). */

@@ -10,6 +10,8 @@ import { createSecureContext as createCoreSecureContext, SecureContext, type Com
 import { connect } from './node/connect.js';
 import * as defaults from './node/defaults.js';
 import { CallableServer, createServer, type Server as ServerClass } from './node/server.js';
+import { withAutoChain } from './node/auto-chain.js';
+import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
 
 export { connect, type ConnectionOptions } from './node/connect.js';
@@ -41,7 +43,11 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
-  return createCoreSecureContext(defaults.withDefaultVersions(options));
+  try {
+    return createCoreSecureContext(withAutoChain(defaults.withDefaultVersions(options)));
+  } catch (err) {
+    throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
+  }
 }
 
 const tlsglass = {
@@ -52,7 +58,10 @@ const tlsglass = {
   TLSSocket,
   SecureContext,
   checkServerIdentity,
-  rootCertificates,
+  /** Read-only, as node:tls's (assigning it throws in strict mode). */
+  get rootCertificates(): readonly string[] {
+    return rootCertificates;
+  },
   getCiphers: defaults.getCiphers,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
   DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,

@@ -37,6 +37,8 @@ export class Negotiated {
   peerFinished: Uint8Array | undefined;
   /** Signature scheme the peer signed with (SKE or CertificateVerify). */
   peerSignatureScheme: number | undefined;
+  /** Server: the signature schemes both sides accept, in the client's order (node:tls getSharedSigalgs). */
+  sharedSignatureSchemes: readonly number[] = [];
   /** Signature scheme we signed with. */
   ourSignatureScheme: number | undefined;
   /** The certificate chain we sent (empty when we sent an empty Certificate; undefined when we sent none). */

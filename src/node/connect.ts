@@ -7,6 +7,7 @@
 import { isIP, connect as netConnect, type LookupFunction, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { withDefaultVersions } from './defaults.js';
+import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
@@ -24,11 +25,11 @@ export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | '
   family?: number;
   /** Custom DNS lookup, as net.connect. */
   lookup?: LookupFunction;
-  /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
-  signal?: AbortSignal;
   localAddress?: string;
   localPort?: number;
 }
+
+let warnedIpServername = false;
 
 /** Opens a TLS client connection; `secureConnectListener` runs on 'secureConnect'. */
 export function connect(options: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
@@ -38,6 +39,10 @@ export function connect(...args: unknown[]): TLSSocket {
   const { options, listener } = normalizeArgs(args);
   const host = options.host ?? 'localhost';
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+  if (options.servername !== undefined && isIP(options.servername) !== 0 && !warnedIpServername) {
+    warnedIpServername = true; // as node:tls, once per process (we do not send it: RFC 6066 §3 allows host names only)
+    process.emitWarning('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
+  }
 
   let tls: TLSSocket | undefined;
   const onread = sharedReader(() => tls);
@@ -60,7 +65,7 @@ export function connect(...args: unknown[]): TLSSocket {
     });
   }
 
-  const { socket: _s, path: _p, port: _port, timeout, family: _f, lookup: _l, signal, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
+  const { socket: _s, path: _p, port: _port, timeout, family: _f, lookup: _l, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
@@ -69,29 +74,21 @@ export function connect(...args: unknown[]): TLSSocket {
     tls = new TLSSocket(transport, socketOptions);
   } catch (err) {
     if (!options.socket) transport.destroy();
-    throw err;
+    throw asNodeError(err as Error);
   }
+  // What the caller asked for, as node:tls's error reports it (nothing when it brought its own socket).
+  if (!options.socket) tls.connectTarget = { path: options.path, host: options.host, port: options.path === undefined ? (options.port ?? 443) : undefined, localAddress: options.localAddress };
   if (timeout !== undefined) tls.setTimeout(timeout);
-  if (signal) abortWith(signal, tls);
   if (listener) tls.once('secureConnect', listener);
   return tls;
 }
 
-/** As net.connect's `signal`: an abort (now or later) destroys the socket with node's AbortError. */
-function abortWith(signal: AbortSignal, socket: TLSSocket): void {
-  const abort = (): void => {
-    socket.destroy(Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
-  };
-  if (signal.aborted) {
-    process.nextTick(abort);
-    return;
-  }
-  signal.addEventListener('abort', abort, { once: true });
-  socket.once('close', () => signal.removeEventListener('abort', abort));
-}
-
 function normalizeArgs(args: unknown[]): { options: ConnectionOptions; listener: (() => void) | undefined } {
   const listener = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+  if (typeof args[0] === 'string') {
+    // connect(path[, options]): a Unix domain socket or named pipe, as node:tls.
+    return { options: { ...((args[1] as ConnectionOptions | undefined) ?? {}), path: args[0] }, listener };
+  }
   if (typeof args[0] === 'object' && args[0] !== null) {
     return { options: { ...(args[0] as ConnectionOptions) }, listener };
   }

@@ -5,12 +5,14 @@
  * assigned by importers, so the defaults are changed through the default export (the module
  * object, as `import tls from 'node:tls'`): `tlsglass.DEFAULT_MIN_VERSION = 'TLSv1.3'`.
  */
+import * as nodeTls from 'node:tls';
 import { TLS12_SUITES, DEFAULT_TLS12_SUITES, TLS13_SUITES } from '../crypto/suites.js';
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
-export let DEFAULT_MIN_VERSION: TlsVersion = 'TLSv1.2';
-export let DEFAULT_MAX_VERSION: TlsVersion = 'TLSv1.3';
+/** node:tls's defaults (which node's --tls-min-v1.3, --tls-max-v1.2 … flags set), raised to TLS 1.2 where they are lower. */
+export let DEFAULT_MIN_VERSION: TlsVersion = nodeTls.DEFAULT_MIN_VERSION === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2';
+export let DEFAULT_MAX_VERSION: TlsVersion = nodeTls.DEFAULT_MAX_VERSION === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2';
 /** As node:tls: 'auto' (our default groups). */
 export const DEFAULT_ECDH_CURVE = 'auto';
 /** Our default suites, TLS 1.3 first, in node:tls's notation. */

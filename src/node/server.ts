@@ -35,7 +35,9 @@ import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
-import { TLSSocket, type NodePskServerCallback } from './tls-socket.js';
+import { withAutoChain } from './auto-chain.js';
+import { asNodeError } from './node-errors.js';
+import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
@@ -76,6 +78,7 @@ export class Server extends NetServer {
   private sniConfigs = new WeakMap<SecureContext, ResolvedServerConfig>();
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    validateSNICallback(options.SNICallback);
     options = withDefaultVersions(options);
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =
@@ -85,7 +88,8 @@ export class Server extends NetServer {
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
         tickets: ((options.secureOptions ?? 0) & cryptoConstants.SSL_OP_NO_TICKET) === 0,
       });
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
+    // As node:tls, a server without a certificate is made; each handshake then fails (tlsClientError).
+    this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -94,7 +98,7 @@ export class Server extends NetServer {
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
     options = withDefaultVersions(options);
-    this.resolved = resolveServerConfig({ ...options, sessionStore: this.sessions }, options.SNICallback !== undefined || options.pskCallback !== undefined);
+    this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
   }
@@ -294,6 +298,15 @@ function issuerOf(chain: readonly Uint8Array[], ca: CommonOptions['ca']): Buffer
     if (leaf.checkIssued(new X509Certificate(der))) return Buffer.from(der);
   }
   return null;
+}
+
+/** The server's configuration, a certificate optional; errors in node:tls's words. */
+function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConfig {
+  try {
+    return resolveServerConfig(withAutoChain(options), true);
+  } catch (err) {
+    throw asNodeError(err as Error);
+  }
 }
 
 function codedError(message: string, code: string): Error & { code: string } {

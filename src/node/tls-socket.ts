@@ -15,15 +15,19 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import { resolveServerConfig, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
+import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
+import { withAutoChain } from './auto-chain.js';
+import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
+import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
@@ -45,6 +49,8 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   allowHalfOpen?: boolean;
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
+  /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
+  signal?: AbortSignal;
 }
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
@@ -122,14 +128,21 @@ export class TLSSocket extends Duplex {
   /** What waits for the held output: the close_notify and FIN of an end() meanwhile. */
   private afterHeld: (() => void)[] = [];
 
-  constructor(socket: Socket | Duplex, options: TLSSocketOptions = {}) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
+  constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
+    // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
+    if (socket != null && !(socket instanceof Duplex)) throw argTypeError('socket', 'an instance of net.Socket or stream.Duplex', socket);
+    if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
+    const ownSocket = socket == null;
+    socket ??= new NetSocket({ allowHalfOpen: true });
+    // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : options;
+    // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
     this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(options as ClientOptions);
     this.setOutput();
 
@@ -152,7 +165,11 @@ export class TLSSocket extends Duplex {
     }
     // As node:tls, a client whose TCP connection is still being set up starts the handshake once it
     // is: until then setServername() and setSession() still apply.
-    if (!this.isServer && !this.transport.connecting) this.start(true);
+    // A socket we made ourselves is not connected yet: its 'connect' starts the handshake.
+    // So is a net.Socket given before its connect() (pending: no handle yet), as node:tls waits for it.
+    const unconnected = ownSocket || this.transport.connecting || (socket instanceof NetSocket && socket.pending && !socket.destroyed);
+    if (!this.isServer && !unconnected) this.start(true);
+    if (options.signal) abortWith(options.signal, this);
   }
 
   /** Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
@@ -178,17 +195,17 @@ export class TLSSocket extends Duplex {
   }
 
   /** A server's configuration, with node:tls's pskCallback bound to this socket. */
-  private serverConfig(options: TLSSocketOptions): ResolvedServerConfig | ServerOptions {
+  private serverConfig(options: TLSSocketOptions): ResolvedServerConfig {
+    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withDefaultVersions(options)), true);
     const callback = options.pskCallback as NodePskServerCallback | undefined;
-    if (!callback) return options.resolvedConfig ?? options;
-    const base = options.resolvedConfig ?? resolveServerConfig(options, true);
-    return withPskLookup(base, (identity) => callback(this, identity));
+    return callback ? withPskLookup(base, (identity) => callback(this, identity)) : base;
   }
 
   /** Client, before the handshake starts: builds the connection again with `changes` to its options. */
   private restart(method: string, changes: Partial<TLSSocketOptions>): void {
     if (this.isServer || this.clientOptions === undefined) {
-      throw codedError(`${method} is for client sockets`, method === 'setServername' ? 'ERR_TLS_SNI_FROM_SERVER' : 'ERR_INVALID_STATE');
+      if (method === 'setServername') throw codedError('Cannot issue SNI from a TLS server-side socket', 'ERR_TLS_SNI_FROM_SERVER'); // node:tls's words
+      throw codedError(`${method} is for client sockets`, 'ERR_INVALID_STATE');
     }
     if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
@@ -284,8 +301,15 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as an X509Certificate, or undefined. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.conn.peerCertificates[0];
-    return leaf ? new X509Certificate(leaf) : undefined;
+    const chain = this.conn.peerCertificates;
+    if (chain.length === 0) return undefined;
+    // As node:tls, each links to its issuer (`issuerCertificate`) along the chain the peer sent.
+    const certs = chain.map((der) => new X509Certificate(der));
+    certs.forEach((c, i) => {
+      const issuer = certs[i + 1];
+      if (issuer) Object.defineProperty(c, 'issuerCertificate', { value: issuer, enumerable: false });
+    });
+    return certs[0];
   }
 
   /** Our last Finished verify_data. */
@@ -302,6 +326,14 @@ export class TLSSocket extends Duplex {
 
   /** RFC 5705 keying material exporter. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    // node:tls's argument and state checks, in its order and words.
+    if (typeof length !== 'number') throw argTypeError('length', 'number', length);
+    if (!Number.isInteger(length) || length < 1 || length >= 2 ** 31) {
+      throw Object.assign(new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 2147483647. Received ${length}`), { code: 'ERR_OUT_OF_RANGE' });
+    }
+    if (typeof label !== 'string') throw argTypeError('label', 'string', label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    if (!this.secured) throw codedError('TLS socket connection must be securely established', 'ERR_TLS_INVALID_STATE');
     return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
   }
 
@@ -312,6 +344,11 @@ export class TLSSocket extends Duplex {
     if (!info) return null;
     const name = info.name === undefined ? undefined : (OPENSSL_CURVE_NAMES[info.name] ?? info.name);
     return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
+  }
+
+  /** Server: the signature algorithms both sides accept, OpenSSL-named as node:tls ('RSA-PSS+SHA256', 'ECDSA+SHA256'); [] on a client. */
+  getSharedSigalgs(): string[] {
+    return this.conn.negotiated.sharedSignatureSchemes.map(sigalgName);
   }
 
   /** TLS 1.3: updates our traffic keys now; with `requestPeer`, asks the peer to update too (RFC 8446 §4.6.3). */
@@ -370,8 +407,8 @@ export class TLSSocket extends Duplex {
    */
   setMaxSendFragment(size: number): boolean {
     if (typeof size !== 'number') throw argTypeError('size', 'number', size);
-    if (!Number.isInteger(size)) {
-      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
+    if (!Number.isInteger(size) || size < -(2 ** 31) || size >= 2 ** 31) {
+      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be an integer >= -2147483648 && <= 2147483647. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     if (size < 512 || size > MAX_PLAINTEXT) return false;
     this.conn.maxSendFragment = this.maxSendFragment = size;
@@ -390,6 +427,11 @@ export class TLSSocket extends Duplex {
   /** The idle timeout set by setTimeout() or connect()'s `timeout`, as net.Socket (undefined when none). */
   get timeout(): number | undefined {
     return (this.transport as { timeout?: number }).timeout;
+  }
+
+  /** As net.Socket (deprecated there): bytes written but not yet handed to the transport. */
+  get bufferSize(): number {
+    return this.writableLength;
   }
 
   /** As net.Socket: true until the transport is connected. */
@@ -487,6 +529,9 @@ export class TLSSocket extends Duplex {
       this.transport.destroy();
     }
     callback(error);
+    // As net.Socket, whose 'close' waits for its handle to close: after 'error' (and whatever
+    // awaited the 'error'), with hadError.
+    setImmediate(() => this.emit('close', error != null));
   }
 
   // ---- transport → core -------------------------------------------------------------------
@@ -564,7 +609,7 @@ export class TLSSocket extends Duplex {
       }
       case 'peer-closed':
         this.peerClosed = true;
-        this.push(null);
+        this.endReadable();
         break;
       case 'warning-alert':
         this.emit('warningAlert', event.description); // not in node:tls, which hides warning alerts
@@ -615,7 +660,7 @@ export class TLSSocket extends Duplex {
   private onTransportEnd(): void {
     if (this.failed || this.destroyed || this.peerClosed) return;
     if (!this.secured) {
-      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      this.abort(this.disconnectedError());
       return;
     }
     this.truncated = true;
@@ -623,7 +668,17 @@ export class TLSSocket extends Duplex {
       this.abort(new TlsError('the peer closed the connection without close_notify (truncation)', 'ERR_TLS_TRUNCATED', undefined));
       return;
     }
+    this.endReadable();
+  }
+
+  /**
+   * Ends the readable side. As a net.Socket (which calls read(0) when it starts reading), 'end' is
+   * emitted even when nobody reads, once what was received before is consumed: without it a socket
+   * nobody reads would never end, close, or let server.close() complete.
+   */
+  private endReadable(): void {
     this.push(null);
+    if (this.readableLength === 0) this.read(0);
   }
 
   private onTransportError(err: Error): void {
@@ -642,11 +697,22 @@ export class TLSSocket extends Duplex {
     this.released = true;
     if (this.destroyed || this.failed) return;
     if (!this.secured) {
-      this.abort(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'));
+      this.abort(this.disconnectedError());
       return;
     }
     this.destroy();
   }
+
+  /** node:tls's ECONNRESET for a transport gone before the handshake completed (its server and client words differ). */
+  private disconnectedError(): Error {
+    if (this.isServer) return codedError('socket hang up', 'ECONNRESET');
+    // As node:tls, the client's error says where it was connecting to.
+    const { host, port, path, localAddress } = this.connectTarget ?? {};
+    return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
+  }
+
+  /** Where connect() was asked to connect (for node:tls's ECONNRESET error). @internal */
+  connectTarget: { host?: string; port?: number; path?: string; localAddress?: string } | undefined;
 
   /** The transport has completed every write we gave it: the application's writes are done. */
   private onTransportWritten(): void {
@@ -779,6 +845,7 @@ export class TLSSocket extends Duplex {
    * 'tlsClientError' and is destroyed quietly; everything else is an 'error' on the socket.
    */
   private report(err: Error): void {
+    asNodeError(err);
     if (this.isServer && !this.secured && this.server) {
       this.server.emit('tlsClientError', err, this);
       this.destroy();
@@ -822,10 +889,42 @@ function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
+/** As net.connect's `signal`: an abort (now or later) destroys the socket with node's AbortError. */
+function abortWith(signal: AbortSignal, socket: TLSSocket): void {
+  const abort = (): void => {
+    socket.destroy(Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
+  };
+  if (signal.aborted) {
+    process.nextTick(abort);
+    return;
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  socket.once('close', () => signal.removeEventListener('abort', abort));
+}
+
 function noop(): void {}
 
-/** node's ERR_INVALID_ARG_TYPE. */
+/** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
+export function validateSNICallback(callback: unknown): void {
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function.${received(callback)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+}
+
+/** node's ERR_INVALID_ARG_TYPE, its "Received …" worded as node's invalidArgTypeHelper. */
 function argTypeError(name: string, type: string, value: unknown): TypeError {
-  const shown = typeof value === 'string' ? `type string ('${value}')` : `type ${typeof value} (${String(value)})`;
-  return Object.assign(new TypeError(`The "${name}" argument must be of type ${type}. Received ${shown}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  const must = type.startsWith('an instance') ? `must be ${type}` : `must be of type ${type}`;
+  return Object.assign(new TypeError(`The "${name}" argument ${must}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+function received(value: unknown): string {
+  if (value == null) return ` Received ${String(value)}`;
+  if (typeof value === 'function') return ` Received function ${value.name}`;
+  if (typeof value === 'object') {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor ? ` Received an instance of ${ctor}` : ` Received ${inspect(value, { depth: -1 })}`;
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return ` Received type ${typeof value} (${shown})`;
 }

@@ -99,7 +99,8 @@ export function networkCause(
     return `the handshake stalled: the ${side === 'client' ? 'server' : 'client'}'s last message was ${lastFromPeer ?? 'none'}, then nothing${within}.`;
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
-    const fin = /disconnected before secure TLS connection/.test(message);
+    // node:tls's words for a FIN before the handshake completed: the client's, and the server's ('socket hang up').
+    const fin = /disconnected before secure TLS connection|^socket hang up$/.test(message);
     const how = fin ? 'closed the TCP connection' : 'reset the TCP connection (RST)';
     const peer = side === 'client' ? 'server' : 'client';
     if (side === 'server' && t.bytesReceived === 0) {

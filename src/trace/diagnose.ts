@@ -108,7 +108,8 @@ function cause(input: DiagnosisInput, code: string | undefined, alert: Diagnosis
   const { side, facts, error } = input;
   const peer = otherSide(side);
   const peerAlert = error instanceof PeerAlert ? nameOf(AlertDescription, error.description, 'AlertDescription') : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  // Our own explanation: through the node:tls API an error carries node's words as `message` and ours as `reason`.
+  const message = error instanceof Error ? ((error as { reason?: string }).reason ?? error.message) : String(error);
   const ourChain = side === 'client' ? (facts.clientCertificates ?? []) : facts.serverCertificates;
   const peerChain = side === 'client' ? facts.serverCertificates : (facts.clientCertificates ?? []);
 

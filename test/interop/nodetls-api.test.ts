@@ -3,6 +3,7 @@
  * and, where cheap, compared with node:tls's answer to the same call.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -219,7 +220,9 @@ test('getCertificate() / getX509Certificate() are our own certificate, getPeerX5
     assert.equal(withCert.getX509Certificate()?.fingerprint256, (withCert.getCertificate() as nodeTls.PeerCertificate).fingerprint256);
     const peer = withCert.getPeerX509Certificate()!;
     assert.equal(peer.fingerprint256, withCert.getPeerCertificate().fingerprint256);
-    assert.equal(peer.issuerCertificate, undefined); // node:tls leaves it unset too; getPeerCertificate(true) links issuers
+    // As node:tls: linked along the chain the server sent, which ends at the CA (its automatic chain from `ca`).
+    assert.equal(peer.issuerCertificate?.fingerprint256, new X509Certificate(pki.ca.certPem).fingerprint256);
+    assert.equal(peer.issuerCertificate?.issuerCertificate, undefined);
     withCert.destroy();
     const without = connect({ ...clientOptions, port });
     assert.deepEqual(without.getCertificate(), {});

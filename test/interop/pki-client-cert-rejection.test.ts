@@ -2,7 +2,7 @@
  * A tlsglass server with requestCert + rejectUnauthorized refuses client certificates for each
  * reason the verifier knows, with the mapped alert (verify-error.ts), seen from both sides:
  * `openssl s_client` reports the alert it received on stderr ("alert unknown ca"), and our own
- * client rejects with the PeerAlert code (ERR_TLSGLASS_PEER_ALERT_UNKNOWN_CA); the server's
+ * client rejects with node:tls's code for the alert received (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA); the server's
  * tlsClientError carries the verifier's code. TLS 1.2, where the client certificate is checked
  * before the handshake completes. Without rejectUnauthorized the connection goes through with
  * authorized=false and the reason.
@@ -57,22 +57,22 @@ const client = (o: Partial<Parameters<typeof issueCertificate>[0]> = {}): Issued
   issueCertificate({ issuer: pki.ca, commonName: 'tlsglass rejected client', extKeyUsage: ['clientAuth'], ...o });
 
 const REASONS: readonly Reason[] = [
-  { name: 'unknown CA', cert: client({ issuer: otherCa }), serverCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', alertText: 'unknown ca', peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_UNKNOWN_CA' },
+  { name: 'unknown CA', cert: client({ issuer: otherCa }), serverCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', alertText: 'unknown ca', peerAlertCode: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' },
   {
     name: 'expired',
     cert: client({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) }),
     serverCode: 'CERT_HAS_EXPIRED',
     alertText: 'certificate expired',
-    peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_CERTIFICATE_EXPIRED',
+    peerAlertCode: 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
   },
-  { name: 'wrong EKU (serverAuth only)', cert: client({ extKeyUsage: ['serverAuth'] }), serverCode: 'INVALID_PURPOSE', alertText: 'unsupported certificate', peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_UNSUPPORTED_CERTIFICATE' },
-  { name: 'self-signed', cert: issueCertificate({ commonName: 'self-signed client', extKeyUsage: ['clientAuth'] }), serverCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', alertText: 'unknown ca', peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_UNKNOWN_CA' },
+  { name: 'wrong EKU (serverAuth only)', cert: client({ extKeyUsage: ['serverAuth'] }), serverCode: 'INVALID_PURPOSE', alertText: 'unsupported certificate', peerAlertCode: 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE' },
+  { name: 'self-signed', cert: issueCertificate({ commonName: 'self-signed client', extKeyUsage: ['clientAuth'] }), serverCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', alertText: 'unknown ca', peerAlertCode: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' },
   {
     name: 'keyUsage without digitalSignature',
     cert: client({ keyUsage: ['keyEncipherment'] }),
     serverCode: 'INVALID_PURPOSE',
     alertText: 'unsupported certificate',
-    peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_UNSUPPORTED_CERTIFICATE',
+    peerAlertCode: 'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
   },
   {
     name: 'name constraints violated',
@@ -80,7 +80,7 @@ const REASONS: readonly Reason[] = [
     chain: ncCa,
     serverCode: 'PERMITTED_VIOLATION',
     alertText: 'bad certificate',
-    peerAlertCode: 'ERR_TLSGLASS_PEER_ALERT_BAD_CERTIFICATE',
+    peerAlertCode: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
   },
 ];
 

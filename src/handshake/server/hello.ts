@@ -99,6 +99,7 @@ export class ExpectClientHello implements State {
     }
     const facts = readHelloFacts(ch);
     io.negotiated.serverName = readServerNameExt(ch.extensions);
+    io.negotiated.sharedSignatureSchemes = facts.schemes.filter((s) => config.signatureSchemes.includes(s));
 
     // RFC 7301 §3.2: no overlap between the client's protocols and ours is fatal.
     let alpn: string | undefined;
@@ -140,7 +141,8 @@ export class ExpectClientHello implements State {
       // RFC 7919 §4: DHE was possible but for the client's FFDHE groups, none of which we take,
       // and nothing else fits: "MUST end the connection with … insufficient_security".
       const dheBlocked = config.suites.some((s) => s.kx === 'DHE' && ch.cipherSuites.includes(s.id)) && chooseDheGroup(config.groups, facts.groups) === undefined;
-      throw new LocalAlert(dheBlocked ? AlertDescription.insufficient_security : AlertDescription.handshake_failure, describeNoSuite(ch, facts, config));
+      // OpenSSL's (and node:tls's) code for a ClientHello that leaves no suite: ERR_SSL_NO_SHARED_CIPHER.
+      throw new LocalAlert(dheBlocked ? AlertDescription.insufficient_security : AlertDescription.handshake_failure, describeNoSuite(ch, facts, config), 'ERR_SSL_NO_SHARED_CIPHER');
     }
 
     const transcript = new Transcript(io.provider.hash);

@@ -122,8 +122,12 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   const choice: Choice13 = { suite, cert, external: externalSuite ? external : undefined };
   // Without a certificate only a PSK can authenticate us; an unknown identity then ends here.
   if (!cert && !choice.external && !(ticket && ticket.suite === suite.id)) {
-    const why = config.pskLookup && offered ? 'the client\'s PSK identity is unknown and the server has no certificate' : config.identities.length === 0 ? 'no certificate for this connection (the server has none of its own and no SNI context chose one)' : 'no certificate can sign with a signature scheme the client accepts';
-    throw new LocalAlert(AlertDescription.handshake_failure, why);
+    if (config.pskLookup && offered) throw new LocalAlert(AlertDescription.handshake_failure, 'the client\'s PSK identity is unknown and the server has no certificate');
+    if (config.identities.length === 0) {
+      // As OpenSSL (node:tls): without a certificate no suite can be chosen, "no shared cipher".
+      throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate for this connection (the server has none of its own and no SNI context chose one)', 'ERR_SSL_NO_SHARED_CIPHER');
+    }
+    throw new LocalAlert(AlertDescription.handshake_failure, 'no certificate can sign with a signature scheme the client accepts');
   }
   // psk_ke (RFC 8446 §4.2.9): a client that allows it may send no key_share at all (§9.2).
   const pskKe = choice.external !== undefined && offered!.ke;

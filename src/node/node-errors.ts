@@ -1,0 +1,93 @@
+/**
+ * node:tls's words for failures the core also reports: where node:tls (OpenSSL) has a code and a
+ * message for the same failure, the error a TLSSocket emits, or createSecureContext() throws,
+ * carries those, so code written against node:tls (matching `err.code` or `err.message`) works
+ * unchanged. Our own explanation, which says more, stays on the error as `reason`.
+ */
+import { ConfigError, PeerAlert, TlsError } from '../errors.js';
+
+/** OpenSSL's X509_verify_cert_error_string() for the verify codes node:tls reports. */
+const VERIFY_MESSAGES: Record<string, string> = {
+  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
+  CERT_SIGNATURE_FAILURE: 'certificate signature failure',
+  CERT_REVOKED: 'certificate revoked',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  CERT_REJECTED: 'certificate rejected',
+  INVALID_CA: 'invalid CA certificate',
+  CERT_CHAIN_TOO_LONG: 'certificate chain too long',
+  INVALID_PURPOSE: 'unsupported certificate purpose',
+  CA_MD_TOO_WEAK: 'CA signature digest algorithm too weak',
+  EE_KEY_TOO_SMALL: 'EE certificate key too weak',
+  CA_KEY_TOO_SMALL: 'CA certificate key too weak',
+};
+
+/** OpenSSL's error strings (library:reason) for the option errors node:tls throws. */
+const OPENSSL_MESSAGES: Record<string, string> = {
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'error:05800074:x509 certificate routines::key values mismatch',
+  ERR_OSSL_BAD_DECRYPT: 'error:1C800064:Provider routines::bad decrypt',
+  ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
+  ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
+  ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
+};
+
+/** OpenSSL's reason for each alert received: SSL_AD_REASON_OFFSET (1000) + the alert's number. */
+const ALERT_REASONS: Record<number, string> = {
+  10: 'sslv3 alert unexpected message',
+  20: 'sslv3 alert bad record mac',
+  22: 'tlsv1 alert record overflow',
+  40: 'sslv3 alert handshake failure',
+  42: 'sslv3 alert bad certificate',
+  43: 'sslv3 alert unsupported certificate',
+  44: 'sslv3 alert certificate revoked',
+  45: 'sslv3 alert certificate expired',
+  46: 'sslv3 alert certificate unknown',
+  47: 'sslv3 alert illegal parameter',
+  48: 'tlsv1 alert unknown ca',
+  49: 'tlsv1 alert access denied',
+  50: 'tlsv1 alert decode error',
+  51: 'tlsv1 alert decrypt error',
+  70: 'tlsv1 alert protocol version',
+  71: 'tlsv1 alert insufficient security',
+  80: 'tlsv1 alert internal error',
+  86: 'tlsv1 alert inappropriate fallback',
+  90: 'tlsv1 alert user cancelled',
+  109: 'tlsv13 alert missing extension',
+  110: 'tlsv1 unsupported extension',
+  112: 'tlsv1 unrecognized name',
+  113: 'tlsv1 bad certificate status response',
+  116: 'tlsv13 alert certificate required',
+  120: 'tlsv1 alert no application protocol',
+};
+
+/** The alert a peer sent, in node:tls's words: code ERR_SSL_TLSV1_ALERT_UNKNOWN_CA, message "error:0A000418:SSL routines::tlsv1 alert unknown ca". */
+function alertWords(description: number): { code: string; message: string } | undefined {
+  const reason = ALERT_REASONS[description];
+  if (reason === undefined) return undefined;
+  const hex = (0x0a000000 + 1000 + description).toString(16).toUpperCase().padStart(8, '0');
+  return { code: `ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`, message: `error:${hex}:SSL routines::${reason}:SSL alert number ${description}` };
+}
+
+/**
+ * Gives `err` node:tls's code and message where node:tls has them for the same failure, keeping
+ * ours as `reason`; returns it (changed in place, so its class and stack stay).
+ */
+export function asNodeError<E extends Error>(err: E): E {
+  if (!(err instanceof TlsError) || 'reason' in err) return err;
+  let words: { code: string; message: string } | undefined;
+  if (err instanceof PeerAlert) words = alertWords(err.description);
+  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: err.code, message: VERIFY_MESSAGES[err.code]! };
+  else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
+  if (words === undefined) return err;
+  Object.defineProperty(err, 'reason', { value: err.message, enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(err, 'code', { value: words.code, enumerable: true, configurable: true, writable: true });
+  err.message = words.message;
+  // OpenSSL's errors are plain Errors in node:tls ("Error: error:05800074:…" when printed).
+  if (err instanceof ConfigError) err.name = 'Error';
+  return err;
+}
