@@ -7,8 +7,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { nodeSignatures, mlDsaPrivateKey } from '../../src/crypto/node/signatures.js';
-import { nativeMlDsa, nobleMlDsa } from '../../src/crypto/node/ml-dsa.js';
+import { mlDsa, nativeMlDsa, nobleMlDsa } from '../../src/crypto/node/ml-dsa.js';
 import { AlertDescription, ContentType, HandshakeType, SignatureScheme } from '../../src/messages/enums.js';
 import { readClientHello } from '../../src/messages/client-hello.js';
 import { findExtension } from '../../src/messages/extensions/index.js';
@@ -23,7 +26,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { encodePem } from '../../src/pki/pem.js';
 import { handshakeTypes, plainAlert, runPair, type Tamper } from '../helpers/pair.js';
 import { runPeer } from '../helpers/peers.js';
-import { NODE24, pqPeerMissing } from '../helpers/pq-peers.js';
+import { NODE24, OPENSSL35, pqPeerMissing } from '../helpers/pq-peers.js';
 
 const message = new TextEncoder().encode('TLS 1.3, server CertificateVerify');
 const ca = createCertificateAuthority({ commonName: 'ML-DSA-87 CA', keyType: 'ml-dsa-87' });
@@ -80,6 +83,21 @@ describe('ML-DSA keys (RFC 9881)', () => {
     assert.throws(() => nodeSignatures.publicKeyFromSpki(withNull), /takes no parameters/);
     assert.throws(() => parseMlDsaSpki(encodeMlDsaSpki(params, good.publicKey.subarray(1))), /1951 bytes, expected 1952/);
     assert.throws(() => parseMlDsaPkcs8(der.sequence(der.integer(0), der.sequence(der.oid(params.oid)), der.octetString(der.implicitPrimitive(0, new Uint8Array(31))))), /seed of 31 bytes/);
+  });
+});
+
+describe('encrypted ML-DSA keys', () => {
+  test('load where node:crypto has ML-DSA; elsewhere the error says why and what to do', { skip: pqPeerMissing(OPENSSL35) }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsglass-mldsa-enc-'));
+    const r = await runPeer(t, OPENSSL35, ['genpkey', '-algorithm', 'ML-DSA-65', '-aes256', '-pass', 'pass:secret', '-out', join(dir, 'key.pem')]);
+    assert.equal(r.code, 0, r.report);
+    const pem = readFileSync(join(dir, 'key.pem'), 'utf8');
+    assert.match(pem, /BEGIN ENCRYPTED PRIVATE KEY/);
+    if (mlDsa === nativeMlDsa) {
+      assert.equal(nodeSignatures.loadPrivateKey(pem, 'secret').type, 'ml-dsa-65');
+    } else {
+      assert.throws(() => nodeSignatures.loadPrivateKey(pem, 'secret'), /node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted/);
+    }
   });
 });
 

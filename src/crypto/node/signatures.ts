@@ -10,7 +10,7 @@ import { SignatureScheme } from '../../messages/enums.js';
 import { parseMlDsaPkcs8, parseMlDsaSpki, type MlDsaParams } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
-import { mlDsa, type MlDsaBackend } from './ml-dsa.js';
+import { mlDsa, nativeMlDsa, type MlDsaBackend } from './ml-dsa.js';
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
@@ -75,7 +75,9 @@ export const nodeSignatures: SignatureProvider = {
         keyObject = createPrivateKey({ key: asBuffer(key), format: 'der', type: 'pkcs8', passphrase });
       }
     } catch (cause) {
-      throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
+      // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20/22.
+      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem)`;
+      throw new Error(`cannot load private key: ${(cause as Error).message}${hint}`, { cause });
     }
     // An encrypted ML-DSA key that node:crypto could decrypt (Node 24): on as an ML-DSA key.
     if (keyObject.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaPrivateKey(toBytes(keyObject.export({ format: 'der', type: 'pkcs8' })), mlDsa)!;
@@ -343,6 +345,12 @@ function describe(key: KeyObject): KeyInfo {
     default:
       throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
   }
+}
+
+/** An ENCRYPTED PRIVATE KEY in PEM (RFC 5958 EncryptedPrivateKeyInfo), or DER that is not plain PKCS#8. */
+function isEncryptedPkcs8(key: string | Uint8Array): boolean {
+  const text = typeof key === 'string' ? key : looksLikePem(key) ? new TextDecoder().decode(key) : undefined;
+  return text !== undefined && text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
 }
 
 /** PEM text in a byte array (fs.readFileSync without an encoding): armour anywhere, as OpenSSL reads it. */
