@@ -1,12 +1,15 @@
 /**
- * ML-DSA (FIPS 204) signing and verification: node:crypto's where the runtime has it (Node 24,
- * OpenSSL 3.5), else @noble/post-quantum's, chosen once per process. Both are pure ML-DSA with
+ * ML-DSA (FIPS 204) keys for the node crypto provider, and the implementation behind them:
+ * node:crypto's where the runtime has it (Node 24, OpenSSL 3.5), else @noble/post-quantum's,
+ * chosen once per process. Both are pure ML-DSA with
  * the empty context string, which is what TLS 1.3 uses (draft-ietf-tls-mldsa §3: the
  * CertificateVerify content is the message, no pre-hash) and X.509 too (RFC 9881 §3).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import { encodeMlDsaPkcs8, encodeMlDsaSpki, ML_DSA_SEED_LENGTH, type MlDsaName, type MlDsaParams, type MlDsaPrivateKeyInfo } from '../../pki/ml-dsa.js';
+import { encodeMlDsaPkcs8, encodeMlDsaSpki, ML_DSA_SEED_LENGTH, parseMlDsaPkcs8, parseMlDsaSpki, type MlDsaName, type MlDsaParams, type MlDsaPrivateKeyInfo } from '../../pki/ml-dsa.js';
+import type { KeyType, PrivateKey, PublicKey } from '../provider.js';
+import type { SignatureScheme } from '../../messages/enums.js';
 
 /** One ML-DSA private key, loaded. */
 export interface MlDsaSigner {
@@ -95,6 +98,81 @@ export const mlDsa: MlDsaBackend = (() => {
     return nobleMlDsa;
   }
 })();
+
+/**
+ * An ML-DSA private key from DER PKCS#8 (any of RFC 9881's three private key forms), or undefined
+ * when `pkcs8` holds another key type. `backend` is a parameter for the cross-check tests (sign
+ * with one implementation, verify with the other).
+ */
+export function mlDsaPrivateKey(pkcs8: Uint8Array, backend: MlDsaBackend): PrivateKey | undefined {
+  let info;
+  try {
+    info = parseMlDsaPkcs8(pkcs8);
+  } catch (cause) {
+    throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
+  }
+  if (!info) return undefined;
+  const signer = backend.signer(info);
+  return new MlDsaPrivateKey(signer.params, signer.publicKey, signer.sign);
+}
+
+/** An ML-DSA public key (draft-ietf-tls-mldsa): its one scheme, in TLS 1.3 only. */
+export class MlDsaPublicKey implements PublicKey {
+  readonly type: KeyType;
+  readonly curve = undefined;
+  readonly bits: number;
+
+  constructor(
+    readonly params: MlDsaParams,
+    readonly check: (data: Uint8Array, signature: Uint8Array) => boolean,
+  ) {
+    this.type = params.name;
+    this.bits = SECURITY_BITS[params.category]!;
+  }
+
+  fits(scheme: number, options?: { tls13?: boolean }): boolean {
+    // draft-ietf-tls-mldsa §3: the mldsa schemes are defined for TLS 1.3 (and X.509) only.
+    return scheme === this.params.scheme && options?.tls13 === true;
+  }
+
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
+    return this.fits(scheme, options) && this.check(data, signature);
+  }
+}
+
+class MlDsaPrivateKey implements PrivateKey {
+  readonly type: KeyType;
+  readonly curve = undefined;
+  readonly bits: number;
+  readonly schemes: readonly SignatureScheme[];
+
+  constructor(
+    readonly params: MlDsaParams,
+    readonly publicKey: Uint8Array,
+    readonly signWith: (data: Uint8Array) => Uint8Array,
+  ) {
+    this.type = params.name;
+    this.bits = SECURITY_BITS[params.category]!;
+    this.schemes = Object.freeze([params.scheme]);
+  }
+
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    if (scheme !== this.params.scheme) throw new Error(`a ${this.params.label} key cannot sign with signature scheme 0x${scheme.toString(16).padStart(4, '0')}`);
+    return this.signWith(data);
+  }
+
+  matches(spki: Uint8Array): boolean {
+    try {
+      const theirs = parseMlDsaSpki(spki);
+      return theirs !== undefined && theirs.params === this.params && sameBytes(theirs.publicKey, this.publicKey);
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Classical security strength of NIST categories 2, 3 and 5 (FIPS 204 §4), as PublicKeyInfo.bits. */
+const SECURITY_BITS: Readonly<Record<number, number>> = { 2: 128, 3: 192, 5: 256 };
 
 /** RFC 9881 §6: a key with both forms whose expanded key is not its seed's is refused (noble's keygen is FIPS 204's). */
 function checkConsistent(key: MlDsaPrivateKeyInfo, fromSeed: Uint8Array): void {

@@ -7,10 +7,10 @@
  */
 import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { SignatureScheme } from '../../messages/enums.js';
-import { parseMlDsaPkcs8, parseMlDsaSpki, type MlDsaParams } from '../../pki/ml-dsa.js';
+import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
-import { mlDsa, nativeMlDsa, type MlDsaBackend } from './ml-dsa.js';
+import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
@@ -63,7 +63,8 @@ const CURVES: ReadonlyMap<string, { name: string; bits: number }> = new Map([
 
 export const nodeSignatures: SignatureProvider = {
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
-    const ml = mlDsaPrivateKey(key, mlDsa);
+    const der = plainPkcs8(key);
+    const ml = der && mlDsaPrivateKey(der, mlDsa);
     if (ml) return ml;
     let keyObject: KeyObject;
     try {
@@ -213,93 +214,6 @@ class NodePrivateKey implements PrivateKey {
   }
 }
 
-/**
- * An ML-DSA private key from PEM or DER PKCS#8 (any of RFC 9881's three private key forms), or
- * undefined when `key` is not an unencrypted ML-DSA PKCS#8 key. `backend` is exported for the
- * cross-check tests (sign with one implementation, verify with the other).
- */
-export function mlDsaPrivateKey(key: string | Uint8Array, backend: MlDsaBackend): PrivateKey | undefined {
-  let der: Uint8Array | undefined = typeof key === 'string' || looksLikePem(key) ? undefined : key;
-  if (der === undefined) {
-    try {
-      der = decodePem(typeof key === 'string' ? key : new TextDecoder().decode(key)).find((b) => b.label === 'PRIVATE KEY')?.der;
-    } catch {
-      return undefined; // not PEM we read: node:crypto decides (and names the problem)
-    }
-  }
-  let info;
-  try {
-    info = der && parseMlDsaPkcs8(der);
-  } catch (cause) {
-    throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
-  }
-  if (!info) return undefined;
-  const signer = backend.signer(info);
-  return new MlDsaPrivateKey(signer.params, signer.publicKey, signer.sign);
-}
-
-/** An ML-DSA public key (draft-ietf-tls-mldsa): its one scheme, in TLS 1.3 only. */
-export class MlDsaPublicKey implements PublicKey {
-  readonly type: KeyType;
-  readonly curve = undefined;
-  readonly bits: number;
-
-  constructor(
-    readonly params: MlDsaParams,
-    readonly check: (data: Uint8Array, signature: Uint8Array) => boolean,
-  ) {
-    this.type = params.name;
-    this.bits = SECURITY_BITS[params.category]!;
-  }
-
-  fits(scheme: number, options?: { tls13?: boolean }): boolean {
-    // draft-ietf-tls-mldsa §3: the mldsa schemes are defined for TLS 1.3 (and X.509) only.
-    return scheme === this.params.scheme && options?.tls13 === true;
-  }
-
-  verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
-    return this.fits(scheme, options) && this.check(data, signature);
-  }
-}
-
-class MlDsaPrivateKey implements PrivateKey {
-  readonly type: KeyType;
-  readonly curve = undefined;
-  readonly bits: number;
-  readonly schemes: readonly SignatureScheme[];
-
-  constructor(
-    readonly params: MlDsaParams,
-    readonly publicKey: Uint8Array,
-    readonly signWith: (data: Uint8Array) => Uint8Array,
-  ) {
-    this.type = params.name;
-    this.bits = SECURITY_BITS[params.category]!;
-    this.schemes = Object.freeze([params.scheme]);
-  }
-
-  sign(scheme: number, data: Uint8Array): Uint8Array {
-    if (scheme !== this.params.scheme) throw new Error(`a ${this.params.label} key cannot sign with signature scheme 0x${scheme.toString(16).padStart(4, '0')}`);
-    return this.signWith(data);
-  }
-
-  matches(spki: Uint8Array): boolean {
-    try {
-      const theirs = parseMlDsaSpki(spki);
-      return theirs !== undefined && theirs.params === this.params && bytesEqual(theirs.publicKey, this.publicKey);
-    } catch {
-      return false;
-    }
-  }
-}
-
-/** Classical security strength of NIST categories 2, 3 and 5 (FIPS 204 §4), as PublicKeyInfo.bits. */
-const SECURITY_BITS: Readonly<Record<number, number>> = { 2: 128, 3: 192, 5: 256 };
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Our signing preference: RSA-PSS before PKCS#1 (RFC 8446 §4.2.3); EC: the key's own curve first. */
 function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
   switch (info.type) {
@@ -344,6 +258,16 @@ function describe(key: KeyObject): KeyInfo {
       return { type: 'ed25519', curve: undefined, bits: 256 };
     default:
       throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+}
+
+/** The DER of an unencrypted PKCS#8 key (DER, or PEM "PRIVATE KEY"); undefined for anything else, which node:crypto reads. */
+function plainPkcs8(key: string | Uint8Array): Uint8Array | undefined {
+  if (typeof key !== 'string' && !looksLikePem(key)) return key;
+  try {
+    return decodePem(typeof key === 'string' ? key : new TextDecoder().decode(key)).find((b) => b.label === 'PRIVATE KEY')?.der;
+  } catch {
+    return undefined; // not PEM we read: node:crypto decides (and names the problem)
   }
 }
 
