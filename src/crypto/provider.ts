@@ -61,7 +61,7 @@ export interface AeadProvider {
   create(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
 }
 
-/** One ephemeral (EC)DH key pair, used once. */
+/** One ephemeral key pair, used once: (EC)DH, or the client's side of a KEM (src/crypto/kem-groups.ts). */
 export interface KeyShare {
   readonly group: NamedGroup;
   /**
@@ -84,10 +84,35 @@ export class InvalidPublicKey extends Error {
   override readonly name = 'InvalidPublicKey';
 }
 
+/**
+ * Key exchange for every group the provider has, (EC)DH and KEM alike (the shape rustls uses).
+ * The side that speaks first calls generate(): its share, then deriveSecret(the answer), which for
+ * a KEM decapsulates. The answering side (a TLS 1.3 server) calls respond(): for (EC)DH a fresh key
+ * pair and the derivation, for a KEM an encapsulation. TLS 1.2 uses generate() on both sides, for
+ * (EC)DH groups only.
+ */
 export interface KeyExchangeProvider {
-  /** Groups this provider can do, in our preference order. */
+  /** Groups this provider can do, in our preference order: what configuration may choose from. */
   readonly groups: readonly NamedGroup[];
   generate(group: NamedGroup): KeyShare;
+  /**
+   * Our answer to the peer's share: the share to send back and the shared secret. Throws
+   * InvalidPublicKey for a share that fails its group's checks (lengths, the EC point, the ML-KEM
+   * encapsulation key's modulus check, an all-zero X25519 result).
+   */
+  respond(group: NamedGroup, peerShare: Uint8Array): KeyExchangeResponse;
+}
+
+export interface KeyExchangeResponse {
+  /** Our share in wire form (for a KEM group: the ciphertext, with the (EC)DH half for a hybrid). */
+  readonly publicKey: Uint8Array;
+  readonly sharedSecret: Uint8Array;
+}
+
+/** respond() for a Diffie-Hellman group: a fresh key pair, used once. */
+export function respondWithNewShare(kx: Pick<KeyExchangeProvider, 'generate'>, group: NamedGroup, peerShare: Uint8Array): KeyExchangeResponse {
+  const share = kx.generate(group);
+  return { publicKey: share.publicKey, sharedSecret: share.deriveSecret(peerShare) };
 }
 
 /** ML-DSA keys by node:crypto's names for them (FIPS 204 parameter sets). */

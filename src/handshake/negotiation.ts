@@ -53,3 +53,10 @@ export function keyTypeFor(suite: Tls12Suite): 'rsa' | 'ec' {
 export function chooseAlpn(ours: readonly string[], offered: readonly string[]): string | undefined {
   return ours.find((p) => offered.includes(p));
 }
+
+/** Our suites in the order that wins: ours, or the client's (RFC 5246 §7.4.1.2 leaves it to the server). */
+export function inPreferenceOrder<S extends { readonly id: number }>(suites: readonly S[], ch: { readonly cipherSuites: readonly number[] }, config: { readonly clientSuiteOrder: boolean }): readonly S[] {
+  if (!config.clientSuiteOrder) return suites;
+  const rank = (s: S): number => ch.cipherSuites.indexOf(s.id);
+  return suites.filter((s) => rank(s) >= 0).sort((a, b) => rank(a) - rank(b));
+}

@@ -39,7 +39,7 @@ import { resolveClientConfig, resolveServerConfig, type ClientOptions, type Reso
 import { Connection } from '../../src/connection/connection.js';
 import type { ConnectionEvent } from '../../src/connection/events.js';
 import { nodeCryptoProvider, nodeSignatures } from '../../src/crypto/node/index.js';
-import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey, type PublicKey } from '../../src/crypto/provider.js';
+import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey, type PublicKey, respondWithNewShare } from '../../src/crypto/provider.js';
 import { tls13SuiteById, type Tls13Suite } from '../../src/crypto/suites.js';
 import { ExpectServerHello, type ClientOffer } from '../../src/handshake/client/hello.js';
 import { ExpectClientHello } from '../../src/handshake/server/hello.js';
@@ -292,6 +292,9 @@ export function rfc8448Provider(script: Rfc8448Script): Rfc8448Provider {
     },
     keyExchange: {
       groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         const next = shares.shift();
         if (!next) throw new Error(`RFC 8448 script: no key share left for group 0x${group.toString(16)}`);

@@ -139,7 +139,7 @@ export class ExpectServerKeyExchange implements State {
     const agreement =
       ske.params.kind === 'ecdhe'
         ? ecdheClient(io.provider, ske.params, this.hs.offer.groups)
-        : dheClient(io.provider, ske.params);
+        : dheClient(io.provider, ske.params, this.hs.config.minDHSize);
     io.negotiated.group = agreement.group;
     this.hs.transcript.add(message.raw);
     return new ExpectCertificateRequestOrServerHelloDone(this.hs, this.serverKey, agreement);
