@@ -271,8 +271,14 @@ export const DEFAULT_GROUPS: readonly NamedGroup[] = [
   NamedGroup.ffdhe4096,
 ];
 
-/** Signature schemes we accept and offer for TLS 1.2, strongest first. No SHA-1 or MD5 (RFC 9155). */
+/**
+ * Signature schemes we accept and offer, strongest first. No SHA-1 or MD5 (RFC 9155). ML-DSA
+ * first, where Chromium 156 lists it, and in TLS 1.3 only (draft-ietf-tls-mldsa §3).
+ */
 export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.mldsa44,
+  SignatureScheme.mldsa65,
+  SignatureScheme.mldsa87,
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
