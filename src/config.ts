@@ -4,6 +4,7 @@ import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, t
 import { ConfigError } from './errors.js';
 import { loadIdentities, trustAnchors } from './identities.js';
 import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
+import { readAlpn } from './messages/extensions/simple.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import type { X509Profile } from './pki/strict-profile.js';
 import { nodeCryptoProvider } from './crypto/node/index.js';
@@ -44,11 +45,15 @@ export interface CommonOptions {
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
   /**
-   * Colon-separated groups in preference order, e.g. `X25519:P-256:ffdhe2048` (node:tls `ecdhCurve`).
-   * Default: x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096. TLS 1.3 takes the RFC 7919
-   * groups on a server by default, but a client offers them for TLS 1.3 only when named here
-   * (the first group gets the key share) or when DHE suites are enabled (supported_groups
-   * serves both versions); TLS 1.2 uses them only for DHE suites.
+   * Colon-separated groups in preference order, e.g. `X25519MLKEM768:X25519:P-256:ffdhe2048`
+   * (node:tls `ecdhCurve`; OpenSSL's names, as Node 24). Default: X25519MLKEM768, SecP256r1MLKEM768,
+   * SecP384r1MLKEM1024, x25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096; the pure MLKEM768
+   * and MLKEM1024 only when named. A client offers X25519MLKEM768, x25519, P-256, P-384 by default,
+   * with key shares for X25519MLKEM768 and x25519 (as Chromium and OpenSSL 3.5). With this option
+   * the first group gets the key share, and when it is an ML-KEM group the first ECDHE group named
+   * gets one too. TLS 1.3 takes the RFC 7919 groups on a server by default, but a client offers them
+   * for TLS 1.3 only when named here or when DHE suites are enabled (supported_groups serves both
+   * versions); TLS 1.2 uses them only for DHE suites, and never uses the ML-KEM groups.
    */
   ecdhCurve?: string;
   /**
@@ -58,11 +63,20 @@ export interface CommonOptions {
   dhparam?: 'auto' | null;
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
-  /** ALPN protocols in preference order. */
-  ALPNProtocols?: readonly string[];
+  /**
+   * ALPN protocols in preference order: names (strings or bytes), or, as node:tls also takes,
+   * one buffer in the wire format (each name after its length byte, RFC 7301 §3.1).
+   */
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
   /** Default true: an unverified peer certificate aborts the handshake. */
   rejectUnauthorized?: boolean;
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * node:tls's OpenSSL method name, read by the Node adapter as a version range: TLS_method
+   * (SSLv23_method), TLSv1_2_method, TLSv1_3_method (and their _client/_server forms). Not with
+   * minVersion/maxVersion.
+   */
+  secureProtocol?: string;
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** Abort when the peer does not negotiate extended_master_secret (RFC 7627). Default false. */
   requireExtendedMasterSecret?: boolean;
@@ -117,10 +131,17 @@ export interface ClientOptions extends CommonOptions {
    * and not judged: certificate validation does not use OCSP, as in node:tls.
    */
   requestOCSP?: boolean;
+  /**
+   * TLS 1.2 DHE: the smallest prime we take from a server, in bits (node:tls `minDHSize`, default
+   * 1024). Our client takes only the RFC 7919 groups, so any value up to 2048 changes nothing.
+   */
+  minDHSize?: number;
 }
 
 /** node:tls's client pskCallback. */
 export type PskClientCallback = (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;
+/** node:tls's ALPNCallback: the protocol to use, one of `protocols`, or undefined to refuse. */
+export type AlpnCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
 /** The server's pskCallback in the core: the key for the client's identity, or null when unknown. */
 export type PskServerCallback = (identity: string) => Uint8Array | null | undefined;
 
@@ -158,6 +179,17 @@ export interface ServerOptions extends CommonOptions {
   sessionStore?: ServerSessionStore;
   /** External PSKs: the key for a client's identity, or null (node:tls's server `pskCallback`, without its socket argument). */
   pskLookup?: PskServerCallback;
+  /**
+   * node:tls's server `ALPNCallback({ servername, protocols })`: picks the protocol from the
+   * client's list (undefined: the handshake fails with no_application_protocol, RFC 7301 §3.2).
+   * Cannot be combined with ALPNProtocols (ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS).
+   */
+  ALPNCallback?: AlpnCallback;
+  /**
+   * Whose cipher suite order wins. tlsglass's default is the server's (node:tls's
+   * `honorCipherOrder: true`); `false` takes the first suite in the client's order that we support.
+   */
+  honorCipherOrder?: boolean;
   /** TLS 1.2: the identity hint sent in ServerKeyExchange (RFC 4279 §2). */
   pskIdentityHint?: string;
   /**
@@ -171,6 +203,14 @@ export interface ServerOptions extends CommonOptions {
    * alongside are ignored; requestCert and rejectUnauthorized still apply per connection.
    */
   secureContext?: SecureContext;
+  /**
+   * TLS 1.3: when the client supports one of our hybrid post-quantum groups (X25519MLKEM768, …)
+   * but sent no key share for it, ask for that share by HelloRetryRequest instead of taking its
+   * classical share: one more round trip, and no classical-only key exchange with a client that
+   * could do better. Off by default, as OpenSSL (where a group tuple `X25519MLKEM768 / X25519`
+   * would do the same).
+   */
+  hybridRetry?: boolean;
 }
 
 /** One certificate chain with the key that proves it. */
@@ -210,14 +250,19 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly checkServerIdentity: ClientOptions['checkServerIdentity'];
   readonly pskCallback: PskClientCallback | undefined;
   readonly requestOCSP: boolean;
+  readonly minDHSize: number;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
   readonly requestCert: boolean;
   readonly sessions: ServerSessionStore;
   readonly pskLookup: PskServerCallback | undefined;
+  readonly alpnCallback: AlpnCallback | undefined;
+  /** The client's suite order wins (honorCipherOrder: false). */
+  readonly clientSuiteOrder: boolean;
   readonly pskIdentityHint: string | undefined;
   readonly ocspResponse: Uint8Array | undefined;
+  readonly hybridRetry: boolean;
 }
 
 /**
@@ -226,6 +271,10 @@ export interface ResolvedServerConfig extends ResolvedConfig {
  * do), and clients offer them for TLS 1.3 only when `ecdhCurve` names them (DEFAULT_CLIENT_GROUPS_13).
  */
 export const DEFAULT_GROUPS: readonly NamedGroup[] = [
+  // draft-ietf-tls-ecdhe-mlkem: the hybrids first, so that a server prefers them whenever offered.
+  NamedGroup.X25519MLKEM768,
+  NamedGroup.SecP256r1MLKEM768,
+  NamedGroup.SecP384r1MLKEM1024,
   NamedGroup.x25519,
   NamedGroup.secp256r1,
   NamedGroup.secp384r1,
@@ -234,8 +283,14 @@ export const DEFAULT_GROUPS: readonly NamedGroup[] = [
   NamedGroup.ffdhe4096,
 ];
 
-/** Signature schemes we accept and offer for TLS 1.2, strongest first. No SHA-1 or MD5 (RFC 9155). */
+/**
+ * Signature schemes we accept and offer, strongest first. No SHA-1 or MD5 (RFC 9155). ML-DSA
+ * first, where Chromium 156 lists it, and in TLS 1.3 only (draft-ietf-tls-mldsa §3).
+ */
 export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.mldsa44,
+  SignatureScheme.mldsa65,
+  SignatureScheme.mldsa87,
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
@@ -258,9 +313,15 @@ const GROUP_NAMES: Record<string, NamedGroup> = {
   FFDHE2048: NamedGroup.ffdhe2048,
   FFDHE3072: NamedGroup.ffdhe3072,
   FFDHE4096: NamedGroup.ffdhe4096,
+  X25519MLKEM768: NamedGroup.X25519MLKEM768,
+  SECP256R1MLKEM768: NamedGroup.SecP256r1MLKEM768,
+  SECP384R1MLKEM1024: NamedGroup.SecP384r1MLKEM1024,
+  MLKEM768: NamedGroup.MLKEM768,
+  MLKEM1024: NamedGroup.MLKEM1024,
   // Known, so that they are refused as unsupported rather than unknown.
   'P-521': NamedGroup.secp521r1,
   X448: NamedGroup.x448,
+  MLKEM512: NamedGroup.MLKEM512,
 };
 
 /** How groups are named in messages (OpenSSL's names for the ECDHE groups, RFC 7919's for FFDHE). */
@@ -268,8 +329,11 @@ function groupName(g: number): string {
   return { [NamedGroup.x25519]: 'X25519', [NamedGroup.secp256r1]: 'P-256', [NamedGroup.secp384r1]: 'P-384', [NamedGroup.secp521r1]: 'P-521', [NamedGroup.x448]: 'X448' }[g] ?? nameOf(NamedGroup, g);
 }
 
-/** A client's TLS 1.3 groups without `ecdhCurve`: ECDHE only (an FFDHE share costs 0.5–2 ms and 256–512 bytes). */
-export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+/**
+ * A client's TLS 1.3 groups without `ecdhCurve`: Chromium's and OpenSSL 3.5's offer, X25519MLKEM768
+ * then ECDHE (an FFDHE share costs 0.5–2 ms and 256–512 bytes).
+ */
+export const DEFAULT_CLIENT_GROUPS_13: readonly NamedGroup[] = [NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
 
 const SIGALG_NAMES: Record<string, SignatureScheme> = {
   'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
@@ -310,7 +374,7 @@ export function parseGroups(spec: string | undefined, available: readonly number
   const unsupported = names.filter((_, i) => groups[i] !== undefined && !available.includes(groups[i]!));
   if (unknown.length > 0 || unsupported.length > 0) {
     const why = [unknown.length > 0 && `unknown group ${quoted(unknown)}`, unsupported.length > 0 && `${quoted(unsupported)} not implemented here`];
-    const valid = DEFAULT_GROUPS.filter((g) => available.includes(g)).map(groupName);
+    const valid = available.map(groupName);
     throw new ConfigError('ERR_CRYPTO_OPERATION_FAILED', 'ecdhCurve', (name) => `${name('ecdhCurve')}: ${why.filter(Boolean).join('; ')}. Groups: ${valid.join(', ')}`);
   }
   return groups as NamedGroup[];
@@ -376,6 +440,22 @@ export function checkVersions(options: CommonOptions): void {
   }
 }
 
+/** ALPNProtocols as names; protocol names are opaque bytes, one char per byte (as readAlpn). */
+function alpnNames(value: CommonOptions['ALPNProtocols']): string[] {
+  if (value === undefined) return [];
+  if (value instanceof Uint8Array) {
+    const framed = new Uint8Array(2 + value.length);
+    framed.set([value.length >> 8, value.length & 0xff]);
+    framed.set(value, 2);
+    try {
+      return readAlpn(framed);
+    } catch {
+      throw new ConfigError('ERR_INVALID_ARG_VALUE', 'ALPNProtocols', (name) => `${name('ALPNProtocols')}: a buffer must hold length-prefixed protocol names (RFC 7301 §3.1)`);
+    }
+  }
+  return value.map((p) => (typeof p === 'string' ? p : String.fromCharCode(...p)));
+}
+
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
   if (options.pfx != null) throw new ConfigError('ERR_TLSGLASS_PFX_ADAPTER', 'pfx', (name) => `${name('pfx')} is read by the Node adapter (tlsglass's connect, createServer, createSecureContext); here give ${name('key')}, ${name('cert')} and ${name('ca')}`);
   const dhparam: unknown = options.dhparam;
@@ -399,7 +479,7 @@ function resolveCommon(options: CommonOptions, side: 'client' | 'server'): Resol
     // Only groups the provider can make shares for (a name such as secp521r1 parses but is never used).
     groups13: (side === 'client' && defaultGroups ? DEFAULT_CLIENT_GROUPS_13 : groups).filter((g) => provider.keyExchange.groups.includes(g)),
     signatureSchemes: parseSigalgs(options.sigalgs),
-    alpn: [...(options.ALPNProtocols ?? [])],
+    alpn: alpnNames(options.ALPNProtocols),
     identities: loadIdentities(options, provider),
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
@@ -444,6 +524,14 @@ const VERIFIERS = new WeakMap<CryptoProvider, Map<string, DefaultVerifier>>();
 
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
+function checkMinDHSize(value: unknown): number {
+  if (value === undefined) return 1024;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new ConfigError('ERR_INVALID_ARG_VALUE', 'minDHSize', (name) => `${name('minDHSize')} must be a positive number of bits (received ${String(value)})`);
+  }
+  return value;
+}
+
 export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
   if (options.secureContext && !isSecureContext(options.secureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
@@ -464,7 +552,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     groups13: common.groups13,
     signatureSchemes: common.signatureSchemes,
     // With a shared context these three still come from the connection (as node:tls).
-    alpn: shared && options.ALPNProtocols ? [...options.ALPNProtocols] : common.alpn,
+    alpn: shared && options.ALPNProtocols ? alpnNames(options.ALPNProtocols) : common.alpn,
     rejectUnauthorized: (shared && options.rejectUnauthorized) ?? common.rejectUnauthorized,
     observer: (shared && options.observer) ?? common.observer,
     identities: common.identities,
@@ -478,6 +566,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     checkServerIdentity: options.checkServerIdentity,
     pskCallback: options.pskCallback,
     requestOCSP: options.requestOCSP ?? false,
+    minDHSize: checkMinDHSize(options.minDHSize),
   };
 }
 
@@ -496,6 +585,9 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
   if (options.secureContext && !isSecureContext(options.secureContext)) {
     throw new TypeError('secureContext must come from tlsglass createSecureContext(), not node:tls');
   }
+  if (options.ALPNCallback !== undefined && options.ALPNProtocols !== undefined) {
+    throw new ConfigError('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'ALPNCallback', () => 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
+  }
   const shared = options.secureContext?.context;
   const common = shared ? { ...shared, rejectUnauthorized: options.rejectUnauthorized ?? shared.rejectUnauthorized } : resolveCommon(options, 'server');
   if (common.identities.length === 0 && !certificateOptional && !options.pskLookup) throw new Error('a server needs cert and key');
@@ -512,7 +604,10 @@ export function resolveServerConfig(options: ServerOptions, certificateOptional 
     sessions,
     pskLookup: options.pskLookup,
     pskIdentityHint: options.pskIdentityHint,
+    alpnCallback: options.ALPNCallback,
+    clientSuiteOrder: options.honorCipherOrder === false,
     ocspResponse: options.ocspResponse,
+    hybridRetry: options.hybridRetry ?? false,
     [RESOLVED]: true,
   });
 }

@@ -26,7 +26,7 @@ export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
 export { SecureContext } from './config.js';
 export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
-export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
+export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers, convertALPNProtocols } from './node/defaults.js';
 export type { X509Profile } from './pki/strict-profile.js';
 export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
 export type { CertificateVerifier, ClientCheckContext, ServerCheckContext, VerificationResult } from './pki/verifier.js';
@@ -66,6 +66,7 @@ const tlsglass = {
     return rootCertificates;
   },
   getCiphers: defaults.getCiphers,
+  convertALPNProtocols: defaults.convertALPNProtocols,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
   DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
   get DEFAULT_MIN_VERSION(): defaults.TlsVersion {

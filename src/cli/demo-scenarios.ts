@@ -206,7 +206,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'TLS 1.3 resumption with a ticket',
     about:
       'A first connection ends with a NewSessionTicket. A second connection offers that ticket as a pre-shared key (PSK), with a binder proving it holds the ticket\u2019s secret. ' +
-      'The server accepts it, so no certificate is sent or checked: an abbreviated handshake, with a fresh x25519 exchange still mixed in for forward secrecy.',
+      'The server accepts it, so no certificate is sent or checked: an abbreviated handshake, with a fresh X25519MLKEM768 exchange (ML-KEM-768 beside x25519) still mixed in for forward secrecy.',
     expect: 'success',
     resume: { firstSequence: ONE_WAY_13 },
     sequence: ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
@@ -216,7 +216,7 @@ export const SCENARIOS: readonly Scenario[] = [
       ...expectVersion(run, 'TLSv1.3'),
       ...(run.summary.resumed ? [] : ['the second handshake did not resume']),
       ...(run.first?.summary.resumed === false ? [] : ['the first handshake should be a full one']),
-      ...(run.summary.keyExchange === 'PSK (resumed) + ECDHE over x25519' ? [] : [`key exchange ${run.summary.keyExchange}`]),
+      ...(run.summary.keyExchange === 'PSK (resumed) + ECDHE + ML-KEM (hybrid) over X25519MLKEM768' ? [] : [`key exchange ${run.summary.keyExchange}`]),
     ],
   },
   {

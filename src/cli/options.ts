@@ -167,7 +167,7 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--pass', '-pass'], key: 'pass', kind: 'value', arg: 'PASS', help: 'passphrase of the key (pass:TEXT, env:VAR or TEXT)', example: '{base} --cert me.pem --key me.key --pass env:KEY_PASS' },
   { names: ['--ciphers', '-cipher', '-ciphersuites'], key: 'ciphers', kind: 'list', arg: 'LIST', help: 'cipher suites: OpenSSL-style TLS 1.2 names and/or TLS 1.3 names (TLS_AES_128_GCM_SHA256)', example: '{cmd} --ciphers ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_256_GCM_SHA384' },
   { names: ['--alpn', '-alpn'], key: 'alpn', kind: 'value', arg: 'LIST', help: 'comma-separated ALPN protocols', example: '{cmd} --alpn h2,http/1.1' },
-  { names: ['--curves', '--groups', '-curves', '-groups', '-named_curve'], key: 'curves', kind: 'value', arg: 'LIST', help: 'colon-separated key exchange groups, preferred first', example: '{cmd} --groups X25519:P-256' },
+  { names: ['--curves', '--groups', '-curves', '-groups', '-named_curve'], key: 'curves', kind: 'value', arg: 'LIST', help: 'colon-separated key exchange groups, preferred first, OpenSSL names (X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256, ffdhe2048, …)', example: '{cmd} --groups X25519MLKEM768:X25519' },
   { names: ['--sigalgs', '-sigalgs'], key: 'sigalgs', kind: 'value', arg: 'LIST', help: 'colon-separated signature algorithms', example: '{cmd} --sigalgs ECDSA+SHA256:RSA-PSS+SHA256' },
   { names: ['--tls1.2', '-tls1_2', '-no_tls1_3'], key: 'tls1.2', kind: 'flag', help: 'TLS 1.2 only (default: TLS 1.3, or 1.2 when the peer has no 1.3)', example: '{cmd} --tls1.2' },
   { names: ['--tls1.3', '-tls1_3'], key: 'tls1.3', kind: 'flag', help: 'TLS 1.3 only', example: '{cmd} --tls1.3' },

@@ -19,6 +19,7 @@ import { exportKeyingMaterial13 } from '../keys/key-schedule-tls13.js';
 import { Traffic13 } from '../handshake/traffic13.js';
 import { readAlert } from '../messages/alert.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, nameOf } from '../messages/enums.js';
+import { isKemGroup } from '../crypto/kem-groups.js';
 import { frameHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { HandshakeJoiner } from '../record/handshake-joiner.js';
 import { RecordLayer, type PlainRecord } from '../record/record-layer.js';
@@ -317,9 +318,11 @@ export abstract class Connection {
     return this.#negotiated;
   }
   /** The (EC)DHE group, in node:tls getEphemeralKeyInfo() shape. */
-  get ephemeralKeyInfo(): { type: string; name?: string; size: number } | null {
+  get ephemeralKeyInfo(): { type: string; name?: string; size?: number } | null {
     const g = this.#negotiated.group;
     if (g === undefined) return null;
+    // Node 24 (OpenSSL 3.5) names the ML-KEM groups and gives no size: { type: 'TLSGroup', name: 'X25519MLKEM768' }.
+    if (isKemGroup(g)) return { type: 'TLSGroup', name: nameOf(NamedGroup, g) };
     const info: Record<number, { type: string; name?: string; size: number }> = {
       [NamedGroup.x25519]: { type: 'ECDH', name: 'X25519', size: 253 },
       [NamedGroup.secp256r1]: { type: 'ECDH', name: 'prime256v1', size: 256 },

@@ -61,7 +61,7 @@ export interface AeadProvider {
   create(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
 }
 
-/** One ephemeral (EC)DH key pair, used once. */
+/** One ephemeral key pair, used once: (EC)DH, or the client's side of a KEM (src/crypto/kem-groups.ts). */
 export interface KeyShare {
   readonly group: NamedGroup;
   /**
@@ -84,19 +84,45 @@ export class InvalidPublicKey extends Error {
   override readonly name = 'InvalidPublicKey';
 }
 
+/**
+ * Key exchange for every group the provider has, (EC)DH and KEM alike (the shape rustls uses).
+ * The side that speaks first calls generate(): its share, then deriveSecret(the answer), which for
+ * a KEM decapsulates. The answering side (a TLS 1.3 server) calls respond(): for (EC)DH a fresh key
+ * pair and the derivation, for a KEM an encapsulation. TLS 1.2 uses generate() on both sides, for
+ * (EC)DH groups only.
+ */
 export interface KeyExchangeProvider {
-  /** Groups this provider can do, in our preference order. */
+  /** Groups this provider can do, in our preference order: what configuration may choose from. */
   readonly groups: readonly NamedGroup[];
   generate(group: NamedGroup): KeyShare;
+  /**
+   * Our answer to the peer's share: the share to send back and the shared secret. Throws
+   * InvalidPublicKey for a share that fails its group's checks (lengths, the EC point, the ML-KEM
+   * encapsulation key's modulus check, an all-zero X25519 result).
+   */
+  respond(group: NamedGroup, peerShare: Uint8Array): KeyExchangeResponse;
 }
 
-export type KeyType = 'rsa' | 'ec' | 'ed25519';
+export interface KeyExchangeResponse {
+  /** Our share in wire form (for a KEM group: the ciphertext, with the (EC)DH half for a hybrid). */
+  readonly publicKey: Uint8Array;
+  readonly sharedSecret: Uint8Array;
+}
+
+/** respond() for a Diffie-Hellman group: a fresh key pair, used once. */
+export function respondWithNewShare(kx: Pick<KeyExchangeProvider, 'generate'>, group: NamedGroup, peerShare: Uint8Array): KeyExchangeResponse {
+  const share = kx.generate(group);
+  return { publicKey: share.publicKey, sharedSecret: share.deriveSecret(peerShare) };
+}
+
+/** ML-DSA keys by node:crypto's names for them (FIPS 204 parameter sets). */
+export type KeyType = 'rsa' | 'ec' | 'ed25519' | 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa-87';
 
 export interface PublicKeyInfo {
   readonly type: KeyType;
   /** 'P-256' | 'P-384' | 'P-521' for EC keys. */
   readonly curve: string | undefined;
-  /** Modulus bits for RSA, field bits for EC, 256 for Ed25519. */
+  /** Modulus bits for RSA, field bits for EC, 256 for Ed25519, the security strength (128/192/256) for ML-DSA. */
   readonly bits: number;
 }
 
@@ -107,7 +133,11 @@ export interface PublicKey extends PublicKeyInfo {
    * the hash length, or the signature is wrong. Never throws for bad input.
    */
   verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
-  /** Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its curve (RFC 8446 §4.2.3). */
+  /**
+   * Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its
+   * curve (RFC 8446 §4.2.3). ML-DSA schemes fit only with `tls13` (draft-ietf-tls-mldsa §3; X.509
+   * signature checks pass it too).
+   */
   fits(scheme: number, options?: { tls13?: boolean }): boolean;
 }
 
@@ -121,7 +151,7 @@ export interface PrivateKey extends PublicKeyInfo {
 }
 
 export interface SignatureProvider {
-  /** Loads a PEM (PKCS#8, PKCS#1 or SEC1) or DER PKCS#8 private key. Parsed once per configuration. */
+  /** Loads a PEM (PKCS#8, PKCS#1 or SEC1) or DER PKCS#8 private key, ML-DSA included. Parsed once per configuration. */
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey;
   /** A public key from a DER SubjectPublicKeyInfo. */
   publicKeyFromSpki(spki: Uint8Array): PublicKey;

@@ -113,6 +113,13 @@ export const NamedGroup = {
   ffdhe4096: 0x0102,
   ffdhe6144: 0x0103,
   ffdhe8192: 0x0104,
+  // draft-connolly-tls-mlkem-key-agreement (pure ML-KEM) and draft-ietf-tls-ecdhe-mlkem (hybrids).
+  MLKEM512: 0x0200,
+  MLKEM768: 0x0201,
+  MLKEM1024: 0x0202,
+  SecP256r1MLKEM768: 0x11eb,
+  X25519MLKEM768: 0x11ec,
+  SecP384r1MLKEM1024: 0x11ed,
 } as const;
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup];
 
@@ -133,6 +140,10 @@ export const SignatureScheme = {
   rsa_pss_pss_sha256: 0x0809,
   rsa_pss_pss_sha384: 0x080a,
   rsa_pss_pss_sha512: 0x080b,
+  // draft-ietf-tls-mldsa §3 (TLS 1.3 only)
+  mldsa44: 0x0904,
+  mldsa65: 0x0905,
+  mldsa87: 0x0906,
 } as const;
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 

@@ -30,6 +30,8 @@ import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
+import { Timeline } from '../trace/timeline.js';
+import { renderMessage } from '../trace/ladder.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -50,6 +52,8 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   allowHalfOpen?: boolean;
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
+  /** As node:tls's `enableTrace`: print each handshake message to stderr (our annotated ladder, not OpenSSL's SSL_trace format). */
+  enableTrace?: boolean;
   /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
   signal?: AbortSignal;
 }
@@ -122,6 +126,8 @@ export class TLSSocket extends Duplex {
   /** Transport writes of ours whose callback has not come yet. */
   private transportWrites = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** enableTrace(): the timeline printing this socket's messages. */
+  private trace: Timeline | undefined;
   /** We paused the transport because our readable side is full; _read() resumes it. */
   private readPaused = false;
   /** 'newSession' callbacks still to come: the output waits for them (announceSessions). */
@@ -146,6 +152,7 @@ export class TLSSocket extends Duplex {
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
     this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(this.clientOptions as ClientOptions);
     this.setOutput();
+    if (options.enableTrace === true) this.enableTrace();
 
     const t = this.transport;
     t.setNoDelay?.(true); // one write per flight; Nagle would hold the second (performance.md §4.1 rule 8)
@@ -213,6 +220,7 @@ export class TLSSocket extends Duplex {
     this.conn = new ClientConnection(this.clientOptions as ClientOptions);
     this.setOutput();
     if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
+    if (this.trace) this.trace.attach(this.conn, 'client');
   }
 
   // ---- node:tls getters -------------------------------------------------------------------
@@ -344,6 +352,7 @@ export class TLSSocket extends Duplex {
     const info = this.conn.ephemeralKeyInfo;
     if (!info) return null;
     const name = info.name === undefined ? undefined : (OPENSSL_CURVE_NAMES[info.name] ?? info.name);
+    if (info.size === undefined) return { type: info.type, name };
     return name === undefined ? { type: info.type, size: info.size } : { type: info.type, name, size: info.size };
   }
 
@@ -367,6 +376,17 @@ export class TLSSocket extends Duplex {
 
   /** Renegotiation is always refused by the core; kept for node:tls compatibility. */
   disableRenegotiation(): void {}
+
+  /**
+   * As node:tls's enableTrace(): from now on each handshake message this socket sends or
+   * receives is printed to stderr, decoded and annotated as `tlsglass connect --trace` shows it.
+   */
+  enableTrace(): void {
+    if (this.trace) return;
+    this.trace = new Timeline();
+    this.trace.onMessage = (m) => process.stderr.write(`${renderMessage(m, { color: false }).join('\n')}\n\n`);
+    this.trace.attach(this.conn, this.isServer ? 'server' : 'client');
+  }
 
   /** Client: the SNI name to send; only before the handshake starts (in the tick of connect(), or while TCP connects). */
   setServername(name: string): void {

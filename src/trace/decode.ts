@@ -12,6 +12,7 @@
  * messages after decryption, with their bytes, so they decode here exactly as TLS 1.2's do; the
  * decoder only records which keys protected each one (`protection`).
  */
+import { isHybridGroup, isKemGroup, shareParts } from '../crypto/kem-groups.js';
 import { tls12SuiteById, tls13SuiteById, type KeyExchangeAlgorithm, type Tls12Suite, type Tls13Suite } from '../crypto/suites.js';
 import { ffdheGroupFor } from '../crypto/ffdhe-groups.js';
 import { HELLO_RETRY_REQUEST_RANDOM, isHelloRetryRequest } from '../handshake/tls13-common.js';
@@ -575,7 +576,7 @@ export class TraceDecoder {
             fields.push(
               shares.length === 0
                 ? { name: 'key_share', value: 'none (asks the server to pick a group first)', raw, note: 'none: asks the server to pick a group first' }
-                : { name: 'key_share', value: shares.map((s) => `${groupName(s.group)}: ${s.keyExchange.length} bytes  ${shortHex(s.keyExchange)}`), raw },
+                : { name: 'key_share', value: shares.map((s) => shareLine(s.group, s.keyExchange, 'client')), raw },
             );
           } else {
             const share = readKeyShareServer(e.data);
@@ -583,9 +584,13 @@ export class TraceDecoder {
             fields.push(
               noted(
                 'key_share',
-                `${groupName(share.group)}: ${share.keyExchange.length} bytes  ${shortHex(share.keyExchange)}`,
+                shareLine(share.group, share.keyExchange, 'server'),
                 { group: groupName(share.group), key_exchange: hex(share.keyExchange) },
-                "the server's one-time public key",
+                isKemGroup(share.group)
+                  ? isHybridGroup(share.group)
+                    ? "the server's ML-KEM ciphertext and one-time ECDH key: the secret stays safe unless both ML-KEM and the curve are broken, so traffic recorded now cannot be decrypted later by a quantum computer (harvest now, decrypt later)"
+                    : "the server's ML-KEM ciphertext, encapsulated to the client's key"
+                  : "the server's one-time public key",
               ),
             );
           }
@@ -1256,4 +1261,11 @@ function isExternal(id: PskIdentity): boolean {
 
 function externalName(id: PskIdentity): string {
   return new TextDecoder().decode(id.identity);
+}
+
+/** One key share: group, size, and for an ML-KEM group which bytes are ML-KEM (draft-ietf-tls-ecdhe-mlkem §3). */
+function shareLine(group: number, share: Uint8Array, side: 'client' | 'server'): string {
+  const parts = shareParts(group, side);
+  const layout = parts && share.length === parts.reduce((n, p) => n + p.length, 0) ? ` (${parts.map((p) => `${p.name} ${p.length}`).join(' ‖ ')})` : '';
+  return `${groupName(group)}: ${share.length} bytes${layout}  ${shortHex(share)}`;
 }

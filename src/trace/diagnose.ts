@@ -407,7 +407,19 @@ function isIp(host: string): boolean {
 }
 
 /** Every group tlsglass knows (--curves takes these names). */
-const ALL_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096];
+const ALL_GROUPS: readonly number[] = [
+  NamedGroup.X25519MLKEM768,
+  NamedGroup.SecP256r1MLKEM768,
+  NamedGroup.SecP384r1MLKEM1024,
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.ffdhe2048,
+  NamedGroup.ffdhe3072,
+  NamedGroup.ffdhe4096,
+  NamedGroup.MLKEM768,
+  NamedGroup.MLKEM1024,
+];
 
 /** Every suite tlsglass knows, as --ciphers names. */
 const ALL_SUITE_NAMES = [...TLS13_SUITES.map((s) => s.name), ...TLS12_SUITES.map((s) => s.openssl)];

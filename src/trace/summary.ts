@@ -3,6 +3,7 @@
  * are, ALPN, resumption. Read from the trace, and from the connections where they were observed
  * (only a connection knows whether it verified its peer's certificate).
  */
+import { isHybridGroup, isKemGroup } from '../crypto/kem-groups.js';
 import type { Connection } from '../connection/connection.js';
 import { groupName } from './iana-names.js';
 import { summarizeCertificate, type CertificateSummary, type UnreadableCertificate } from './certificate-summary.js';
@@ -51,6 +52,13 @@ export interface SummaryInput {
   readonly server?: Connection | undefined;
 }
 
+/** What a TLS 1.3 group does: (EC)DHE, or ML-KEM alone or beside ECDHE (draft-ietf-tls-ecdhe-mlkem). */
+function kxKind(id: number, name: string): string {
+  if (isHybridGroup(id)) return 'ECDHE + ML-KEM (hybrid)';
+  if (isKemGroup(id)) return 'ML-KEM';
+  return name.startsWith('ffdhe') ? 'DHE' : 'ECDHE';
+}
+
 export function summarize({ messages, facts, client, server }: SummaryInput): HandshakeSummary {
   const fatal = messages.some((m) => m.decoded.alert?.fatal === true);
   const finished = (side: 'client' | 'server'): boolean => messages.some((m) => m.from === side && m.decoded.name === 'Finished');
@@ -62,7 +70,7 @@ export function summarize({ messages, facts, client, server }: SummaryInput): Ha
   let forwardSecrecy: boolean | undefined;
   if (facts.version === 'TLSv1.3' && facts.suite13) {
     suite = { openssl: facts.suite13.name, iana: facts.suite13.name };
-    const dhe = group === undefined ? undefined : `${group.startsWith('ffdhe') ? 'DHE' : 'ECDHE'} over ${group}`;
+    const dhe = group === undefined ? undefined : `${kxKind(facts.group!, group)} over ${group}`;
     const psk = facts.pskIdentity !== undefined ? `external PSK ${JSON.stringify(facts.pskIdentity)}` : resumed ? 'PSK (resumed)' : undefined;
     keyExchange = psk ? (dhe ? `${psk} + ${dhe}` : `${psk} only, no (EC)DHE`) : (dhe ?? 'unknown');
     forwardSecrecy = dhe !== undefined;

@@ -30,7 +30,8 @@ import { Session } from 'node:inspector';
 import { ClientConnection, ServerConnection, type Connection } from '../../src/connection/connection.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
-import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey } from '../../src/crypto/provider.js';
+import { nodeKeyExchange } from '../../src/crypto/node/key-exchange.js';
+import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey, respondWithNewShare } from '../../src/crypto/provider.js';
 import { PeerAlert, TlsError } from '../../src/errors.js';
 import { AlertDescription, ContentType, NamedGroup, nameOf } from '../../src/messages/enums.js';
 import { HostileDriver } from '../helpers/hostile-driver.js';
@@ -178,7 +179,10 @@ function deterministicProvider(seed: string): CryptoProvider {
   return {
     ...base,
     keyExchange: {
-      groups: nodeCryptoProvider.keyExchange.groups,
+      groups: nodeKeyExchange.groups,
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         if (group === NamedGroup.x25519) return x25519From(base.random.bytes(32));
         if (group === NamedGroup.secp256r1) {

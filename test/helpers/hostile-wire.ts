@@ -13,7 +13,8 @@
  */
 import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type ECDH, type KeyObject } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
-import { InvalidPublicKey, type KeyShare } from '../../src/crypto/provider.js';
+import { nodeKeyExchange } from '../../src/crypto/node/key-exchange.js';
+import { InvalidPublicKey, type KeyShare, respondWithNewShare } from '../../src/crypto/provider.js';
 import { NamedGroup } from '../../src/messages/enums.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { Connection } from '../../src/connection/connection.js';
@@ -242,7 +243,10 @@ function recycledKeyExchange(): CryptoProvider['keyExchange'] {
     return v.slice();
   };
   return {
-    groups: nodeCryptoProvider.keyExchange.groups,
+    groups: nodeKeyExchange.groups,
+    respond(group, peer) {
+      return respondWithNewShare(this, group, peer);
+    },
     generate(group): KeyShare {
       const i = next++ % 3;
       if (group === NamedGroup.x25519) {

@@ -224,15 +224,15 @@ export interface PeerServer extends PeerProcess {
 }
 
 /** `openssl s_server -accept 127.0.0.1:0 …`; the port comes from the `ACCEPT 127.0.0.1:PORT` line it prints. */
-export async function startOpensslServer(scope: Scope, args: readonly string[]): Promise<PeerServer> {
-  const p = spawnPeer(scope, 'openssl', ['s_server', '-accept', '127.0.0.1:0', ...args]);
+export async function startOpensslServer(scope: Scope, args: readonly string[], openssl = 'openssl'): Promise<PeerServer> {
+  const p = spawnPeer(scope, openssl, ['s_server', '-accept', '127.0.0.1:0', ...args]);
   const m = await p.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line');
   return Object.assign(p, { port: Number(m[1]) });
 }
 
 /** `openssl s_client -connect 127.0.0.1:PORT …`, with `input` on stdin. */
-export function runOpensslClient(scope: Scope, port: number, args: readonly string[], input: Uint8Array | string = '', timeoutMs?: number): Promise<PeerRun> {
-  return runPeer(scope, 'openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], input, timeoutMs);
+export function runOpensslClient(scope: Scope, port: number, args: readonly string[], input: Uint8Array | string = '', timeoutMs?: number, openssl = 'openssl'): Promise<PeerRun> {
+  return runPeer(scope, openssl, ['s_client', '-connect', `127.0.0.1:${port}`, ...args], input, timeoutMs);
 }
 
 /** What `openssl s_client` reports about the session (from its default or -brief output). */

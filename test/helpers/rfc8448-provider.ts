@@ -39,7 +39,7 @@ import { resolveClientConfig, resolveServerConfig, type ClientOptions, type Reso
 import { Connection } from '../../src/connection/connection.js';
 import type { ConnectionEvent } from '../../src/connection/events.js';
 import { nodeCryptoProvider, nodeSignatures } from '../../src/crypto/node/index.js';
-import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey, type PublicKey } from '../../src/crypto/provider.js';
+import { InvalidPublicKey, type CryptoProvider, type KeyShare, type PrivateKey, type PublicKey, respondWithNewShare } from '../../src/crypto/provider.js';
 import { tls13SuiteById, type Tls13Suite } from '../../src/crypto/suites.js';
 import { ExpectServerHello, type ClientOffer } from '../../src/handshake/client/hello.js';
 import { ExpectClientHello } from '../../src/handshake/server/hello.js';
@@ -292,6 +292,9 @@ export function rfc8448Provider(script: Rfc8448Script): Rfc8448Provider {
     },
     keyExchange: {
       groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         const next = shares.shift();
         if (!next) throw new Error(`RFC 8448 script: no key share left for group 0x${group.toString(16)}`);
@@ -626,7 +629,7 @@ export function expectedHelloDifferences(o: {
   // RFC: 15 schemes incl. ecdsa_sha1, rsa_pkcs1_sha1 and the DSA code points 0x0402/0x0502/0x0602/0x0202.
   // Ours: no SHA-1 (RFC 9155), no DSA, ed25519 added.
   differentContent.signature_algorithms = {
-    ours: '00140403050306030807080408050806040105010601',
+    ours: '001a0904090509060403050306030807080408050806040105010601', // mldsa44/65/87 first
     rfc: '001e040305030603020308040805080604010501060102010402050206020202',
   };
   return {

@@ -5,7 +5,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
-import { InvalidPublicKey, type CryptoProvider, type KeyShare } from '../../src/crypto/provider.js';
+import { InvalidPublicKey, type CryptoProvider, type KeyShare, respondWithNewShare } from '../../src/crypto/provider.js';
 import { NamedGroup } from '../../src/messages/enums.js';
 
 export function scriptedProvider(seed: string): CryptoProvider {
@@ -23,6 +23,9 @@ export function scriptedProvider(seed: string): CryptoProvider {
     random: { bytes },
     keyExchange: {
       groups: [NamedGroup.x25519],
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         if (group !== NamedGroup.x25519) throw new Error('scripted provider: x25519 only');
         const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), bytes(32)]);

@@ -109,7 +109,7 @@ describe('tlsglass connect against openssl s_server: the client explains', { con
     assert.equal(run.code, 1, run.report);
     const d = diagnosis(run.stderr);
     assert.match(d['alert'] ?? '', /^handshake_failure, sent by the server \(message S1\)$/);
-    assert.match(d['diagnosis'] ?? '', / Or no key exchange group in common: we offered \[x25519, secp256r1, secp384r1\]; pass --curves with others \(we also know ffdhe2048, ffdhe3072, ffdhe4096\)\.$/);
+    assert.match(d['diagnosis'] ?? '', / Or no key exchange group in common: we offered \[X25519MLKEM768, x25519, secp256r1, secp384r1\]; pass --curves with others \(we also know SecP256r1MLKEM768, SecP384r1MLKEM1024, ffdhe2048, ffdhe3072, ffdhe4096, MLKEM768, MLKEM1024\)\.$/);
   });
 
   test('a server that speaks only TLS 1.1', OPTS, async (t) => {

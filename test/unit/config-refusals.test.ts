@@ -248,7 +248,7 @@ describe('ciphers, ecdhCurve, sigalgs, versions', () => {
   });
 
   for (const [ecdhCurve, message] of [
-    ['X448', /^ecdhCurve: "X448" not implemented here\. Groups: X25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096$/],
+    ['X448', /^ecdhCurve: "X448" not implemented here\. Groups: X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, X25519, P-256, P-384, ffdhe2048, ffdhe3072, ffdhe4096, MLKEM768, MLKEM1024$/],
     ['P-521', /^ecdhCurve: "P-521" not implemented here\./],
     ['ffdhe8192', /^ecdhCurve: "ffdhe8192" not implemented here\./],
     ['X25519:FOO', /^ecdhCurve: unknown group "FOO"\. Groups: /],

@@ -160,14 +160,19 @@ describe('aead', () => {
 });
 
 describe('key exchange', () => {
-  it('offers x25519, P-256, P-384, ffdhe2048/3072/4096 in that order', () => {
+  it('offers the hybrids, x25519, P-256, P-384, ffdhe2048/3072/4096, then pure ML-KEM, in that order', () => {
     assert.deepEqual(provider.keyExchange.groups, [
+      NamedGroup.X25519MLKEM768,
+      NamedGroup.SecP256r1MLKEM768,
+      NamedGroup.SecP384r1MLKEM1024,
       NamedGroup.x25519,
       NamedGroup.secp256r1,
       NamedGroup.secp384r1,
       NamedGroup.ffdhe2048,
       NamedGroup.ffdhe3072,
       NamedGroup.ffdhe4096,
+      NamedGroup.MLKEM768,
+      NamedGroup.MLKEM1024,
     ]);
     assert.throws(() => provider.keyExchange.generate(NamedGroup.x448));
   });

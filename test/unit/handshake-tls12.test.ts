@@ -5,7 +5,8 @@ import { TLS12_SUITES } from '../../src/crypto/suites.js';
 import { AlertDescription, CipherSuite, ContentType, HandshakeType } from '../../src/messages/enums.js';
 import { readClientHello, writeClientHello } from '../../src/messages/client-hello.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
-import type { CryptoProvider, KeyShare } from '../../src/crypto/provider.js';
+import { nodeKeyExchange } from '../../src/crypto/node/key-exchange.js';
+import { respondWithNewShare, type CryptoProvider, type KeyShare } from '../../src/crypto/provider.js';
 import { FFDHE_PRIMES } from '../../src/crypto/ffdhe-groups.js';
 import { runPair, pump, plainAlert, splitRecord, handshakeTypes, type Tamper } from '../helpers/pair.js';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';
@@ -317,7 +318,10 @@ function withBadShare(publicFor: (group: number) => Uint8Array): CryptoProvider 
   return {
     ...nodeCryptoProvider,
     keyExchange: {
-      groups: nodeCryptoProvider.keyExchange.groups,
+      groups: nodeKeyExchange.groups,
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         const real = nodeCryptoProvider.keyExchange.generate(group);
         return { group, publicKey: publicFor(group), deriveSecret: (peer) => real.deriveSecret(peer) };

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { ServerSessionStore } from '../../src/session/server-store.js';
-import { FfdheShare } from '../../src/crypto/node/key-exchange.js';
+import { FfdheShare, nodeKeyExchange } from '../../src/crypto/node/key-exchange.js';
 import { FFDHE2048_P, ffdheParams } from '../../src/crypto/ffdhe-groups.js';
-import type { CryptoProvider, KeyShare } from '../../src/crypto/provider.js';
+import { respondWithNewShare, type CryptoProvider, type KeyShare } from '../../src/crypto/provider.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { readClientHello } from '../../src/messages/client-hello.js';
 import { readServerHello } from '../../src/messages/server-hello.js';
@@ -53,7 +53,10 @@ function fixedFfdhe(labels: string[]): CryptoProvider {
   return {
     ...nodeCryptoProvider,
     keyExchange: {
-      groups: nodeCryptoProvider.keyExchange.groups,
+      groups: nodeKeyExchange.groups,
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         if (!isFfdhe(group)) return nodeCryptoProvider.keyExchange.generate(group);
         return new FfdheShare(ffdheParams(group)!, exponent(labels.shift()!));
@@ -67,7 +70,10 @@ function withBadShare(publicFor: (group: number) => Uint8Array): CryptoProvider 
   return {
     ...nodeCryptoProvider,
     keyExchange: {
-      groups: nodeCryptoProvider.keyExchange.groups,
+      groups: nodeKeyExchange.groups,
+      respond(group, peer) {
+        return respondWithNewShare(this, group, peer);
+      },
       generate(group): KeyShare {
         const real = nodeCryptoProvider.keyExchange.generate(group);
         return { group, publicKey: publicFor(group), deriveSecret: (peer) => real.deriveSecret(peer) };
@@ -150,8 +156,8 @@ describe('TLS 1.3 FFDHE: negotiation', () => {
 
   test('the client offers FFDHE for TLS 1.3 only when ecdhCurve names it (or DHE suites list it for TLS 1.2)', () => {
     const plain = runPair(server(), client());
-    assert.deepEqual(supportedGroups(plain.wire.toServer[0]!), [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]);
-    assert.equal(plain.client.negotiated.group, NamedGroup.x25519);
+    assert.deepEqual(supportedGroups(plain.wire.toServer[0]!), [NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]);
+    assert.equal(plain.client.negotiated.group, NamedGroup.X25519MLKEM768);
     // A server that takes only FFDHE has nothing in common with a default client.
     const none = runPair(server({ ecdhCurve: 'ffdhe2048' }), client());
     assert.equal(none.serverError?.alert, AlertDescription.handshake_failure);

@@ -57,6 +57,6 @@ test('TLS 1.3: the ClientHello offers the external identity, the ServerHello acc
   assert.deepEqual(field('ClientHello', 'pre_shared_key')?.[0], 'identity 0: the external PSK "sensor-12" (age 0)');
   assert.match(String(field('ServerHello', 'pre_shared_key')), /the external PSK "sensor-12"; no certificate will be used/);
   assert.equal(summary.resumed, false);
-  assert.match(summary.keyExchange!, /^external PSK "sensor-12" \+ ECDHE over x25519$/);
+  assert.match(summary.keyExchange!, /^external PSK "sensor-12" \+ ECDHE \+ ML-KEM \(hybrid\) over X25519MLKEM768$/);
   assert.match(summary.server.how, /external PSK "sensor-12": no certificate was used/);
 });

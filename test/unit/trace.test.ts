@@ -148,10 +148,11 @@ describe('demo scenarios over TCP', () => {
     assert.deepEqual(arrows(text), numbered(ONE_WAY_13));
     assert.match(text, /legacy_version\s+TLS 1\.2 \(0x0303\): frozen; the real offer is supported_versions/);
     assert.match(text, /supported_versions\s+TLS 1\.3 \(0x0304\), TLS 1\.2 \(0x0303\)/);
-    assert.match(text, /key_share\s+x25519: 32 bytes/);
+    assert.match(text, /key_share\s+X25519MLKEM768: 1216 bytes \(ML-KEM-768 encapsulation key 1184 ‖\s+X25519 public key 32\)/);
+    assert.match(text, /^\s+x25519: 32 bytes/m, 'and an x25519 share beside it');
     assert.match(text, /session_id\s+[0-9a-f]{4}…[0-9a-f]{4} \(32 random bytes: TLS 1\.3 middlebox compatibility/);
     assert.match(text, /supported_versions\s+TLS 1\.3 \(0x0304\) \(selected\)/);
-    assert.match(text, /keys\s+the x25519 shared secret → handshake traffic secrets/);
+    assert.match(text, /keys\s+the X25519MLKEM768 shared secret → handshake traffic secrets/);
     assert.match(text, /◀─+ \(encrypted: handshake keys\) ─+ EncryptedExtensions$/m);
     assert.match(text, /◀─+ \(encrypted: handshake keys\) ─+ Certificate$/m);
     assert.match(text, /◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
@@ -209,7 +210,7 @@ describe('demo scenarios over TCP', () => {
     assert.doesNotMatch(text, /Certificate/);
     const summary = renderSummary(r.summary, { color: false });
     assert.match(summary, /resumed\s+yes: an abbreviated handshake/);
-    assert.match(summary, /key exchange\s+PSK \(resumed\) \+ ECDHE over x25519 \(forward secret\)/);
+    assert.match(summary, /key exchange\s+PSK \(resumed\) \+ ECDHE \+ ML-KEM \(hybrid\) over X25519MLKEM768 \(forward\s+secret\)/);
     assert.match(summary, /server authenticated\s+yes, by the resumed session/);
     assert.match(renderLadder(r.first.messages, { color: false, compact: true }), /^\s+S7\s+◀─+ \(encrypted: application keys\) ─+ NewSessionTicket$/m);
   });

@@ -1,5 +1,6 @@
 /**
- * KeyExchangeProvider over node:crypto: X25519, P-256, P-384 and the RFC 7919 FFDHE groups.
+ * KeyExchangeProvider over node:crypto: X25519, P-256, P-384 and the RFC 7919 FFDHE groups
+ * (node/index.ts adds the ML-KEM groups on top, src/crypto/kem-groups.ts).
  * Every peer value is validated here, before and around OpenSSL (security.md KX-3, KX-4):
  * Node alone accepts compressed and hybrid EC points, and X25519 needs an all-zero check.
  * Raw public keys go through JWK (X25519) and createECDH (NIST), never DER (performance.md §4.1).
@@ -9,7 +10,7 @@ import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, genera
 import type { DiffieHellman, ECDH, JsonWebKey, KeyObject } from 'node:crypto';
 import { NamedGroup } from '../../messages/enums.js';
 import { ffdheParams, type FfdheGroup } from '../ffdhe-groups.js';
-import { InvalidPublicKey, type KeyExchangeProvider, type KeyShare } from '../provider.js';
+import { InvalidPublicKey, respondWithNewShare, type KeyExchangeProvider, type KeyShare } from '../provider.js';
 
 /** Our preference: X25519 first (fast, no point validation pitfalls), then NIST, then FFDHE. */
 const GROUPS: readonly NamedGroup[] = Object.freeze([
@@ -39,6 +40,10 @@ export const nodeKeyExchange: KeyExchangeProvider = {
       default:
         throw new Error(`unsupported key exchange group 0x${(group as number).toString(16).padStart(4, '0')}`);
     }
+  },
+
+  respond(group, peerShare) {
+    return respondWithNewShare(this, group, peerShare);
   },
 };
 

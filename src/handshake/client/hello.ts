@@ -30,10 +30,12 @@ import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } from '../tls13-
 import { acceptServerHello13, handleHelloRetryRequest } from './tls13.js';
 import { readServerHello } from '../../messages/server-hello.js';
 import { isPskSuite, tls12SuiteById } from '../../crypto/suites.js';
+import { isKemGroup } from '../../crypto/kem-groups.js';
 import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
 import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
+import { isTls12Scheme } from '../negotiation.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -43,7 +45,7 @@ export interface ClientOffer {
   readonly alpn: readonly string[];
   readonly versions: readonly number[];
   readonly suites13: readonly Tls13Suite[];
-  /** Our TLS 1.3 key shares (one by default). */
+  /** Our TLS 1.3 key shares (shareGroups(): X25519MLKEM768 and x25519 by default). */
   readonly keyShares: readonly KeyShare[];
   /** The session offered for resumption, if any (TLS 1.2: by ID or ticket; TLS 1.3: as a PSK). */
   readonly session: ClientSession | undefined;
@@ -73,9 +75,10 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   // EC groups are always listed: even a DHE-only client may sign with an ECDSA certificate,
   // whose curve the server checks against supported_groups (RFC 8422 §5.1). RFC 7919 groups are
   // listed for TLS 1.2 DHE suites, and for TLS 1.3 when configured for it (RFC 8446 §4.2.7: one
-  // list serves both versions, so a TLS 1.3 server may pick any group listed here).
+  // list serves both versions, so a TLS 1.3 server may pick any group listed here). The ML-KEM
+  // groups are TLS 1.3 only (draft-ietf-tls-ecdhe-mlkem §3), listed when we offer TLS 1.3.
   const wantsFfdhe = suites.some((s) => s.kx === 'DHE');
-  const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (isFfdhe(g) && (wantsFfdhe || (offer13 && config.groups13.includes(g)))));
+  const groups = config.groups.filter((g) => EC_GROUPS.includes(g) || (offer13 && isKemGroup(g) && config.groups13.includes(g)) || (isFfdhe(g) && (wantsFfdhe || (offer13 && config.groups13.includes(g)))));
 
   const extensions: Extension[] = [];
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.
@@ -86,7 +89,9 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
-  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
+  // ML-DSA schemes only when TLS 1.3 is offered (draft-ietf-tls-mldsa §3).
+  const signatureSchemes = offer13 ? config.signatureSchemes : config.signatureSchemes.filter(isTls12Scheme);
+  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(signatureSchemes) });
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
@@ -128,7 +133,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   return {
     hello,
     groups,
-    signatureSchemes: config.signatureSchemes,
+    signatureSchemes,
     alpn: config.alpn,
     versions: config.versions,
     suites13,
@@ -171,15 +176,25 @@ export function encodeClientHello(offer: ClientOffer, provider: CryptoProvider, 
   return body;
 }
 
+/**
+ * The groups we send key shares for (RFC 8446 §4.2.8): our first TLS 1.3 group, and when that is
+ * an ML-KEM group also our first ECDHE group, so that a server without ML-KEM needs no
+ * HelloRetryRequest (Chromium's and OpenSSL 3.5's X25519MLKEM768 + x25519). A server that wants
+ * another group asks by HelloRetryRequest.
+ */
+export function shareGroups(groups13: readonly number[]): number[] {
+  const first = groups13[0];
+  if (first === undefined) return [];
+  const classical = isKemGroup(first) ? groups13.find((g) => EC_GROUPS.includes(g)) : undefined;
+  return classical === undefined ? [first] : [first, classical];
+}
 
 export function buildClientHello(config: ResolvedClientConfig, io: HandshakeIo): { offer: ClientOffer; transcript: Transcript } {
   const offer13 = config.versions.includes(ProtocolVersion.TLSv1_3);
   const random = io.provider.random.bytes(32);
   // RFC 8446 §D.4: a non-empty legacy_session_id puts the server in middlebox-compatibility mode.
   const sessionId = offer13 ? io.provider.random.bytes(32) : new Uint8Array(0);
-  // One key share, for our first TLS 1.3 group (RFC 8446 §4.2.8); a server that wants another asks by HelloRetryRequest.
-  const firstGroup = config.groups13[0];
-  const keyShares = offer13 && firstGroup !== undefined ? [io.provider.keyExchange.generate(firstGroup as NamedGroup)] : [];
+  const keyShares = offer13 ? shareGroups(config.groups13).map((g) => io.provider.keyExchange.generate(g as NamedGroup)) : [];
   const session = usableSession(config, config.now().getTime());
   // node:tls asks for a TLS 1.3 external PSK with a null hint (there is none in TLS 1.3).
   const external = offer13 && session?.version !== ProtocolVersion.TLSv1_3 && config.pskCallback ? askExternalPsk(config, null) : undefined;
@@ -239,11 +254,11 @@ export class ExpectServerHello implements State {
       }
       if (isHelloRetryRequest(sh.random)) {
         if (this.retry) throw new LocalAlert(AlertDescription.unexpected_message, 'a second HelloRetryRequest');
-        const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, share, cookie) => {
+        const retried = handleHelloRetryRequest(this.config, offer, this.transcript, sh, message, io, (previous, shares, cookie) => {
           // Keep the PSK only if the suite the server picked can use it (same hash, RFC 8446 §4.1.4).
           const psk = previous.session?.version === ProtocolVersion.TLSv1_3 && tls13SuiteById(previous.session.suite)?.id === sh.cipherSuite ? previous.session : undefined;
           const external = tls13SuiteById(sh.cipherSuite)?.hash === EXTERNAL_PSK_HASH ? previous.external : undefined;
-          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: [share], cookie, session: psk, external, now: this.config.now().getTime() });
+          const next = makeOffer(this.config, { random: previous.hello.random, sessionId: previous.hello.legacySessionId, keyShares: shares, cookie, session: psk, external, now: this.config.now().getTime() });
           this.transcript.add(io.sendHandshake(HandshakeType.client_hello, encodeClientHello(next, io.provider, this.transcript.bytes())).raw);
           return next;
         });

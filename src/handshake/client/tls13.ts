@@ -93,7 +93,7 @@ export function handleHelloRetryRequest(
   sh: ServerHello,
   message: HandshakeMessage,
   io: HandshakeIo,
-  resend: (offer: ClientOffer, share: KeyShare, cookie: Uint8Array | undefined) => ClientOffer,
+  resend: (offer: ClientOffer, shares: readonly KeyShare[], cookie: Uint8Array | undefined) => ClientOffer,
 ): { offer: ClientOffer; suite: Tls13Suite; sentCcs: boolean } {
   const suite = checkCommon(sh, offer, 'HelloRetryRequest');
   // RFC 8446 §4.1.4: a cookie may come unasked (only the server invents it).
@@ -119,8 +119,9 @@ export function handleHelloRetryRequest(
   // Middlebox compatibility (RFC 8446 §D.4): a ChangeCipherSpec before our second flight.
   const sentCcs = offer.hello.legacySessionId.length > 0;
   if (sentCcs) io.sendChangeCipherSpec();
-  const share = io.provider.keyExchange.generate((group ?? offer.keyShares[0]!.group) as never);
-  return { offer: resend(offer, share, cookie), suite, sentCcs };
+  // RFC 8446 §4.1.2: one share for the group asked for; after a cookie alone, the same (still unused) shares.
+  const shares = group === undefined ? offer.keyShares : [io.provider.keyExchange.generate(group as never)];
+  return { offer: resend(offer, shares, cookie), suite, sentCcs };
 }
 
 /** A ServerHello that selected TLS 1.3: derive the handshake secrets and install the server's keys. */

@@ -3,7 +3,7 @@
  * RFC 8422 §5.1, RFC 7919 §4, RFC 7301 §3.2, RFC 7627 §5.1, RFC 5746 §3.6), and send the
  * flight ServerHello, Certificate, [ServerKeyExchange], [CertificateRequest], ServerHelloDone.
  */
-import type { Identity, ResolvedServerConfig } from '../../config.js';
+import type { AlpnCallback, Identity, ResolvedServerConfig } from '../../config.js';
 import { isPskSuite, TLS12_SUITES, type Tls12Suite } from '../../crypto/suites.js';
 import { LocalAlert } from '../../errors.js';
 import { readClientHello, type ClientHello } from '../../messages/client-hello.js';
@@ -37,7 +37,7 @@ import { writePskServerKeyExchange, writeServerKeyExchange, writeServerParams } 
 import { PskServer, unknownPskIdentity } from '../tls12-key-exchange/psk.js';
 import { acceptExternalPsk } from '../peer-auth.js';
 import { lookupExternalPsk } from '../psk.js';
-import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
+import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, inPreferenceOrder, isTls12Scheme, keyTypeFor } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { signedParams } from '../tls12-common.js';
 import { DheServer } from '../tls12-key-exchange/dhe.js';
@@ -103,7 +103,9 @@ export class ExpectClientHello implements State {
 
     // RFC 7301 §3.2: no overlap between the client's protocols and ours is fatal.
     let alpn: string | undefined;
-    if (facts.alpn && config.alpn.length > 0) {
+    if (facts.alpn && config.alpnCallback) {
+      alpn = askAlpnCallback(config.alpnCallback, io.negotiated.serverName, facts.alpn);
+    } else if (facts.alpn && config.alpn.length > 0) {
       alpn = chooseAlpn(config.alpn, facts.alpn);
       if (alpn === undefined) {
         throw new LocalAlert(AlertDescription.no_application_protocol, `no common ALPN protocol: client offered ${JSON.stringify(facts.alpn)}, we support ${JSON.stringify(config.alpn)}`);
@@ -210,7 +212,7 @@ export class ExpectClientHello implements State {
     if (requestCert) {
       const request = writeCertificateRequestTls12({
         certificateTypes: Uint8Array.of(ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign),
-        signatureSchemes: config.signatureSchemes,
+        signatureSchemes: config.signatureSchemes.filter(isTls12Scheme),
         certificateAuthorities: [],
       });
       transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
@@ -318,9 +320,24 @@ function readHelloFacts(ch: ClientHello): HelloFacts {
   };
 }
 
-/** Our first suite (server preference) that the client offered and that we can complete. */
+/**
+ * node:tls's ALPNCallback (RFC 7301 §3.2): its answer must be one of the client's protocols;
+ * none is no_application_protocol.
+ */
+function askAlpnCallback(callback: AlpnCallback, servername: string | undefined, protocols: readonly string[]): string {
+  const chosen = callback({ servername, protocols: [...protocols] });
+  if (chosen === undefined) {
+    throw new LocalAlert(AlertDescription.no_application_protocol, `the ALPNCallback chose none of the client's protocols ${JSON.stringify(protocols)}`);
+  }
+  if (!protocols.includes(chosen)) {
+    throw new LocalAlert(AlertDescription.internal_error, `the ALPNCallback returned ${JSON.stringify(chosen)}, which is not one of the client's protocols ${JSON.stringify(protocols)}`, 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
+  }
+  return chosen;
+}
+
+/** Our first suite that the client offered and that we can complete, in our order or (honorCipherOrder: false) the client's. */
 function chooseSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedServerConfig): Choice | undefined {
-  for (const suite of config.suites) {
+  for (const suite of inPreferenceOrder(config.suites, ch, config)) {
     if (!ch.cipherSuites.includes(suite.id)) continue;
     if (isPskSuite(suite) && !config.pskLookup) continue;
     let group: number | undefined;
@@ -374,5 +391,7 @@ function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedSer
     else if (suite.kx !== 'RSA' && facts.schemes.length === 0) reasons.add('the client sent no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1 (RFC 9155)');
     else if (suite.kx !== 'RSA') reasons.add(`no signature algorithm in common for our ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate`);
   }
+  const mlDsa = config.identities.find((i) => i.key.type.startsWith('ml-dsa'));
+  if (mlDsa) reasons.add(`our ${mlDsa.key.type.toUpperCase()} certificate is for TLS 1.3 only (draft-ietf-tls-mldsa §3), and the client offered TLS 1.2`);
   return `the cipher suites we share with the client cannot be used: ${[...reasons].join('; ')}`;
 }

@@ -6,7 +6,8 @@
  *   → [ExpectCertificate → [ExpectCertificateVerify]] → ExpectFinished → Traffic13
  */
 import type { Identity, ResolvedServerConfig } from '../../config.js';
-import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/provider.js';
+import { isHybridGroup } from '../../crypto/kem-groups.js';
+import { InvalidPublicKey, type KeyExchangeResponse, type PublicKey } from '../../crypto/provider.js';
 import type { Tls13Suite } from '../../crypto/suites.js';
 import { LocalAlert } from '../../errors.js';
 import { EarlySecret, finishedVerifyData, resumptionPsk, type HandshakeSecret, type MasterSecret } from '../../keys/key-schedule-tls13.js';
@@ -21,6 +22,7 @@ import { readCertificateVerify, writeCertificateVerify } from '../../messages/ce
 import { writeCertificateStatus } from '../../messages/certificate-status.js';
 import { writeEncryptedExtensions } from '../../messages/encrypted-extensions.js';
 import { solicited } from './solicited.js';
+import { inPreferenceOrder } from '../negotiation.js';
 import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../messages/enums.js';
 import { findExtension, type Extension } from '../../messages/extensions/index.js';
 import { writeAlpn, writeU16ListExtension } from '../../messages/extensions/simple.js';
@@ -109,7 +111,7 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   const suite =
     (ticket && config.suites13.find((s) => s.id === ticket.suite && ch.cipherSuites.includes(s.id))) ??
     externalSuite ??
-    config.suites13.find((s) => ch.cipherSuites.includes(s.id));
+    inPreferenceOrder(config.suites13, ch, config).find((s) => ch.cipherSuites.includes(s.id));
   if (!suite) throw new LocalAlert(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common');
   let cert: Choice13['cert'];
   for (const identity of config.identities) {
@@ -145,7 +147,8 @@ export function startTls13(config: ResolvedServerConfig, ch: ClientHello, messag
   // Our preferred group the client sent a share for; otherwise our preferred group it supports, by
   // HelloRetryRequest (RFC 8446 §4.2.8). ECDHE and RFC 7919 FFDHE groups alike (§4.2.7): a share
   // the client sent wins over a group we prefer but would need a round trip for.
-  const ours = config.groups13;
+  // With hybridRetry, a client that supports one of our hybrid groups gets one, by retry if need be.
+  const ours = config.hybridRetry && config.groups13.some((g) => isHybridGroup(g) && facts.groups.includes(g)) ? config.groups13.filter(isHybridGroup) : config.groups13;
   const shared = ours.find((g) => shares.some((s) => s.group === g));
   const dheAllowed = !pskKe || offered!.dhe;
   if (shared !== undefined && dheAllowed) {
@@ -272,15 +275,16 @@ function serverFlight(
   const cert = psk ? undefined : choice.cert;
   if (!psk && !cert) throw new LocalAlert(AlertDescription.handshake_failure, 'no PSK accepted and no certificate to authenticate with');
   if (!psk && !clientShare) throw new LocalAlert(AlertDescription.handshake_failure, 'psk_ke without an accepted PSK');
-  const share: KeyShare | undefined = clientShare && io.provider.keyExchange.generate(clientShare.group as NamedGroup);
-  let sharedSecret: Uint8Array | undefined;
+  let response: KeyExchangeResponse | undefined;
   try {
-    sharedSecret = clientShare && share!.deriveSecret(clientShare.keyExchange);
+    // (EC)DH: our fresh share and the derivation; a KEM group: the encapsulation to the client's key.
+    response = clientShare && io.provider.keyExchange.respond(clientShare.group as NamedGroup, clientShare.keyExchange);
   } catch (e) {
-    // RFC 8446 §4.2.8.2 / RFC 7748 §6.1: an invalid share is illegal_parameter.
+    // RFC 8446 §4.2.8.2 / RFC 7748 §6.1 / draft-ietf-tls-ecdhe-mlkem §4: an invalid share is illegal_parameter.
     if (e instanceof InvalidPublicKey) throw new LocalAlert(AlertDescription.illegal_parameter, `invalid client key share: ${e.message}`);
     throw e;
   }
+  const sharedSecret = response?.sharedSecret;
   const random = io.provider.random.bytes(32);
   const serverHello = writeServerHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -290,7 +294,7 @@ function serverFlight(
     legacyCompressionMethod: 0,
     extensions: solicited(ch, [
       { type: ExtensionType.supported_versions, data: writeU16(ProtocolVersion.TLSv1_3) },
-      ...(share ? [{ type: ExtensionType.key_share, data: writeKeyShareServer({ group: share.group, keyExchange: share.publicKey }) }] : []),
+      ...(clientShare && response ? [{ type: ExtensionType.key_share, data: writeKeyShareServer({ group: clientShare.group, keyExchange: response.publicKey }) }] : []),
       // RFC 8446 §4.2.11: the index of the PSK we accepted.
       ...(psk ? [{ type: ExtensionType.pre_shared_key, data: writeU16(psk.index) }] : []),
     ], 'ServerHello'),
@@ -300,7 +304,7 @@ function serverFlight(
 
   const n = io.negotiated;
   n.serverRandom = random;
-  n.group = share?.group;
+  n.group = clientShare?.group;
   n.alpn = facts.alpn;
   if (psk?.session) restorePeerIdentity(io, psk.session);
   if (psk?.external) acceptExternalPsk(io, psk.external.identity, 'server');

@@ -29,11 +29,16 @@ export class DheServer implements ServerKeyAgreement {
   }
 }
 
-export function dheClient(provider: CryptoProvider, params: ServerDhParams): ClientKeyAgreement {
+export function dheClient(provider: CryptoProvider, params: ServerDhParams, minBits = 1024): ClientKeyAgreement {
   // Only byte-exact RFC 7919 groups are accepted (Logjam; security.md KX-3).
   const group = ffdheGroupFor(params.p, params.g);
+  const bits = stripZeros(params.p).length * 8;
   if (group === undefined) {
-    throw new LocalAlert(AlertDescription.insufficient_security, `server DH group (${stripZeros(params.p).length * 8}-bit p) is not an RFC 7919 group`);
+    throw new LocalAlert(AlertDescription.insufficient_security, `server DH group (${bits}-bit p) is not an RFC 7919 group`);
+  }
+  // node:tls's minDHSize: a smaller prime than the client asks for is insufficient_security.
+  if (bits < minBits) {
+    throw new LocalAlert(AlertDescription.insufficient_security, `DH parameter size ${bits} is less than ${minBits} (minDHSize)`, 'ERR_TLS_DH_PARAM_SIZE');
   }
   // RFC 7919 §3: the client MUST verify 1 < dh_Ys < dh_p − 1, else handshake_failure.
   checkRange(params.ys, params.p, 'dh_Ys');
