@@ -21,6 +21,12 @@ export interface KeyEntry {
   passphrase?: string;
 }
 
+/** A PKCS#12 file with its own passphrase (node:tls's `pfx: [{ buf, passphrase }]`). */
+export interface PfxEntry {
+  buf: PemOrDer;
+  passphrase?: string;
+}
+
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
@@ -30,6 +36,12 @@ export interface CommonOptions {
   /** Our private key(s) (PEM); as node:tls, an entry may be `{ pem, passphrase }`. */
   key?: PemOrDer | readonly (PemOrDer | KeyEntry)[];
   passphrase?: string;
+  /**
+   * PKCS#12 file(s), as node:tls: each gives a key, its certificate chain and trust anchors (its
+   * other certificates). Read by the Node adapter (connect, createServer, createSecureContext,
+   * TLSSocket); the sans-I/O connections take `key`, `cert` and `ca`.
+   */
+  pfx?: PemOrDer | readonly (PemOrDer | PfxEntry)[] | null;
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
   /**
@@ -48,7 +60,7 @@ export interface CommonOptions {
    * node:tls's `dhparam`: only 'auto' is taken (it is what we do anyway: the RFC 7919 groups named
    * by `ecdhCurve`); custom Diffie-Hellman parameters are refused with ERR_TLSGLASS_DHPARAM.
    */
-  dhparam?: 'auto';
+  dhparam?: 'auto' | null;
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
   /**
@@ -445,8 +457,9 @@ function alpnNames(value: CommonOptions['ALPNProtocols']): string[] {
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
+  if (options.pfx != null) throw new ConfigError('ERR_TLSGLASS_PFX_ADAPTER', 'pfx', (name) => `${name('pfx')} is read by the Node adapter (tlsglass's connect, createServer, createSecureContext); here give ${name('key')}, ${name('cert')} and ${name('ca')}`);
   const dhparam: unknown = options.dhparam;
-  if (dhparam !== undefined && dhparam !== 'auto') {
+  if (dhparam != null && dhparam !== 'auto') { // null is none, as node:tls
     throw new ConfigError('ERR_TLSGLASS_DHPARAM', 'dhparam', (name) => `${name('dhparam')}: custom Diffie-Hellman parameters are not supported; finite-field DHE uses the RFC 7919 groups only (name them in ${name('ecdhCurve')}, e.g. "X25519:P-256:ffdhe2048"), or leave ${name('dhparam')} out`);
   }
   const provider = options.provider ?? nodeCryptoProvider;

@@ -62,7 +62,7 @@ for (const { level, scheme } of LEVELS) {
       key: readFileSync(join(ours, 'client.key')),
     });
     assert.equal(socket.getProtocol(), 'TLSv1.3');
-    assert.equal(socket.authorized, true, socket.authorizationError);
+    assert.equal(socket.authorized, true, String(socket.authorizationError));
     assert.equal(socket.connection.negotiated.peerSignatureScheme, scheme);
     assert.equal(socket.connection.negotiated.ourSignatureScheme, SignatureScheme.mldsa65);
     // -rev echoes reversed lines: data flowed after s_server accepted our ML-DSA-65 client certificate.
@@ -120,7 +120,7 @@ test('Node 24 node:tls ↔ tlsglass with ML-DSA-65 certificates both ways (tlsgl
   const server = spawnPeer(t, NODE24, ['-e', NODE24_SERVER, ours]);
   const port = Number((await server.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line'))[1]);
   const socket = await tlsglassConnect(t, { port, servername: 'localhost', ca: readFileSync(join(ours, 'ca.pem')), cert: readFileSync(join(ours, 'client.pem')), key: readFileSync(join(ours, 'client.key')) });
-  assert.equal(socket.authorized, true, socket.authorizationError);
+  assert.equal(socket.authorized, true, String(socket.authorizationError));
   assert.equal(socket.connection.negotiated.peerSignatureScheme, SignatureScheme.mldsa65);
   await server.waitFor(/client authorized true CN=tlsglass test client/, 'the client verdict');
   // our server ↔ node:tls client
