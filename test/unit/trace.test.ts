@@ -35,6 +35,7 @@ const SEQUENCES: Record<string, readonly string[]> = {
   'tls13-mutual': [...ONE_WAY_13.slice(0, 4), 'S CertificateRequest', ...ONE_WAY_13.slice(4, 8), 'C Certificate', 'C CertificateVerify', ...ONE_WAY_13.slice(8)],
   'tls13-hello-retry': ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
   'tls13-resumption': ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+  'tls13-post-quantum': ONE_WAY_13,
   'missing-client-certificate': [...ONE_WAY_12.slice(0, 4), 'S CertificateRequest', 'S ServerHelloDone', 'C Certificate', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S Alert'],
 };
 const ORDER = Object.keys(SEQUENCES);
@@ -353,11 +354,11 @@ describe('demoCommand', () => {
     assert.equal(code, 0);
     assert.doesNotMatch(text, /\x1b\[/);
     assert.match(text, /in memory/);
-    assert.match(text, /═══ 5\/9  One-way TLS 1\.3 ═/);
-    assert.match(text, /═══ 8\/9  TLS 1\.3 resumption with a ticket ═/);
+    assert.match(text, /═══ 5\/10  One-way TLS 1\.3 ═/);
+    assert.match(text, /═══ 8\/10  TLS 1\.3 resumption with a ticket ═/);
     assert.match(text, /First connection: a full handshake that ends with a ticket/);
     assert.match(text, /failed as intended/);
-    assert.match(text, /All 9 scenarios behaved as expected\.\n$/);
+    assert.match(text, /All 10 scenarios behaved as expected\.\n$/);
   });
 
   test('--only, and unknown options and scenarios are usage errors', async () => {
