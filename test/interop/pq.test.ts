@@ -156,6 +156,16 @@ describe('Node 24 node:tls ↔ tlsglass', { skip: pqPeerMissing(NODE24) }, () =>
     assert.equal(back, 'echo');
   });
 
+  test("node24's default server ↔ our default client: X25519MLKEM768", async (t) => {
+    const server = spawnPeer(t, NODE24, ['-e', NODE24_SERVER, 'auto'], undefined, { KEY: pki.serverEcdsa.keyPem, CERT: pki.serverEcdsa.certPem });
+    t.after(() => server.kill());
+    const port = Number((await server.waitFor(/^PORT (\d+)$/m, 'the node24 server port'))[1]);
+    const socket = await tlsglassConnect(t, { ...clientOptions, port });
+    assert.deepEqual(socket.getEphemeralKeyInfo(), { type: 'TLSGroup', name: 'X25519MLKEM768' });
+    assert.equal(socket.connection.negotiated.helloRetry, false);
+    socket.end();
+  });
+
   test("node24 client (ecdhCurve: 'X25519MLKEM768') ↔ our default server", async (t) => {
     let group: number | undefined;
     const server = await startTlsglassServer(t, serverOptions, (s) => {
