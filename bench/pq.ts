@@ -10,6 +10,8 @@ import * as nodeTls from 'node:tls';
 import type { Context, Section } from './lib/context.js';
 import type { TlsSpec } from './lib/spec.js';
 import { fmt, median, rotate, table } from './lib/stats.js';
+import { nodeCryptoProvider } from '../src/crypto/node/index.js';
+import { NamedGroup } from '../src/messages/enums.js';
 import { handshakeSample, PQ_CONFIGS, runHandshakes, serve, type HsSample } from './handshake.js';
 
 /** Whether this runtime's node:tls takes X25519MLKEM768 (Node 24's OpenSSL 3.5 does; Node 20's 3.0 throws). */
@@ -72,5 +74,48 @@ export async function runPq(ctx: Context): Promise<Section> {
     '',
     table(['certificate', 'hs/s x25519 → X25519MLKEM768', 'server CPU ms/hs', 'server extra', 'client CPU ms/hs', 'client extra', 'errors'], rows),
   );
+  const kx = keyExchangeCpu(ctx.quick ? 100 : 300, ctx.rounds + 2);
+  parts.push(
+    '',
+    `### The key exchange alone, in this process (${runtime})`,
+    '',
+    'CPU microseconds per handshake (process.cpuUsage, so time spent waiting for a core on a busy machine does not count) through the provider tlsglass uses: the client generates its share and derives the secret (for X25519MLKEM768 ML-KEM key generation and decapsulation beside X25519), the server responds (ML-KEM encapsulation beside X25519). Median of the rounds.',
+    '',
+    table(['group', 'client µs', 'server µs'], [
+      ['x25519', fmt(kx.x25519.client), fmt(kx.x25519.server)],
+      ['X25519MLKEM768', fmt(kx.pq.client), fmt(kx.pq.server)],
+      ['extra for the hybrid', fmt(kx.pq.client - kx.x25519.client), fmt(kx.pq.server - kx.x25519.server)],
+    ]),
+  );
+  ctx.log(`  key exchange CPU µs: x25519 ${fmt(kx.x25519.client)}/${fmt(kx.x25519.server)}, X25519MLKEM768 ${fmt(kx.pq.client)}/${fmt(kx.pq.server)} (client/server)`);
   return { title: `Post-quantum handshakes (${process.version})`, body: parts.join('\n'), targets };
+}
+
+/** CPU per handshake of each side's key exchange, x25519 and X25519MLKEM768 alternating, median over `rounds` of `n`. */
+function keyExchangeCpu(n: number, rounds: number): Record<'x25519' | 'pq', { client: number; server: number }> {
+  const kx = nodeCryptoProvider.keyExchange;
+  const cpu = (f: () => void): number => {
+    const start = process.cpuUsage();
+    f();
+    const d = process.cpuUsage(start);
+    return d.user + d.system;
+  };
+  const once = (group: NamedGroup): { client: number; server: number } => {
+    const shares = [] as ReturnType<typeof kx.generate>[];
+    const answers = [] as ReturnType<typeof kx.respond>[];
+    const generate = cpu(() => {
+      for (let i = 0; i < n; i++) shares.push(kx.generate(group));
+    });
+    const respond = cpu(() => {
+      for (const s of shares) answers.push(kx.respond(group, s.publicKey));
+    });
+    const derive = cpu(() => shares.forEach((s, i) => s.deriveSecret(answers[i]!.publicKey)));
+    return { client: (generate + derive) / n, server: respond / n };
+  };
+  const groups = { x25519: NamedGroup.x25519, pq: NamedGroup.X25519MLKEM768 } as const;
+  const samples = { x25519: [] as { client: number; server: number }[], pq: [] as { client: number; server: number }[] };
+  for (const g of Object.values(groups)) once(g); // warm-up
+  for (let r = 0; r < rounds; r++) for (const [k, g] of Object.entries(groups) as ['x25519' | 'pq', NamedGroup][]) samples[k].push(once(g));
+  const med = (k: 'x25519' | 'pq') => ({ client: median(samples[k].map((s) => s.client)), server: median(samples[k].map((s) => s.server)) });
+  return { x25519: med('x25519'), pq: med('pq') };
 }
