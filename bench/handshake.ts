@@ -29,6 +29,12 @@ export const HANDSHAKE_CONFIGS: readonly HandshakeConfig[] = [
   { id: '13-resume', name: 'TLS 1.3 resumption (PSK + X25519)', spec: { version: 'TLSv1.3', cert: 'rsa', cipher: 'TLS_AES_128_GCM_SHA256', resume: true } },
 ];
 
+/** X25519MLKEM768 on both sides: needs node:tls with ML-KEM (Node 24, OpenSSL 3.5) for the node ways. */
+export const PQ_CONFIGS: readonly HandshakeConfig[] = [
+  { id: '13-pq-rsa', name: 'TLS 1.3 X25519MLKEM768, RSA-2048 cert', spec: { version: 'TLSv1.3', cert: 'rsa', cipher: 'TLS_AES_128_GCM_SHA256', groups: 'X25519MLKEM768' } },
+  { id: '13-pq-p256', name: 'TLS 1.3 X25519MLKEM768, P-256 cert', spec: { version: 'TLSv1.3', cert: 'ecdsa', cipher: 'TLS_AES_128_GCM_SHA256', groups: 'X25519MLKEM768' } },
+];
+
 export interface Way {
   readonly id: string;
   readonly label: string;
@@ -85,8 +91,8 @@ export async function handshakeSample(ctx: Context, client: Impl, spec: TlsSpec,
   };
 }
 
-export async function runHandshakes(ctx: Context, only?: readonly string[]): Promise<Section> {
-  const configs = HANDSHAKE_CONFIGS.filter((c) => !only || only.includes(c.id));
+export async function runHandshakes(ctx: Context, only?: readonly string[], all: readonly HandshakeConfig[] = HANDSHAKE_CONFIGS, title = 'Handshakes per second'): Promise<Section> {
+  const configs = all.filter((c) => !only || only.includes(c.id));
   const ms = ctx.quick ? 300 : 600;
   const concurrencies = [1, 8];
   const rows: string[][] = [];
@@ -144,5 +150,5 @@ export async function runHandshakes(ctx: Context, only?: readonly string[]): Pro
     table(['configuration', 'conc', 'node server', 'tlsglass server', 'node client', 'tlsglass client', 'tlsglass↔tlsglass server', 'tlsglass↔tlsglass client'], cpuRows),
     ...(problems.length > 0 ? ['', 'Problems seen:', '', ...problems.map((p) => `- ${p}`)] : []),
   ].join('\n');
-  return { title: 'Handshakes per second', body, targets: checks };
+  return { title, body, targets: checks };
 }

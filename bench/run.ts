@@ -2,7 +2,7 @@
  * `npm run bench`: tlsglass against node:tls (and plain TCP, node-forge, @reclaimprotocol/tls),
  * side by side on this machine. Prints the tables and writes bench/results.md.
  *
- *   node dist/bench/run.js [--quick] [--cases handshake,bulk,memory,latency,peers,observer]
+ *   node dist/bench/run.js [--quick] [--cases handshake,bulk,memory,latency,peers,observer,pq]
  *                          [--configs 13-rsa,12-dhe,13-aes128,...] [--rounds N] [--out FILE] [--no-write]
  *
  * A full run takes about 10 minutes; --quick (fewer rounds, shorter samples, 64 MiB transfers,
@@ -18,12 +18,13 @@ import { runLatency } from './latency.js';
 import { runMemory } from './memory.js';
 import { runObserver } from './observer.js';
 import { runPeers } from './peers.js';
+import { runPq } from './pq.js';
 import type { Context, Section, TargetCheck } from './lib/context.js';
 import { Proc, workerPids } from './lib/proc.js';
 import { makePki } from './lib/spec.js';
 import { fmt, median, table } from './lib/stats.js';
 
-const ALL_CASES = ['handshake', 'bulk', 'memory', 'latency', 'peers', 'observer'] as const;
+const ALL_CASES = ['handshake', 'bulk', 'memory', 'latency', 'peers', 'observer', 'pq'] as const;
 type CaseName = (typeof ALL_CASES)[number];
 
 interface Args {
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
     latency: (ctx) => runLatency(ctx),
     peers: (ctx) => runPeers(ctx),
     observer: (ctx) => runObserver(ctx),
+    pq: (ctx) => runPq(ctx),
   };
   for (const name of args.cases) {
     const t0 = Date.now();

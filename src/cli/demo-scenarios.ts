@@ -220,6 +220,25 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
+    id: 'tls13-post-quantum',
+    title: 'Post-quantum TLS 1.3: the X25519MLKEM768 hybrid',
+    about:
+      'This server takes only X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), the group Chromium, Firefox, OpenSSL 3.5 and Node 24 offer first. ' +
+      'The client\u2019s share is two public keys side by side: an ML-KEM-768 encapsulation key (1184 bytes, first) and an X25519 key (32 bytes); the server answers with an ML-KEM ciphertext (1088 bytes) and its own X25519 key. ' +
+      'Both secrets feed the key schedule, so the keys stay safe unless both ML-KEM and X25519 are broken. That is the point: traffic recorded today cannot be decrypted later by a quantum computer (harvest now, decrypt later). ' +
+      'The certificates are still classical: they only have to hold until the handshake ends.',
+    expect: 'success',
+    sequence: ONE_WAY_13,
+    client: (pki) => ({ ...clientBase13(pki), ecdhCurve: 'X25519MLKEM768:X25519' }),
+    server: (pki) => ({ ...serverBase(pki), ecdhCurve: 'X25519MLKEM768' }),
+    check: (run) => [
+      ...expectVersion(run, 'TLSv1.3'),
+      ...(run.summary.keyExchange === 'ECDHE + ML-KEM (hybrid) over X25519MLKEM768' ? [] : [`key exchange ${run.summary.keyExchange}, expected ECDHE + ML-KEM (hybrid) over X25519MLKEM768`]),
+      ...expectShare(run, 'ClientHello', 'X25519MLKEM768: 1216 bytes (ML-KEM-768 encapsulation key 1184 \u2016 X25519 public key 32)'),
+      ...expectShare(run, 'ServerHello', 'X25519MLKEM768: 1120 bytes (ML-KEM-768 ciphertext 1088 \u2016 X25519 public key 32)'),
+    ],
+  },
+  {
     id: 'missing-client-certificate',
     title: 'Failure on purpose: the server requires a client certificate the client lacks (TLS 1.2)',
     about: 'The server sends CertificateRequest and insists; the client has no certificate configured, so it answers with an empty Certificate. Watch who gives up, with which alert.',
@@ -251,6 +270,13 @@ export const SCENARIOS: readonly Scenario[] = [
 
 function expectVersion(run: ScenarioRun, version: 'TLSv1.2' | 'TLSv1.3'): string[] {
   return run.summary.version === version ? [] : [`version ${run.summary.version ?? 'none'}, expected ${version}`];
+}
+
+/** The first `message`'s key_share field names the group and its parts as `line` says. */
+function expectShare(run: ScenarioRun, message: string, line: string): string[] {
+  const field = run.messages.find((m) => m.decoded.name === message)?.decoded.fields.find((f) => f.name === 'key_share');
+  const values = field === undefined ? [] : typeof field.value === 'string' ? [field.value] : field.value;
+  return values.some((v) => v.startsWith(line)) ? [] : [`${message} key_share ${values.join('; ') || 'missing'}, expected ${line}`];
 }
 
 function expectKx(run: ScenarioRun, kx: 'ECDHE' | 'DHE' | 'RSA'): string[] {

@@ -27,7 +27,8 @@ const USAGE = `Usage: tlsglass demo [options]
 Runs handshakes between tlsglass's own client and server and shows every message:
   TLS 1.2:  1. one-way with ECDHE   2. mutual   3. RSA key exchange   4. DHE (ffdhe2048)
   TLS 1.3:  5. one-way              6. mutual   7. HelloRetryRequest  8. resumption with a ticket
-  9. a failure on purpose: the server requires a client certificate the client lacks
+  9. post-quantum: the X25519MLKEM768 hybrid key exchange (ML-KEM-768 beside x25519)
+  10. a failure on purpose: the server requires a client certificate the client lacks
 Everything (CA, certificates, keys) is made in memory and thrown away; nothing leaves 127.0.0.1.
 
 Options:

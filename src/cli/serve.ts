@@ -35,6 +35,7 @@ import {
   type ParsedArgs,
 } from './options.js';
 import { certificatesOf, ConnectionTracer, ourSuiteNames, TRUNCATION } from './trace-output.js';
+import { groupName } from '../trace/iana-names.js';
 
 const CMD = 'tlsglass serve --cert s.pem --key s.key';
 
@@ -361,7 +362,7 @@ function statusPage(socket: TLSSocket, requestLine: string): string {
     `New, ${protocol}, Cipher is ${cipher?.name ?? 'unknown'}`, // the line openssl s_server -www prints
     `Protocol: ${protocol}`,
     `Cipher: ${cipher?.name ?? 'unknown'} (${cipher?.standardName ?? '?'})`,
-    `Key exchange: ${group ? `${group.type}${group.name ? ` ${group.name}` : ''} ${group.size} bits` : 'none (RSA key transport)'}`,
+    `Key exchange: ${group ? `${group.type}${group.name ? ` ${group.name}` : ''}${group.size === undefined ? '' : ` ${group.size} bits`}` : 'none (RSA key transport)'}`,
     `ALPN: ${socket.alpnProtocol || 'none'}`,
     `SNI: ${socket.servername || 'none'}`,
     `Client certificate: ${clientCertificate(socket)}`,
@@ -381,6 +382,8 @@ function clientCertificate(socket: TLSSocket): string {
 function describeConnection(socket: TLSSocket): string {
   const cipher = socket.getCipher();
   const parts = [`${socket.getProtocol()} ${cipher?.name ?? '?'}`];
+  const { group } = socket.connection.negotiated;
+  if (group !== undefined) parts.push(`group ${groupName(group)}`);
   if (socket.alpnProtocol) parts.push(`ALPN ${socket.alpnProtocol}`);
   if (socket.servername) parts.push(`SNI ${socket.servername}`);
   const { pskIdentity } = socket.connection.negotiated;

@@ -572,7 +572,7 @@ export class TraceDecoder {
           if (from === 'client') {
             const shares = readKeyShareClient(e.data);
             f.offeredKeyShares = shares.map((s) => s.group);
-            const raw = shares.map((s) => ({ group: groupName(s.group), key_exchange: hex(s.keyExchange) }));
+            const raw = shares.map((s) => shareRaw(s.group, s.keyExchange, 'client'));
             fields.push(
               shares.length === 0
                 ? { name: 'key_share', value: 'none (asks the server to pick a group first)', raw, note: 'none: asks the server to pick a group first' }
@@ -585,7 +585,7 @@ export class TraceDecoder {
               noted(
                 'key_share',
                 shareLine(share.group, share.keyExchange, 'server'),
-                { group: groupName(share.group), key_exchange: hex(share.keyExchange) },
+                shareRaw(share.group, share.keyExchange, 'server'),
                 isKemGroup(share.group)
                   ? isHybridGroup(share.group)
                     ? "the server's ML-KEM ciphertext and one-time ECDH key: the secret stays safe unless both ML-KEM and the curve are broken, so traffic recorded now cannot be decrypted later by a quantum computer (harvest now, decrypt later)"
@@ -1261,6 +1261,18 @@ function isExternal(id: PskIdentity): boolean {
 
 function externalName(id: PskIdentity): string {
   return new TextDecoder().decode(id.identity);
+}
+
+/** One key share for --json: group, length, the bytes, and for an ML-KEM group its parts in wire order. */
+function shareRaw(group: number, share: Uint8Array, side: 'client' | 'server'): { [key: string]: JsonValue } {
+  const parts = shareParts(group, side);
+  const fits = parts !== undefined && share.length === parts.reduce((n, p) => n + p.length, 0);
+  return {
+    group: groupName(group),
+    length: share.length,
+    key_exchange: hex(share),
+    ...(fits ? { parts: parts.map((p) => ({ name: p.name, length: p.length, mlKem: p.name.startsWith('ML-KEM') })) } : {}),
+  };
 }
 
 /** One key share: group, size, and for an ML-KEM group which bytes are ML-KEM (draft-ietf-tls-ecdhe-mlkem §3). */

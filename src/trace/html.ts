@@ -156,6 +156,15 @@ function details(id: string, m: TraceMessage): string {
   return out.join('');
 }
 
+/** What an ML-KEM key exchange buys, for the outcome table (draft-ietf-tls-ecdhe-mlkem). */
+function postQuantum(keyExchange: string | undefined): string | undefined {
+  if (keyExchange?.includes('ML-KEM (hybrid)')) {
+    return 'yes: the secret came from ML-KEM and ECDHE together and stays safe unless both are broken, so traffic recorded now cannot be decrypted later by a quantum computer (harvest now, decrypt later)';
+  }
+  if (keyExchange?.includes('ML-KEM')) return 'yes: ML-KEM alone, no classical exchange beside it';
+  return undefined;
+}
+
 function protectionText(p: string): string {
   switch (p) {
     case 'clear':
@@ -179,6 +188,8 @@ function outcome(c: HtmlConnection): string {
     ['ALPN', s.alpn ?? 'none agreed'],
   ];
   if (s.version !== 'TLSv1.3') rows.push(['Extended master secret', s.extendedMasterSecret ? 'yes (RFC 7627)' : 'no']);
+  const pq = postQuantum(s.keyExchange);
+  if (pq) rows.push(['Post-quantum', pq]);
   if (s.helloRetry) rows.push(['Hello retry', 'yes: the server asked for another key share']);
   rows.push(['Resumed', s.resumed ? 'yes: an abbreviated handshake, no certificate exchanged' : 'no: a full handshake']);
   if (c.applicationData) rows.push(['Application data', applicationDataText(c.applicationData, c.showData === true)]);

@@ -9,7 +9,8 @@
 import { ContentType, ExtensionType, HandshakeType, nameOf } from '../messages/enums.js';
 import { HELLO_RETRY_REQUEST_RANDOM as HELLO_RETRY_RANDOM } from '../handshake/tls13-common.js';
 import { messageName } from './decode.js';
-import { extensionName } from './iana-names.js';
+import { extensionName, groupName } from './iana-names.js';
+import { shareParts } from '../crypto/kem-groups.js';
 import type { KeyExchangeAlgorithm } from '../crypto/suites.js';
 
 /** What a region holds, for colouring: the same kind gets the same colour everywhere. */
@@ -119,7 +120,7 @@ function body(c: Cursor, type: number, context: LayoutContext): void {
       const suites = c.length(2, 'cipher_suites');
       c.take(suites, `cipher_suites: ${suites / 2} suites, 2 bytes each`, 'suites');
       c.vector(1, 'compression_methods', 'value');
-      extensions(c, 'the extensions');
+      extensions(c, 'the extensions', 'client');
       return;
     }
     case HandshakeType.server_hello: {
@@ -129,7 +130,7 @@ function body(c: Cursor, type: number, context: LayoutContext): void {
       c.vector(1, 'session_id', 'session');
       c.take(2, 'cipher_suite (the chosen one)', 'suites');
       c.take(1, 'compression_method', 'value');
-      extensions(c, 'the extensions');
+      extensions(c, 'the extensions', retry ? 'retry' : 'server');
       return;
     }
     case HandshakeType.encrypted_extensions:
@@ -218,8 +219,8 @@ function body(c: Cursor, type: number, context: LayoutContext): void {
   }
 }
 
-/** An extensions block: its length, then each extension's type, length and data. */
-function extensions(c: Cursor, what: string): void {
+/** An extensions block: its length, then each extension's type, length and data; key_share in a hello entry by entry. */
+function extensions(c: Cursor, what: string, hello?: KeyShareForm): void {
   if (c.remaining === 0) return;
   const total = c.length(2, what);
   const end = Math.min(c.pos + total, c.bytes.length);
@@ -229,6 +230,47 @@ function extensions(c: Cursor, what: string): void {
     c.take(2, `extension type: ${name} (${type})`, 'extension');
     const len = c.uint(2);
     c.take(2, `length of ${name}: ${len}`, 'length');
+    if (type === ExtensionType.key_share && hello !== undefined && keyShare(c, len, hello)) continue;
     c.take(len, `${name} data (${len} bytes)`, type === ExtensionType.key_share ? 'key' : type === ExtensionType.pre_shared_key ? 'ticket' : 'extension-data');
   }
+}
+
+/** RFC 8446 §4.2.8: a ClientHello's list of shares, a ServerHello's one, a HelloRetryRequest's selected_group. */
+type KeyShareForm = 'client' | 'server' | 'retry';
+
+/**
+ * key_share's `len` bytes entry by entry, an ML-KEM group's key_exchange split into its ML-KEM
+ * and ECDH parts (draft-ietf-tls-ecdhe-mlkem §3). False, with nothing taken, when the bytes do
+ * not have that shape.
+ */
+function keyShare(c: Cursor, len: number, form: KeyShareForm): boolean {
+  const start = c.pos;
+  const regions = c.regions.length;
+  const end = start + len;
+  const entry = (): void => {
+    const group = c.uint(2);
+    const name = groupName(group);
+    c.take(2, `group: ${name} (${group})`, 'value');
+    const size = c.length(2, `the ${name} key_exchange`);
+    const parts = shareParts(group, form === 'client' ? 'client' : 'server');
+    if (parts && parts.reduce((n, p) => n + p.length, 0) === size) for (const p of parts) c.take(p.length, `${name}: ${p.name} (${p.length} bytes)`, 'key');
+    else c.take(size, `${name} key_exchange (${size} bytes)`, 'key');
+  };
+  try {
+    if (form === 'retry') {
+      const group = c.uint(2);
+      c.take(2, `selected_group: ${groupName(group)} (${group})`, 'value');
+    } else if (form === 'server') {
+      entry();
+    } else {
+      const listEnd = c.pos + 2 + c.length(2, 'client_shares');
+      while (c.pos < listEnd) entry();
+    }
+  } catch (e) {
+    if (!(e instanceof Overrun)) throw e;
+  }
+  if (c.pos === end) return true;
+  c.pos = start;
+  c.regions.length = regions;
+  return false;
 }

@@ -140,6 +140,19 @@ describe('--json against docs/json.md', () => {
     assert.equal(hello.notes['server_name'], 'SNI: which site the client wants');
     const serverHello = server.messages.find((m) => m.name === 'ServerHello')!;
     assert.match(String(serverHello.fields['random']), /^[0-9a-f]{64}$/);
+    // The default offer, X25519MLKEM768 beside x25519, each share with its ML-KEM and X25519 parts.
+    const mlkemKey = { name: 'ML-KEM-768 encapsulation key', length: 1184, mlKem: true };
+    const x25519 = { name: 'X25519 public key', length: 32, mlKem: false };
+    const offered = hello.fields['key_share'] as { group: string; length: number; key_exchange: string; parts?: unknown }[];
+    assert.deepEqual(offered.map(({ group, length, parts }) => ({ group, length, parts })), [
+      { group: 'X25519MLKEM768', length: 1216, parts: [mlkemKey, x25519] },
+      { group: 'x25519', length: 32, parts: undefined },
+    ]);
+    assert.equal(offered[0]!.key_exchange.length, 2 * 1216);
+    const { key_exchange: answer, ...chosen } = serverHello.fields['key_share'] as { key_exchange: string };
+    assert.deepEqual(chosen, { group: 'X25519MLKEM768', length: 1120, parts: [{ name: 'ML-KEM-768 ciphertext', length: 1088, mlKem: true }, x25519] });
+    assert.equal(answer.length, 2 * 1120);
+    for (const t of [client, server]) assert.equal(t.outcome.summary['group'], 'X25519MLKEM768');
     assert.equal(serverHello.fields['cipher_suite'], client.outcome.summary['cipherSuite']);
     // "ping\n" and its echo: one record of 5 bytes each way, seen alike by both; contents only with --show-data.
     for (const t of [client, server]) {
@@ -180,7 +193,7 @@ describe('--json against docs/json.md', () => {
   });
 
   test('demo --json conforms', LIMIT, async (t) => {
-    const run = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'demo', '--json', '--only', 'one-way-ecdhe,tls13-hello-retry,tls13-resumption,missing-client-certificate']);
+    const run = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'demo', '--json', '--only', 'one-way-ecdhe,tls13-hello-retry,tls13-resumption,tls13-post-quantum,missing-client-certificate']);
     assert.equal(run.code, 0, run.report);
     conforms(JSON.parse(run.stdout.toString()), 'demo');
   });

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NamedGroup } from '../../src/messages/enums.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
-import { runOpensslClient, runPeer, spawnPeer, startOpensslServer, startTlsglassServer, tlsglassConnect, type PeerServer, type Scope } from '../helpers/peers.js';
+import { runOpensslClient, runPeer, runTlsglassConnectCli, spawnPeer, startOpensslServer, startTlsglassServer, tlsglassConnect, type PeerServer, type Scope } from '../helpers/peers.js';
 import { NODE24, OPENSSL35, pqPeerMissing } from '../helpers/pq-peers.js';
 import { testPki, writePkiFiles } from '../helpers/pki.js';
 
@@ -80,6 +80,28 @@ describe('OpenSSL 3.5 s_server ↔ tlsglass client', { skip: noOpenssl35 }, () =
     const trace = await talkTo(server, socket);
     assert.deepEqual(tracedServerHellos(trace), [{ group: 'X25519MLKEM768', retry: false }]);
     assert.match(trace, /NamedGroup: X25519MLKEM768 \(4588\)\n\s+key_exchange: {2}\(len=1216\)[\s\S]*NamedGroup: ecdh_x25519 \(29\)\n\s+key_exchange: {2}\(len=32\)/, 'our ClientHello: X25519MLKEM768 and x25519 shares');
+  });
+
+  test('tlsglass connect --json --html against s_server -groups X25519MLKEM768: the group, the share sizes and the ML-KEM parts', async (t) => {
+    const server = await opensslServer(t, 'X25519MLKEM768');
+    const html = join(mkdtempSync(join(tmpdir(), 'tlsglass-pq-html-')), 'pq.html');
+    const run = await runTlsglassConnectCli(t, [`localhost:${server.port}`, '--ca', files.ca, '--json', '--html', html], 'post-quantum\n');
+    assert.equal(run.code, 0, run.report);
+    const json = JSON.parse(run.stdout.toString()) as { messages: { name: string; fields: Record<string, unknown> }[]; outcome: { summary: Record<string, unknown> } };
+    assert.equal(json.outcome.summary['group'], 'X25519MLKEM768');
+    assert.equal(json.outcome.summary['keyExchange'], 'ECDHE + ML-KEM (hybrid) over X25519MLKEM768');
+    const share = json.messages.find((m) => m.name === 'ServerHello')!.fields['key_share'] as { group: string; length: number; parts: unknown };
+    assert.deepEqual({ group: share.group, length: share.length, parts: share.parts }, {
+      group: 'X25519MLKEM768',
+      length: 1120,
+      parts: [{ name: 'ML-KEM-768 ciphertext', length: 1088, mlKem: true }, { name: 'X25519 public key', length: 32, mlKem: false }],
+    });
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<th>Post-quantum<\/th><td>yes: [^<]*harvest now, decrypt later/);
+    assert.match(page, /X25519MLKEM768: 1216 bytes \(ML-KEM-768 encapsulation key 1184 ‖ X25519 public key 32\)/);
+    for (const label of ['X25519MLKEM768: ML-KEM-768 encapsulation key (1184 bytes)', 'X25519MLKEM768: ML-KEM-768 ciphertext (1088 bytes)', 'X25519MLKEM768: X25519 public key (32 bytes)']) {
+      assert.ok(page.includes(JSON.stringify(label)), `the byte layout labels ${label}`);
+    }
   });
 
   test('HelloRetryRequest x25519 → X25519MLKEM768', async (t) => {
@@ -154,6 +176,16 @@ describe('Node 24 node:tls ↔ tlsglass', { skip: pqPeerMissing(NODE24) }, () =>
     socket.end('echo');
     const back = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
     assert.equal(back, 'echo');
+  });
+
+  test("node24's default server ↔ our default client: X25519MLKEM768", async (t) => {
+    const server = spawnPeer(t, NODE24, ['-e', NODE24_SERVER, 'auto'], undefined, { KEY: pki.serverEcdsa.keyPem, CERT: pki.serverEcdsa.certPem });
+    t.after(() => server.kill());
+    const port = Number((await server.waitFor(/^PORT (\d+)$/m, 'the node24 server port'))[1]);
+    const socket = await tlsglassConnect(t, { ...clientOptions, port });
+    assert.deepEqual(socket.getEphemeralKeyInfo(), { type: 'TLSGroup', name: 'X25519MLKEM768' });
+    assert.equal(socket.connection.negotiated.helloRetry, false);
+    socket.end();
   });
 
   test("node24 client (ecdhCurve: 'X25519MLKEM768') ↔ our default server", async (t) => {

@@ -20,7 +20,7 @@ import { certificateLayout, summarizeCertificate } from '../../src/trace/certifi
 import { TraceDecoder } from '../../src/trace/decode.js';
 import { diagnose } from '../../src/trace/diagnose.js';
 import { renderLadder, renderSummary } from '../../src/trace/ladder.js';
-import { Timeline } from '../../src/trace/timeline.js';
+import { Timeline, type TraceMessage } from '../../src/trace/timeline.js';
 
 const ONE_WAY_12 = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
 const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'];
@@ -35,6 +35,7 @@ const SEQUENCES: Record<string, readonly string[]> = {
   'tls13-mutual': [...ONE_WAY_13.slice(0, 4), 'S CertificateRequest', ...ONE_WAY_13.slice(4, 8), 'C Certificate', 'C CertificateVerify', ...ONE_WAY_13.slice(8)],
   'tls13-hello-retry': ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
   'tls13-resumption': ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+  'tls13-post-quantum': ONE_WAY_13,
   'missing-client-certificate': [...ONE_WAY_12.slice(0, 4), 'S CertificateRequest', 'S ServerHelloDone', 'C Certificate', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S Alert'],
 };
 const ORDER = Object.keys(SEQUENCES);
@@ -259,6 +260,21 @@ describe('demo scenarios over TCP', () => {
     assert.ok(labels.includes('6-38 random (32 bytes)'));
     assert.ok(labels.some((l) => /cipher_suites: 9 suites, 2 bytes each$/.test(l)));
     assert.ok(labels.some((l) => /extension type: key_share \(51\)$/.test(l)));
+    // key_share entry by entry, the hybrid's ML-KEM and X25519 parts apart (the HTML page's hex dump).
+    const shares = (m: TraceMessage) => m.layout.filter((x) => x.kind === 'key' || /^(selected_)?group: |client_shares|key_exchange/.test(x.label)).map((x) => `${x.end - x.start} ${x.label}`);
+    const pq = get('tls13-post-quantum').messages;
+    assert.deepEqual(shares(pq[0]!), [
+      '2 length of client_shares: 1256',
+      '2 group: X25519MLKEM768 (4588)',
+      '2 length of the X25519MLKEM768 key_exchange: 1216',
+      '1184 X25519MLKEM768: ML-KEM-768 encapsulation key (1184 bytes)',
+      '32 X25519MLKEM768: X25519 public key (32 bytes)',
+      '2 group: x25519 (29)',
+      '2 length of the x25519 key_exchange: 32',
+      '32 x25519 key_exchange (32 bytes)',
+    ]);
+    assert.deepEqual(shares(pq[1]!), ['2 group: X25519MLKEM768 (4588)', '2 length of the X25519MLKEM768 key_exchange: 1120', '1088 X25519MLKEM768: ML-KEM-768 ciphertext (1088 bytes)', '32 X25519MLKEM768: X25519 public key (32 bytes)']);
+    assert.deepEqual(shares(get('tls13-hello-retry').messages[1]!), ['2 selected_group: x25519 (29)']);
   });
 
   test('the web page: self-contained, one row per message, expandable details', () => {
@@ -353,11 +369,11 @@ describe('demoCommand', () => {
     assert.equal(code, 0);
     assert.doesNotMatch(text, /\x1b\[/);
     assert.match(text, /in memory/);
-    assert.match(text, /═══ 5\/9  One-way TLS 1\.3 ═/);
-    assert.match(text, /═══ 8\/9  TLS 1\.3 resumption with a ticket ═/);
+    assert.match(text, /═══ 5\/10  One-way TLS 1\.3 ═/);
+    assert.match(text, /═══ 8\/10  TLS 1\.3 resumption with a ticket ═/);
     assert.match(text, /First connection: a full handshake that ends with a ticket/);
     assert.match(text, /failed as intended/);
-    assert.match(text, /All 9 scenarios behaved as expected\.\n$/);
+    assert.match(text, /All 10 scenarios behaved as expected\.\n$/);
   });
 
   test('--only, and unknown options and scenarios are usage errors', async () => {

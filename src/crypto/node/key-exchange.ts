@@ -6,8 +6,10 @@
  * Raw public keys go through JWK (X25519) and createECDH (NIST), never DER (performance.md §4.1).
  * Each share is ephemeral: after one successful derivation it refuses to derive again.
  */
-import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
-import type { DiffieHellman, ECDH, JsonWebKey, KeyObject } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import type { ECDH, JsonWebKey, KeyObject } from 'node:crypto';
+import { DerReader, readDer, Tag } from '../../pki/der-reader.js';
+import { bitString, integer, octetString, oid, sequence } from '../../pki/der-writer.js';
 import { NamedGroup } from '../../messages/enums.js';
 import { ffdheParams, type FfdheGroup } from '../ffdhe-groups.js';
 import { InvalidPublicKey, respondWithNewShare, type KeyExchangeProvider, type KeyShare } from '../provider.js';
@@ -169,31 +171,39 @@ class EcdhShare extends EphemeralShare {
 export class FfdheShare extends EphemeralShare {
   readonly group: NamedGroup;
   readonly publicKey: Uint8Array;
-  readonly #p: Uint8Array;
+  readonly #params: FfdheGroup;
   readonly #pMinus1: Uint8Array;
-  #dh: DiffieHellman | undefined;
+  #agree: ((peer: Uint8Array) => Uint8Array) | undefined;
 
   constructor(params: FfdheGroup, privateKey?: Uint8Array) {
     super();
     this.group = params.group;
-    this.#p = params.p;
+    this.#params = params;
     this.#pMinus1 = minusOne(params.p);
     // OpenSSL recognises the RFC 7919 primes and uses the matching short exponent (225/275/325 bits).
-    // createDiffieHellman() runs DH_check() at once (for verifyError): about 300 ms of primality
-    // tests for an unknown 2048-bit prime, but OpenSSL 3 knows these groups (DH_get_nid) and skips
-    // them, so a share costs 0.5/1/2 ms (ffdhe2048/3072/4096) with generateKeys() on Node 20.
-    // generateKeyPairSync('dh') and diffieHellman() with an imported SPKI measured 1.5–13× slower.
-    // A TLS 1.3 server takes FFDHE by default, so test/unit/crypto-provider.test.ts fails if a
-    // runtime loses the shortcut.
-    const dh = createDiffieHellman(params.p, params.g);
-    if (privateKey !== undefined) dh.setPrivateKey(privateKey);
-    dh.generateKeys(); // with a private key set, only computes Y = g^x mod p
-    this.#dh = dh;
-    this.publicKey = leftPad(dh.getPublicKey(), params.p.length);
+    // Node 20's createDiffieHellman() skips DH_check() for them (OpenSSL 3.0's DH_get_nid), so a
+    // share costs 0.5/1/2 ms there (ffdhe2048/3072/4096) and KeyObjects measured 1.5–13× slower.
+    // Node 24's createDiffieHellman() checks the prime every time: 2–20 s per call measured, while
+    // generateKeyPairSync('dh') + diffieHellman() cost ~4 ms for ffdhe2048. Known-answer tests
+    // (a fixed private exponent) import it as PKCS#8, on every runtime. A TLS 1.3 server takes
+    // FFDHE by default, so test/unit/crypto-provider.test.ts fails if a runtime gets slow.
+    if (privateKey === undefined && CREATE_DH_IS_FAST) {
+      const dh = createDiffieHellman(params.p, params.g);
+      dh.generateKeys();
+      this.publicKey = leftPad(dh.getPublicKey(), params.p.length);
+      this.#agree = (peer) => dh.computeSecret(peer);
+    } else {
+      const key =
+        privateKey === undefined
+          ? generateDhKeyPair('dh', { prime: Buffer.from(params.p), generator: params.g.reduce((n, b) => n * 256 + b, 0) })
+          : withPublic(createPrivateKey({ key: Buffer.from(sequence(integer(0), dhAlgorithm(params), octetString(integer(privateKey)))), format: 'der', type: 'pkcs8' }));
+      this.publicKey = leftPad(dhPublicValue(key.publicKey), params.p.length);
+      this.#agree = (peer) => diffieHellman({ privateKey: key.privateKey, publicKey: dhPublicKey(params, peer) });
+    }
   }
 
   protected derive(peer: Uint8Array): Uint8Array {
-    const size = this.#p.length;
+    const size = this.#params.p.length;
     // RFC 8446 §4.2.8.1, RFC 7919 §3: the peer's value is exactly |p| bytes (a shorter TLS 1.2
     // dh_Y is padded by the TLS 1.2 code before it gets here).
     if (peer.length !== size) throw new InvalidPublicKey(`FFDHE value of ${peer.length} bytes, expected ${size}`);
@@ -202,9 +212,9 @@ export class FfdheShare extends EphemeralShare {
     if (compare(peer, onePadded(size)) <= 0 || compare(peer, this.#pMinus1) >= 0) {
       throw new InvalidPublicKey('FFDHE value outside 1 < Y < p-1');
     }
-    let z: Buffer;
+    let z: Uint8Array;
     try {
-      z = (this.#dh as DiffieHellman).computeSecret(peer);
+      z = (this.#agree as (peer: Uint8Array) => Uint8Array)(peer);
     } catch (cause) {
       throw new InvalidPublicKey('FFDHE derivation failed', { cause });
     }
@@ -214,8 +224,36 @@ export class FfdheShare extends EphemeralShare {
   }
 
   protected forget(): void {
-    this.#dh = undefined;
+    this.#agree = undefined;
   }
+}
+
+/** Node 20 (OpenSSL 3.0) skips DH_check() for the RFC 7919 primes in createDiffieHellman(); Node 24 does not. */
+const CREATE_DH_IS_FAST = Number(process.versions.node.split('.')[0]) < 22;
+
+/** generateKeyPairSync's 'dh' form, which @types/node 20 does not declare. */
+const generateDhKeyPair = generateKeyPairSync as unknown as (type: 'dh', options: { prime: Buffer; generator: number }) => { privateKey: KeyObject; publicKey: KeyObject };
+
+/** PKCS #3 dhKeyAgreement with the group's p and g (the AlgorithmIdentifier of DH SPKI and PKCS#8). */
+function dhAlgorithm(params: FfdheGroup): Uint8Array {
+  return sequence(oid('1.2.840.113549.1.3.1'), sequence(integer(params.p), integer(params.g)));
+}
+
+function withPublic(privateKey: KeyObject): { privateKey: KeyObject; publicKey: KeyObject } {
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+/** The peer's Y as a KeyObject: SubjectPublicKeyInfo { dhKeyAgreement(p, g), BIT STRING { INTEGER Y } }. */
+function dhPublicKey(params: FfdheGroup, y: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.from(sequence(dhAlgorithm(params), bitString(integer(y)))), format: 'der', type: 'spki' });
+}
+
+/** Y from a DH public KeyObject's SubjectPublicKeyInfo, without the INTEGER's sign octet. */
+function dhPublicValue(key: KeyObject): Uint8Array {
+  const spki = new DerReader(readDer(key.export({ format: 'der', type: 'spki' }), Tag.SEQUENCE, 'DH SubjectPublicKeyInfo').value);
+  spki.read(Tag.SEQUENCE, 'DH algorithm');
+  const y = readDer(spki.read(Tag.BIT_STRING, 'DH public key').value.subarray(1), Tag.INTEGER, 'DH Y').value;
+  return y[0] === 0 ? y.subarray(1) : y;
 }
 
 /** `b` right-aligned in a fresh array of `size` bytes (b.length ≤ size). */
