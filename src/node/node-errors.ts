@@ -17,6 +17,12 @@ const VERIFY_MESSAGES: Record<string, string> = {
   CERT_NOT_YET_VALID: 'certificate is not yet valid',
   CERT_SIGNATURE_FAILURE: 'certificate signature failure',
   CERT_REVOKED: 'certificate revoked',
+  UNABLE_TO_GET_CRL: 'unable to get certificate CRL',
+  CRL_HAS_EXPIRED: 'CRL has expired',
+  CRL_NOT_YET_VALID: 'CRL is not yet valid',
+  CRL_SIGNATURE_FAILURE: 'CRL signature failure',
+  KEYUSAGE_NO_CRL_SIGN: 'key usage does not include CRL signing',
+  UNHANDLED_CRITICAL_CRL_EXTENSION: 'unhandled critical CRL extension',
   CERT_UNTRUSTED: 'certificate not trusted',
   CERT_REJECTED: 'certificate rejected',
   INVALID_CA: 'invalid CA certificate',
@@ -34,6 +40,11 @@ const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
   ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
   ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
+};
+
+/** node's own messages for option errors whose code is shared with other failures, by code and option. */
+const OPTION_MESSAGES: Record<string, string> = {
+  'ERR_CRYPTO_OPERATION_FAILED crl': 'Failed to parse CRL',
 };
 
 /** OpenSSL's reason for each alert received: SSL_AD_REASON_OFFSET (1000) + the alert's number. */
@@ -83,6 +94,7 @@ export function asNodeError<E extends Error>(err: E): E {
   if (err instanceof PeerAlert) words = alertWords(err.description);
   else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: err.code, message: VERIFY_MESSAGES[err.code]! };
   else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
+  else if (err instanceof ConfigError && OPTION_MESSAGES[`${err.code} ${err.option}`] !== undefined) words = { code: err.code, message: OPTION_MESSAGES[`${err.code} ${err.option}`]! };
   if (words === undefined) return err;
   Object.defineProperty(err, 'reason', { value: err.message, enumerable: true, configurable: true, writable: true });
   Object.defineProperty(err, 'code', { value: words.code, enumerable: true, configurable: true, writable: true });
