@@ -4,7 +4,12 @@
  * revocation checking in DefaultVerifier with an injected clock.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { verifyCommand } from '../../src/cli/verify.js';
 import { DecodeError } from '../../src/codec/reader.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
@@ -104,4 +109,42 @@ test('DefaultVerifier with crls: an issuer whose keyUsage lacks cRLSign cannot v
   ca.dispose();
   const v = new DefaultVerifier({ anchors: [root.certDer], provider: nodeCryptoProvider, crls: [crl] });
   assert.equal(v.verifyServer([leaf.certDer], { host: 'localhost', now: new Date() }).error?.code, 'KEYUSAGE_NO_CRL_SIGN');
+});
+
+test('tlsglass verify --crl FILE: OK with current CRLs for the whole path, CERT_REVOKED once the leaf is revoked, exit 2 for a file with no CRL; openssl verify -crl_check_all agrees', { skip: missing }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tlsglass-verify-crl-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = new CrlAuthority(pki.root);
+  const int = new CrlAuthority(pki.intermediate);
+  const write = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const ca = write('root.pem', pki.root.certPem);
+  const leaf = write('chain.pem', pki.server.certPem + pki.intermediate.certPem);
+  const good = write('good.pem', int.crl() + root.crl());
+  int.revoke(pki.server);
+  const revoked = write('revoked.pem', int.crl() + root.crl());
+  root.dispose();
+  int.dispose();
+  const run = async (crl: string): Promise<[number, string]> => {
+    let out = '';
+    let err = '';
+    const code = await verifyCommand(['--ca', ca, '--crl', crl, '--host', 'localhost', leaf], { out: (t) => void (out += t), err: (t) => void (err += t) });
+    return [code, out + err];
+  };
+  const [okCode, okText] = await run(good);
+  assert.equal(okCode, 0, okText);
+  const [revokedCode, revokedText] = await run(revoked);
+  assert.equal(revokedCode, 1);
+  assert.match(revokedText, /CERT_REVOKED \(alert certificate_revoked\): certificate revoked: "CN=localhost".*keyCompromise/);
+  const [badCode, badText] = await run(ca);
+  assert.equal(badCode, 2);
+  assert.match(badText, /--crl .*root\.pem holds no CRL/);
+  // The same files through openssl verify, with node:tls's flags.
+  const untrusted = write('int.pem', pki.intermediate.certPem);
+  const leafOnly = write('leaf.pem', pki.server.certPem);
+  const openssl = (crl: string) => spawnSync('openssl', ['verify', '-CAfile', ca, '-untrusted', untrusted, '-CRLfile', crl, '-crl_check_all', leafOnly], { encoding: 'latin1' });
+  assert.equal(openssl(good).status, 0);
+  assert.match(openssl(revoked).stdout + openssl(revoked).stderr, /certificate revoked/);
 });
