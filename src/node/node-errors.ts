@@ -33,6 +33,9 @@ const VERIFY_MESSAGES: Record<string, string> = {
   CA_KEY_TOO_SMALL: 'CA certificate key too weak',
 };
 
+/** Verify codes node:tls has no name for (its table of X509_V_ERR names lacks them): it reports them as UNSPECIFIED, with OpenSSL's message. */
+const UNNAMED_VERIFY_CODES = new Set(['KEYUSAGE_NO_CRL_SIGN', 'UNHANDLED_CRITICAL_CRL_EXTENSION']);
+
 /** OpenSSL's error strings (library:reason) for the option errors node:tls throws. */
 const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'error:05800074:x509 certificate routines::key values mismatch',
@@ -92,7 +95,7 @@ export function asNodeError<E extends Error>(err: E): E {
   if (!(err instanceof TlsError) || 'reason' in err) return err;
   let words: { code: string; message: string } | undefined;
   if (err instanceof PeerAlert) words = alertWords(err.description);
-  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: err.code, message: VERIFY_MESSAGES[err.code]! };
+  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: UNNAMED_VERIFY_CODES.has(err.code) ? 'UNSPECIFIED' : err.code, message: VERIFY_MESSAGES[err.code]! };
   else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
   else if (err instanceof ConfigError && OPTION_MESSAGES[`${err.code} ${err.option}`] !== undefined) words = { code: err.code, message: OPTION_MESSAGES[`${err.code} ${err.option}`]! };
   if (words === undefined) return err;

@@ -32,6 +32,12 @@ export interface CertificateList {
   readonly crlNumber: string | undefined;
   /** authorityKeyIdentifier keyIdentifier (§5.2.1). */
   readonly authorityKeyId: Uint8Array | undefined;
+  /**
+   * Why the CRL is not a complete CRL for its issuer's certificates, if it is not: a delta CRL
+   * (§5.2.4) or one scoped by issuingDistributionPoint (§5.2.5). OpenSSL, as node:tls runs it,
+   * does not use a delta CRL alone, nor a scoped one for a certificate outside its scope.
+   */
+  readonly partial: string | undefined;
   /** The OID of the first critical CRL or entry extension we do not process, if any (§5.2, §5.3). */
   readonly unhandledCritical: string | undefined;
 }
@@ -60,8 +66,10 @@ const CRL_NUMBER = '2.5.29.20';
 const AUTHORITY_KEY_IDENTIFIER = '2.5.29.35';
 const REASON_CODE = '2.5.29.21';
 const INVALIDITY_DATE = '2.5.29.24';
-/** CRL extensions whose meaning we apply (the rest, when critical, make the CRL unusable). */
-const PROCESSED_CRL_EXTENSIONS = new Set([CRL_NUMBER, AUTHORITY_KEY_IDENTIFIER]);
+const DELTA_CRL_INDICATOR = '2.5.29.27';
+const ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
+/** CRL extensions whose meaning we apply (the rest, when critical, make the CRL unusable); the last two by not using the CRL. */
+const PROCESSED_CRL_EXTENSIONS = new Set([CRL_NUMBER, AUTHORITY_KEY_IDENTIFIER, DELTA_CRL_INDICATOR, ISSUING_DISTRIBUTION_POINT]);
 const PROCESSED_ENTRY_EXTENSIONS = new Set([REASON_CODE, INVALIDITY_DATE]);
 
 /** Parses a DER CRL; anything that is not strict DER of that shape is a DecodeError. */
@@ -109,6 +117,7 @@ export function parseCrl(der: Uint8Array): CertificateList {
   }
   let crlNumber: string | undefined;
   let authorityKeyId: Uint8Array | undefined;
+  let partial: string | undefined;
   const ext = tbs.optional(contextConstructed(0), 'crlExtensions');
   tbs.end('tbsCertList');
   if (ext) {
@@ -123,6 +132,8 @@ export function parseCrl(der: Uint8Array): CertificateList {
       crlNumber = toHex(n);
     }
     const aki = extensions.find((e) => e.oid === AUTHORITY_KEY_IDENTIFIER);
+    if (extensions.some((e) => e.oid === DELTA_CRL_INDICATOR)) partial = 'a delta CRL (deltaCRLIndicator)';
+    else if (extensions.some((e) => e.oid === ISSUING_DISTRIBUTION_POINT)) partial = 'scoped by issuingDistributionPoint, which this verifier does not match against certificates';
     if (aki) authorityKeyId = parseAuthorityKeyIdentifier(aki.value).keyIdentifier;
   }
   return {
@@ -138,6 +149,7 @@ export function parseCrl(der: Uint8Array): CertificateList {
     revoked,
     crlNumber,
     authorityKeyId,
+    partial,
     unhandledCritical,
   };
 }

@@ -16,8 +16,9 @@ import { fail } from './verify-error.js';
  * OpenSSL go on after an error, so the error it reports is the last one found, from the leaf up
  * and, for one certificate, in OpenSSL's order (key usage, time, signature, critical extensions,
  * the serial number); the same is reported here.
- * Not processed: delta CRLs, indirect CRLs, issuingDistributionPoint scopes (such a CRL marked
- * critical is refused as UNHANDLED_CRITICAL_CRL_EXTENSION), CRLs fetched from distribution points.
+ * Not processed: delta CRLs and CRLs scoped by issuingDistributionPoint (not used, so a
+ * certificate with only such a CRL is UNABLE_TO_GET_CRL, as node:tls for a certificate outside
+ * the scope), indirect CRLs, CRLs fetched from distribution points.
  */
 export class CrlStore {
   readonly #byIssuer = new Map<string, CertificateList[]>();
@@ -46,8 +47,12 @@ export class CrlStore {
   }
 
   #checkOne(cert: ParsedCertificate, issuer: ParsedCertificate, now: Date): CertificateError | undefined {
-    const crl = this.#select(cert, issuer, now);
-    if (!crl) return fail('UNABLE_TO_GET_CRL', 'unable to get certificate CRL', cert, `no CRL from its issuer "${cert.issuerText}" is configured (crl)`);
+    const candidates = this.#byIssuer.get(toHex(cert.fields.issuer)) ?? [];
+    const crl = this.#select(candidates.filter((c) => !c.partial), issuer, now);
+    if (!crl) {
+      const partial = candidates.find((c) => c.partial)?.partial;
+      return fail('UNABLE_TO_GET_CRL', 'unable to get certificate CRL', cert, `no ${partial ? 'complete ' : ''}CRL from its issuer "${cert.issuerText}" is configured (crl)${partial ? `; the one given is ${partial}` : ''}`);
+    }
     let last: CertificateError | undefined;
     const crlOf = `the CRL of "${issuer.subjectText}"`;
     if (issuer.keyUsage && !issuer.keyUsage.has('cRLSign')) {
@@ -76,11 +81,9 @@ export class CrlStore {
    * OpenSSL's choice among the CRLs of the certificate's issuer (get_crl_sk): one whose key
    * identifier does not contradict the issuer's, preferring one that is current, else the first.
    */
-  #select(cert: ParsedCertificate, issuer: ParsedCertificate, now: Date): CertificateList | undefined {
+  #select(sameIssuer: readonly CertificateList[], issuer: ParsedCertificate, now: Date): CertificateList | undefined {
     const ski = subjectKeyIdentifierOf(issuer.fields);
-    const candidates = (this.#byIssuer.get(toHex(cert.fields.issuer)) ?? []).filter(
-      (crl) => !crl.authorityKeyId || !ski || bytesEqual(crl.authorityKeyId, ski),
-    );
+    const candidates = sameIssuer.filter((crl) => !crl.authorityKeyId || !ski || bytesEqual(crl.authorityKeyId, ski));
     const t = now.getTime();
     return candidates.find((crl) => crl.thisUpdate.getTime() <= t && (!crl.nextUpdate || t <= crl.nextUpdate.getTime())) ?? candidates[0];
   }

@@ -26,7 +26,10 @@ export class CrlAuthority {
     const privateKey = file('ca.key', ca.keyPem);
     this.#config = file(
       'ca.cnf',
-      `[ca]\ndefault_ca = d\n[d]\ndatabase = ${index}\ncrlnumber = ${crlnumber}\ncertificate = ${certificate}\nprivate_key = ${privateKey}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
+      `[ca]\ndefault_ca = d\n[d]\ndatabase = ${index}\ncrlnumber = ${crlnumber}\ncertificate = ${certificate}\nprivate_key = ${privateKey}\ndefault_md = sha256\ndefault_crl_days = 30\n` +
+        // The authorityKeyIdentifier every CRL carries, and the extensions of a scoped CRL (crl({ scoped: true })).
+        'crl_extensions = crlext\n[crlext]\nauthorityKeyIdentifier = keyid:always\n' +
+        '[nokeyid]\n[scoped]\nauthorityKeyIdentifier = keyid:always\nissuingDistributionPoint = critical, @idp\n[idp]\nfullname = URI:http://crl.example/part1.crl\n',
     );
   }
 
@@ -37,10 +40,15 @@ export class CrlAuthority {
     this.#openssl(['-revoke', path, '-crl_reason', reason]);
   }
 
-  /** `openssl ca -gencrl`: the CRL's PEM; lastUpdate/nextUpdate as YYYYMMDDHHMMSSZ when given. */
-  crl(times: { lastUpdate?: string; nextUpdate?: string } = {}): string {
+  /**
+   * `openssl ca -gencrl`: the CRL's PEM; lastUpdate/nextUpdate as YYYYMMDDHHMMSSZ when given;
+   * `scoped` adds a critical issuingDistributionPoint (a partitioned CRL); `keyId: false` leaves out
+   * the authorityKeyIdentifier, so only the name says which CA the CRL is from.
+   */
+  crl(times: { lastUpdate?: string; nextUpdate?: string; scoped?: boolean; keyId?: boolean } = {}): string {
     const out = join(this.#dir, 'out.crl');
-    this.#openssl(['-gencrl', '-out', out, ...(times.lastUpdate ? ['-crl_lastupdate', times.lastUpdate] : []), ...(times.nextUpdate ? ['-crl_nextupdate', times.nextUpdate] : [])]);
+    const extensions = times.scoped ? ['-crlexts', 'scoped'] : times.keyId === false ? ['-crlexts', 'nokeyid'] : [];
+    this.#openssl(['-gencrl', '-out', out, ...extensions, ...(times.lastUpdate ? ['-crl_lastupdate', times.lastUpdate] : []), ...(times.nextUpdate ? ['-crl_nextupdate', times.nextUpdate] : [])]);
     return readFileSync(out, 'latin1');
   }
 

@@ -39,10 +39,15 @@ test('parseCrl: issuer, times, CRL number, and each revoked serial with its reas
   assert.equal(crl.crlNumber, '1000'); // openssl's crlnumber file is hex
   assert.equal(crl.signatureAlgorithm.oid, '1.2.840.10045.4.3.2');
   assert.deepEqual(
-    [...crl.revoked.values()].map((r) => r.reason),
+    [...crl.revoked.values()].map((r) => r.reason).sort(),
     ['keyCompromise', 'superseded'],
   );
+  assert.ok(crl.authorityKeyId && crl.authorityKeyId.length === 20, 'openssl ca adds the CA\'s key identifier (crl_extensions)');
   assert.equal(crl.unhandledCritical, undefined);
+  assert.equal(crl.partial, undefined);
+  const scoped = parseCrl(pemDer(intCa.crl({ scoped: true })));
+  assert.match(scoped.partial ?? '', /issuingDistributionPoint/);
+  assert.equal(scoped.unhandledCritical, undefined, 'a critical issuingDistributionPoint is processed (by not using the CRL)');
 });
 
 test('parseCrl: every truncation and every flipped byte is a DecodeError or a parse, never another exception', { skip: missing }, () => {
