@@ -21,7 +21,8 @@ import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, Verif
  * the certificates the peer sent to a trust anchor, backtracking over alternatives (cross-signed
  * issuers, unordered and extra certificates), and accepts the first path that passes
  * path-checks.ts (validity, algorithms and keys, CA flags and path length, critical extensions,
- * name constraints, EKU, the leaf's key usage, the host name).
+ * name constraints, EKU, the leaf's key usage, the host name) and, with `crls`, revocation
+ * (revocation.ts).
  * Codes and messages follow Node/OpenSSL; each code maps to one alert (verify-error.ts).
  * Certificate policies are not processed (as OpenSSL without explicit-policy flags).
  */
