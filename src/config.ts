@@ -21,6 +21,12 @@ export interface KeyEntry {
   passphrase?: string;
 }
 
+/** A PKCS#12 file with its own passphrase (node:tls's `pfx: [{ buf, passphrase }]`). */
+export interface PfxEntry {
+  buf: PemOrDer;
+  passphrase?: string;
+}
+
 /** Options both sides share; names follow node:tls. */
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
@@ -37,6 +43,12 @@ export interface CommonOptions {
   /** Our private key(s) (PEM); as node:tls, an entry may be `{ pem, passphrase }`. */
   key?: PemOrDer | readonly (PemOrDer | KeyEntry)[];
   passphrase?: string;
+  /**
+   * PKCS#12 file(s), as node:tls: each gives a key, its certificate chain and trust anchors (its
+   * other certificates). Read by the Node adapter (connect, createServer, createSecureContext,
+   * TLSSocket); the sans-I/O connections take `key`, `cert` and `ca`.
+   */
+  pfx?: PemOrDer | readonly (PemOrDer | PfxEntry)[] | null;
   /** OpenSSL-style TLS 1.2 cipher list. Default: the ECDHE suites. */
   ciphers?: string;
   /**
@@ -55,7 +67,7 @@ export interface CommonOptions {
    * node:tls's `dhparam`: only 'auto' is taken (it is what we do anyway: the RFC 7919 groups named
    * by `ecdhCurve`); custom Diffie-Hellman parameters are refused with ERR_TLSGLASS_DHPARAM.
    */
-  dhparam?: 'auto';
+  dhparam?: 'auto' | null;
   /** Colon-separated signature schemes, OpenSSL or IANA names (node:tls `sigalgs`). */
   sigalgs?: string;
   /**
@@ -278,8 +290,14 @@ export const DEFAULT_GROUPS: readonly NamedGroup[] = [
   NamedGroup.ffdhe4096,
 ];
 
-/** Signature schemes we accept and offer for TLS 1.2, strongest first. No SHA-1 or MD5 (RFC 9155). */
+/**
+ * Signature schemes we accept and offer, strongest first. No SHA-1 or MD5 (RFC 9155). ML-DSA
+ * first, where Chromium 156 lists it, and in TLS 1.3 only (draft-ietf-tls-mldsa §3).
+ */
 export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.mldsa44,
+  SignatureScheme.mldsa65,
+  SignatureScheme.mldsa87,
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
@@ -446,8 +464,9 @@ function alpnNames(value: CommonOptions['ALPNProtocols']): string[] {
 }
 
 function resolveCommon(options: CommonOptions, side: 'client' | 'server'): ResolvedConfig {
+  if (options.pfx != null) throw new ConfigError('ERR_TLSGLASS_PFX_ADAPTER', 'pfx', (name) => `${name('pfx')} is read by the Node adapter (tlsglass's connect, createServer, createSecureContext); here give ${name('key')}, ${name('cert')} and ${name('ca')}`);
   const dhparam: unknown = options.dhparam;
-  if (dhparam !== undefined && dhparam !== 'auto') {
+  if (dhparam != null && dhparam !== 'auto') { // null is none, as node:tls
     throw new ConfigError('ERR_TLSGLASS_DHPARAM', 'dhparam', (name) => `${name('dhparam')}: custom Diffie-Hellman parameters are not supported; finite-field DHE uses the RFC 7919 groups only (name them in ${name('ecdhCurve')}, e.g. "X25519:P-256:ffdhe2048"), or leave ${name('dhparam')} out`);
   }
   const provider = options.provider ?? nodeCryptoProvider;

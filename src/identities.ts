@@ -87,7 +87,8 @@ function holdsPrivateKey(input: PemOrDer): boolean {
 function describeKey(get: () => PublicKeyInfo): string {
   try {
     const k = get();
-    return k.type === 'ed25519' ? 'Ed25519' : `${k.type.toUpperCase()} ${k.curve ?? k.bits}`;
+    if (k.type === 'ed25519') return 'Ed25519';
+    return k.type.startsWith('ml-dsa') ? k.type.toUpperCase() : `${k.type.toUpperCase()} ${k.curve ?? k.bits}`;
   } catch {
     return 'of a type tlsglass does not support';
   }

@@ -11,6 +11,7 @@ import { connect } from './node/connect.js';
 import * as defaults from './node/defaults.js';
 import { CallableServer, createServer, type Server as ServerClass } from './node/server.js';
 import { withAutoChain } from './node/auto-chain.js';
+import { withPfx } from './node/pfx.js';
 import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
 
@@ -33,6 +34,8 @@ export { ServerSessionStore, type SessionStoreOptions } from './session/server-s
 export { nodeCryptoProvider } from './crypto/node/index.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { TlsError, LocalAlert, PeerAlert, CertificateError, ConfigError } from './errors.js';
+/** node:tls's `pfx: [{ buf, passphrase }]` entry. */
+export type { PfxEntry } from './config.js';
 /**
  * node:tls's own checkServerIdentity: it takes the PeerCertificate objects getPeerCertificate()
  * returns and gives node:tls's errors, so a checkServerIdentity option that calls it behaves as with node:tls.
@@ -44,7 +47,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(defaults.withDefaultVersions(options)));
+    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(options))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }

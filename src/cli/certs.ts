@@ -8,18 +8,20 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
 import { parseIpAddress } from '../pki/host-match.js';
+import type { MlDsaName } from '../pki/ml-dsa.js';
 import { describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';
 
 const CERTS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--out', '-o'], key: 'out', kind: 'value', arg: 'DIR', help: 'directory to write into (default ./tlsglass-certs)', example: 'tlsglass certs --out pki' },
-  { names: ['--key-type'], key: 'key-type', kind: 'value', arg: 'TYPE', help: 'rsa (RSA-2048, default: works with every suite) or ec (ECDSA P-256)', example: 'tlsglass certs --out pki-ec --key-type ec' },
+  { names: ['--key-type'], key: 'key-type', kind: 'value', arg: 'TYPE', help: 'rsa (RSA-2048, default: works with every suite), ec (ECDSA P-256), or mldsa44, mldsa65, mldsa87 (ML-DSA, post-quantum, TLS 1.3 only)', example: 'tlsglass certs --out pki-ec --key-type ec' },
+  { names: ['--pq'], key: 'pq', kind: 'flag', help: 'post-quantum ML-DSA-65 keys and signatures throughout (same as --key-type mldsa65; TLS 1.3 only)', example: 'tlsglass certs --out pki-pq --pq' },
   { names: ['--host'], key: 'host', kind: 'list', arg: 'NAME', help: 'another DNS name or IP address for the server certificate (repeatable)', example: 'tlsglass certs --out pki --host myhost.test --host 192.0.2.7' },
   { names: ['--days'], key: 'days', kind: 'value', arg: 'N', help: 'validity in days (default 365)', example: 'tlsglass certs --out pki --days 30' },
   { names: ['--force'], key: 'force', kind: 'flag', help: 'overwrite existing files', example: 'tlsglass certs --out pki --force' },
   { names: ['--help', '-h'], key: 'help', kind: 'flag' },
 ];
 
-const USAGE = `Usage: tlsglass certs [--out DIR] [--key-type rsa|ec] [--host NAME]... [--days N] [--force]
+const USAGE = `Usage: tlsglass certs [--out DIR] [--key-type rsa|ec|mldsa44|mldsa65|mldsa87] [--pq] [--host NAME]... [--days N] [--force]
 
 Writes a throwaway PKI for trying TLS: ca.pem (a CA), server.pem for localhost, 127.0.0.1 and ::1,
 and client.pem for mutual TLS, each with its key (mode 0600). Then prints the tlsglass, openssl and
@@ -37,11 +39,16 @@ Examples:
 Exit status: 0 written, 1 could not write (or the files exist; see --force), 2 usage error.
 `;
 
+type KeyType = 'rsa' | 'ec' | MlDsaName;
+/** --key-type values: ours, and OpenSSL's names for the ML-DSA ones (-newkey mldsa65). */
+const KEY_TYPES: Readonly<Record<string, KeyType>> = { rsa: 'rsa', ec: 'ec', mldsa44: 'ml-dsa-44', mldsa65: 'ml-dsa-65', mldsa87: 'ml-dsa-87', 'ml-dsa-44': 'ml-dsa-44', 'ml-dsa-65': 'ml-dsa-65', 'ml-dsa-87': 'ml-dsa-87' };
+const KIND: Readonly<Record<KeyType, string>> = { rsa: 'RSA-2048', ec: 'ECDSA P-256', 'ml-dsa-44': 'ML-DSA-44 (TLS 1.3 only)', 'ml-dsa-65': 'ML-DSA-65 (TLS 1.3 only)', 'ml-dsa-87': 'ML-DSA-87 (TLS 1.3 only)' };
+
 const FILES = ['ca.pem', 'ca.key', 'server.pem', 'server.key', 'client.pem', 'client.key'] as const;
 
 export async function certsCommand(argv: string[]): Promise<number> {
   let args: ParsedArgs;
-  let keyType: 'rsa' | 'ec';
+  let keyType: KeyType;
   let days: number;
   let hosts: string[];
   try {
@@ -51,8 +58,10 @@ export async function certsCommand(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
-    const kt = args.values.get('key-type') ?? 'rsa';
-    if (kt !== 'rsa' && kt !== 'ec') throw new UsageError(`--key-type must be rsa or ec, not ${kt}`);
+    const given = args.values.get('key-type');
+    if (given !== undefined && args.flags.has('pq')) throw new UsageError('--pq and --key-type: give one (--pq is --key-type mldsa65)');
+    const kt = KEY_TYPES[given ?? (args.flags.has('pq') ? 'mldsa65' : 'rsa')];
+    if (kt === undefined) throw new UsageError(`--key-type must be rsa, ec, mldsa44, mldsa65 or mldsa87, not ${given}`);
     keyType = kt;
     const d = args.values.get('days') ?? '365';
     if (!/^[1-9]\d{0,5}$/.test(d)) throw new UsageError(`--days must be a positive whole number, not ${d}`);
@@ -109,7 +118,7 @@ export async function certsCommand(argv: string[]): Promise<number> {
   }
 
   const p = (f: string): string => shellQuote(join(dir, f));
-  const kind = keyType === 'rsa' ? 'RSA-2048' : 'ECDSA P-256';
+  const kind = KIND[keyType];
   const names = [...unique(dnsNames), ...unique(ipAddresses)].join(', ');
   process.stdout.write(`Wrote a test PKI (${kind} keys, valid until ${notAfter.toISOString().slice(0, 10)}) to ${dir}:
   ca.pem        CA certificate "tlsglass test CA" (trust anchor for both sides)

@@ -115,13 +115,14 @@ export function respondWithNewShare(kx: Pick<KeyExchangeProvider, 'generate'>, g
   return { publicKey: share.publicKey, sharedSecret: share.deriveSecret(peerShare) };
 }
 
-export type KeyType = 'rsa' | 'ec' | 'ed25519';
+/** ML-DSA keys by node:crypto's names for them (FIPS 204 parameter sets). */
+export type KeyType = 'rsa' | 'ec' | 'ed25519' | 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa-87';
 
 export interface PublicKeyInfo {
   readonly type: KeyType;
   /** 'P-256' | 'P-384' | 'P-521' for EC keys. */
   readonly curve: string | undefined;
-  /** Modulus bits for RSA, field bits for EC, 256 for Ed25519. */
+  /** Modulus bits for RSA, field bits for EC, 256 for Ed25519, the security strength (128/192/256) for ML-DSA. */
   readonly bits: number;
 }
 
@@ -132,7 +133,11 @@ export interface PublicKey extends PublicKeyInfo {
    * the hash length, or the signature is wrong. Never throws for bad input.
    */
   verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
-  /** Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its curve (RFC 8446 §4.2.3). */
+  /**
+   * Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its
+   * curve (RFC 8446 §4.2.3). ML-DSA schemes fit only with `tls13` (draft-ietf-tls-mldsa §3; X.509
+   * signature checks pass it too).
+   */
   fits(scheme: number, options?: { tls13?: boolean }): boolean;
 }
 
@@ -146,7 +151,7 @@ export interface PrivateKey extends PublicKeyInfo {
 }
 
 export interface SignatureProvider {
-  /** Loads a PEM (PKCS#8, PKCS#1 or SEC1) or DER PKCS#8 private key. Parsed once per configuration. */
+  /** Loads a PEM (PKCS#8, PKCS#1 or SEC1) or DER PKCS#8 private key, ML-DSA included. Parsed once per configuration. */
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey;
   /** A public key from a DER SubjectPublicKeyInfo. */
   publicKeyFromSpki(spki: Uint8Array): PublicKey;

@@ -1,7 +1,7 @@
 /** Pure choosers for the server's decisions; each returns undefined when nothing fits. */
 import type { PrivateKey } from '../crypto/provider.js';
 import type { Tls12Suite } from '../crypto/suites.js';
-import { NamedGroup } from '../messages/enums.js';
+import { NamedGroup, SignatureScheme } from '../messages/enums.js';
 
 export const FFDHE_GROUPS: readonly number[] = [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096];
 export const EC_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
@@ -25,13 +25,23 @@ export function chooseDheGroup(ours: readonly number[], offered: readonly number
   return chooseGroup(ours, offered, 'ffdhe');
 }
 
-/** Our preferred scheme that the peer accepts and our key can produce. */
+/**
+ * Signature schemes defined for TLS 1.3 only: ML-DSA (draft-ietf-tls-mldsa §3). TLS 1.2 never
+ * offers, requests, chooses or accepts them; one in a TLS 1.2 signature is illegal_parameter.
+ */
+export const TLS13_ONLY_SIGNATURE_SCHEMES: readonly number[] = [SignatureScheme.mldsa44, SignatureScheme.mldsa65, SignatureScheme.mldsa87];
+
+export function isTls12Scheme(scheme: number): boolean {
+  return !TLS13_ONLY_SIGNATURE_SCHEMES.includes(scheme);
+}
+
+/** Our preferred TLS 1.2 scheme that the peer accepts and our key can produce. */
 export function chooseSignatureScheme(
   key: PrivateKey,
   peerSchemes: readonly number[],
   allowed: readonly number[],
 ): number | undefined {
-  return key.schemes.find((s) => peerSchemes.includes(s) && allowed.includes(s));
+  return key.schemes.find((s) => isTls12Scheme(s) && peerSchemes.includes(s) && allowed.includes(s));
 }
 
 /** The key type a TLS 1.2 suite's certificate must carry. */

@@ -31,6 +31,9 @@ export const TLS13_SIGNATURE_SCHEMES: readonly number[] = [
   SignatureScheme.rsa_pss_rsae_sha256,
   SignatureScheme.rsa_pss_rsae_sha384,
   SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.mldsa44, // draft-ietf-tls-mldsa §3
+  SignatureScheme.mldsa65,
+  SignatureScheme.mldsa87,
 ];
 
 /** A scheme this key can make in TLS 1.3 that the peer accepts; EC keys only with their own curve's scheme. */

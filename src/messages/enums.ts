@@ -140,6 +140,10 @@ export const SignatureScheme = {
   rsa_pss_pss_sha256: 0x0809,
   rsa_pss_pss_sha384: 0x080a,
   rsa_pss_pss_sha512: 0x080b,
+  // draft-ietf-tls-mldsa §3 (TLS 1.3 only)
+  mldsa44: 0x0904,
+  mldsa65: 0x0905,
+  mldsa87: 0x0906,
 } as const;
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 

@@ -50,6 +50,16 @@ const OPTION_MESSAGES: Record<string, string> = {
   'ERR_CRYPTO_OPERATION_FAILED crl': 'Failed to parse CRL',
 };
 
+/** node:tls's words for a `pfx` it cannot load (Node's SecureContext::LoadPKCS12); the code stays ours where node:tls has none. */
+const PFX_WORDS: Record<string, { code?: string; message: string }> = {
+  ERR_TLSGLASS_PFX_MAC_VERIFY: { message: 'mac verify failure' },
+  ERR_TLSGLASS_PFX_MAC_ABSENT: { message: 'mac absent' },
+  ERR_TLSGLASS_PFX_UNSUPPORTED: { code: 'ERR_CRYPTO_UNSUPPORTED_OPERATION', message: 'Unsupported PKCS12 PFX data' },
+  ERR_TLSGLASS_PFX_NO_KEY: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load private key from PFX data' },
+  ERR_TLSGLASS_PFX_NO_CERT: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load certificate from PFX data' },
+  ERR_TLSGLASS_PFX_TYPE: { code: 'ERR_CRYPTO_OPERATION_FAILED', message: 'Unable to load PFX certificate' },
+};
+
 /** OpenSSL's reason for each alert received: SSL_AD_REASON_OFFSET (1000) + the alert's number. */
 const ALERT_REASONS: Record<number, string> = {
   10: 'sslv3 alert unexpected message',
@@ -98,6 +108,7 @@ export function asNodeError<E extends Error>(err: E): E {
   else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: UNNAMED_VERIFY_CODES.has(err.code) ? 'UNSPECIFIED' : err.code, message: VERIFY_MESSAGES[err.code]! };
   else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
   else if (err instanceof ConfigError && OPTION_MESSAGES[`${err.code} ${err.option}`] !== undefined) words = { code: err.code, message: OPTION_MESSAGES[`${err.code} ${err.option}`]! };
+  else if (PFX_WORDS[err.code] !== undefined) words = { code: PFX_WORDS[err.code]!.code ?? err.code, message: PFX_WORDS[err.code]!.message };
   if (words === undefined) return err;
   Object.defineProperty(err, 'reason', { value: err.message, enumerable: true, configurable: true, writable: true });
   Object.defineProperty(err, 'code', { value: words.code, enumerable: true, configurable: true, writable: true });

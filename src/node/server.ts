@@ -36,6 +36,7 @@ import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
+import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
 import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
@@ -110,7 +111,7 @@ export class Server extends NetServer {
    */
   addContext(hostname: string, context: SecureContext | CommonOptions): void {
     if (!hostname) throw Object.assign(new TypeError('"servername" is required parameter for Server.addContext'), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
-    this.contexts.push([serverNamePattern(hostname), isSecureContext(context) ? context : createSecureContext(context)]);
+    this.contexts.push([serverNamePattern(hostname), isSecureContext(context) ? context : createSecureContext(withPfx(context))]);
   }
 
   /** The 48-byte key that seals session tickets (node:tls getTicketKeys). */
@@ -303,7 +304,7 @@ function issuerOf(chain: readonly Uint8Array[], ca: CommonOptions['ca']): Buffer
 /** The server's configuration, a certificate optional; errors in node:tls's words. */
 function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConfig {
   try {
-    return resolveServerConfig(withAutoChain(options), true);
+    return resolveServerConfig(withAutoChain(withPfx(options)), true);
   } catch (err) {
     throw asNodeError(err as Error);
   }

@@ -25,6 +25,7 @@ import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
 import { withAutoChain } from './auto-chain.js';
+import { withPfx } from './pfx.js';
 import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
@@ -147,9 +148,9 @@ export class TLSSocket extends Duplex {
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
-    this.clientOptions = this.isServer ? undefined : options;
+    this.clientOptions = this.isServer ? undefined : withPfx(options);
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
-    this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(options as ClientOptions);
+    this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(this.clientOptions as ClientOptions);
     this.setOutput();
     if (options.enableTrace === true) this.enableTrace();
 
@@ -203,7 +204,7 @@ export class TLSSocket extends Duplex {
 
   /** A server's configuration, with node:tls's pskCallback bound to this socket. */
   private serverConfig(options: TLSSocketOptions): ResolvedServerConfig {
-    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withDefaultVersions(options)), true);
+    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withPfx(withDefaultVersions(options))), true);
     const callback = options.pskCallback as NodePskServerCallback | undefined;
     return callback ? withPskLookup(base, (identity) => callback(this, identity)) : base;
   }
@@ -234,10 +235,10 @@ export class TLSSocket extends Duplex {
     return this.secured && this.conn.authorized;
   }
 
-  /** Why the peer's certificate did not verify, as node:tls: the error code string (e.g. 'DEPTH_ZERO_SELF_SIGNED_CERT'). */
-  get authorizationError(): string | undefined {
+  /** Why the peer's certificate did not verify, as node:tls: the error code string (e.g. 'DEPTH_ZERO_SELF_SIGNED_CERT'), else null. */
+  get authorizationError(): string | null {
     const err = this.conn.authorizationError;
-    if (err === undefined) return undefined;
+    if (err === undefined) return null;
     return (err as Partial<TlsError>).code ?? err.message;
   }
 

@@ -3,10 +3,11 @@ import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-re
 import { bytesEqual, type AlgorithmIdentifier } from './certificate.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import { fail } from './verify-error.js';
+import { mlDsaByOid, parseMlDsaSpki } from './ml-dsa.js';
 
 /**
  * Which certificate signature algorithms and public keys the verifier accepts (CERT-7):
- * RSA-PKCS1 and RSA-PSS over SHA-2, ECDSA, EdDSA; RSA 2048–8192 bits; P-256/P-384/P-521.
+ * RSA-PKCS1 and RSA-PSS over SHA-2, ECDSA, EdDSA, ML-DSA; RSA 2048–8192 bits; P-256/P-384/P-521.
  */
 
 const SIGNATURE_ALGORITHMS = new Map<string, string>([
@@ -54,6 +55,11 @@ export function signatureAlgorithmProblem(outer: AlgorithmIdentifier, inner: Alg
   // RFC 5280 §4.1.1.2 / §5.1.1.2: signatureAlgorithm MUST equal the signed part's signature field.
   if (!bytesEqual(outer.raw, inner.raw)) return failure('signatureAlgorithm differs from the signed signature field');
   if (SIGNATURE_ALGORITHMS.has(oid)) return undefined;
+  const ml = mlDsaByOid(oid);
+  if (ml) {
+    // RFC 9881 §2: "The parameters field MUST be absent".
+    return parameters === undefined ? undefined : failure(`its ${ml.label} signatureAlgorithm has parameters, which RFC 9881 forbids`);
+  }
   const weak = WEAK_SIGNATURE_ALGORITHMS.get(oid);
   if (weak) return weakDigest(`it is signed with ${weak}; MD5 and SHA-1 signatures are refused`);
   if (oid === RSASSA_PSS) {
@@ -78,8 +84,14 @@ export function pssHash(parameters: Uint8Array | undefined): string | undefined 
   }
 }
 
-/** RSA 2048–8192 bits; EC on P-256/P-384/P-521; Ed25519/Ed448. No DSA, no small curves. */
+/** RSA 2048–8192 bits; EC on P-256/P-384/P-521; Ed25519/Ed448; ML-DSA-44/65/87. No DSA, no small curves. */
 export function checkKey(c: ParsedCertificate, isLeaf: boolean): CertificateError | undefined {
+  // ML-DSA keys are read from our DER (node:crypto before Node 24 cannot): no parameters, the right length.
+  try {
+    if (parseMlDsaSpki(c.fields.subjectPublicKeyInfo)) return undefined;
+  } catch (e) {
+    return fail('ERR_TLSGLASS_UNSUPPORTED_KEY', 'unsupported certificate key', c, e instanceof Error ? e.message : String(e));
+  }
   let type: string | undefined;
   let details: { modulusLength?: number; namedCurve?: string } | undefined;
   try {

@@ -34,6 +34,10 @@ export interface CertificateFields {
   readonly subjectPublicKeyInfo: Uint8Array;
   /** The subjectPublicKey BIT STRING's bits (whole octets). */
   readonly subjectPublicKey: Uint8Array;
+  /** DER of the TBSCertificate (what the issuer signed). */
+  readonly tbsCertificate: Uint8Array;
+  /** The signatureValue BIT STRING's bits (whole octets). */
+  readonly signatureValue: Uint8Array;
   readonly extensions: readonly Extension[];
 }
 
@@ -121,6 +125,8 @@ export function parseCertificate(der: Uint8Array): CertificateFields {
     notAfter,
     subjectPublicKeyInfo: spkiTlv.raw,
     subjectPublicKey: keyBits.subarray(1),
+    tbsCertificate: tbsTlv.raw,
+    signatureValue: signatureValue.subarray(1),
     extensions,
   };
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
+import type { CryptoProvider, PublicKey, SignatureProvider } from '../crypto/provider.js';
 import { CertificateError } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
 import { bytesEqual } from './certificate.js';
+import { issuedBy, signedBy } from './certificate-signature.js';
 import type { KeyUse } from './key-usage.js';
 import { ComparisonBudget } from './name-constraints.js';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
@@ -97,7 +98,7 @@ export class DefaultVerifier implements CertificateVerifier {
     const cert = parseCertificateCached(certDer, 'certificate');
     return this.#anchors()
       .issuersOf(cert)
-      .find((a) => safeCheckIssued(cert, a))?.der;
+      .find((a) => issuedBy(cert, a))?.der;
   }
 
   #verify(chain: readonly Uint8Array[], purpose: Purpose, host: string | undefined, now: Date, keyUse: KeyUse | undefined): VerificationResult {
@@ -110,7 +111,7 @@ export class DefaultVerifier implements CertificateVerifier {
     const leaf = certs[0]!;
     const leafKey = this.#leafKey(leaf);
     const context: PathCheckContext = { purpose, host, now, keyUse, budget: new ComparisonBudget(MAX_NAME_CONSTRAINT_COMPARISONS), profile: this.profile, crls: this.#crls };
-    const search = new PathSearch(this.#anchors(), certs, context, this.verifyDepth ?? Infinity);
+    const search = new PathSearch(this.#anchors(), certs, context, this.verifyDepth ?? Infinity, this.#provider.signatures);
     const error = search.run();
     return error ? { leafKey, error } : { leafKey, error, chain: search.built!.map((c) => c.der) };
   }
@@ -235,6 +236,7 @@ class PathSearch {
     readonly context: PathCheckContext,
     /** Intermediates allowed between the leaf and the anchor. */
     readonly verifyDepth: number,
+    readonly signatures: SignatureProvider,
   ) {
     const seen = new Set<string>();
     for (const c of certs.slice(1)) {
@@ -273,7 +275,7 @@ class PathSearch {
       return false;
     }
     // A self-signed certificate that is not an anchor ends the path (as in OpenSSL): its issuer is itself.
-    if (isSelfSigned(cur)) {
+    if (isSelfSigned(cur, this.signatures)) {
       this.#recordDeadEnd(cur, path.length - 1);
       return false;
     }
@@ -288,7 +290,7 @@ class PathSearch {
       if (path.some((p) => p.id === cand.id || (p.subjectKey === cand.subjectKey && bytesEqual(p.fields.subjectPublicKeyInfo, cand.fields.subjectPublicKeyInfo)))) {
         continue;
       }
-      if (!safeCheckIssued(cur, cand)) continue;
+      if (!issuedBy(cur, cand)) continue;
       issuerFound = true;
       if (path.length > MAX_ISSUERS) {
         this.#tooLong ??= fail('CERT_CHAIN_TOO_LONG', 'certificate chain too long', this.certs[0]!, `no trust anchor within ${MAX_ISSUERS} issuers`);
@@ -306,7 +308,7 @@ class PathSearch {
           this.#exhausted ??= budgetError(this.certs[0]!);
           return false;
         }
-        ok = safeVerify(cur, cand);
+        ok = safeVerify(cur, cand, this.signatures);
         this.#verified.set(edge, ok);
       }
       if (!ok) {
@@ -329,7 +331,7 @@ class PathSearch {
   #recordDeadEnd(cur: ParsedCertificate, depth: number): void {
     if (this.#deadEnd && this.#deadEnd.depth >= depth) return;
     let error: CertificateError;
-    if (isSelfSigned(cur)) {
+    if (isSelfSigned(cur, this.signatures)) {
       error =
         depth === 0
           ? fail('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', cur, 'it is self-signed and not a trusted CA')
@@ -357,18 +359,9 @@ function budgetError(leaf: ParsedCertificate): CertificateError {
   );
 }
 
-/** X509_check_issued: issuer name, key identifiers and the issuer's keyCertSign if it has keyUsage. */
-function safeCheckIssued(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  try {
-    return child.x509.checkIssued(issuer.x509);
-  } catch {
-    return false;
-  }
-}
-
 /** Issuer and subject names equal, and the signature verifies with its own key (a self-issued key rollover certificate is not). */
-function isSelfSigned(c: ParsedCertificate): boolean {
-  return c.issuerKey === c.subjectKey && safeVerify(c, c);
+function isSelfSigned(c: ParsedCertificate, signatures: SignatureProvider): boolean {
+  return c.issuerKey === c.subjectKey && safeVerify(c, c, signatures);
 }
 
 /**
@@ -379,16 +372,11 @@ function isSelfSigned(c: ParsedCertificate): boolean {
  */
 const signatureResults = new WeakMap<ParsedCertificate, Map<string, boolean>>();
 
-function safeVerify(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
+function safeVerify(child: ParsedCertificate, issuer: ParsedCertificate, signatures: SignatureProvider): boolean {
   let results = signatureResults.get(child);
   const known = results?.get(issuer.id);
   if (known !== undefined) return known;
-  let ok: boolean;
-  try {
-    ok = child.x509.verify(issuer.publicKey);
-  } catch {
-    ok = false;
-  }
+  const ok = signedBy(child, issuer, signatures);
   if (!results) signatureResults.set(child, (results = new Map()));
   if (results.size < 16) results.set(issuer.id, ok);
   return ok;

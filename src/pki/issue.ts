@@ -4,10 +4,13 @@ import * as der from './der-writer.js';
 import { ExtensionOid, parseCertificate, subjectKeyIdentifierOf } from './certificate.js';
 import { parseIpAddress } from './host-match.js';
 import { encodePem } from './pem.js';
+import { encodeMlDsaSpki, mlDsaByName, parseMlDsaPkcs8, type MlDsaName, type MlDsaParams } from './ml-dsa.js';
+import { mlDsa } from '../crypto/node/ml-dsa.js';
 
 /**
  * Minting X.509 v3 certificates (RFC 5280 §4.1) for `tlsglass certs`, the demo and the tests.
- * The DER is written here; node:crypto only generates keys and signs the TBSCertificate.
+ * The DER is written here; node:crypto only generates keys and signs the TBSCertificate (ML-DSA:
+ * node:crypto where the runtime has it, else @noble/post-quantum, as the crypto provider).
  */
 
 export type KeyUsageName =
@@ -30,7 +33,10 @@ export type SignatureHash = 'sha256' | 'sha384' | 'sha512' | 'sha1';
 export interface IssuedCertificate {
   readonly certDer: Uint8Array;
   readonly certPem: string;
-  /** The private key. */
+  /**
+   * The private key. An ML-DSA key on a runtime whose node:crypto has no ML-DSA (Node 20/22) has
+   * no KeyObject: reading this throws there; keyPem has the key.
+   */
   readonly key: KeyObject;
   /** The private key as PKCS#8 PEM. */
   readonly keyPem: string;
@@ -40,8 +46,8 @@ export interface CommonCertificateOptions {
   readonly commonName: string;
   readonly organization?: string;
   readonly organizationalUnit?: string;
-  /** Default 'ec'. */
-  readonly keyType?: 'rsa' | 'ec';
+  /** Default 'ec'. ML-DSA keys (FIPS 204) are for TLS 1.3 only. */
+  readonly keyType?: 'rsa' | 'ec' | MlDsaName;
   /** EC curve; default 'P-256'. */
   readonly curve?: 'P-256' | 'P-384';
   /** RSA modulus bits; default 2048 (smaller values only to mint weak-key test certificates). */
@@ -163,15 +169,68 @@ interface Defaults {
   readonly altNames: readonly Uint8Array[];
 }
 
+/** A key mint() certifies or signs with, whatever implements it. */
+interface MintKey {
+  readonly spki: Uint8Array;
+  readonly keyPem: string;
+  /** undefined for ML-DSA where node:crypto has none. */
+  readonly keyObject: KeyObject | undefined;
+  readonly isRsa: boolean;
+  readonly curve: string | undefined;
+  /** The signature's AlgorithmIdentifier (RFC 4055 §5 / RFC 5758 §3.2 / RFC 9881 §2). */
+  algorithm(hash: SignatureHash): Uint8Array;
+  sign(tbs: Uint8Array, hash: SignatureHash): Uint8Array;
+}
+
+/** The keys of certificates minted here, for when they issue others. */
+const MINT_KEYS = new WeakMap<IssuedCertificate, MintKey>();
+
+function nodeMintKey(key: KeyObject): MintKey {
+  if (key.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaMintKey(mlDsaByName(key.asymmetricKeyType)!, new Uint8Array(key.export({ type: 'pkcs8', format: 'der' })));
+  return {
+    spki: new Uint8Array(keyPublicSpki(key)),
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    keyObject: key,
+    isRsa: key.asymmetricKeyType === 'rsa',
+    curve: curveOf(key),
+    algorithm: (hash) => signatureAlgorithm(key, hash),
+    sign: (tbs, hash) => sign(hash, tbs, key), // PKCS#1 v1.5 for RSA; DER Ecdsa-Sig-Value for EC
+  };
+}
+
+function mlDsaMintKey(params: MlDsaParams, pkcs8: Uint8Array): MintKey {
+  const signer = mlDsa.signer(parseMlDsaPkcs8(pkcs8)!);
+  let keyObject: KeyObject | undefined;
+  try {
+    keyObject = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  } catch {
+    keyObject = undefined; // Node 20/22: no ML-DSA in node:crypto
+  }
+  return {
+    spki: encodeMlDsaSpki(params, signer.publicKey),
+    keyPem: encodePem('PRIVATE KEY', pkcs8),
+    keyObject,
+    isRsa: false,
+    curve: undefined,
+    algorithm: () => der.sequence(der.oid(params.oid)), // parameters MUST be absent (RFC 9881 §2)
+    sign: (tbs) => signer.sign(tbs), // pure ML-DSA, empty context (RFC 9881 §3)
+  };
+}
+
+function mintKeyOf(issuer: IssuedCertificate): MintKey {
+  return MINT_KEYS.get(issuer) ?? nodeMintKey(issuer.key);
+}
+
 function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | undefined, defaults: Defaults): IssuedCertificate {
-  const key = options.privateKey ?? generateKey(options);
-  const spki = new Uint8Array(keyPublicSpki(key));
+  const ml = options.privateKey === undefined ? mlDsaByName(options.keyType ?? '') : undefined;
+  const mintKey = ml ? mlDsaMintKey(ml, mlDsa.generate(ml).pkcs8) : nodeMintKey(options.privateKey ?? generateKey(options));
+  const spki = mintKey.spki;
   const subjectName = name(options);
   const ski = keyIdentifier(spki);
 
   let issuerName = subjectName;
   let issuerKeyId: Uint8Array | undefined = ski;
-  const signingKey = issuer?.key ?? key;
+  const signingKey = issuer ? mintKeyOf(issuer) : mintKey;
   if (issuer) {
     const fields = parseCertificate(issuer.certDer);
     issuerName = fields.subject;
@@ -181,11 +240,11 @@ function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | und
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 3600_000);
   const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 3600_000 + 365 * 86400_000);
-  const hash = options.hash ?? (curveOf(signingKey) === 'P-384' ? 'sha384' : 'sha256');
-  const sigAlg = signatureAlgorithm(signingKey, hash);
+  const hash = options.hash ?? (signingKey.curve === 'P-384' ? 'sha384' : 'sha256');
+  const sigAlg = signingKey.algorithm(hash);
 
   const bc = options.basicConstraints === undefined ? defaults.basicConstraints : options.basicConstraints;
-  const isRsa = key.asymmetricKeyType === 'rsa';
+  const isRsa = mintKey.isRsa;
   const eku = options.extKeyUsage === undefined ? defaults.extKeyUsage : options.extKeyUsage;
   const leafKeyUsage: KeyUsageName[] =
     isRsa && (eku ?? []).includes('serverAuth') ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
@@ -227,14 +286,19 @@ function mint(options: CommonCertificateOptions, issuer: IssuedCertificate | und
     spki,
     der.explicit(3, der.sequence(...extensions)),
   );
-  const signature = sign(hash, tbs, signingKey); // PKCS#1 v1.5 for RSA; DER Ecdsa-Sig-Value for EC
-  const certDer = der.sequence(tbs, sigAlg, der.bitString(signature));
-  return {
+  const certDer = der.sequence(tbs, sigAlg, der.bitString(signingKey.sign(tbs, hash)));
+  const keyObject = mintKey.keyObject;
+  const issued: IssuedCertificate = {
     certDer,
     certPem: encodePem('CERTIFICATE', certDer),
-    key,
-    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    get key(): KeyObject {
+      if (keyObject === undefined) throw new Error(`node:crypto ${process.version} has no ML-DSA: use keyPem`);
+      return keyObject;
+    },
+    keyPem: mintKey.keyPem,
   };
+  MINT_KEYS.set(issued, mintKey);
+  return issued;
 }
 
 /**

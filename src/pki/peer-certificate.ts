@@ -1,5 +1,6 @@
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
+import { issuedBy } from './certificate-signature.js';
 
 /**
  * The peer certificate object node:tls `getPeerCertificate([detailed])` returns: subject and
@@ -29,7 +30,7 @@ export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolea
   let cur = leaf;
   let curObj = head;
   for (;;) {
-    const i = rest.findIndex((ca) => checkIssued(cur, ca));
+    const i = rest.findIndex((ca) => issuedBy(cur, ca));
     if (i < 0) break;
     const [ca] = rest.splice(i, 1) as [ParsedCertificate];
     const obj = legacy(ca);
@@ -38,7 +39,7 @@ export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolea
     curObj = obj;
   }
   // As Node's GetLastIssuedCert: continue from the trust store until a self-issued certificate.
-  for (let guard = 0; guard < 16 && !checkIssued(cur, cur) && options.trustedIssuerOf; guard++) {
+  for (let guard = 0; guard < 16 && !issuedBy(cur, cur) && options.trustedIssuerOf; guard++) {
     const der = options.trustedIssuerOf(cur.der);
     if (!der) break;
     const ca = parseCertificateCached(der, 'trust anchor');
@@ -49,7 +50,7 @@ export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolea
     curObj = obj;
   }
   // The root's issuerCertificate is itself.
-  if (checkIssued(cur, cur)) curObj.issuerCertificate = curObj;
+  if (issuedBy(cur, cur)) curObj.issuerCertificate = curObj;
   return head;
 }
 
@@ -60,10 +61,3 @@ function legacy(c: ParsedCertificate): LegacyObject {
   return c.x509.toLegacyObject();
 }
 
-function checkIssued(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  try {
-    return child.x509.checkIssued(issuer.x509);
-  } catch {
-    return false;
-  }
-}

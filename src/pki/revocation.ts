@@ -5,6 +5,7 @@ import { toHex } from '../codec/text.js';
 import { pssHash, signatureAlgorithmProblem } from './algorithm-policy.js';
 import { bytesEqual, subjectKeyIdentifierOf } from './certificate.js';
 import type { CertificateList } from './crl.js';
+import { mlDsaByOid } from './ml-dsa.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import { fail } from './verify-error.js';
 
@@ -125,10 +126,13 @@ const PSS_SCHEMES = new Map<string, readonly number[]>([
 /** The CRL's signature over tbsCertList with the issuer's key, through the provider (never throws). */
 function verifyCrlSignature(crl: CertificateList, issuer: ParsedCertificate, provider: CryptoProvider): boolean {
   const { oid, parameters } = crl.signatureAlgorithm;
-  const schemes = oid === '1.2.840.113549.1.1.10' ? PSS_SCHEMES.get(pssHash(parameters) ?? '') : SCHEMES.get(oid);
+  const ml = mlDsaByOid(oid);
+  const schemes = ml ? [ml.scheme] : oid === '1.2.840.113549.1.1.10' ? PSS_SCHEMES.get(pssHash(parameters) ?? '') : SCHEMES.get(oid);
   if (!schemes) return false;
   try {
     const key = provider.signatures.publicKeyFromSpki(issuer.fields.subjectPublicKeyInfo);
+    // RFC 9881 §3: pure ML-DSA over the DER, empty context (as the TLS 1.3 schemes).
+    if (ml) return key.verify(ml.scheme, crl.tbs, crl.signature, { tls13: true });
     const scheme = schemes.find((s) => key.fits(s));
     return scheme !== undefined && key.verify(scheme, crl.tbs, crl.signature);
   } catch {

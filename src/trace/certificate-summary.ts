@@ -8,6 +8,7 @@ import { subjectAltNamesOf } from '../pki/certificate.js';
 import { Tag, DerReader, decodeOid, readDer, type Tlv } from '../pki/der-reader.js';
 import { formatIpAddress } from '../pki/host-match.js';
 import { parseCertificateCached } from '../pki/parsed-certificate.js';
+import { mlDsaByOid, parseMlDsaSpki } from '../pki/ml-dsa.js';
 import type { Region } from './layout.js';
 
 export interface CertificateSummary {
@@ -50,11 +51,12 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary | Unre
       issuer: distinguishedName(c.fields.issuer),
       notBefore: c.fields.notBefore.toISOString(),
       notAfter: c.fields.notAfter.toISOString(),
-      key: keyDescription(c.publicKey.asymmetricKeyType, c.publicKey.asymmetricKeyDetails),
+      // ML-DSA from our DER: node:crypto before Node 24 cannot decode the key.
+      key: parseMlDsaSpki(c.fields.subjectPublicKeyInfo)?.params.label ?? keyDescription(c.publicKey.asymmetricKeyType, c.publicKey.asymmetricKeyDetails),
       names,
       selfIssued: c.subjectKey === c.issuerKey,
       serialNumber: toHex(c.fields.serialNumber),
-      signatureAlgorithm: SIGNATURE_ALGORITHMS[c.fields.signatureAlgorithm.oid] ?? c.fields.signatureAlgorithm.oid,
+      signatureAlgorithm: SIGNATURE_ALGORITHMS[c.fields.signatureAlgorithm.oid] ?? mlDsaByOid(c.fields.signatureAlgorithm.oid)?.label ?? c.fields.signatureAlgorithm.oid,
       sha256: createHash('sha256').update(der).digest('hex'),
       der: toHex(der),
     };

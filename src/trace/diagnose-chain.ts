@@ -7,6 +7,8 @@
  */
 import { rootCertificates } from 'node:tls';
 import { subjectKeyIdentifierOf } from '../pki/certificate.js';
+import { signedBy as certificateSignedBy } from '../pki/certificate-signature.js';
+import { nodeSignatures } from '../crypto/node/signatures.js';
 import { parseCertificateCached, type ParsedCertificate } from '../pki/parsed-certificate.js';
 import { decodePem } from '../pki/pem.js';
 import type { Side } from './decode.js';
@@ -134,11 +136,7 @@ function selfSigned(c: ParsedCertificate): boolean {
 }
 
 function signedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  try {
-    return child.x509.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
+  return certificateSignedBy(child, issuer, nodeSignatures);
 }
 
 let systemAnchors: ParsedCertificate[] | undefined;

@@ -629,7 +629,7 @@ export function expectedHelloDifferences(o: {
   // RFC: 15 schemes incl. ecdsa_sha1, rsa_pkcs1_sha1 and the DSA code points 0x0402/0x0502/0x0602/0x0202.
   // Ours: no SHA-1 (RFC 9155), no DSA, ed25519 added.
   differentContent.signature_algorithms = {
-    ours: '00140403050306030807080408050806040105010601',
+    ours: '001a0904090509060403050306030807080408050806040105010601', // mldsa44/65/87 first
     rfc: '001e040305030603020308040805080604010501060102010402050206020202',
   };
   return {

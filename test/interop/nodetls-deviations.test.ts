@@ -72,6 +72,7 @@ test('TLS 1.0/1.1, CBC suites, custom dhparam and renegotiation do not exist her
   assert.doesNotThrow(() => nodeTls.createSecureContext({ ciphers: 'AES128-SHA' }));
   assert.throws(() => createSecureContext({ dhparam: '-----BEGIN DH PARAMETERS-----\n' as 'auto' }), { code: 'ERR_TLSGLASS_DHPARAM', message: /RFC 7919/ });
   assert.doesNotThrow(() => createSecureContext({ dhparam: 'auto' }));
+  assert.doesNotThrow(() => createSecureContext({ dhparam: null })); // null is none, as node:tls (test-tls-connect-secure-context)
   const server = createServer({});
   assert.equal('renegotiate' in server, false);
   server.close();

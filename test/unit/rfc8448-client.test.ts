@@ -294,7 +294,7 @@ describe('RFC 8448 §5 client', () => {
       sameContent: ['server_name', 'supported_groups', 'key_share', 'supported_versions', 'cookie'],
       differentContent: {
         signature_algorithms: {
-          ours: '00140403050306030807080408050806040105010601',
+          ours: '001a0904090509060403050306030807080408050806040105010601', // mldsa44/65/87 first
           rfc: '001e040305030603020308040805080604010501060102010402050206020202',
         },
       },

@@ -380,9 +380,9 @@ describe('RFC 8448 §6 server, with the RFC ServerHello extension order, Encrypt
     assert.deepEqual(ours, [
       [HandshakeType.server_hello, toHex(withExtensions(authServerHelloBody, 34, [supportedVersions!, keyShare!]))],
       [HandshakeType.encrypted_extensions, '0000'],
-      // Ours: empty context, signature_algorithms = our TLS 1.3 schemes (ECDSA P-256/P-384/P-521, ed25519, RSA-PSS).
+      // Ours: empty context, signature_algorithms = our TLS 1.3 schemes (ML-DSA-44/65/87, ECDSA P-256/P-384/P-521, ed25519, RSA-PSS).
       // RFC: the client's 15-scheme list, SHA-1 and DSA code points included.
-      [HandshakeType.certificate_request, '00' + '0014' + '000d0010' + '000e0403050306030807080408050806'],
+      [HandshakeType.certificate_request, '00' + '001a' + '000d0016' + '0014' + '090409050906' + '0403050306030807080408050806'],
       [HandshakeType.certificate, toHex(hex(A.serverCertificate).subarray(4))],
       [HandshakeType.certificate_verify, '0403' + '0047' + A.serverSignature],
       [HandshakeType.finished, toHex(hex(A.serverFinished).subarray(4))],

@@ -54,6 +54,7 @@ import { protectionFor, DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } 
 import { ServerSessionStore } from '../../src/session/server-store.js';
 import { decodeClientSession, type ClientSession } from '../../src/session/session.js';
 import { testPki } from '../helpers/pki.js';
+import { issueCertificate } from '../../src/pki/issue.js';
 import { plainAlert, pump, runPair, type Tamper } from '../helpers/pair.js';
 
 const pki = testPki();
@@ -579,6 +580,17 @@ const asPkcs1 = (body: Uint8Array): Uint8Array => {
   return writeCertificateVerify({ scheme: SignatureScheme.rsa_pkcs1_sha256, signature: cv.signature });
 };
 
+/** CertificateVerify relabelled with another scheme, signature kept. */
+const relabel = (scheme: number) => (body: Uint8Array): Uint8Array => writeCertificateVerify({ scheme, signature: readCertificateVerify(body).signature });
+
+/** ML-DSA-65 certificates from the test CA (draft-ietf-tls-mldsa), made on first use. */
+let mlDsa: { server: ReturnType<typeof issueCertificate>; client: ReturnType<typeof issueCertificate> } | undefined;
+const mlDsaPki = (): NonNullable<typeof mlDsa> =>
+  (mlDsa ??= {
+    server: issueCertificate({ issuer: pki.ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ml-dsa-65' }),
+    client: issueCertificate({ issuer: pki.ca, commonName: 'ML-DSA client', keyType: 'ml-dsa-65', extKeyUsage: ['clientAuth'] }),
+  });
+
 describe("the server's encrypted flight, edited (client checks)", () => {
   const expectClientAlert = (client: ClientConnection, alert: number, reason: RegExp): void => {
     assertAlert(client, alert, reason);
@@ -600,6 +612,32 @@ describe("the server's encrypted flight, edited (client checks)", () => {
   test('CertificateVerify with rsa_pkcs1_sha256 (which the client offered, for TLS 1.2): illegal_parameter', () => {
     const client = editServerFlight(serverOptions(), clientOptions({ sigalgs: 'RSA-PSS+SHA256:RSA+SHA256' }), replace(HandshakeType.certificate_verify, asPkcs1));
     expectClientAlert(client, AlertDescription.illegal_parameter, /CertificateVerify uses rsa_pkcs1_sha256/);
+  });
+
+  test('an ML-DSA-65 CertificateVerify relabelled mldsa44 (offered, but not the key\'s): illegal_parameter', () => {
+    const { server } = mlDsaPki();
+    const client = editServerFlight(serverOptions({ cert: server.certPem, key: server.keyPem }), clientOptions(), replace(HandshakeType.certificate_verify, relabel(SignatureScheme.mldsa44)));
+    expectClientAlert(client, AlertDescription.illegal_parameter, /uses mldsa44, which does not fit the certificate's ml-dsa-65 key/);
+  });
+
+  for (const [what, edit] of [
+    ['one byte short', (sig: Uint8Array) => sig.subarray(1)],
+    ['one bit flipped', (sig: Uint8Array) => sig.map((b, i) => (i === 100 ? b ^ 1 : b))],
+  ] as const) {
+    test(`an ML-DSA-65 CertificateVerify signature ${what}: decrypt_error`, () => {
+      const { server } = mlDsaPki();
+      const resign = (body: Uint8Array): Uint8Array => {
+        const cv = readCertificateVerify(body);
+        return writeCertificateVerify({ scheme: cv.scheme, signature: edit(cv.signature) });
+      };
+      const client = editServerFlight(serverOptions({ cert: server.certPem, key: server.keyPem }), clientOptions(), replace(HandshakeType.certificate_verify, resign));
+      expectClientAlert(client, AlertDescription.decrypt_error, /signature/);
+    });
+  }
+
+  test('an RSA certificate\'s CertificateVerify labelled mldsa65: illegal_parameter', () => {
+    const client = editServerFlight(serverOptions(), clientOptions(), replace(HandshakeType.certificate_verify, relabel(SignatureScheme.mldsa65)));
+    expectClientAlert(client, AlertDescription.illegal_parameter, /uses mldsa65, which does not fit the certificate's rsa key/);
   });
 
   test('EncryptedExtensions carrying key_share (offered in the ClientHello, but a ServerHello-only extension): illegal_parameter', () => {
@@ -629,6 +667,13 @@ describe("the client's encrypted second flight, edited (server checks)", () => {
   test('a client Certificate with a non-empty certificate_request_context: illegal_parameter', () => {
     const { server, alert } = editClientFlight(mutual, withCert, replace(HandshakeType.certificate, withContext));
     assertAlert(server, AlertDescription.illegal_parameter, /request context/);
+    assert.deepEqual(alert, Uint8Array.of(2, AlertDescription.illegal_parameter));
+  });
+
+  test('a client ML-DSA-65 CertificateVerify relabelled mldsa87: illegal_parameter', () => {
+    const { client: cert } = mlDsaPki();
+    const { server, alert } = editClientFlight(mutual, clientOptions({ cert: cert.certPem, key: cert.keyPem }), replace(HandshakeType.certificate_verify, relabel(SignatureScheme.mldsa87)));
+    assertAlert(server, AlertDescription.illegal_parameter, /uses mldsa87, which does not fit the certificate's ml-dsa-65 key/);
     assert.deepEqual(alert, Uint8Array.of(2, AlertDescription.illegal_parameter));
   });
 

@@ -7,7 +7,10 @@
  */
 import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { SignatureScheme } from '../../messages/enums.js';
+import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
+import { decodePem } from '../../pki/pem.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
+import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
@@ -60,6 +63,9 @@ const CURVES: ReadonlyMap<string, { name: string; bits: number }> = new Map([
 
 export const nodeSignatures: SignatureProvider = {
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
+    const der = plainPkcs8(key);
+    const ml = der && mlDsaPrivateKey(der, mlDsa);
+    if (ml) return ml;
     let keyObject: KeyObject;
     try {
       if (typeof key === 'string') {
@@ -70,8 +76,12 @@ export const nodeSignatures: SignatureProvider = {
         keyObject = createPrivateKey({ key: asBuffer(key), format: 'der', type: 'pkcs8', passphrase });
       }
     } catch (cause) {
-      throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
+      // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20/22.
+      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem)`;
+      throw new Error(`cannot load private key: ${(cause as Error).message}${hint}`, { cause });
     }
+    // An encrypted ML-DSA key that node:crypto could decrypt (Node 24): on as an ML-DSA key.
+    if (keyObject.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaPrivateKey(toBytes(keyObject.export({ format: 'der', type: 'pkcs8' })), mlDsa)!;
     const info = describe(keyObject);
     if (info.type === 'rsa' && info.bits < MIN_RSA_BITS) {
       throw new Error(`RSA key of ${info.bits} bits refused (minimum ${MIN_RSA_BITS})`);
@@ -86,13 +96,18 @@ export const nodeSignatures: SignatureProvider = {
     const id = asBuffer(spki).toString('base64');
     const hit = SPKI_CACHE.get(id);
     if (hit) return hit;
-    let keyObject: KeyObject;
+    let key: PublicKey;
     try {
-      keyObject = createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
+      const ml = parseMlDsaSpki(spki);
+      if (ml) {
+        key = new MlDsaPublicKey(ml.params, mlDsa.verifier(ml.params, ml.publicKey));
+      } else {
+        const keyObject = createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
+        key = register(new NodePublicKey(keyObject, describe(keyObject)), keyObject);
+      }
     } catch (cause) {
       throw new Error(`cannot parse SubjectPublicKeyInfo: ${(cause as Error).message}`, { cause });
     }
-    const key = register(new NodePublicKey(keyObject, describe(keyObject)), keyObject);
     if (SPKI_CACHE.size >= SPKI_CACHE_LIMIT) SPKI_CACHE.delete(SPKI_CACHE.keys().next().value!);
     SPKI_CACHE.set(id, key);
     return key;
@@ -210,6 +225,8 @@ function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
     }
     case 'ed25519':
       return Object.freeze([S.ed25519]);
+    default:
+      return []; // ML-DSA keys are MlDsaPrivateKey, never a NodePrivateKey
   }
 }
 
@@ -244,9 +261,29 @@ function describe(key: KeyObject): KeyInfo {
   }
 }
 
+/** The DER of an unencrypted PKCS#8 key (DER, or PEM "PRIVATE KEY"); undefined for anything else, which node:crypto reads. */
+function plainPkcs8(key: string | Uint8Array): Uint8Array | undefined {
+  if (typeof key !== 'string' && !looksLikePem(key)) return key;
+  try {
+    return decodePem(typeof key === 'string' ? key : new TextDecoder().decode(key)).find((b) => b.label === 'PRIVATE KEY')?.der;
+  } catch {
+    return undefined; // not PEM we read: node:crypto decides (and names the problem)
+  }
+}
+
+/** An ENCRYPTED PRIVATE KEY in PEM (RFC 5958 EncryptedPrivateKeyInfo), or DER that is not plain PKCS#8. */
+function isEncryptedPkcs8(key: string | Uint8Array): boolean {
+  const text = typeof key === 'string' ? key : looksLikePem(key) ? new TextDecoder().decode(key) : undefined;
+  return text !== undefined && text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+}
+
 /** PEM text in a byte array (fs.readFileSync without an encoding): armour anywhere, as OpenSSL reads it. */
 function looksLikePem(b: Uint8Array): boolean {
   return asBuffer(b).includes('-----BEGIN ');
+}
+
+function toBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function asBuffer(b: Uint8Array): Buffer {

@@ -35,6 +35,7 @@ import { EC_GROUPS, isFfdhe } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Transcript } from '../transcript.js';
 import { ClientTls12, ExpectCertificate, ExpectPskServerKeyExchange, resumeTls12 } from './tls12.js';
+import { isTls12Scheme } from '../negotiation.js';
 
 /** What the client offered; later states check the server's choices against it. */
 export interface ClientOffer {
@@ -88,7 +89,9 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   if (suites.some((s) => s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK')) {
     extensions.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([ECPointFormat.uncompressed]) });
   }
-  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(config.signatureSchemes) });
+  // ML-DSA schemes only when TLS 1.3 is offered (draft-ietf-tls-mldsa §3).
+  const signatureSchemes = offer13 ? config.signatureSchemes : config.signatureSchemes.filter(isTls12Scheme);
+  extensions.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(signatureSchemes) });
   if (config.alpn.length > 0) {
     extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(config.alpn) });
   }
@@ -130,7 +133,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
   return {
     hello,
     groups,
-    signatureSchemes: config.signatureSchemes,
+    signatureSchemes,
     alpn: config.alpn,
     versions: config.versions,
     suites13,

@@ -22,7 +22,7 @@ import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion
 import { readPskServerKeyExchange, readServerKeyExchange } from '../../messages/server-key-exchange.js';
 import { pskClient } from '../tls12-key-exchange/psk.js';
 import { askExternalPsk } from '../psk.js';
-import { chooseSignatureScheme, keyTypeFor } from '../negotiation.js';
+import { chooseSignatureScheme, isTls12Scheme, keyTypeFor } from '../negotiation.js';
 import { expectChangeCipherSpec, expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { Traffic } from '../traffic.js';
 import type { Transcript } from '../transcript.js';
@@ -129,8 +129,9 @@ export class ExpectServerKeyExchange implements State {
     // RFC 5246 §7.4.3: mandatory for DHE and ECDHE; skipping it is unexpected_message (SMACK).
     const message = expectHandshake(input, this.name, HandshakeType.server_key_exchange);
     const ske = readServerKeyExchange(message.body, this.hs.suite.kx === 'ECDHE' ? 'ecdhe' : 'dhe');
-    // RFC 5246 §7.4.1.4.1: the scheme must be one we offered (never SHA-1 or MD5, RFC 9155).
-    if (!this.hs.offer.signatureSchemes.includes(ske.scheme)) {
+    // RFC 5246 §7.4.1.4.1: the scheme must be one we offered (never SHA-1 or MD5, RFC 9155), and
+    // one TLS 1.2 has (ML-DSA is TLS 1.3 only, draft-ietf-tls-mldsa §3).
+    if (!this.hs.offer.signatureSchemes.includes(ske.scheme) || !isTls12Scheme(ske.scheme)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `ServerKeyExchange signed with ${nameOf(SignatureScheme, ske.scheme, 'SignatureScheme')}, which we did not offer`);
     }
     checkPeerSignature(this.serverKey, ske.scheme, signedParams(this.hs.randoms, ske.paramsRaw), ske.signature, false, 'ServerKeyExchange');

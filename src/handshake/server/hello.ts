@@ -37,7 +37,7 @@ import { writePskServerKeyExchange, writeServerKeyExchange, writeServerParams } 
 import { PskServer, unknownPskIdentity } from '../tls12-key-exchange/psk.js';
 import { acceptExternalPsk } from '../peer-auth.js';
 import { lookupExternalPsk } from '../psk.js';
-import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, inPreferenceOrder, keyTypeFor } from '../negotiation.js';
+import { chooseAlpn, chooseDheGroup, chooseGroup, chooseSignatureScheme, inPreferenceOrder, isTls12Scheme, keyTypeFor } from '../negotiation.js';
 import { expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { signedParams } from '../tls12-common.js';
 import { DheServer } from '../tls12-key-exchange/dhe.js';
@@ -212,7 +212,7 @@ export class ExpectClientHello implements State {
     if (requestCert) {
       const request = writeCertificateRequestTls12({
         certificateTypes: Uint8Array.of(ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign),
-        signatureSchemes: config.signatureSchemes,
+        signatureSchemes: config.signatureSchemes.filter(isTls12Scheme),
         certificateAuthorities: [],
       });
       transcript.add(io.sendHandshake(HandshakeType.certificate_request, request).raw);
@@ -391,5 +391,7 @@ function describeNoSuite(ch: ClientHello, facts: HelloFacts, config: ResolvedSer
     else if (suite.kx !== 'RSA' && facts.schemes.length === 0) reasons.add('the client sent no signature_algorithms, which means SHA-1 signatures only, and we refuse SHA-1 (RFC 9155)');
     else if (suite.kx !== 'RSA') reasons.add(`no signature algorithm in common for our ${keyType === 'ec' ? 'ECDSA' : 'RSA'} certificate`);
   }
+  const mlDsa = config.identities.find((i) => i.key.type.startsWith('ml-dsa'));
+  if (mlDsa) reasons.add(`our ${mlDsa.key.type.toUpperCase()} certificate is for TLS 1.3 only (draft-ietf-tls-mldsa §3), and the client offered TLS 1.2`);
   return `the cipher suites we share with the client cannot be used: ${[...reasons].join('; ')}`;
 }

@@ -15,6 +15,7 @@ import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readCertificateTls12 } from '../../messages/certificate.js';
 import { readClientKeyExchange } from '../../messages/client-key-exchange.js';
 import { AlertDescription, HandshakeType, SignatureScheme, nameOf } from '../../messages/enums.js';
+import { isTls12Scheme } from '../negotiation.js';
 import type { RecordProtection } from '../../record/protection.js';
 import { expectChangeCipherSpec, expectHandshake, type HandshakeIo, type Incoming, type State } from '../state.js';
 import { lazyNewSessionEvent } from '../../connection/events.js';
@@ -100,8 +101,8 @@ export class ExpectCertificateVerify implements State {
   handle(input: Incoming, io: HandshakeIo): State {
     const message = expectHandshake(input, this.name, HandshakeType.certificate_verify);
     const cv = readCertificateVerify(message.body);
-    // RFC 5246 §7.4.8: the scheme must be one we listed in CertificateRequest.
-    if (!this.hs.config.signatureSchemes.includes(cv.scheme)) {
+    // RFC 5246 §7.4.8: the scheme must be one we listed in CertificateRequest (never a TLS 1.3-only one).
+    if (!this.hs.config.signatureSchemes.includes(cv.scheme) || !isTls12Scheme(cv.scheme)) {
       throw new LocalAlert(AlertDescription.illegal_parameter, `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme, 'SignatureScheme')}, which we did not request`);
     }
     // The signature covers every handshake message before this one.
