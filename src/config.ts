@@ -2,7 +2,7 @@ import type { Observer } from './connection/observer.js';
 import type { CryptoProvider, PrivateKey } from './crypto/provider.js';
 import { DEFAULT_TLS12_SUITES, parseCipherList, TLS13_SUITES, type Tls12Suite, type Tls13Suite } from './crypto/suites.js';
 import { ConfigError } from './errors.js';
-import { loadIdentities, trustAnchors } from './identities.js';
+import { loadIdentities, revocationLists, trustAnchors } from './identities.js';
 import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
 import { readAlpn } from './messages/extensions/simple.js';
 import type { CertificateVerifier } from './pki/verifier.js';
@@ -31,6 +31,13 @@ export interface PfxEntry {
 export interface CommonOptions {
   /** Trust anchors (PEM, possibly several per string, or DER). Replaces the default trust store (Node's bundled roots, tls.rootCertificates, plus NODE_EXTRA_CA_CERTS). */
   ca?: PemOrDer | readonly PemOrDer[];
+  /**
+   * Certificate revocation lists, PEM ("-----BEGIN X509 CRL-----"), one per entry (node:tls `crl`).
+   * When given, the built-in verifier needs, for every certificate of the peer's path up to and
+   * including the trust anchor, a current CRL from its issuer, and refuses one listed as revoked
+   * (CERT_REVOKED); otherwise UNABLE_TO_GET_CRL, CRL_HAS_EXPIRED, CRL_SIGNATURE_FAILURE, … as node:tls.
+   */
+  crl?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chain, leaf first (PEM). An array gives several identities (e.g. an RSA and an ECDSA one); each pairs with the `key` entry whose public key it holds, in any order (as node:tls). */
   cert?: PemOrDer | readonly PemOrDer[];
   /** Our private key(s) (PEM); as node:tls, an entry may be `{ pem, passphrase }`. */
@@ -498,18 +505,21 @@ function resolveCommon(options: CommonOptions, side: 'client' | 'server'): Resol
 function defaultVerifier(options: CommonOptions, provider: CryptoProvider): CertificateVerifier {
   const { ca, x509Profile, verifyDepth } = options;
   const parts = ca === undefined ? [] : list(ca);
+  const crlParts = options.crl ? list(options.crl) : [];
   const make = (): DefaultVerifier => {
     const anchors = trustAnchors(ca);
+    const crls = revocationLists(options.crl);
     return new DefaultVerifier({
       ...(anchors ? { anchors } : {}),
       provider,
       ...(x509Profile !== undefined ? { profile: x509Profile } : {}),
       ...(verifyDepth !== undefined ? { verifyDepth } : {}),
+      ...(crls.length > 0 ? { crls } : {}),
     });
   };
-  // PEM strings (the usual form) are their own key; anchors given as bytes are parsed each time.
-  if (!parts.every((p): p is string => typeof p === 'string')) return make();
-  const key = `${x509Profile ?? ''}\0${verifyDepth ?? ''}\0${parts.join('\0')}`;
+  // PEM strings (the usual form) are their own key; anchors or CRLs given as bytes are parsed each time.
+  if (![...parts, ...crlParts].every((p): p is string => typeof p === 'string')) return make();
+  const key = `${x509Profile ?? ''}\0${verifyDepth ?? ''}\0${parts.join('\0')}\0crl\0${crlParts.join('\0')}`;
   let byKey = VERIFIERS.get(provider);
   if (!byKey) VERIFIERS.set(provider, (byKey = new Map()));
   const hit = byKey.get(key);

@@ -8,6 +8,7 @@ import type { CommonOptions, Identity, KeyEntry, PemOrDer } from './config.js';
 import type { CryptoProvider, PrivateKey, PublicKeyInfo } from './crypto/provider.js';
 import { ConfigError, type OptionNamer } from './errors.js';
 import { parseCertificate } from './pki/certificate.js';
+import { parseCrl, type CertificateList } from './pki/crl.js';
 import { parseCertificateCached } from './pki/parsed-certificate.js';
 import { certificatesFrom, decodePem, PemError, pemContent, pemText } from './pki/pem.js';
 
@@ -153,4 +154,33 @@ function keyProblem(key: PemOrDer, passphrase: string | undefined, cause: unknow
 export function trustAnchors(ca: CommonOptions['ca']): Uint8Array[] | undefined {
   if (ca === undefined) return undefined;
   return list(ca).flatMap((c, i) => certificatesOf(c, 'ca', Array.isArray(ca) ? i : undefined));
+}
+
+/**
+ * The `crl` option as node:tls reads it: each entry (PEM text or bytes) gives its first
+ * "X509 CRL" block (PEM_read_bio_X509_CRL; DER is not taken); an empty option is no CRL at all.
+ * An entry without one, or one that is not a CRL, throws node's ERR_CRYPTO_OPERATION_FAILED
+ * ("Failed to parse CRL") when the options are resolved.
+ */
+export function revocationLists(crl: CommonOptions['crl']): CertificateList[] {
+  if (!crl || (typeof crl !== 'string' && !Array.isArray(crl) && (crl as Uint8Array).length === 0)) return [];
+  return list<PemOrDer>(crl).map((entry, i) => {
+    const index = Array.isArray(crl) ? i : undefined;
+    const refuse = (problem: string): ConfigError => new ConfigError('ERR_CRYPTO_OPERATION_FAILED', 'crl', (name) => `${name('crl', index)} ${problem}`);
+    let blocks: ReturnType<typeof decodePem>;
+    try {
+      blocks = decodePem(pemText(entry) ?? '');
+    } catch (e) {
+      if (e instanceof PemError) throw refuse(e.problem);
+      throw e;
+    }
+    const block = blocks.find((b) => b.label === 'X509 CRL');
+    if (!block) throw refuse('holds no CRL (no "-----BEGIN X509 CRL-----" block; DER is not taken, as in node:tls)');
+    try {
+      return parseCrl(block.der);
+    } catch (e) {
+      if (e instanceof DecodeError) throw refuse(`is not a valid CRL: ${e.message}`);
+      throw e;
+    }
+  });
 }

@@ -162,6 +162,7 @@ export const DEFAULT_TRUST_STORE = "the default trust store (Node's bundled root
 /** Options both commands share, with their OpenSSL spellings. */
 export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file), used instead of ${DEFAULT_TRUST_STORE}`, example: '{cmd} --ca ca.pem' },
+  { names: ['--crl', '-CRL'], key: 'crl', kind: 'value', arg: 'FILE', help: 'certificate revocation lists (PEM file, one or more X509 CRL blocks), as node:tls crl: every certificate of the peer\'s chain, root included, needs a current CRL from its issuer', example: '{cmd} --ca ca.pem --crl crls.pem' },
   { names: ['--cert', '-cert'], key: 'cert', kind: 'value', arg: 'FILE', help: 'our certificate chain (PEM file, leaf first)', example: '{base} --cert me.pem --key me.key' },
   { names: ['--key', '-key'], key: 'key', kind: 'value', arg: 'FILE', help: 'our private key (PEM file)', example: '{base} --cert me.pem --key me.key' },
   { names: ['--pass', '-pass'], key: 'pass', kind: 'value', arg: 'PASS', help: 'passphrase of the key (pass:TEXT, env:VAR or TEXT)', example: '{base} --cert me.pem --key me.key --pass env:KEY_PASS' },
@@ -187,6 +188,16 @@ export const COMMON_TLS_OPTIONS: readonly OptionSpec[] = [
   // OpenSSL switches that select what we do anyway, or that only change its console output.
   { names: ['-no_ssl3', '-no_tls1', '-no_tls1_1', '-quiet', '-brief', '-4', '-no_ticket', '-no_comp', '-ign_eof', '-nocommands', '-verify_return_error', '-state', '-msg', '-debug', '-serverpref'], key: '', kind: 'ignored-flag' },
 ];
+
+/**
+ * A CRL file as `crl` entries: node:tls reads one CRL per entry, so each X509 CRL block is its
+ * own; a file without one is passed whole, for the library's "Failed to parse CRL" refusal.
+ */
+export function crlEntries(file: Buffer): string[] {
+  const text = file.toString('latin1');
+  const blocks = text.match(/-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g);
+  return blocks ?? [text];
+}
 
 /** Reads a file for an option, with the option, the file and what to do in the error. */
 export function readOptionFile(option: string, path: string): Buffer {
@@ -216,6 +227,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   cert: ['cert', 'dcert'],
   key: ['key', 'dkey'],
   ca: ['ca'],
+  crl: ['crl'],
   passphrase: ['pass'],
   ciphers: ['ciphers'],
   ecdhCurve: ['groups'],
@@ -223,7 +235,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   minVersion: ['min-version'],
   maxVersion: ['max-version'],
 };
-const FILE_FLAGS = ['cert', 'key', 'ca', 'dcert', 'dkey'];
+const FILE_FLAGS = ['cert', 'key', 'ca', 'crl', 'dcert', 'dkey'];
 
 /** An error from resolving the options: a ConfigError in the command line's words, else its message. */
 export function optionErrorText(err: unknown, args: ParsedArgs): string {
@@ -306,6 +318,7 @@ export function passphrase(spec: string | undefined): string | undefined {
 /** The TLS options connect and serve share, as core options (files read, versions resolved). */
 export function commonTlsOptions(args: ParsedArgs): {
   ca?: Buffer;
+  crl?: string[];
   passphrase?: string;
   ciphers?: string;
   ecdhCurve?: string;
@@ -323,10 +336,12 @@ export function commonTlsOptions(args: ParsedArgs): {
   const maxVersion = versionOption(args, 'max-version') ?? (only12 ? 'TLSv1.2' : undefined);
   if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') throw new UsageError('the minimum version is above the maximum (TLSv1.3 > TLSv1.2)');
   const ca = v.get('ca');
+  const crl = v.get('crl');
   const pass = passphrase(v.get('pass'));
   const ciphers = args.lists.get('ciphers');
   return {
     ...(ca !== undefined && { ca: readOptionFile('ca', ca) }),
+    ...(crl !== undefined && { crl: crlEntries(readOptionFile('crl', crl)) }),
     ...(pass !== undefined && { passphrase: pass }),
     ...(ciphers && { ciphers: ciphers.join(':') }),
     ...(v.has('curves') && { ecdhCurve: v.get('curves')! }),

@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
-import { CertificateError } from '../errors.js';
+import { CertificateError, ConfigError } from '../errors.js';
+import { revocationLists } from '../identities.js';
+import type { CertificateList } from '../pki/crl.js';
 import { AlertDescription, nameOf } from '../messages/enums.js';
 import { DefaultVerifier } from '../pki/default-verifier.js';
 import { parseIpAddress } from '../pki/host-match.js';
@@ -14,10 +16,11 @@ import { parseCertificateCached } from '../pki/parsed-certificate.js';
 import { certificatesFrom, PemError } from '../pki/pem.js';
 import type { X509Profile } from '../pki/strict-profile.js';
 import type { VerificationResult } from '../pki/verifier.js';
-import { DEFAULT_TRUST_STORE, describeOptions, parseArgs, UsageError, type OptionSpec } from './options.js';
+import { crlEntries, DEFAULT_TRUST_STORE, describeOptions, parseArgs, readOptionFile, UsageError, type OptionSpec } from './options.js';
 
 const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file), used instead of ${DEFAULT_TRUST_STORE}`, example: 'tlsglass verify --ca pki/ca.pem pki/server.pem' },
+  { names: ['--crl', '-CRLfile'], key: 'crl', kind: 'value', arg: 'FILE', help: 'certificate revocation lists (PEM file): every certificate of the path, trust anchor included, needs a current CRL from its issuer (as node:tls crl, openssl verify -crl_check_all)' },
   { names: ['--untrusted', '-untrusted'], key: 'untrusted', kind: 'value', arg: 'FILE', help: 'intermediates, as a peer would send them (PEM file, any order)' },
   { names: ['--host', '-verify_hostname'], key: 'host', kind: 'value', arg: 'NAME', help: 'check the leaf against this DNS name (U-labels are converted to A-labels)' },
   { names: ['--ip', '-verify_ip'], key: 'ip', kind: 'value', arg: 'ADDR', help: 'check the leaf against this IP address' },
@@ -30,7 +33,7 @@ const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { names: ['--help', '-h'], key: 'help', kind: 'flag' },
 ];
 
-const USAGE = `Usage: tlsglass verify [--ca FILE] [--untrusted FILE] [--host NAME | --ip ADDR] [--purpose server|client] [--at ISO-TIME] [--strict | --no-strict] [--verify-depth N] LEAF.pem
+const USAGE = `Usage: tlsglass verify [--ca FILE] [--crl FILE] [--untrusted FILE] [--host NAME | --ip ADDR] [--purpose server|client] [--at ISO-TIME] [--strict | --no-strict] [--verify-depth N] LEAF.pem
 
 ${describeOptions(VERIFY_OPTIONS)}
 
@@ -68,6 +71,7 @@ interface VerifyRequest {
   readonly now: Date;
   readonly keyUsage: 'sign' | 'encipher' | undefined;
   readonly caFile: string | undefined;
+  readonly crlFile: string | undefined;
   readonly untrustedFile: string | undefined;
   /** undefined: the verifier's default ('strict' without --ca, 'rfc5280' with it). */
   readonly profile: X509Profile | undefined;
@@ -98,7 +102,9 @@ export async function verifyCommand(argv: string[], io: CommandOutput = processO
     const untrusted = request.untrustedFile ? readCertificates(request.untrustedFile, '--untrusted') : [];
     chain = [...leafFile, ...untrusted];
     const anchors = request.caFile ? readCertificates(request.caFile, '--ca') : undefined;
+    const crls = request.crlFile ? readCrls(request.crlFile) : [];
     verifier = new DefaultVerifier({
+      ...(crls.length > 0 ? { crls } : {}),
       ...(anchors ? { anchors } : {}),
       provider: nodeCryptoProvider,
       ...(request.profile ? { profile: request.profile } : {}),
@@ -160,6 +166,7 @@ function parseRequest(argv: readonly string[]): VerifyRequest | 'help' {
     now: parseTime(args.values.get('at')),
     keyUsage: keyUsageText,
     caFile: args.values.get('ca'),
+    crlFile: args.values.get('crl'),
     untrustedFile: args.values.get('untrusted'),
     profile: args.flags.has('strict') ? 'strict' : args.flags.has('no-strict') ? 'rfc5280' : undefined,
     verifyDepth: depthText === undefined ? undefined : Number(depthText),
@@ -177,6 +184,15 @@ function parseTime(text: string | undefined): Date {
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) throw new UsageError(`--at ${text}: not a valid time`);
   return d;
+}
+
+/** The CRLs of a PEM file, each X509 CRL block (revocationLists reads them as the `crl` option). */
+function readCrls(file: string): CertificateList[] {
+  try {
+    return revocationLists(crlEntries(readOptionFile('crl', file)));
+  } catch (err) {
+    throw err instanceof ConfigError ? new Error(err.describe((_option, index) => `--crl ${file}${index ? ` (CRL ${index + 1})` : ''}`)) : err;
+  }
 }
 
 function readCertificates(file: string, what: string): Uint8Array[] {

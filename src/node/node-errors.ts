@@ -17,6 +17,12 @@ const VERIFY_MESSAGES: Record<string, string> = {
   CERT_NOT_YET_VALID: 'certificate is not yet valid',
   CERT_SIGNATURE_FAILURE: 'certificate signature failure',
   CERT_REVOKED: 'certificate revoked',
+  UNABLE_TO_GET_CRL: 'unable to get certificate CRL',
+  CRL_HAS_EXPIRED: 'CRL has expired',
+  CRL_NOT_YET_VALID: 'CRL is not yet valid',
+  CRL_SIGNATURE_FAILURE: 'CRL signature failure',
+  KEYUSAGE_NO_CRL_SIGN: 'key usage does not include CRL signing',
+  UNHANDLED_CRITICAL_CRL_EXTENSION: 'unhandled critical CRL extension',
   CERT_UNTRUSTED: 'certificate not trusted',
   CERT_REJECTED: 'certificate rejected',
   INVALID_CA: 'invalid CA certificate',
@@ -27,6 +33,9 @@ const VERIFY_MESSAGES: Record<string, string> = {
   CA_KEY_TOO_SMALL: 'CA certificate key too weak',
 };
 
+/** Verify codes node:tls has no name for (its table of X509_V_ERR names lacks them): it reports them as UNSPECIFIED, with OpenSSL's message. */
+const UNNAMED_VERIFY_CODES = new Set(['KEYUSAGE_NO_CRL_SIGN', 'UNHANDLED_CRITICAL_CRL_EXTENSION']);
+
 /** OpenSSL's error strings (library:reason) for the option errors node:tls throws. */
 const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'error:05800074:x509 certificate routines::key values mismatch',
@@ -34,6 +43,11 @@ const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
   ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
   ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
+};
+
+/** node's own messages for option errors whose code is shared with other failures, by code and option. */
+const OPTION_MESSAGES: Record<string, string> = {
+  'ERR_CRYPTO_OPERATION_FAILED crl': 'Failed to parse CRL',
 };
 
 /** node:tls's words for a `pfx` it cannot load (Node's SecureContext::LoadPKCS12); the code stays ours where node:tls has none. */
@@ -91,8 +105,9 @@ export function asNodeError<E extends Error>(err: E): E {
   if (!(err instanceof TlsError) || 'reason' in err) return err;
   let words: { code: string; message: string } | undefined;
   if (err instanceof PeerAlert) words = alertWords(err.description);
-  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: err.code, message: VERIFY_MESSAGES[err.code]! };
+  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: UNNAMED_VERIFY_CODES.has(err.code) ? 'UNSPECIFIED' : err.code, message: VERIFY_MESSAGES[err.code]! };
   else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
+  else if (err instanceof ConfigError && OPTION_MESSAGES[`${err.code} ${err.option}`] !== undefined) words = { code: err.code, message: OPTION_MESSAGES[`${err.code} ${err.option}`]! };
   else if (PFX_WORDS[err.code] !== undefined) words = { code: PFX_WORDS[err.code]!.code ?? err.code, message: PFX_WORDS[err.code]!.message };
   if (words === undefined) return err;
   Object.defineProperty(err, 'reason', { value: err.message, enumerable: true, configurable: true, writable: true });

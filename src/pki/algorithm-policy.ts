@@ -1,6 +1,6 @@
 import type { CertificateError } from '../errors.js';
 import { DerReader, Tag, contextConstructed, decodeOid, readDer } from './der-reader.js';
-import { bytesEqual } from './certificate.js';
+import { bytesEqual, type AlgorithmIdentifier } from './certificate.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import { fail } from './verify-error.js';
 import { mlDsaByOid, parseMlDsaSpki } from './ml-dsa.js';
@@ -40,31 +40,38 @@ const PSS_HASHES = new Map([
 
 /** MD5 and SHA-1 certificate signatures are refused (RFC 9155 deprecates them in TLS; CA/B Forum bans them). */
 export function checkSignatureAlgorithm(c: ParsedCertificate): CertificateError | undefined {
-  const { oid, parameters } = c.fields.signatureAlgorithm;
-  // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
-  if (!bytesEqual(c.fields.signatureAlgorithm.raw, c.fields.tbsSignatureAlgorithm.raw)) {
-    return fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, 'signatureAlgorithm differs from tbsCertificate.signature');
-  }
+  const problem = signatureAlgorithmProblem(c.fields.signatureAlgorithm, c.fields.tbsSignatureAlgorithm);
+  return problem && fail(problem.code, problem.text, c, problem.reason);
+}
+
+/**
+ * Why a signed object (certificate, CRL) whose outer signatureAlgorithm is `outer` and whose
+ * signed part names `inner` is not acceptable, in OpenSSL's code and text; undefined when it is.
+ */
+export function signatureAlgorithmProblem(outer: AlgorithmIdentifier, inner: AlgorithmIdentifier): { code: string; text: string; reason: string } | undefined {
+  const { oid, parameters } = outer;
+  const failure = (reason: string) => ({ code: 'CERT_SIGNATURE_FAILURE', text: 'certificate signature failure', reason });
+  const weakDigest = (reason: string) => ({ code: 'CA_MD_TOO_WEAK', text: 'CA signature digest algorithm too weak', reason });
+  // RFC 5280 §4.1.1.2 / §5.1.1.2: signatureAlgorithm MUST equal the signed part's signature field.
+  if (!bytesEqual(outer.raw, inner.raw)) return failure('signatureAlgorithm differs from the signed signature field');
   if (SIGNATURE_ALGORITHMS.has(oid)) return undefined;
   const ml = mlDsaByOid(oid);
   if (ml) {
     // RFC 9881 §2: "The parameters field MUST be absent".
-    return parameters === undefined ? undefined : fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, `its ${ml.label} signatureAlgorithm has parameters, which RFC 9881 forbids`);
+    return parameters === undefined ? undefined : failure(`its ${ml.label} signatureAlgorithm has parameters, which RFC 9881 forbids`);
   }
   const weak = WEAK_SIGNATURE_ALGORITHMS.get(oid);
-  if (weak) {
-    return fail('CA_MD_TOO_WEAK', 'CA signature digest algorithm too weak', c, `it is signed with ${weak}; MD5 and SHA-1 signatures are refused`);
-  }
+  if (weak) return weakDigest(`it is signed with ${weak}; MD5 and SHA-1 signatures are refused`);
   if (oid === RSASSA_PSS) {
     const hash = pssHash(parameters);
     if (hash && PSS_HASHES.has(hash)) return undefined;
-    return fail('CA_MD_TOO_WEAK', 'CA signature digest algorithm too weak', c, `it is signed with RSASSA-PSS over ${hash === '1.3.14.3.2.26' || hash === undefined ? 'SHA-1' : hash}`);
+    return weakDigest(`it is signed with RSASSA-PSS over ${hash === '1.3.14.3.2.26' || hash === undefined ? 'SHA-1' : hash}`);
   }
-  return fail('CERT_SIGNATURE_FAILURE', 'certificate signature failure', c, `unsupported signature algorithm ${oid}`);
+  return failure(`unsupported signature algorithm ${oid}`);
 }
 
 /** RSASSA-PSS-params hashAlgorithm ([0], DEFAULT sha1, RFC 4055 §3.1); undefined means SHA-1. */
-function pssHash(parameters: Uint8Array | undefined): string | undefined {
+export function pssHash(parameters: Uint8Array | undefined): string | undefined {
   if (!parameters) return undefined;
   try {
     const seq = new DerReader(readDer(parameters, Tag.SEQUENCE, 'RSASSA-PSS-params').value);

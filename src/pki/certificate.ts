@@ -111,21 +111,7 @@ export function parseCertificate(der: Uint8Array): CertificateFields {
   const ext = tbs.optional(contextConstructed(3), 'extensions');
   if (ext) {
     if (version !== 3) throw new DecodeError('extensions: present in a v1/v2 certificate');
-    const list = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'extensions').value);
-    if (list.done) throw new DecodeError('extensions: empty SEQUENCE (RFC 5280 §4.1: SIZE (1..MAX))');
-    while (!list.done) {
-      const e = new DerReader(list.read(Tag.SEQUENCE, 'Extension').value);
-      const oid = decodeOid(e.read(Tag.OBJECT_IDENTIFIER, 'extnID').value, 'extnID');
-      const crit = e.optional(Tag.BOOLEAN, 'critical');
-      const critical = crit ? decodeBoolean(crit.value, 'critical') : false;
-      // X.690 §11.5: a DEFAULT value is never encoded.
-      if (crit && !critical) throw new DecodeError(`extension ${oid}: critical FALSE encoded explicitly`);
-      const value = e.read(Tag.OCTET_STRING, 'extnValue').value;
-      e.end('Extension');
-      // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-      if (extensions.some((x) => x.oid === oid)) throw new DecodeError(`extension ${oid}: appears twice`);
-      extensions.push({ oid, critical, value });
-    }
+    extensions.push(...readExtensions(readDer(ext.value, Tag.SEQUENCE, 'extensions').value, 'extensions'));
   }
   tbs.end('tbsCertificate');
   return {
@@ -145,7 +131,30 @@ export function parseCertificate(der: Uint8Array): CertificateFields {
   };
 }
 
-function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmIdentifier {
+/**
+ * Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension (RFC 5280 §4.1, §5.1), given the SEQUENCE's
+ * contents. "MUST NOT include more than one instance of a particular extension" (§4.2).
+ */
+export function readExtensions(contents: Uint8Array, what: string): Extension[] {
+  const list = new DerReader(contents);
+  if (list.done) throw new DecodeError(`${what}: empty SEQUENCE (RFC 5280 §4.1: SIZE (1..MAX))`);
+  const extensions: Extension[] = [];
+  while (!list.done) {
+    const e = new DerReader(list.read(Tag.SEQUENCE, 'Extension').value);
+    const oid = decodeOid(e.read(Tag.OBJECT_IDENTIFIER, 'extnID').value, 'extnID');
+    const crit = e.optional(Tag.BOOLEAN, 'critical');
+    const critical = crit ? decodeBoolean(crit.value, 'critical') : false;
+    // X.690 §11.5: a DEFAULT value is never encoded.
+    if (crit && !critical) throw new DecodeError(`extension ${oid}: critical FALSE encoded explicitly`);
+    const value = e.read(Tag.OCTET_STRING, 'extnValue').value;
+    e.end('Extension');
+    if (extensions.some((x) => x.oid === oid)) throw new DecodeError(`extension ${oid}: appears twice`);
+    extensions.push({ oid, critical, value });
+  }
+  return extensions;
+}
+
+export function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmIdentifier {
   const tlv = r.read(Tag.SEQUENCE, what);
   const a = new DerReader(tlv.value);
   const oid = decodeOid(a.read(Tag.OBJECT_IDENTIFIER, `${what}.algorithm`).value, `${what}.algorithm`);
@@ -237,9 +246,13 @@ export interface AuthorityKeyIdentifier {
 /** The authorityKeyIdentifier, or undefined when absent; DecodeError when it is not DER of the ASN.1. */
 export function authorityKeyIdentifierOf(fields: CertificateFields): AuthorityKeyIdentifier | undefined {
   const ext = findExtension(fields, ExtensionOid.authorityKeyIdentifier);
-  if (!ext) return undefined;
+  return ext ? parseAuthorityKeyIdentifier(ext.value) : undefined;
+}
+
+/** The extension's contents (a certificate's, §4.2.1.1, or a CRL's, §5.2.1); DecodeError when not DER. */
+export function parseAuthorityKeyIdentifier(value: Uint8Array): AuthorityKeyIdentifier {
   // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer [1], authorityCertSerialNumber [2] } (IMPLICIT)
-  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'authorityKeyIdentifier').value);
+  const r = new DerReader(readDer(value, Tag.SEQUENCE, 'authorityKeyIdentifier').value);
   const keyIdentifier = r.optional(0x80, 'keyIdentifier')?.value;
   const issuer = r.optional(contextConstructed(1), 'authorityCertIssuer');
   const serial = r.optional(0x82, 'authorityCertSerialNumber');

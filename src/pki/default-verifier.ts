@@ -11,6 +11,8 @@ import { parseCertificateCached, type ParsedCertificate } from './parsed-certifi
 import { checkPath, type PathCheckContext, type Purpose } from './path-checks.js';
 import { decodePem } from './pem.js';
 import type { X509Profile } from './strict-profile.js';
+import { CrlStore } from './revocation.js';
+import type { CertificateList } from './crl.js';
 import { describe, fail } from './verify-error.js';
 import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, VerificationResult } from './verifier.js';
 
@@ -20,7 +22,8 @@ import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, Verif
  * the certificates the peer sent to a trust anchor, backtracking over alternatives (cross-signed
  * issuers, unordered and extra certificates), and accepts the first path that passes
  * path-checks.ts (validity, algorithms and keys, CA flags and path length, critical extensions,
- * name constraints, EKU, the leaf's key usage, the host name).
+ * name constraints, EKU, the leaf's key usage, the host name) and, with `crls`, revocation
+ * (revocation.ts).
  * Codes and messages follow Node/OpenSSL; each code maps to one alert (verify-error.ts).
  * Certificate policies are not processed (as OpenSSL without explicit-policy flags).
  */
@@ -39,6 +42,11 @@ export interface DefaultVerifierOptions {
    * limit but the path builder's own (10 issuers).
    */
   readonly verifyDepth?: number;
+  /**
+   * Certificate revocation lists (node:tls `crl`): when given, every certificate of a path, the
+   * trust anchor included, must have a current CRL from its issuer that does not list it (revocation.ts).
+   */
+  readonly crls?: readonly CertificateList[];
 }
 
 /** At most this many issuers above the leaf. */
@@ -55,9 +63,11 @@ export class DefaultVerifier implements CertificateVerifier {
   readonly #anchors: () => AnchorStore;
   readonly profile: X509Profile;
   readonly verifyDepth: number | undefined;
+  readonly #crls: CrlStore | undefined;
 
   constructor(options: DefaultVerifierOptions) {
     this.#provider = options.provider;
+    this.#crls = options.crls && options.crls.length > 0 ? new CrlStore(options.crls, options.provider) : undefined;
     this.profile = options.profile ?? (options.anchors ? 'rfc5280' : 'strict');
     const depth = options.verifyDepth;
     if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 0)) throw new RangeError(`verifyDepth must be a whole number ≥ 0, not ${depth}`);
@@ -100,7 +110,7 @@ export class DefaultVerifier implements CertificateVerifier {
     const certs = chain.map((d, i) => parseCertificateCached(d, `peer certificate ${i} (${i === 0 ? 'leaf' : 'chain'})`));
     const leaf = certs[0]!;
     const leafKey = this.#leafKey(leaf);
-    const context: PathCheckContext = { purpose, host, now, keyUse, budget: new ComparisonBudget(MAX_NAME_CONSTRAINT_COMPARISONS), profile: this.profile };
+    const context: PathCheckContext = { purpose, host, now, keyUse, budget: new ComparisonBudget(MAX_NAME_CONSTRAINT_COMPARISONS), profile: this.profile, crls: this.#crls };
     const search = new PathSearch(this.#anchors(), certs, context, this.verifyDepth ?? Infinity, this.#provider.signatures);
     const error = search.run();
     return error ? { leafKey, error } : { leafKey, error, chain: search.built!.map((c) => c.der) };

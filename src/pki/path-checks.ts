@@ -6,6 +6,7 @@ import { hostMismatchReason } from './host-match.js';
 import { keyUsageMismatch, type KeyUse } from './key-usage.js';
 import { checkNameConstraints, type ComparisonBudget } from './name-constraints.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
+import type { CrlStore } from './revocation.js';
 import { checkStrictProfile, type X509Profile } from './strict-profile.js';
 import { ERROR_TEXT, fail } from './verify-error.js';
 
@@ -28,6 +29,8 @@ export interface PathCheckContext {
   readonly budget: ComparisonBudget;
   /** 'strict' adds strict-profile.ts's rules. */
   readonly profile: X509Profile;
+  /** Configured CRLs (node:tls `crl`): every certificate of the path is checked against them. */
+  readonly crls?: CrlStore | undefined;
 }
 
 const EKU = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2' } as const;
@@ -55,6 +58,8 @@ export function checkPath(path: readonly ParsedCertificate[], context: PathCheck
   return (
     checkValidity(path, context.now) ??
     checkAlgorithms(path) ??
+    // After validity (as OpenSSL, whose last error wins, finds expiry after revocation), before the rest.
+    context.crls?.check(path, context.now) ??
     checkCaConstraints(path) ??
     checkCriticalExtensions(path) ??
     checkNames(path, context.budget) ??

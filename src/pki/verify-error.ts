@@ -8,6 +8,14 @@ import type { ParsedCertificate } from './parsed-certificate.js';
  */
 const ALERT_FOR: Record<string, AlertDescription> = {
   CERT_HAS_EXPIRED: AlertDescription.certificate_expired,
+  // Revocation (revocation.ts), with OpenSSL's alerts (ssl_verify_alarm_type).
+  CERT_REVOKED: AlertDescription.certificate_revoked,
+  UNABLE_TO_GET_CRL: AlertDescription.unknown_ca,
+  CRL_HAS_EXPIRED: AlertDescription.certificate_expired,
+  CRL_NOT_YET_VALID: AlertDescription.bad_certificate,
+  CRL_SIGNATURE_FAILURE: AlertDescription.bad_certificate,
+  KEYUSAGE_NO_CRL_SIGN: AlertDescription.bad_certificate,
+  UNHANDLED_CRITICAL_CRL_EXTENSION: AlertDescription.unsupported_certificate,
   // "A certificate has expired or is not currently valid" (RFC 5246 §7.2.2); OpenSSL sends bad_certificate.
   CERT_NOT_YET_VALID: AlertDescription.certificate_expired,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: AlertDescription.unknown_ca,
