@@ -33,10 +33,11 @@ import {
 } from '../config.js';
 import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
-import { ServerSessionStore } from '../session/server-store.js';
+import { ServerSessionStore, TICKET_KEYS_LENGTH } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { asNodeError } from './node-errors.js';
+import { argValueError, bytesOf, validateBuffer } from './validate.js';
 import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
@@ -84,7 +85,7 @@ export class Server extends NetServer {
     this.sessions =
       options.sessionStore ??
       new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
-        ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
+        ...(options.ticketKeys !== undefined ? { ticketKeys: validTicketKeys(options.ticketKeys) } : {}),
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
         tickets: ((options.secureOptions ?? 0) & cryptoConstants.SSL_OP_NO_TICKET) === 0,
       });
@@ -118,9 +119,11 @@ export class Server extends NetServer {
     return Buffer.from(this.sessions.getTicketKeys());
   }
 
-  /** Rotates the ticket key; tickets sealed under the previous one still resume (node:tls setTicketKeys). */
-  setTicketKeys(keys: Uint8Array): void {
-    this.sessions.setTicketKeys(keys);
+  /** Replaces the ticket keys for new connections; tickets sealed under the old ones no longer resume (node:tls setTicketKeys). */
+  setTicketKeys(keys: ArrayBufferView): void {
+    validateBuffer(keys, 'buffer');
+    if (keys.byteLength !== TICKET_KEYS_LENGTH) throw new RangeError(`Session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer`);
+    this.sessions.setTicketKeys(bytesOf(keys));
   }
 
   private onConnection(socket: Socket | Duplex): void {
@@ -324,4 +327,11 @@ export function createServer(
   secureConnectionListener?: (socket: TLSSocket) => void,
 ): Server {
   return new Server(options, secureConnectionListener);
+}
+
+/** node:tls's checks of the ticketKeys option. */
+function validTicketKeys(keys: unknown): Uint8Array {
+  validateBuffer(keys, 'options.ticketKeys', 'property');
+  if (keys.byteLength !== TICKET_KEYS_LENGTH) throw argValueError('options.ticketKeys', `must be exactly ${TICKET_KEYS_LENGTH} bytes`, keys.byteLength);
+  return bytesOf(keys);
 }

@@ -15,11 +15,10 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { inspect } from 'node:util';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
-import { decodeClientSession } from '../session/session.js';
+import { decodeClientSession, encodeClientSession, unresumableSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
@@ -29,6 +28,7 @@ import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
+import { argTypeError, BUFFER_TYPES } from './validate.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -105,8 +105,10 @@ export class TLSSocket extends Duplex {
   private clientOptions: TLSSocketOptions | undefined;
   private started = false;
   private maxSendFragment: number | undefined;
-  /** The last 'session' event (its payload is encoded only if asked for). */
+  /** The last 'session' event (its payload is encoded only if asked for), or the session this connection resumed. */
   private lastSession: { readonly session: Uint8Array } | undefined;
+  /** A 'session' that came with the handshake's end waits for 'secureConnect', as in node:tls. */
+  private sessionAfterSecure = false;
   private readonly isServer: boolean;
   private readonly server: NetServer | undefined;
   private readonly rejectTruncation: boolean;
@@ -332,7 +334,7 @@ export class TLSSocket extends Duplex {
       throw Object.assign(new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 2147483647. Received ${length}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     if (typeof label !== 'string') throw argTypeError('label', 'string', label);
-    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', BUFFER_TYPES, context);
     if (!this.secured) throw codedError('TLS socket connection must be securely established', 'ERR_TLS_INVALID_STATE');
     return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
   }
@@ -379,15 +381,22 @@ export class TLSSocket extends Duplex {
     this.restart('setSession', { session: bytes });
   }
 
-  /** Client: the latest resumable session (TLS 1.3: the latest ticket), as the 'session' event gave it; undefined before there is one. */
+  /**
+   * Client, as node:tls: the latest session the 'session' event gave, or the one this connection
+   * resumed; right after a full TLS 1.3 handshake (before a ticket came), one that cannot resume.
+   * Undefined before the handshake ends.
+   */
   getSession(): Buffer | undefined {
-    return this.lastSession ? Buffer.from(this.lastSession.session) : undefined;
+    if (this.lastSession) return Buffer.from(this.lastSession.session);
+    const n = this.conn.negotiated;
+    if (this.isServer || !this.secured || !n.suite13) return undefined;
+    return Buffer.from(encodeClientSession(unresumableSession(n.suite13.id, n.serverName ?? '', n.alpn ?? '')));
   }
 
-  /** Client, TLS 1.2: the RFC 5077 session ticket the server sent, else undefined (as node:tls). */
+  /** Client: the session ticket of getSession() (TLS 1.2 RFC 5077 ticket, TLS 1.3 PSK identity), else undefined (as node:tls). */
   getTLSTicket(): Buffer | undefined {
     const session = this.lastSession ? decodeClientSession(this.lastSession.session) : undefined;
-    return session && session.version === 0x0303 && session.ticket.length > 0 ? Buffer.from(session.ticket) : undefined;
+    return session && session.ticket.length > 0 ? Buffer.from(session.ticket) : undefined;
   }
 
   /** Our own certificate in getPeerCertificate()'s shape; `{}` when we presented none. */
@@ -621,7 +630,8 @@ export class TLSSocket extends Duplex {
         // As node:tls: a Buffer to pass back as the `session` option of a later connect().
         // Encoded only when someone listens (the event's payload is lazy).
         this.lastSession = event;
-        if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(event.session));
+        if (!this.secured) this.sessionAfterSecure = true;
+        else this.emitSession();
         break;
     }
   }
@@ -645,7 +655,17 @@ export class TLSSocket extends Duplex {
       const response = this.conn.negotiated.ocspResponse;
       this.emit('OCSPResponse', response === undefined ? null : Buffer.from(response));
     }
+    const offered = this.clientOptions?.session;
+    if (!this.lastSession && offered && this.conn.negotiated.resumed) this.lastSession = { session: offered };
     this.emit(this.isServer ? 'secure' : 'secureConnect');
+    if (this.sessionAfterSecure && !this.destroyed) {
+      this.sessionAfterSecure = false;
+      this.emitSession();
+    }
+  }
+
+  private emitSession(): void {
+    if (this.lastSession && this.listenerCount('session') > 0) this.emit('session', Buffer.from(this.lastSession.session));
   }
 
   /** The line is formatted only when a sink or listener wants it (see lazyKeylogEvent). */
@@ -907,24 +927,6 @@ function noop(): void {}
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {
   if (callback !== undefined && typeof callback !== 'function') {
-    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function.${received(callback)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argTypeError('options.SNICallback', 'function', callback, 'property');
   }
-}
-
-/** node's ERR_INVALID_ARG_TYPE, its "Received …" worded as node's invalidArgTypeHelper. */
-function argTypeError(name: string, type: string, value: unknown): TypeError {
-  const must = type.startsWith('an instance') ? `must be ${type}` : `must be of type ${type}`;
-  return Object.assign(new TypeError(`The "${name}" argument ${must}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
-}
-
-function received(value: unknown): string {
-  if (value == null) return ` Received ${String(value)}`;
-  if (typeof value === 'function') return ` Received function ${value.name}`;
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-    return ctor ? ` Received an instance of ${ctor}` : ` Received ${inspect(value, { depth: -1 })}`;
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return ` Received type ${typeof value} (${shown})`;
 }
