@@ -13,6 +13,7 @@ import { CallableServer, createServer, type Server as ServerClass } from './node
 import { withAutoChain } from './node/auto-chain.js';
 import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
+import { checkedSecureOptions } from './node/validate.js';
 
 export { connect, type ConnectionOptions } from './node/connect.js';
 export { createServer, type TlsServerOptions } from './node/server.js';
@@ -44,7 +45,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(defaults.withDefaultVersions(options)));
+    return createCoreSecureContext(withAutoChain(defaults.withDefaultVersions(checkedSecureOptions(options))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }

@@ -37,7 +37,7 @@ import { ServerSessionStore, TICKET_KEYS_LENGTH } from '../session/server-store.
 import { withDefaultVersions } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { asNodeError } from './node-errors.js';
-import { argValueError, bytesOf, validateBuffer } from './validate.js';
+import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
 import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
@@ -80,7 +80,7 @@ export class Server extends NetServer {
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
-    options = withDefaultVersions(options);
+    options = withDefaultVersions(checkedSecureOptions(options));
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =
       options.sessionStore ??
@@ -98,7 +98,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    options = withDefaultVersions(options);
+    options = withDefaultVersions(checkedSecureOptions(options));
     this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();

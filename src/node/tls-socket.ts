@@ -51,6 +51,8 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   rejectTruncation?: boolean;
   /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
   signal?: AbortSignal;
+  /** The stream's highWaterMark (readableHighWaterMark and writableHighWaterMark), as node:tls. */
+  highWaterMark?: number;
 }
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
@@ -137,7 +139,7 @@ export class TLSSocket extends Duplex {
     const ownSocket = socket == null;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;

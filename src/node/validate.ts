@@ -38,3 +38,68 @@ export function received(value: unknown): string {
 export function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
+
+const KEY_OR_CERT = `string or ${BUFFER_TYPES}`;
+const NODE_VERSIONS: readonly unknown[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+type Options = Record<string, unknown>;
+
+/**
+ * node:tls's checks of the secure-context options (createSecureContext, createServer, connect),
+ * with its codes and words, in its order (cert before key); and its leniency: a falsy `key`,
+ * `cert`, `ca` or `crl` (false, null, '', 0) is no value. Returns the options without those.
+ */
+export function checkedSecureOptions<T extends object>(options: T): T {
+  const o = options as Options;
+  for (const name of ['ciphers', 'ecdhCurve', 'sigalgs', 'privateKeyIdentifier', 'privateKeyEngine'] as const) {
+    if (o[name] != null && typeof o[name] !== 'string') throw argTypeError(`options.${name}`, 'string', o[name], 'property');
+  }
+  checkPassphrase(o['passphrase']);
+  for (const name of ['ca', 'cert', 'crl', 'dhparam'] as const) {
+    if (!o[name]) continue;
+    for (const value of Array.isArray(o[name]) ? o[name] : [o[name]]) checkKeyOrCert(`options.${name}`, value);
+  }
+  if (o['key']) {
+    if (Array.isArray(o['key'])) {
+      for (const entry of o['key'] as unknown[]) {
+        const withPem = typeof entry === 'object' && entry !== null && (entry as Options)['pem'] !== undefined;
+        checkKeyOrCert('options.key', withPem ? (entry as Options)['pem'] : entry);
+        if (withPem) checkPassphrase((entry as Options)['passphrase']);
+      }
+    } else {
+      checkKeyOrCert('options.key', o['key']);
+    }
+  }
+  for (const [name, which] of [['minVersion', 'minimum'], ['maxVersion', 'maximum']] as const) {
+    // Names node:tls does not know at all; TLSv1 and TLSv1.1 are refused later, with our reason (RFC 8996).
+    if (o[name] !== undefined && !NODE_VERSIONS.includes(o[name] as string)) {
+      throw Object.assign(new TypeError(`${JSON.stringify(o[name])} is not a valid ${which} TLS protocol version`), { code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' });
+    }
+  }
+  for (const name of ['handshakeTimeout', 'sessionTimeout'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'number') throw argTypeError(`options.${name}`, 'number', o[name], 'property');
+  }
+  // What is left: a falsy key/cert/ca/crl is dropped; TypedArrays and DataViews become bytes.
+  const copy: Options = Object.assign({}, o);
+  for (const name of ['key', 'cert', 'ca', 'crl', 'dhparam'] as const) {
+    if (!(name in copy)) continue;
+    if (!copy[name]) delete copy[name];
+    else copy[name] = Array.isArray(copy[name]) ? copy[name].map(asBytes) : asBytes(copy[name]);
+  }
+  return copy as T;
+}
+
+/** A string or Uint8Array stays; another view becomes the bytes it views; a `{ pem }` entry gets its pem so. */
+function asBytes(value: unknown): unknown {
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return bytesOf(value);
+  const entry = value as Options;
+  return Object.assign({}, entry, { pem: asBytes(entry['pem']) });
+}
+
+function checkKeyOrCert(name: string, value: unknown): void {
+  if (typeof value !== 'string' && !ArrayBuffer.isView(value)) throw argTypeError(name, KEY_OR_CERT, value, 'property');
+}
+
+function checkPassphrase(value: unknown): void {
+  if (value != null && typeof value !== 'string') throw argTypeError('options.passphrase', 'string', value, 'property');
+}

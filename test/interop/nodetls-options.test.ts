@@ -1,0 +1,103 @@
+/**
+ * node:tls's option checks and pass-through options (issue 14), each compared with node:tls itself:
+ * the same bad option gives the same code and message from both, a falsy key/cert/ca is no value,
+ * connect()'s `hints` reach the lookup and `highWaterMark` the stream.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import * as nodeTls from 'node:tls';
+import * as glass from '../../src/index.js';
+import { testPki } from '../helpers/pki.js';
+
+const pki = testPki();
+const impls = [
+  ['tlsglass', glass as unknown as typeof nodeTls],
+  ['node:tls', nodeTls],
+] as const;
+
+/** The thrown error's name, code and message. */
+function thrown(fn: () => unknown): { name: string; code: unknown; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    return { name: e.name, code: e.code, message: e.message };
+  }
+  assert.fail('did not throw');
+}
+
+const BAD_OPTIONS: object[] = [
+  { ciphers: 1 },
+  { ecdhCurve: 1 },
+  { sigalgs: 1 },
+  { key: 'dummykey', passphrase: 1 },
+  { handshakeTimeout: 'abcd' },
+  { sessionTimeout: 'abcd' },
+  { minVersion: 'fhqwhgads' },
+  { maxVersion: 1 },
+  { ca: true },
+  { ca: [pki.ca.certPem, {}] },
+  { cert: 1 },
+  { key: pki.serverEcdsa.keyPem, cert: [pki.serverEcdsa.certPem, true] },
+  { key: true, cert: true }, // cert is checked first
+  { key: [{ pem: pki.serverEcdsa.keyPem }, true] },
+  { key: { pem: pki.serverEcdsa.keyPem } }, // { pem } only inside an array
+];
+
+test('a bad option gives node:tls\'s error from createServer(), createSecureContext() and connect()', () => {
+  for (const options of BAD_OPTIONS) {
+    const expected = thrown(() => nodeTls.createServer(options));
+    assert.equal(expected.name, 'TypeError', JSON.stringify(options));
+    assert.deepEqual(thrown(() => glass.createServer(options)), expected, `createServer(${JSON.stringify(options)})`);
+    if ('handshakeTimeout' in options || 'sessionTimeout' in options) continue; // server options
+    assert.deepEqual(thrown(() => glass.createSecureContext(options)), thrown(() => nodeTls.createSecureContext(options)));
+    assert.deepEqual(thrown(() => glass.connect({ port: 1, ...options })), expected);
+  }
+});
+
+test('a falsy key, cert or ca is no value, as node:tls', () => {
+  for (const none of [null, false, undefined, '', 0]) {
+    for (const tls of [glass as unknown as typeof nodeTls, nodeTls]) {
+      tls.createSecureContext({ key: none, cert: none, ca: none } as object);
+      tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem, ca: none } as object);
+    }
+  }
+  // Keys as { pem } entries of an array, and DataViews.
+  const dv = (pem: string): DataView => new DataView(new TextEncoder().encode(pem).buffer);
+  glass.createSecureContext({ key: [{ pem: pki.serverEcdsa.keyPem }], cert: [pki.serverEcdsa.certPem] });
+  glass.createSecureContext({ key: dv(pki.serverEcdsa.keyPem), cert: dv(pki.serverEcdsa.certPem), ca: dv(pki.ca.certPem) } as object);
+});
+
+for (const [name, tls] of impls) {
+  test(`${name}: connect() hands \`hints\` and \`family\` to the lookup; \`highWaterMark\` sizes the stream`, async () => {
+    const seen = await new Promise<object>((resolve) => {
+      const socket = tls.connect({
+        port: 42,
+        hints: 512,
+        lookup: (_host: string, options: object) => {
+          resolve(options);
+          queueMicrotask(() => socket.destroy());
+        },
+      } as nodeTls.ConnectionOptions);
+      socket.on('error', () => {});
+    });
+    assert.deepEqual(seen, { family: undefined, hints: 512, all: true });
+
+    const server = tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem }, (s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      for (const [highWaterMark, expected] of [[128000, 128000], [0, 0], [undefined, 16384]] as const) {
+        const port = (server.address() as AddressInfo).port;
+        const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, highWaterMark } as nodeTls.ConnectionOptions);
+        await once(socket, 'secureConnect');
+        assert.equal(socket.readableHighWaterMark, expected);
+        socket.destroy();
+      }
+    } finally {
+      server.close();
+    }
+  });
+}
