@@ -178,12 +178,14 @@ export class Server extends NetServer {
     const deadline = Date.now() + timeout;
     let buffered: Buffer = Buffer.alloc(0);
     let settled = false;
+    let servername: string | undefined;
     const timer = timeout > 0 ? setTimeout(() => finish(new TlsError('TLS handshake timeout', 'ERR_TLS_HANDSHAKE_TIMEOUT', undefined)), timeout) : undefined;
     timer?.unref();
     const onData = (chunk: Buffer): void => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       const peeked = peekClientHello(buffered);
       if (peeked === undefined) return;
+      servername = peeked.servername;
       socket.removeListener('data', onData);
       socket.pause(); // until the TLSSocket takes over; the bytes read so far go back in front
       socket.unshift(buffered);
@@ -213,8 +215,10 @@ export class Server extends NetServer {
       const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
-        this.emit('tlsClientError', failure, tls); // as node:tls: no alert, the connection is dropped
+        // As node:tls: no alert, the connection is dropped; the listener sees it destroyed, with the SNI name.
+        tls.peekedServername = servername;
         tls.destroy();
+        this.emit('tlsClientError', failure, tls);
       } else {
         socket.resume();
       }

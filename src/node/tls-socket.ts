@@ -244,8 +244,11 @@ export class TLSSocket extends Duplex {
 
   /** Client: the SNI name requested; server: the SNI name received (false when none). */
   get servername(): string | false {
-    return this.conn.serverName ?? false;
+    return this.conn.serverName ?? this.peekedServername ?? false;
   }
+
+  /** @internal Server: the SNI name of a ClientHello the server read ahead, for a connection that fails before the handshake reads it. */
+  peekedServername: string | undefined;
 
   get remoteAddress(): string | undefined {
     return this.transport.remoteAddress;
