@@ -126,6 +126,20 @@ export class Server extends NetServer {
     this.sessions.setTicketKeys(bytesOf(keys));
   }
 
+  /**
+   * node's cluster module, when a worker listens, sends the primary this and gives every worker the
+   * first worker's: so all workers share ticket keys and resume each other's sessions, as node:tls.
+   * @internal
+   */
+  _getServerData(): { ticketKeys: string } {
+    return { ticketKeys: this.getTicketKeys().toString('hex') };
+  }
+
+  /** @internal See _getServerData. */
+  _setServerData(data: { ticketKeys: string }): void {
+    this.setTicketKeys(Buffer.from(data.ticketKeys, 'hex'));
+  }
+
   private onConnection(socket: Socket | Duplex): void {
     // The ClientHello is read ahead only when a callback needs it: SNI, 'resumeSession' or 'OCSPRequest'.
     const readAhead = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0 || this.listenerCount('OCSPRequest') > 0;

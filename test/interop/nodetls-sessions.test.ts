@@ -5,9 +5,13 @@
  * retire the old ones).
  */
 import assert from 'node:assert/strict';
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import * as glass from '../../src/index.js';
@@ -134,3 +138,40 @@ for (const [name, tls] of impls) {
     });
   });
 }
+
+test('cluster workers share ticket keys, as node:tls servers do: a session from one worker resumes on the others', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tlsglass-cluster-'));
+  const worker = join(dir, 'worker.mjs');
+  writeFileSync(
+    worker,
+    `import tls from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+const server = tls.createServer(JSON.parse(process.env.TLSGLASS_SERVER), (c) => {
+  process.send({ reused: c.isSessionReused() });
+  c.end('x');
+});
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => m === 'die' && server.close(() => process.exit(0)));
+`,
+  );
+  cluster.setupPrimary({ exec: worker });
+  const env = { TLSGLASS_SERVER: JSON.stringify({ cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem }) };
+  const workers = [cluster.fork(env), cluster.fork(env), cluster.fork(env)];
+  try {
+    const reused: boolean[] = [];
+    const ports = await Promise.all(workers.map((w) => new Promise<number>((resolve) => w.on('message', (m: { port?: number; reused?: boolean }) => (m.port ? resolve(m.port) : reused.push(m.reused!))))));
+    assert.equal(new Set(ports).size, 1, 'one shared port');
+    let session: Buffer | undefined;
+    for (let i = 0; i < 6; i++) {
+      const socket = glass.connect({ ...clientOptions, port: ports[0]!, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) });
+      socket.once('session', (s: Buffer) => (session ??= s));
+      socket.resume();
+      await once(socket, 'close');
+    }
+    while (reused.length < 6) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(reused, [false, true, true, true, true, true]);
+  } finally {
+    for (const w of workers) w.send('die');
+    await Promise.all(workers.map((w) => once(w, 'exit')));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
