@@ -13,6 +13,7 @@ import { CallableServer, createServer, type Server as ServerClass } from './node
 import { withAutoChain } from './node/auto-chain.js';
 import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
+import { convertALPNProtocols, createSecurePair } from './node/secure-pair.js';
 import { checkedSecureOptions } from './node/validate.js';
 
 export { connect, type ConnectionOptions } from './node/connect.js';
@@ -21,6 +22,7 @@ export { createServer, type TlsServerOptions } from './node/server.js';
 export const Server = CallableServer;
 export type Server = ServerClass;
 export { TLSSocket, type TLSSocketOptions, type EphemeralKeyInfo } from './node/tls-socket.js';
+export { convertALPNProtocols, createSecurePair, SecurePair } from './node/secure-pair.js';
 export { ClientConnection, ServerConnection, Connection, type CipherInfo } from './connection/connection.js';
 export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
@@ -64,6 +66,8 @@ const tlsglass = {
     return rootCertificates;
   },
   getCiphers: defaults.getCiphers,
+  convertALPNProtocols,
+  createSecurePair,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
   DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
   get DEFAULT_MIN_VERSION(): defaults.TlsVersion {

@@ -28,7 +28,7 @@ import { withDefaultVersions } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
-import { argTypeError, BUFFER_TYPES } from './validate.js';
+import { argTypeError, BUFFER_TYPES, checkSecureContext } from './validate.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -136,6 +136,7 @@ export class TLSSocket extends Duplex {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
     if (socket != null && !(socket instanceof Duplex)) throw argTypeError('socket', 'an instance of net.Socket or stream.Duplex', socket);
     if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
+    checkSecureContext(options.secureContext);
     const ownSocket = socket == null;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
@@ -662,7 +663,9 @@ export class TLSSocket extends Duplex {
     }
     const offered = this.clientOptions?.session;
     if (!this.lastSession && offered && this.conn.negotiated.resumed) this.lastSession = { session: offered };
-    this.emit(this.isServer ? 'secure' : 'secureConnect');
+    // As node:tls, 'secure' on both sides; a client's 'secureConnect' comes first (node emits it from its own 'secure' listener).
+    if (!this.isServer) this.emit('secureConnect');
+    if (!this.destroyed) this.emit('secure');
     if (this.sessionAfterSecure && !this.destroyed) {
       this.sessionAfterSecure = false;
       this.emitSession();

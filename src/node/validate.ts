@@ -3,6 +3,7 @@
  * as node's invalidArgTypeHelper), so that code written against node:tls sees the same errors.
  */
 import { inspect } from 'node:util';
+import { isSecureContext } from '../config.js';
 
 /** ERR_INVALID_ARG_TYPE for an argument (`"name" argument`) or an options property (`"options.x" property`). */
 export function argTypeError(name: string, type: string, value: unknown, kind: 'argument' | 'property' = 'argument'): TypeError {
@@ -102,4 +103,14 @@ function checkKeyOrCert(name: string, value: unknown): void {
 
 function checkPassphrase(value: unknown): void {
   if (value != null && typeof value !== 'string') throw argTypeError('options.passphrase', 'string', value, 'property');
+}
+
+/** As node:tls: a `secureContext` option that is not one of ours is refused when the socket is made. */
+export function checkSecureContext(value: unknown): void {
+  if (value !== undefined && value !== null && !isSecureContext(value)) {
+    throw Object.assign(new TypeError('context must be a SecureContext'), {
+      code: 'ERR_TLS_INVALID_CONTEXT',
+      reason: 'secureContext must come from tlsglass createSecureContext() (not node:tls, nor a plain object)',
+    });
+  }
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import * as glass from '../../src/index.js';
@@ -101,3 +102,50 @@ for (const [name, tls] of impls) {
     }
   });
 }
+
+test('convertALPNProtocols() and a bad secureContext, as node:tls', () => {
+  for (const tls of [glass.default as unknown as typeof nodeTls, nodeTls]) {
+    const convert = (tls as unknown as { convertALPNProtocols: (p: unknown, out: { ALPNProtocols?: Buffer }) => void }).convertALPNProtocols;
+    const out: { ALPNProtocols?: Buffer } = {};
+    convert(['h2', 'http/1.1'], out);
+    assert.deepEqual(out.ALPNProtocols, Buffer.from('\x02h2\x08http/1.1', 'latin1'));
+    const given = Buffer.from('abcd');
+    convert(new DataView(given.buffer, given.byteOffset, given.byteLength), out);
+    out.ALPNProtocols!.write('efgh');
+    assert.equal(given.toString(), 'abcd', 'a copy');
+    assert.deepEqual(thrown(() => convert(['a'.repeat(500)], {})), {
+      name: 'RangeError',
+      code: 'ERR_OUT_OF_RANGE',
+      message: 'The byte length of the protocol at index 0 exceeds the maximum length. It must be <= 255. Received 500',
+    });
+    for (const isServer of [false, true]) {
+      assert.deepEqual(thrown(() => new tls.TLSSocket(null as unknown as Duplex, { isServer, secureContext: {} as nodeTls.SecureContext })), {
+        name: 'TypeError',
+        code: 'ERR_TLS_INVALID_CONTEXT',
+        message: 'context must be a SecureContext',
+      });
+    }
+  }
+});
+
+test('createSecurePair() (deprecated, DEP0064): a client pair whose encrypted side is piped to a TCP socket talks to a server', async () => {
+  const server = glass.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem }, (s) => s.end('over a pair'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const tcp = (await import('node:net')).connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const pair = glass.createSecurePair(glass.createSecureContext({ ca: pki.ca.certPem }), false, false, true, { servername: 'localhost' });
+    tcp.pipe(pair.encrypted).pipe(tcp);
+    const secure = once(pair, 'secure');
+    let text = '';
+    pair.cleartext.on('data', (d: Buffer) => (text += d.toString()));
+    await secure;
+    assert.equal(pair.cleartext.authorized, true);
+    await once(pair.cleartext, 'end');
+    assert.equal(text, 'over a pair');
+    pair.destroy();
+    tcp.destroy();
+  } finally {
+    server.close();
+  }
+});
