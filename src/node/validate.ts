@@ -80,7 +80,7 @@ export function checkedSecureOptions<T extends object>(options: T): T {
     if (o[name] !== undefined && typeof o[name] !== 'number') throw argTypeError(`options.${name}`, 'number', o[name], 'property');
   }
   // What is left: a falsy key/cert/ca/crl is dropped; TypedArrays and DataViews become bytes.
-  const copy: Options = Object.assign({}, o);
+  const copy: Options = Object.assign({}, o, versionsOf(o));
   for (const name of ['key', 'cert', 'ca', 'crl', 'dhparam'] as const) {
     if (!(name in copy)) continue;
     if (!copy[name]) delete copy[name];
@@ -95,6 +95,24 @@ function asBytes(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return bytesOf(value);
   const entry = value as Options;
   return Object.assign({}, entry, { pem: asBytes(entry['pem']) });
+}
+
+/** OpenSSL's method names (node:tls secureProtocol): the one version they pin, or none for the flexible ones. */
+const METHODS: Record<string, string | undefined> = { TLS_method: undefined, SSLv23_method: undefined, TLSv1_method: 'TLSv1', TLSv1_1_method: 'TLSv1.1', TLSv1_2_method: 'TLSv1.2' };
+
+/** node:tls's secureProtocol as minVersion/maxVersion (TLSv1 and TLSv1.1 are then refused with why, RFC 8996). */
+function versionsOf(o: Options): Options {
+  const method = o['secureProtocol'];
+  if (typeof method !== 'string') return {};
+  const base = method.replace(/_(server|client)_method$/, '_method');
+  if (!(base in METHODS)) throw Object.assign(new TypeError(`Unknown method: ${method}`), { code: 'ERR_TLS_INVALID_PROTOCOL_METHOD' });
+  for (const name of ['minVersion', 'maxVersion']) {
+    if (o[name] !== undefined) {
+      throw Object.assign(new TypeError(`TLS protocol version ${JSON.stringify(o[name])} conflicts with secureProtocol ${JSON.stringify(method)}`), { code: 'ERR_TLS_PROTOCOL_VERSION_CONFLICT' });
+    }
+  }
+  const version = METHODS[base];
+  return version === undefined ? {} : { minVersion: version, maxVersion: version };
 }
 
 function checkKeyOrCert(name: string, value: unknown): void {

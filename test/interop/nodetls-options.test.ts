@@ -149,3 +149,22 @@ test('createSecurePair() (deprecated, DEP0064): a client pair whose encrypted si
     server.close();
   }
 });
+
+test('secureProtocol pins the version as node:tls does; unknown names and conflicts with minVersion/maxVersion are refused in its words', async () => {
+  for (const options of [{ secureProtocol: 'Foo' }, { secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.2' }]) {
+    assert.deepEqual(thrown(() => glass.createSecureContext(options as object)), thrown(() => nodeTls.createSecureContext(options as nodeTls.SecureContextOptions)));
+  }
+  for (const tls of [glass as unknown as typeof nodeTls, nodeTls]) {
+    const server = tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem, secureProtocol: 'TLSv1_2_method' }, (s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const socket = glass.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.ca.certPem });
+      await once(socket, 'secureConnect');
+      assert.equal(socket.getProtocol(), 'TLSv1.2');
+      socket.destroy();
+    } finally {
+      server.close();
+    }
+  }
+});
