@@ -80,7 +80,7 @@ export interface CommonOptions {
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
   /**
    * node:tls's OpenSSL method name, read by the Node adapter as a version range: TLS_method
-   * (SSLv23_method), TLSv1_2_method, TLSv1_3_method (and their _client/_server forms). Not with
+   * (SSLv23_method) or TLSv1_2_method (and their _client/_server forms). Not with
    * minVersion/maxVersion.
    */
   secureProtocol?: string;

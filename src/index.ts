@@ -14,6 +14,8 @@ import { withAutoChain } from './node/auto-chain.js';
 import { withPfx } from './node/pfx.js';
 import { asNodeError } from './node/node-errors.js';
 import { TLSSocket } from './node/tls-socket.js';
+import { convertALPNProtocols, createSecurePair } from './node/secure-pair.js';
+import { checkedSecureOptions } from './node/validate.js';
 
 export { connect, type ConnectionOptions } from './node/connect.js';
 export { createServer, type TlsServerOptions } from './node/server.js';
@@ -21,12 +23,13 @@ export { createServer, type TlsServerOptions } from './node/server.js';
 export const Server = CallableServer;
 export type Server = ServerClass;
 export { TLSSocket, type TLSSocketOptions, type EphemeralKeyInfo } from './node/tls-socket.js';
+export { convertALPNProtocols, createSecurePair, SecurePair } from './node/secure-pair.js';
 export { ClientConnection, ServerConnection, Connection, type CipherInfo } from './connection/connection.js';
 export type { ConnectionEvent } from './connection/events.js';
 export type { Observer, MessageEvent } from './connection/observer.js';
 export { SecureContext } from './config.js';
 export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
-export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers, convertALPNProtocols } from './node/defaults.js';
+export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
 export type { X509Profile } from './pki/strict-profile.js';
 export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
 export type { CertificateVerifier, ClientCheckContext, ServerCheckContext, VerificationResult } from './pki/verifier.js';
@@ -47,7 +50,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(options))));
+    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(checkedSecureOptions(options)))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }
@@ -66,7 +69,8 @@ const tlsglass = {
     return rootCertificates;
   },
   getCiphers: defaults.getCiphers,
-  convertALPNProtocols: defaults.convertALPNProtocols,
+  convertALPNProtocols,
+  createSecurePair,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
   DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
   get DEFAULT_MIN_VERSION(): defaults.TlsVersion {

@@ -88,7 +88,7 @@ export interface ScenarioResult extends ScenarioRun {
 const ONE_WAY = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
 
 /** TLS 1.3, one-way: one round trip; the CCS messages are middlebox-compatibility dummies. */
-const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'];
+const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S NewSessionTicket'];
 
 const serverBase = (pki: DemoPki): ServerOptions => ({
   cert: [pki.rsaServer.certPem, pki.ecdsaServer.certPem],
@@ -192,7 +192,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'The client guesses a key share for P-256 (secp256r1), but this server only takes x25519. Instead of failing, the server sends a HelloRetryRequest naming the group it wants, ' +
       'and the client sends a second ClientHello with an x25519 share: one extra round trip.',
     expect: 'success',
-    sequence: ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
+    sequence: ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket', 'S NewSessionTicket'],
     client: (pki) => ({ ...clientBase13(pki), ecdhCurve: 'P-256:X25519' }),
     server: (pki) => ({ ...serverBase(pki), ecdhCurve: 'X25519' }),
     check: (run) => [
@@ -205,11 +205,11 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'tls13-resumption',
     title: 'TLS 1.3 resumption with a ticket',
     about:
-      'A first connection ends with a NewSessionTicket. A second connection offers that ticket as a pre-shared key (PSK), with a binder proving it holds the ticket\u2019s secret. ' +
-      'The server accepts it, so no certificate is sent or checked: an abbreviated handshake, with a fresh X25519MLKEM768 exchange (ML-KEM-768 beside x25519) still mixed in for forward secrecy.',
+      'A first connection ends with two NewSessionTickets (one per connection to come, as OpenSSL). A second connection offers one of them as a pre-shared key (PSK), with a binder proving it holds the ticket\u2019s secret. ' +
+      'The server accepts it, so no certificate is sent or checked: an abbreviated handshake, with a fresh X25519MLKEM768 exchange (ML-KEM-768 beside x25519) still mixed in for forward secrecy, and no new ticket (the session does not outlive its first handshake).',
     expect: 'success',
     resume: { firstSequence: ONE_WAY_13 },
-    sequence: ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+    sequence: ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished'],
     client: clientBase13,
     server: serverBase,
     check: (run) => [

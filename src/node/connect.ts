@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { withDefaultVersions } from './defaults.js';
 import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
+import { checkedSecureOptions } from './validate.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
 /** Options of connect(): TLS client options plus where to connect, as node:tls ConnectionOptions. */
@@ -23,6 +24,8 @@ export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | '
   /** Socket idle timeout in ms ('timeout' event), as net.connect. */
   timeout?: number;
   family?: number;
+  /** dns.lookup() hints (dns.ADDRCONFIG, …), as net.connect. */
+  hints?: number;
   /** Custom DNS lookup, as net.connect. */
   lookup?: LookupFunction;
   localAddress?: string;
@@ -36,7 +39,8 @@ export function connect(options: ConnectionOptions, secureConnectListener?: () =
 export function connect(port: number, host?: string, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(port: number, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
-  const { options, listener } = normalizeArgs(args);
+  const { options: given, listener } = normalizeArgs(args);
+  const options = checkedSecureOptions(given);
   const host = options.host ?? 'localhost';
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
   if (options.servername !== undefined && isIP(options.servername) !== 0 && !warnedIpServername) {
@@ -60,12 +64,13 @@ export function connect(...args: unknown[]): TLSSocket {
       onread, // reads land in one shared buffer (read-buffer.ts)
       ...(options.family !== undefined && { family: options.family }),
       ...(options.lookup !== undefined && { lookup: options.lookup }),
+      ...(options.hints !== undefined && { hints: options.hints }),
       ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
       ...(options.localPort !== undefined && { localPort: options.localPort }),
     });
   }
 
-  const { socket: _s, path: _p, port: _port, timeout, family: _f, lookup: _l, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
+  const { socket: _s, path: _p, port: _port, timeout, family: _f, hints: _h, lookup: _l, localAddress: _la, localPort: _lp, ...tlsOptions } = options;
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).

@@ -33,11 +33,12 @@ import {
 } from '../config.js';
 import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
-import { ServerSessionStore } from '../session/server-store.js';
+import { ServerSessionStore, TICKET_KEYS_LENGTH } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
+import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
 import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
@@ -80,12 +81,12 @@ export class Server extends NetServer {
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
-    options = withDefaultVersions(options);
+    options = withDefaultVersions(checkedSecureOptions(options));
     super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
     this.sessions =
       options.sessionStore ??
       new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
-        ...(options.ticketKeys ? { ticketKeys: options.ticketKeys } : {}),
+        ...(options.ticketKeys !== undefined ? { ticketKeys: validTicketKeys(options.ticketKeys) } : {}),
         ...(options.sessionTimeout !== undefined ? { sessionTimeout: options.sessionTimeout } : {}),
         tickets: ((options.secureOptions ?? 0) & cryptoConstants.SSL_OP_NO_TICKET) === 0,
       });
@@ -98,7 +99,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    options = withDefaultVersions(options);
+    options = withDefaultVersions(checkedSecureOptions(options));
     this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
@@ -119,9 +120,25 @@ export class Server extends NetServer {
     return Buffer.from(this.sessions.getTicketKeys());
   }
 
-  /** Rotates the ticket key; tickets sealed under the previous one still resume (node:tls setTicketKeys). */
-  setTicketKeys(keys: Uint8Array): void {
-    this.sessions.setTicketKeys(keys);
+  /** Replaces the ticket keys for new connections; tickets sealed under the old ones no longer resume (node:tls setTicketKeys). */
+  setTicketKeys(keys: ArrayBufferView): void {
+    validateBuffer(keys, 'buffer');
+    if (keys.byteLength !== TICKET_KEYS_LENGTH) throw new RangeError(`Session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer`);
+    this.sessions.setTicketKeys(bytesOf(keys));
+  }
+
+  /**
+   * node's cluster module, when a worker listens, sends the primary this and gives every worker the
+   * first worker's: so all workers share ticket keys and resume each other's sessions, as node:tls.
+   * @internal
+   */
+  _getServerData(): { ticketKeys: string } {
+    return { ticketKeys: this.getTicketKeys().toString('hex') };
+  }
+
+  /** @internal See _getServerData. */
+  _setServerData(data: { ticketKeys: string }): void {
+    this.setTicketKeys(Buffer.from(data.ticketKeys, 'hex'));
   }
 
   private onConnection(socket: Socket | Duplex): void {
@@ -176,12 +193,14 @@ export class Server extends NetServer {
     const deadline = Date.now() + timeout;
     let buffered: Buffer = Buffer.alloc(0);
     let settled = false;
+    let servername: string | undefined;
     const timer = timeout > 0 ? setTimeout(() => finish(new TlsError('TLS handshake timeout', 'ERR_TLS_HANDSHAKE_TIMEOUT', undefined)), timeout) : undefined;
     timer?.unref();
     const onData = (chunk: Buffer): void => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       const peeked = peekClientHello(buffered);
       if (peeked === undefined) return;
+      servername = peeked.servername;
       socket.removeListener('data', onData);
       socket.pause(); // until the TLSSocket takes over; the bytes read so far go back in front
       socket.unshift(buffered);
@@ -211,8 +230,10 @@ export class Server extends NetServer {
       const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
-        this.emit('tlsClientError', failure, tls); // as node:tls: no alert, the connection is dropped
+        // As node:tls: no alert, the connection is dropped; the listener sees it destroyed, with the SNI name.
+        tls.peekedServername = servername;
         tls.destroy();
+        this.emit('tlsClientError', failure, tls);
       } else {
         socket.resume();
       }
@@ -325,4 +346,11 @@ export function createServer(
   secureConnectionListener?: (socket: TLSSocket) => void,
 ): Server {
   return new Server(options, secureConnectionListener);
+}
+
+/** node:tls's checks of the ticketKeys option. */
+function validTicketKeys(keys: unknown): Uint8Array {
+  validateBuffer(keys, 'options.ticketKeys', 'property');
+  if (keys.byteLength !== TICKET_KEYS_LENGTH) throw argValueError('options.ticketKeys', `must be exactly ${TICKET_KEYS_LENGTH} bytes`, keys.byteLength);
+  return bytesOf(keys);
 }

@@ -15,11 +15,10 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { inspect } from 'node:util';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
-import { decodeClientSession } from '../session/session.js';
+import { decodeClientSession, encodeClientSession, unresumableSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
@@ -32,6 +31,7 @@ import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
 import { Timeline } from '../trace/timeline.js';
 import { renderMessage } from '../trace/ladder.js';
+import { argTypeError, BUFFER_TYPES, checkSecureContext } from './validate.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -56,6 +56,8 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   enableTrace?: boolean;
   /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
   signal?: AbortSignal;
+  /** The stream's highWaterMark (readableHighWaterMark and writableHighWaterMark), as node:tls. */
+  highWaterMark?: number;
 }
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
@@ -110,8 +112,10 @@ export class TLSSocket extends Duplex {
   private clientOptions: TLSSocketOptions | undefined;
   private started = false;
   private maxSendFragment: number | undefined;
-  /** The last 'session' event (its payload is encoded only if asked for). */
+  /** The last 'session' event (its payload is encoded only if asked for), or the session this connection resumed. */
   private lastSession: { readonly session: Uint8Array } | undefined;
+  /** A 'session' that came with the handshake's end waits for 'secureConnect', as in node:tls. */
+  private sessionAfterSecure = false;
   private readonly isServer: boolean;
   private readonly server: NetServer | undefined;
   private readonly rejectTruncation: boolean;
@@ -139,10 +143,11 @@ export class TLSSocket extends Duplex {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
     if (socket != null && !(socket instanceof Duplex)) throw argTypeError('socket', 'an instance of net.Socket or stream.Duplex', socket);
     if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
+    checkSecureContext(options.secureContext);
     const ownSocket = socket == null;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
@@ -249,8 +254,11 @@ export class TLSSocket extends Duplex {
 
   /** Client: the SNI name requested; server: the SNI name received (false when none). */
   get servername(): string | false {
-    return this.conn.serverName ?? false;
+    return this.conn.serverName ?? this.peekedServername ?? false;
   }
+
+  /** @internal Server: the SNI name of a ClientHello the server read ahead, for a connection that fails before the handshake reads it. */
+  peekedServername: string | undefined;
 
   get remoteAddress(): string | undefined {
     return this.transport.remoteAddress;
@@ -341,7 +349,7 @@ export class TLSSocket extends Duplex {
       throw Object.assign(new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 2147483647. Received ${length}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     if (typeof label !== 'string') throw argTypeError('label', 'string', label);
-    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw argTypeError('context', BUFFER_TYPES, context);
     if (!this.secured) throw codedError('TLS socket connection must be securely established', 'ERR_TLS_INVALID_STATE');
     return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
   }
@@ -400,15 +408,22 @@ export class TLSSocket extends Duplex {
     this.restart('setSession', { session: bytes });
   }
 
-  /** Client: the latest resumable session (TLS 1.3: the latest ticket), as the 'session' event gave it; undefined before there is one. */
+  /**
+   * Client, as node:tls: the latest session the 'session' event gave, or the one this connection
+   * resumed; right after a full TLS 1.3 handshake (before a ticket came), one that cannot resume.
+   * Undefined before the handshake ends.
+   */
   getSession(): Buffer | undefined {
-    return this.lastSession ? Buffer.from(this.lastSession.session) : undefined;
+    if (this.lastSession) return Buffer.from(this.lastSession.session);
+    const n = this.conn.negotiated;
+    if (this.isServer || !this.secured || !n.suite13) return undefined;
+    return Buffer.from(encodeClientSession(unresumableSession(n.suite13.id, n.serverName ?? '', n.alpn ?? '')));
   }
 
-  /** Client, TLS 1.2: the RFC 5077 session ticket the server sent, else undefined (as node:tls). */
+  /** Client: the session ticket of getSession() (TLS 1.2 RFC 5077 ticket, TLS 1.3 PSK identity), else undefined (as node:tls). */
   getTLSTicket(): Buffer | undefined {
     const session = this.lastSession ? decodeClientSession(this.lastSession.session) : undefined;
-    return session && session.version === 0x0303 && session.ticket.length > 0 ? Buffer.from(session.ticket) : undefined;
+    return session && session.ticket.length > 0 ? Buffer.from(session.ticket) : undefined;
   }
 
   /** Our own certificate in getPeerCertificate()'s shape; `{}` when we presented none. */
@@ -642,7 +657,8 @@ export class TLSSocket extends Duplex {
         // As node:tls: a Buffer to pass back as the `session` option of a later connect().
         // Encoded only when someone listens (the event's payload is lazy).
         this.lastSession = event;
-        if (this.listenerCount('session') > 0) this.emit('session', Buffer.from(event.session));
+        if (!this.secured) this.sessionAfterSecure = true;
+        else this.emitSession();
         break;
     }
   }
@@ -666,7 +682,19 @@ export class TLSSocket extends Duplex {
       const response = this.conn.negotiated.ocspResponse;
       this.emit('OCSPResponse', response === undefined ? null : Buffer.from(response));
     }
-    this.emit(this.isServer ? 'secure' : 'secureConnect');
+    const offered = this.clientOptions?.session;
+    if (!this.lastSession && offered && this.conn.negotiated.resumed) this.lastSession = { session: offered };
+    // As node:tls, 'secure' on both sides; a client's 'secureConnect' comes first (node emits it from its own 'secure' listener).
+    if (!this.isServer) this.emit('secureConnect');
+    if (!this.destroyed) this.emit('secure');
+    if (this.sessionAfterSecure && !this.destroyed) {
+      this.sessionAfterSecure = false;
+      this.emitSession();
+    }
+  }
+
+  private emitSession(): void {
+    if (this.lastSession && this.listenerCount('session') > 0) this.emit('session', Buffer.from(this.lastSession.session));
   }
 
   /** The line is formatted only when a sink or listener wants it (see lazyKeylogEvent). */
@@ -928,24 +956,6 @@ function noop(): void {}
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {
   if (callback !== undefined && typeof callback !== 'function') {
-    throw Object.assign(new TypeError(`The "options.SNICallback" property must be of type function.${received(callback)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw argTypeError('options.SNICallback', 'function', callback, 'property');
   }
-}
-
-/** node's ERR_INVALID_ARG_TYPE, its "Received …" worded as node's invalidArgTypeHelper. */
-function argTypeError(name: string, type: string, value: unknown): TypeError {
-  const must = type.startsWith('an instance') ? `must be ${type}` : `must be of type ${type}`;
-  return Object.assign(new TypeError(`The "${name}" argument ${must}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
-}
-
-function received(value: unknown): string {
-  if (value == null) return ` Received ${String(value)}`;
-  if (typeof value === 'function') return ` Received function ${value.name}`;
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-    return ctor ? ` Received an instance of ${ctor}` : ` Received ${inspect(value, { depth: -1 })}`;
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return ` Received type ${typeof value} (${shown})`;
 }

@@ -4,9 +4,9 @@
  *
  * Ticket keys are node:tls's 48-byte format: 16 bytes key name, 16 bytes HMAC secret, 16 bytes
  * AES key. We seal with AES-256-GCM under a key derived from all 32 secret bytes (one AEAD
- * instead of RFC 5077's CBC+HMAC), with the key name in front so that several keys (after a
- * rotation, or across processes that share keys) can be told apart. Servers that share ticket
- * keys resume each other's sessions.
+ * instead of RFC 5077's CBC+HMAC), with the key name in front. Servers that share ticket keys
+ * resume each other's sessions. As node:tls, setting new keys retires the old ones: tickets
+ * sealed under them no longer resume (which is what rotating keys is for: forward secrecy).
  */
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
@@ -16,8 +16,6 @@ import { decodeSessionState, encodeSessionState, isFresh, type SessionState } fr
 export const TICKET_KEYS_LENGTH = 48;
 const NAME = 16;
 const NONCE = 12;
-/** Tickets sealed under a rotated-out key stay acceptable while their key is one of the last this many. */
-const KEPT_KEYS = 2;
 /** Room for the key name, nonce and tag within a 2^16−1-byte ticket. */
 const MAX_TICKET_PLAINTEXT = 65535 - NAME - NONCE - 16;
 /** The session-ID cache is bounded in bytes as well as in entries. */
@@ -46,7 +44,7 @@ export class ServerSessionStore {
   readonly issuesTickets: boolean;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, SessionState>();
-  #keys: TicketKey[] = [];
+  #key!: TicketKey;
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -58,25 +56,24 @@ export class ServerSessionStore {
     this.setTicketKeys(options.ticketKeys ?? provider.random.bytes(TICKET_KEYS_LENGTH));
   }
 
-  /** Rotates: new tickets use `keys`; tickets under the previous key still open. */
+  /** Replaces the keys: new tickets are sealed under `keys`, and only tickets sealed under them open. */
   setTicketKeys(keys: Uint8Array): void {
     if (keys.length !== TICKET_KEYS_LENGTH) throw new RangeError(`ticketKeys must be ${TICKET_KEYS_LENGTH} bytes`);
     const raw = keys.slice();
-    const key: TicketKey = {
+    this.#key = {
       name: raw.subarray(0, NAME),
       raw,
       aeadKey: this.provider.hash.hmac('sha256', raw.subarray(NAME), new TextEncoder().encode('tlsglass ticket key')),
     };
-    this.#keys = [key, ...this.#keys.filter((k) => !equal(k.name, key.name))].slice(0, KEPT_KEYS);
   }
 
   getTicketKeys(): Uint8Array {
-    return this.#keys[0]!.raw.slice();
+    return this.#key.raw.slice();
   }
 
   /** The sealed ticket, or undefined when the session is too large for one (a ticket is at most 2^16−1 bytes). */
   seal(state: SessionState): Uint8Array | undefined {
-    const key = this.#keys[0]!;
+    const key = this.#key;
     const plaintext = encodeSessionState(state).finish();
     if (plaintext.length > MAX_TICKET_PLAINTEXT) return undefined;
     const nonce = this.provider.random.bytes(NONCE);
@@ -88,8 +85,8 @@ export class ServerSessionStore {
   open(ticket: Uint8Array, now: number): SessionState | undefined {
     if (ticket.length < NAME + NONCE + 16) return undefined;
     const name = ticket.subarray(0, NAME);
-    const key = this.#keys.find((k) => equal(k.name, name));
-    if (!key) return undefined;
+    const key = this.#key;
+    if (!equal(key.name, name)) return undefined;
     const plaintext = this.provider.aead.create('aes-256-gcm', key.aeadKey).open(ticket.subarray(NAME, NAME + NONCE), name, ticket.subarray(NAME + NONCE));
     if (!plaintext) return undefined;
     try {

@@ -55,7 +55,7 @@ export function decodeSessionState(r: Reader): SessionState {
   if (r.u8('format') !== FORMAT) throw new DecodeError('unknown session format');
   const version = r.u16();
   const suite = r.u16();
-  const secret = r.vec8('secret', 1).slice();
+  const secret = r.vec8('secret').slice();
   const extendedMasterSecret = r.u8() === 1;
   const created = r.u32() * 2 ** 32 + r.u32();
   const lifetime = r.u32();
@@ -87,6 +87,23 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What node:tls's getSession() gives right after a full TLS 1.3 handshake, before any ticket: a
+ * session without a ticket or secret, which is never offered (usable() is false).
+ */
+export function unresumableSession(suite: number, serverName: string, alpn: string): ClientSession {
+  const none = new Uint8Array(0);
+  return {
+    version: 0x0304, suite, secret: none, extendedMasterSecret: false, created: 0, lifetime: 0, ageAdd: 0,
+    serverName, alpn, peerCertificates: [], peerVerified: false, sessionId: none, ticket: none,
+  };
+}
+
+/** Whether a session can be offered at all: it has a secret, and a ticket or (TLS 1.2) an ID to name it by. */
+export function usable(s: ClientSession): boolean {
+  return s.secret.length > 0 && (s.ticket.length > 0 || (s.version === 0x0303 && s.sessionId.length > 0));
 }
 
 /**

@@ -1,165 +1,170 @@
 /**
- * node:tls options beyond the everyday ones (issue 14): ALPNCallback, honorCipherOrder,
- * secureProtocol, minDHSize, ALPNProtocols as a wire-format buffer (convertALPNProtocols) and
- * enableTrace. Over real sockets on 127.0.0.1, each compared with node:tls doing the same thing
- * where node:tls can.
+ * node:tls's option checks and pass-through options (issue 14), each compared with node:tls itself:
+ * the same bad option gives the same code and message from both, a falsy key/cert/ca is no value,
+ * connect()'s `hints` reach the lookup and `highWaterMark` the stream.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import type { AddressInfo, Server as NetServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
-import tlsglass, { connect, createSecureContext, createServer, type TLSSocket } from '../../src/index.js';
+import * as glass from '../../src/index.js';
 import { testPki } from '../helpers/pki.js';
 
 const pki = testPki();
-const serverOptions = { cert: pki.serverRsa.certPem, key: pki.serverRsa.keyPem };
-const clientOptions = { host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem };
+const impls = [
+  ['tlsglass', glass as unknown as typeof nodeTls],
+  ['node:tls', nodeTls],
+] as const;
 
-async function listen(server: NetServer): Promise<number> {
+/** The thrown error's name, code and message. */
+function thrown(fn: () => unknown): { name: string; code: unknown; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    return { name: e.name, code: e.code, message: e.message };
+  }
+  assert.fail('did not throw');
+}
+
+const BAD_OPTIONS: object[] = [
+  { ciphers: 1 },
+  { ecdhCurve: 1 },
+  { sigalgs: 1 },
+  { key: 'dummykey', passphrase: 1 },
+  { handshakeTimeout: 'abcd' },
+  { sessionTimeout: 'abcd' },
+  { minVersion: 'fhqwhgads' },
+  { maxVersion: 1 },
+  { ca: true },
+  { ca: [pki.ca.certPem, {}] },
+  { cert: 1 },
+  { key: pki.serverEcdsa.keyPem, cert: [pki.serverEcdsa.certPem, true] },
+  { key: true, cert: true }, // cert is checked first
+  { key: [{ pem: pki.serverEcdsa.keyPem }, true] },
+  { key: { pem: pki.serverEcdsa.keyPem } }, // { pem } only inside an array
+];
+
+test('a bad option gives node:tls\'s error from createServer(), createSecureContext() and connect()', () => {
+  for (const options of BAD_OPTIONS) {
+    const expected = thrown(() => nodeTls.createServer(options));
+    assert.equal(expected.name, 'TypeError', JSON.stringify(options));
+    assert.deepEqual(thrown(() => glass.createServer(options)), expected, `createServer(${JSON.stringify(options)})`);
+    if ('handshakeTimeout' in options || 'sessionTimeout' in options) continue; // server options
+    assert.deepEqual(thrown(() => glass.createSecureContext(options)), thrown(() => nodeTls.createSecureContext(options)));
+    assert.deepEqual(thrown(() => glass.connect({ port: 1, ...options })), expected);
+  }
+});
+
+test('a falsy key, cert or ca is no value, as node:tls', () => {
+  for (const none of [null, false, undefined, '', 0]) {
+    for (const tls of [glass as unknown as typeof nodeTls, nodeTls]) {
+      tls.createSecureContext({ key: none, cert: none, ca: none } as object);
+      tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem, ca: none } as object);
+    }
+  }
+  // Keys as { pem } entries of an array, and DataViews.
+  const dv = (pem: string): DataView => new DataView(new TextEncoder().encode(pem).buffer);
+  glass.createSecureContext({ key: [{ pem: pki.serverEcdsa.keyPem }], cert: [pki.serverEcdsa.certPem] });
+  glass.createSecureContext({ key: dv(pki.serverEcdsa.keyPem), cert: dv(pki.serverEcdsa.certPem), ca: dv(pki.ca.certPem) } as object);
+});
+
+for (const [name, tls] of impls) {
+  test(`${name}: connect() hands \`hints\` and \`family\` to the lookup; \`highWaterMark\` sizes the stream`, async () => {
+    const seen = await new Promise<object>((resolve) => {
+      const socket = tls.connect({
+        port: 42,
+        hints: 512,
+        lookup: (_host: string, options: object) => {
+          resolve(options);
+          queueMicrotask(() => socket.destroy());
+        },
+      } as nodeTls.ConnectionOptions);
+      socket.on('error', () => {});
+    });
+    assert.deepEqual(seen, { family: undefined, hints: 512, all: true });
+
+    const server = tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem }, (s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      for (const [highWaterMark, expected] of [[128000, 128000], [0, 0], [undefined, 16384]] as const) {
+        const port = (server.address() as AddressInfo).port;
+        const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.certPem, highWaterMark } as nodeTls.ConnectionOptions);
+        await once(socket, 'secureConnect');
+        assert.equal(socket.readableHighWaterMark, expected);
+        socket.destroy();
+      }
+    } finally {
+      server.close();
+    }
+  });
+}
+
+test('convertALPNProtocols() and a bad secureContext, as node:tls', () => {
+  for (const tls of [glass.default as unknown as typeof nodeTls, nodeTls]) {
+    const convert = (tls as unknown as { convertALPNProtocols: (p: unknown, out: { ALPNProtocols?: Buffer }) => void }).convertALPNProtocols;
+    const out: { ALPNProtocols?: Buffer } = {};
+    convert(['h2', 'http/1.1'], out);
+    assert.deepEqual(out.ALPNProtocols, Buffer.from('\x02h2\x08http/1.1', 'latin1'));
+    const given = Buffer.from('abcd');
+    convert(new DataView(given.buffer, given.byteOffset, given.byteLength), out);
+    out.ALPNProtocols!.write('efgh');
+    assert.equal(given.toString(), 'abcd', 'a copy');
+    assert.deepEqual(thrown(() => convert(['a'.repeat(500)], {})), {
+      name: 'RangeError',
+      code: 'ERR_OUT_OF_RANGE',
+      message: 'The byte length of the protocol at index 0 exceeds the maximum length. It must be <= 255. Received 500',
+    });
+    for (const isServer of [false, true]) {
+      assert.deepEqual(thrown(() => new tls.TLSSocket(null as unknown as Duplex, { isServer, secureContext: {} as nodeTls.SecureContext })), {
+        name: 'TypeError',
+        code: 'ERR_TLS_INVALID_CONTEXT',
+        message: 'context must be a SecureContext',
+      });
+    }
+  }
+});
+
+test('createSecurePair() (deprecated, DEP0064): a client pair whose encrypted side is piped to a TCP socket talks to a server', async () => {
+  const server = glass.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem }, (s) => s.end('over a pair'));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-/** A node:tls client's outcome against `port`: the negotiated facts, or the error code. */
-async function nodeClient(port: number, options: nodeTls.ConnectionOptions): Promise<{ alpn?: string | false | null; cipher?: string; protocol?: string | null; error?: string }> {
-  const socket = nodeTls.connect({ ...clientOptions, port, ...options });
   try {
-    await once(socket, 'secureConnect');
-    return { alpn: socket.alpnProtocol, cipher: socket.getCipher().name, protocol: socket.getProtocol() };
-  } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+    const tcp = (await import('node:net')).connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const pair = glass.createSecurePair(glass.createSecureContext({ ca: pki.ca.certPem }), false, false, true, { servername: 'localhost' });
+    tcp.pipe(pair.encrypted).pipe(tcp);
+    const secure = once(pair, 'secure');
+    let text = '';
+    pair.cleartext.on('data', (d: Buffer) => (text += d.toString()));
+    await secure;
+    assert.equal(pair.cleartext.authorized, true);
+    await once(pair.cleartext, 'end');
+    assert.equal(text, 'over a pair');
+    pair.destroy();
+    tcp.destroy();
   } finally {
-    socket.destroy();
+    server.close();
   }
-}
+});
 
-/** The same server options on node:tls and on tlsglass: `check` runs against each. */
-async function sideBySide(options: Record<string, unknown>, check: (port: number, which: string) => Promise<void>): Promise<void> {
-  for (const [which, make] of [
-    ['node:tls', () => nodeTls.createServer({ ...serverOptions, ...options } as nodeTls.TlsOptions, (s) => s.end())],
-    ['tlsglass', () => createServer({ ...serverOptions, ...options }, (s) => s.end())],
-  ] as const) {
-    const server = make() as NetServer;
-    server.on('tlsClientError', () => {});
-    const port = await listen(server);
+test('secureProtocol pins the version as node:tls does; unknown names and conflicts with minVersion/maxVersion are refused in its words', async () => {
+  for (const options of [{ secureProtocol: 'Foo' }, { secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.2' }]) {
+    assert.deepEqual(thrown(() => glass.createSecureContext(options as object)), thrown(() => nodeTls.createSecureContext(options as nodeTls.SecureContextOptions)));
+  }
+  for (const tls of [glass as unknown as typeof nodeTls, nodeTls]) {
+    const server = tls.createServer({ key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem, secureProtocol: 'TLSv1_2_method' }, (s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
     try {
-      await check(port, which);
+      const socket = glass.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.ca.certPem });
+      await once(socket, 'secureConnect');
+      assert.equal(socket.getProtocol(), 'TLSv1.2');
+      socket.destroy();
     } finally {
       server.close();
     }
   }
-}
-
-test('ALPNCallback: gets the SNI name and the client\'s list, its answer is used; undefined is no_application_protocol (as node:tls)', async () => {
-  const seen: unknown[] = [];
-  await sideBySide(
-    {
-      ALPNCallback: ({ servername, protocols }: { servername: string; protocols: string[] }) => {
-        seen.push({ servername, protocols });
-        return protocols.includes('refuse') ? undefined : protocols[protocols.length - 1];
-      },
-    },
-    async (port, which) => {
-      assert.deepEqual(await nodeClient(port, { ALPNProtocols: ['h2', 'http/1.1'] }).then((r) => r.alpn), 'http/1.1', which);
-      assert.deepEqual(await nodeClient(port, { ALPNProtocols: ['refuse'] }).then((r) => r.error), 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', which);
-    },
-  );
-  assert.deepEqual(seen.slice(0, 2), seen.slice(2), 'the same arguments from both servers');
-  assert.deepEqual(seen[0], { servername: 'localhost', protocols: ['h2', 'http/1.1'] });
-  assert.throws(() => createServer({ ...serverOptions, ALPNCallback: () => 'x', ALPNProtocols: ['x'] }), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
-});
-
-test('honorCipherOrder: false takes the client\'s order, TLS 1.2 and 1.3; by default ours wins', async () => {
-  const clientFirst = { ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256' };
-  const serverOrder = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305';
-  await sideBySide({ ciphers: serverOrder, honorCipherOrder: false }, async (port, which) => {
-    assert.equal((await nodeClient(port, clientFirst)).cipher, 'TLS_CHACHA20_POLY1305_SHA256', which);
-    assert.equal((await nodeClient(port, { ...clientFirst, maxVersion: 'TLSv1.2' })).cipher, 'ECDHE-RSA-CHACHA20-POLY1305', which);
-  });
-  await sideBySide({ ciphers: serverOrder, honorCipherOrder: true }, async (port, which) => {
-    assert.equal((await nodeClient(port, clientFirst)).cipher, 'TLS_AES_128_GCM_SHA256', which);
-    assert.equal((await nodeClient(port, { ...clientFirst, maxVersion: 'TLSv1.2' })).cipher, 'ECDHE-RSA-AES128-GCM-SHA256', which);
-  });
-});
-
-test('secureProtocol: the method names map to versions; conflicts and unknown names as node:tls', async () => {
-  const server = createServer({ ...serverOptions, secureProtocol: 'TLSv1_2_method' }, (s) => s.end());
-  const port = await listen(server);
-  try {
-    assert.equal((await nodeClient(port, {})).protocol, 'TLSv1.2');
-    const socket = connect({ ...clientOptions, port, secureProtocol: 'TLS_method' });
-    await once(socket, 'secureConnect');
-    assert.equal(socket.getProtocol(), 'TLSv1.2');
-    socket.destroy();
-  } finally {
-    server.close();
-  }
-  for (const [options, code] of [
-    [{ secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.2' }, 'ERR_TLS_PROTOCOL_VERSION_CONFLICT'],
-    [{ secureProtocol: 'Foo' }, 'ERR_TLS_INVALID_PROTOCOL_METHOD'],
-  ] as const) {
-    assert.throws(() => nodeTls.createSecureContext(options as nodeTls.SecureContextOptions), { code });
-    assert.throws(() => createSecureContext(options as never), { code });
-  }
-  // node:tls still takes TLS 1.0; we do not (RFC 8996), and say so.
-  assert.throws(() => createSecureContext({ secureProtocol: 'TLSv1_method' } as never), { code: 'ERR_TLS_INVALID_PROTOCOL_VERSION', message: /before 1\.2/ });
-});
-
-test('minDHSize: a DHE prime smaller than asked is ERR_TLS_DH_PARAM_SIZE; ffdhe2048 meets the default', async () => {
-  const server = createServer({ ...serverOptions, ciphers: 'DHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' }, (s) => s.end());
-  server.on('tlsClientError', () => {});
-  const port = await listen(server);
-  try {
-    const ok = connect({ ...clientOptions, port, ciphers: 'DHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' });
-    await once(ok, 'secureConnect');
-    assert.deepEqual(ok.getEphemeralKeyInfo(), { type: 'DH', size: 2048 });
-    ok.destroy();
-    const strict = connect({ ...clientOptions, port, ciphers: 'DHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', minDHSize: 3072 });
-    const [err] = (await once(strict, 'error')) as [NodeJS.ErrnoException];
-    assert.equal(err.code, 'ERR_TLS_DH_PARAM_SIZE');
-    assert.match(err.message, /DH parameter size 2048 is less than 3072/);
-  } finally {
-    server.close();
-  }
-  assert.throws(() => connect({ ...clientOptions, port: 1, minDHSize: 0 }), { code: 'ERR_INVALID_ARG_VALUE' });
-});
-
-test('ALPNProtocols as one wire-format buffer (convertALPNProtocols, as node:tls)', async () => {
-  const out: { ALPNProtocols?: Buffer } = {};
-  tlsglass.convertALPNProtocols(['h2', 'http/1.1'], out);
-  const nodeOut: { ALPNProtocols?: Buffer } = {};
-  (nodeTls as unknown as { convertALPNProtocols: typeof tlsglass.convertALPNProtocols }).convertALPNProtocols(['h2', 'http/1.1'], nodeOut);
-  assert.deepEqual(out.ALPNProtocols, nodeOut.ALPNProtocols);
-  const server = createServer({ ...serverOptions, ALPNProtocols: out.ALPNProtocols! }, (s) => s.end());
-  const port = await listen(server);
-  try {
-    assert.equal((await nodeClient(port, { ALPNProtocols: ['http/1.1'] })).alpn, 'http/1.1');
-    const socket: TLSSocket = connect({ ...clientOptions, port, ALPNProtocols: [Buffer.from('h2')] });
-    await once(socket, 'secureConnect');
-    assert.equal(socket.alpnProtocol, 'h2');
-    socket.destroy();
-  } finally {
-    server.close();
-  }
-});
-
-test('enableTrace: the handshake, decoded, on stderr', () => {
-  const index = fileURLToPath(new URL('../../src/index.js', import.meta.url));
-  const script = `
-    import { connect, createServer } from ${JSON.stringify(index)};
-    const [cert, key, ca] = JSON.parse(process.argv[1]);
-    const server = createServer({ cert, key }, (s) => s.end('x'));
-    server.listen(0, '127.0.0.1', () => {
-      const socket = connect({ host: '127.0.0.1', port: server.address().port, servername: 'localhost', ca, enableTrace: true });
-      socket.on('data', () => {});
-      socket.on('close', () => server.close());
-    });`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify([serverOptions.cert, serverOptions.key, pki.ca.certPem])], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(run.status, 0, run.stderr);
-  for (const message of ['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'Finished']) assert.match(run.stderr, new RegExp(message));
-  assert.equal(run.stdout, '');
 });

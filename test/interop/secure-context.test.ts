@@ -74,7 +74,8 @@ describe('createSecureContext', () => {
   test("a node:tls SecureContext is refused with a TypeError, not misread", () => {
     assert.throws(
       () => connect({ host: '127.0.0.1', port: 1, secureContext: nodeTls.createSecureContext({}) as never }),
-      (e: Error) => e instanceof TypeError && /createSecureContext/.test(e.message),
+      (e: Error & { code?: string; reason?: string }) =>
+        e instanceof TypeError && e.code === 'ERR_TLS_INVALID_CONTEXT' && e.message === 'context must be a SecureContext' && /tlsglass createSecureContext\(\)/.test(e.reason ?? ''),
     );
   });
 });

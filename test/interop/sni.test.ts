@@ -228,3 +228,30 @@ describe('several certificates', () => {
     });
   });
 });
+
+for (const [name, make] of [
+  ['tlsglass', createServer],
+  ['node:tls', nodeTls.createServer],
+] as const) {
+  test(`${name}: an SNICallback that fails or answers a non-context: 'tlsClientError' with the socket destroyed and its servername; the client is dropped`, async () => {
+    for (const [servername, answer] of [
+      ['c.wrong.com', (cb: (err: Error | null, ctx?: unknown) => void) => cb(new Error('Invalid SNI context'), null)],
+      ['c.another.com', (cb: (err: Error | null, ctx?: unknown) => void) => cb(null, {})],
+    ] as const) {
+      const server = (make as typeof createServer)({ SNICallback: (_name, cb) => answer(cb as (err: Error | null, ctx?: unknown) => void) });
+      const seen = new Promise<{ message: string; servername: string | false; destroyed: boolean }>((resolve) =>
+        server.once('tlsClientError', (err: Error, socket: TLSSocket) => resolve({ message: err.message, servername: socket.servername, destroyed: socket.destroyed })),
+      );
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const client = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port, servername, rejectUnauthorized: false });
+        const [err] = (await once(client, 'error')) as [Error];
+        assert.equal(err.message, 'Client network socket disconnected before secure TLS connection was established');
+        assert.deepEqual(await seen, { message: 'Invalid SNI context', servername, destroyed: true });
+      } finally {
+        server.close();
+      }
+    }
+  });
+}

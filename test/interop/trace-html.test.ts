@@ -165,6 +165,7 @@ const TLS13_MUTUAL = [
   'C CertificateVerify',
   'C Finished',
   'S NewSessionTicket',
+  'S NewSessionTicket',
 ];
 
 describe('the --html page in headless Chromium', { skip: peerMissing('chromium') }, () => {

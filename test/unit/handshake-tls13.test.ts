@@ -219,7 +219,7 @@ describe('resumption', () => {
     });
   }
 
-  test('tickets survive one key rotation and two stores with shared keys resume each other', () => {
+  test('two stores with shared keys resume each other; new keys retire the old ones (as node:tls)', () => {
     const keys = new Uint8Array(48).fill(7);
     const a = new ServerSessionStore(nodeCryptoProvider, { ticketKeys: keys });
     const b = new ServerSessionStore(nodeCryptoProvider, { ticketKeys: keys });
@@ -227,9 +227,9 @@ describe('resumption', () => {
     const onB = runPair(server({ sessionStore: b }), client({ session }));
     assert.equal(onB.server.negotiated.resumed, true, 'resumed on the other store');
     b.setTicketKeys(new Uint8Array(48).fill(8));
-    assert.equal(runPair(server({ sessionStore: b }), client({ session })).server.negotiated.resumed, true, 'after one rotation');
-    b.setTicketKeys(new Uint8Array(48).fill(9));
-    assert.equal(runPair(server({ sessionStore: b }), client({ session })).server.negotiated.resumed, false, 'after two rotations');
+    assert.equal(runPair(server({ sessionStore: b }), client({ session })).server.negotiated.resumed, false, 'after a rotation');
+    b.setTicketKeys(keys);
+    assert.equal(runPair(server({ sessionStore: b }), client({ session })).server.negotiated.resumed, true, 'with the first keys back');
   });
 });
 

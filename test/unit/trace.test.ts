@@ -23,7 +23,7 @@ import { renderLadder, renderSummary } from '../../src/trace/ladder.js';
 import { Timeline, type TraceMessage } from '../../src/trace/timeline.js';
 
 const ONE_WAY_12 = ['C ClientHello', 'S ServerHello', 'S Certificate', 'S ServerKeyExchange', 'S ServerHelloDone', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S ChangeCipherSpec', 'S Finished'];
-const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'];
+const ONE_WAY_13 = ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket', 'S NewSessionTicket'];
 
 /** Every scenario's message sequence, in wire order: the snapshot the demo must keep. */
 const SEQUENCES: Record<string, readonly string[]> = {
@@ -33,8 +33,8 @@ const SEQUENCES: Record<string, readonly string[]> = {
   dhe: ONE_WAY_12,
   tls13: ONE_WAY_13,
   'tls13-mutual': [...ONE_WAY_13.slice(0, 4), 'S CertificateRequest', ...ONE_WAY_13.slice(4, 8), 'C Certificate', 'C CertificateVerify', ...ONE_WAY_13.slice(8)],
-  'tls13-hello-retry': ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket'],
-  'tls13-resumption': ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished', 'S NewSessionTicket'],
+  'tls13-hello-retry': ['C ClientHello', 'S HelloRetryRequest', 'S ChangeCipherSpec', 'C ChangeCipherSpec', 'C ClientHello', 'S ServerHello', 'S EncryptedExtensions', 'S Certificate', 'S CertificateVerify', 'S Finished', 'C Finished', 'S NewSessionTicket', 'S NewSessionTicket'],
+  'tls13-resumption': ['C ClientHello', 'S ServerHello', 'S ChangeCipherSpec', 'S EncryptedExtensions', 'S Finished', 'C ChangeCipherSpec', 'C Finished'],
   'tls13-post-quantum': ONE_WAY_13,
   'missing-client-certificate': [...ONE_WAY_12.slice(0, 4), 'S CertificateRequest', 'S ServerHelloDone', 'C Certificate', 'C ClientKeyExchange', 'C ChangeCipherSpec', 'C Finished', 'S Alert'],
 };
@@ -356,7 +356,7 @@ describe('demoCommand', () => {
     assert.deepEqual(first.fields['compression_methods'], [0]);
     assert.deepEqual(first.fields['ec_point_formats'], ['uncompressed']);
     assert.equal(first.notes['cipher_suites'], "in the client's order of preference");
-    assert.deepEqual(byId.get('tls13')!.messages.map((m) => m.protection), ['clear', 'clear', 'clear', 'handshake keys', 'handshake keys', 'handshake keys', 'handshake keys', 'clear', 'handshake keys', 'application keys']);
+    assert.deepEqual(byId.get('tls13')!.messages.map((m) => m.protection), ['clear', 'clear', 'clear', 'handshake keys', 'handshake keys', 'handshake keys', 'handshake keys', 'clear', 'handshake keys', 'application keys', 'application keys']);
     assert.equal(byId.get('tls13')!.outcome.summary.version, 'TLSv1.3');
     assert.equal(byId.get('tls13-resumption')!.outcome.summary.resumed, true);
     assert.deepEqual(byId.get('tls13-resumption')!.first?.messages.map((m) => m.name).slice(0, 2), ['ClientHello', 'ServerHello']);

@@ -21,7 +21,7 @@ import { writeStatusRequest } from '../../messages/certificate-status.js';
 import { AlertDescription, ECPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../../messages/enums.js';
 import { readSupportedVersionsServer, writeCookie, writeKeyShareClient, writeSupportedVersionsClient } from '../../messages/extensions/tls13.js';
 import type { CryptoProvider, HashAlgorithm, KeyShare } from '../../crypto/provider.js';
-import { decodeClientSession, isFresh, type ClientSession } from '../../session/session.js';
+import { decodeClientSession, isFresh, usable, type ClientSession } from '../../session/session.js';
 import { askExternalPsk, bindClientHello, EXTERNAL_PSK_HASH, type ExternalPsk } from '../psk.js';
 import { writePreSharedKeyClient, type PskIdentity } from '../../messages/extensions/tls13.js';
 import { tls13SuiteById, type Tls13Suite } from '../../crypto/suites.js';
@@ -162,7 +162,7 @@ const PSK_DHE_KE = 1;
 /** The session to offer, if it fits this connection (same SNI, an enabled version and suite, still fresh). */
 function usableSession(config: ResolvedClientConfig, now: number): ClientSession | undefined {
   const s = config.session;
-  if (!s || !isFresh(s, now) || s.serverName !== (config.serverName ?? '')) return undefined;
+  if (!s || !usable(s) || !isFresh(s, now) || s.serverName !== (config.serverName ?? '')) return undefined;
   if (s.version === ProtocolVersion.TLSv1_3) return config.versions.includes(s.version) && config.suites13.some((x) => x.id === s.suite) ? s : undefined;
   if (s.version === ProtocolVersion.TLSv1_2) return config.versions.includes(s.version) && config.suites.some((x) => x.id === s.suite) ? s : undefined;
   return undefined;

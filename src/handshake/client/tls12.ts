@@ -71,7 +71,8 @@ export function resumeTls12(hs: ClientTls12, session: ClientSession, io: Handsha
   emitKeylog(io, hs.randoms, master);
   const keys = makeProtections(io.provider, hs.suite, master, hs.randoms);
   if (hs.expectTicket) return new ExpectNewSessionTicket(hs, master, keys.server, keys.client);
-  return new ExpectChangeCipherSpec(hs, master, keys.server, keys.client, session.ticket);
+  // No new ticket: the session resumed stays the application's (no 'session' event, as node:tls).
+  return new ExpectChangeCipherSpec(hs, master, keys.server, keys.client, new Uint8Array(0));
 }
 
 export class ExpectCertificate implements State {
@@ -321,9 +322,11 @@ export class ExpectFinished implements State {
       transcript.add(io.sendHandshake(HandshakeType.finished, verifyData).raw);
       io.negotiated.ourFinished = verifyData;
     }
-    io.emit({ type: 'handshake-complete' });
-    const session = clientSession12(this.hs, io, this.master, this.ticket, this.lifetimeHint);
+    // The session first, so that it is there when the handshake completes (node:tls getSession() in
+    // 'secureConnect'); a resumption makes a new one only when the server sent a new ticket.
+    const session = this.resumedClientKeys && this.ticket.length === 0 ? undefined : clientSession12(this.hs, io, this.master, this.ticket, this.lifetimeHint);
     if (session) io.emit(lazySessionEvent(() => encodeClientSession(session)));
+    io.emit({ type: 'handshake-complete' });
     return new Traffic('client');
   }
 }

@@ -135,7 +135,7 @@ export class ExpectClientHello implements State {
     const session = findSession12(config, ch, ticketExt, facts.ems, io.negotiated.serverName);
     if (session) {
       io.negotiated.alpn = alpn;
-      return resumeTls12(config, ch, message, session, base(), ticketExt !== undefined, io);
+      return resumeTls12(config, ch, message, session, base(), io);
     }
 
     const choice = chooseSuite(ch, facts, config);

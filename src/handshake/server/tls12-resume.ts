@@ -2,7 +2,10 @@
  * TLS 1.2 session resumption on the server (RFC 5246 §7.3 Figure 2, RFC 5077): find the session
  * by ticket or session ID, decide whether it may resume here, and run the abbreviated handshake:
  *
- *   ⇒ ServerHello [NewSessionTicket] ChangeCipherSpec Finished
+ *   ⇒ ServerHello ChangeCipherSpec Finished
+ *
+ * As OpenSSL, a resumed session gets no new ticket (RFC 5077 §3.1 leaves it to the server): its
+ * lifetime runs from the full handshake that made it, however often it resumes.
  *   → ExpectChangeCipherSpec → ExpectFinished → Traffic
  */
 import type { ResolvedServerConfig } from '../../config.js';
@@ -75,7 +78,6 @@ export function resumeTls12(
   message: HandshakeMessage,
   state: SessionState,
   extensions: Extension[],
-  issueTicket: boolean,
   io: HandshakeIo,
 ): State {
   const suite = TLS12_SUITES.find((s) => s.id === state.suite)!;
@@ -94,7 +96,6 @@ export function resumeTls12(
   n.masterSecret = state.secret;
   restorePeerIdentity(io, state);
 
-  if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
   // RFC 5246 §7.4.1.3: echoing the client's session ID is what says "resumed".
   const serverHello = writeServerHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -105,11 +106,6 @@ export function resumeTls12(
     extensions: solicited(ch, extensions, 'ServerHello'),
   });
   transcript.add(io.sendHandshake(HandshakeType.server_hello, serverHello).raw);
-  if (issueTicket) {
-    // RFC 5077 §3.3: a zero-length ticket when we cannot issue one after all.
-    const ticket = config.sessions.seal(Object.assign({}, state, { created: config.now().getTime() })) ?? new Uint8Array(0);
-    transcript.add(io.sendHandshake(HandshakeType.new_session_ticket, writeNewSessionTicketTls12(config.sessions.lifetime, ticket)).raw);
-  }
   emitKeylog(io, randoms, state.secret);
   const keys = makeProtections(io.provider, suite, state.secret, randoms);
   io.sendChangeCipherSpec();

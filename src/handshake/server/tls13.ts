@@ -432,16 +432,21 @@ class ExpectFinished implements State {
     io.negotiated.peerFinished = message.body;
     io.setReadProtection(protectionFor(io.provider, suite, keys.client));
     io.emit({ type: 'handshake-complete' });
-    sendTicket(this.hs, io);
+    // RFC 8446 §4.6.1 asks to limit how long one full handshake's keying material lives on through
+    // tickets issued on resumption: as OpenSSL, a resumed connection gets no new ticket, and a full
+    // handshake two (one for each of two parallel connections, RFC 8446 §C.4: one use per ticket).
+    if (!io.negotiated.resumed) for (const nonce of TICKET_NONCES) sendTicket(this.hs, io, nonce);
     return new Traffic13('server', suite, keys.client, keys.server);
   }
 }
 
 
+/** Each ticket of a connection has its own nonce, hence its own PSK (RFC 8446 §4.6.1). */
+const TICKET_NONCES = [Uint8Array.of(0), Uint8Array.of(1)];
+
 /** A NewSessionTicket carrying the sealed session (RFC 8446 §4.6.1), sent once the client's Finished is in. */
-function sendTicket(hs: Server13, io: HandshakeIo): void {
+function sendTicket(hs: Server13, io: HandshakeIo, nonce: Uint8Array): void {
   const { config, suite } = hs;
-  const nonce = Uint8Array.of(0);
   const secret = resumptionPsk(io.provider.hash, suite.hash, hs.master.resumptionMasterSecret(hs.transcript.hash()), nonce);
   const ageAdd = new DataView(io.provider.random.bytes(4).buffer).getUint32(0);
   const n = io.negotiated;
