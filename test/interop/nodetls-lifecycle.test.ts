@@ -1,0 +1,70 @@
+/**
+ * node:tls TLSSocket and Server lifecycle semantics (issue 14 item 5), over real sockets on
+ * 127.0.0.1, each compared side by side with node:tls: what a server says of bytes that are not
+ * TLS, where a server-side TLSSocket's failures go, and the net.Socket behaviour a TLSSocket
+ * inherits (connect(), allowHalfOpen, onread).
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect as netConnect, type AddressInfo, type Server as NetServer } from 'node:net';
+import { test } from 'node:test';
+import * as nodeTls from 'node:tls';
+import * as glass from '../../src/index.js';
+import { AlertDescription } from '../../src/messages/enums.js';
+import { testPki } from '../helpers/pki.js';
+
+const pki = testPki();
+const serverOptions = { cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem };
+
+const implementations = [
+  ['tlsglass', glass],
+  ['node:tls', nodeTls],
+] as const;
+
+type Coded = Error & { code?: string };
+
+async function listen(server: NetServer): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/** Sends `bytes` to a server on `port`; resolves with what came back before the close. */
+async function sendRaw(port: number, bytes: Uint8Array | string): Promise<Buffer> {
+  const socket = netConnect(port, '127.0.0.1', () => socket.write(bytes));
+  const received: Buffer[] = [];
+  socket.on('data', (d: Buffer) => received.push(d));
+  socket.on('error', () => {}); // node:tls may reset
+  await once(socket, 'close');
+  return Buffer.concat(received);
+}
+
+const notTls: [string, string | Uint8Array, string, string][] = [
+  ['plain HTTP', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'ERR_SSL_HTTP_REQUEST', 'http request'],
+  ['a proxy CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\n\r\n', 'ERR_SSL_HTTPS_PROXY_REQUEST', 'https proxy request'],
+  ['other bytes', new Uint8Array(1024).fill(42), 'ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'],
+  ['a handshake record of major version 2', Uint8Array.of(22, 2, 0, 0, 5, 1, 2, 3, 4, 5), 'ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'],
+];
+
+for (const [what, bytes, code, reason] of notTls) {
+  test(`${what} to a server: node:tls's code and message; tlsglass still sends the alert the RFC names`, async () => {
+    const seen: Coded[] = [];
+    let wire: Buffer = Buffer.alloc(0);
+    for (const [name, tls] of implementations) {
+      const server = tls.createServer(serverOptions, () => assert.fail(`${name}: no handshake`));
+      const port = await listen(server);
+      const failed = once(server, 'tlsClientError') as Promise<[Coded]>;
+      const back = await sendRaw(port, bytes);
+      seen.push((await failed)[0]);
+      if (name === 'tlsglass') wire = back;
+      server.close();
+    }
+    for (const err of seen) {
+      assert.equal(err.code, code);
+      assert.match(err.message, new RegExp(`SSL routines:[^:]*:${reason}`));
+    }
+    // The alert: unexpected_message for a byte that is no content type, protocol_version for a record version that is not 3.
+    const alert = typeof bytes === 'string' || bytes[0] !== 22 ? AlertDescription.unexpected_message : AlertDescription.protocol_version;
+    assert.deepEqual([...wire], [21, 3, 3, 0, 2, 2, alert]);
+  });
+}
