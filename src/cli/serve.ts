@@ -130,7 +130,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();
-  const tracers = new WeakMap<TLSSocket, ConnectionTracer>();
   let accepted = 0;
   let done = 0;
   /** The address we listen on, once bound ("127.0.0.1:4433"). */
@@ -167,16 +166,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     tls.connection.observer = tracer.observer;
     tracer.watchApplicationData(tls.connection);
     tracer.watchTransport(socket);
-    tracers.set(tls, tracer);
     open.add(tls);
+    let secure = false;
+    // As node:tls, a TLSSocket we made over a net.Server's socket reports its failures as 'error', the handshake's too.
+    tls.on('error', (err: Error & { code?: string }) => {
+      process.stderr.write(`${secure ? 'connection error' : 'handshake failed'}${peerOf(tls)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      tracer.failed(err, tls.connection);
+    });
     tls.on('secure', () => {
+      secure = true;
       tracer.handshakeDone(tls.connection);
       process.stderr.write(`${describeConnection(tls)}\n`);
-      tls.on('error', (err: Error & { code?: string }) => {
-        process.stderr.write(`connection error${peerOf(tls)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-        if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-        tracer.failed(err, tls.connection);
-      });
       handle(tls, mode, rawClients, json);
     });
     tls.on('close', () => {
@@ -186,13 +187,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
       tracer.closed(tls.connection);
       finish(n, tracer, peer);
     });
-  });
-
-  server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket | undefined) => {
-    process.stderr.write(`handshake failed${peerOf(socket)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-    const tracer = socket && tracers.get(socket);
-    tracer?.failed(err, socket?.connection);
   });
 
   /** A connection ended: its JSON line and web page, and the --naccept count. */

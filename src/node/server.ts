@@ -158,6 +158,7 @@ export class Server extends NetServer {
       this.emit('tlsClientError', err, undefined);
       return undefined;
     }
+    tls.acceptedBy = this;
     tls.on('secure', () => this.emit('secureConnection', tls));
     return tls;
   }

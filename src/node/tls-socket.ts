@@ -41,7 +41,7 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   isServer?: boolean;
   /** A server configuration resolved once for many connections (keys parsed once, one session store). */
   resolvedConfig?: ResolvedServerConfig;
-  /** The server this socket belongs to: handshake errors go to its 'tlsClientError', key log lines to its 'keylog'. */
+  /** The server this socket belongs to: key log lines go to its 'keylog', new sessions to its 'newSession'. */
   server?: NetServer;
   /** Milliseconds before an unfinished handshake is aborted (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000 on servers, none on clients; 0 disables. */
   handshakeTimeout?: number;
@@ -711,6 +711,9 @@ export class TLSSocket extends Duplex {
     return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
   }
 
+  /** The Server that accepted this socket: its handshake failures go to that server's 'tlsClientError'. @internal */
+  acceptedBy: NetServer | undefined;
+
   /** Where connect() was asked to connect (for node:tls's ECONNRESET error). @internal */
   connectTarget: { host?: string; port?: number; path?: string; localAddress?: string } | undefined;
 
@@ -841,13 +844,14 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * node:tls routing: a server socket that has not finished its handshake reports to the server's
-   * 'tlsClientError' and is destroyed quietly; everything else is an 'error' on the socket.
+   * node:tls routing: a socket a Server accepted that has not finished its handshake reports to
+   * that server's 'tlsClientError' and is destroyed quietly; everything else (also a socket made
+   * with `new TLSSocket(socket, { isServer: true, server })`) is an 'error' on the socket.
    */
   private report(err: Error): void {
     asNodeError(err);
-    if (this.isServer && !this.secured && this.server) {
-      this.server.emit('tlsClientError', err, this);
+    if (!this.secured && this.acceptedBy) {
+      this.acceptedBy.emit('tlsClientError', err, this);
       this.destroy();
     } else {
       this.destroy(err);

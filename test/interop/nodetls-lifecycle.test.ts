@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect as netConnect, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as netCreateServer, connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import * as glass from '../../src/index.js';
@@ -68,3 +68,31 @@ for (const [what, bytes, code, reason] of notTls) {
     assert.deepEqual([...wire], [21, 3, 3, 0, 2, 2, alert]);
   });
 }
+
+for (const [name, tls] of implementations) {
+  test(`${name}: new TLSSocket(socket, { isServer: true, server: a net.Server }) reports a failed handshake as its own 'error', not as the server's tlsClientError`, async () => {
+    const server = netCreateServer();
+    server.on('tlsClientError', () => assert.fail('tlsClientError on a net.Server'));
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const port = await listen(server);
+    const client = netConnect(port, '127.0.0.1', () => client.write(new Uint8Array(64).fill(42)));
+    client.on('error', () => {});
+    const [raw] = await accepted;
+    const socket = new tls.TLSSocket(raw, { isServer: true, server, secureContext: tls.createSecureContext(serverOptions) });
+    const [err] = (await once(socket, 'error')) as [Coded];
+    assert.equal(err.code, 'ERR_SSL_WRONG_VERSION_NUMBER');
+    client.destroy();
+    server.close();
+  });
+}
+
+test('a socket a tlsglass Server accepted still reports a failed handshake to tlsClientError, with the socket', async () => {
+  const server = glass.createServer(serverOptions);
+  const port = await listen(server);
+  const failed = once(server, 'tlsClientError') as Promise<[Coded, glass.TLSSocket]>;
+  await sendRaw(port, new Uint8Array(16).fill(42));
+  const [err, socket] = await failed;
+  assert.equal(err.code, 'ERR_SSL_WRONG_VERSION_NUMBER');
+  assert.ok(socket instanceof glass.TLSSocket);
+  server.close();
+});
