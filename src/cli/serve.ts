@@ -16,7 +16,7 @@ import { createServer as createNetServer, isIPv6, type Server as NetServer, type
 import { resolveServerConfig, type ResolvedServerConfig } from '../config.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { TlsServerOptions } from '../node/server.js';
-import { TLSSocket } from '../node/tls-socket.js';
+import { ownTransport, TLSSocket, type TLSSocketOptions } from '../node/tls-socket.js';
 import { keylogFileSink } from '../node/keylog.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import {
@@ -145,7 +145,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const peer = socket.remoteAddress ? ` from ${socket.remoteAddress}:${socket.remotePort}` : '';
     let tls: TLSSocket;
     try {
-      tls = new TLSSocket(socket, { ...options, resolvedConfig: resolved, isServer: true, server });
+      // The net.Server's sockets are half-open so that the TLSSocket sends FIN after close_notify ([ownTransport]).
+      tls = new TLSSocket(socket, { ...options, resolvedConfig: resolved, isServer: true, server, [ownTransport]: true } as TLSSocketOptions);
     } catch (err) {
       socket.destroy();
       process.stderr.write(`connection ${n}${peer}: ${(err as Error).message}\n`);

@@ -37,7 +37,7 @@ import { ServerSessionStore } from '../session/server-store.js';
 import { withDefaultVersions } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { asNodeError } from './node-errors.js';
-import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
+import { ownTransport, TLSSocket, validateSNICallback, type NodePskServerCallback, type TLSSocketOptions } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
@@ -47,6 +47,8 @@ export interface TlsServerOptions extends CoreServerOptions {
   handshakeTimeout?: number;
   /** As net.Server: keep our writable side open after the peer's close_notify. */
   allowHalfOpen?: boolean;
+  /** As net.Server: accepted sockets start paused (their handshakes still run); resume() them to read. */
+  pauseOnConnect?: boolean;
   /** See TLSSocketOptions.rejectTruncation. */
   rejectTruncation?: boolean;
   /**
@@ -68,6 +70,8 @@ export interface TlsServerOptions extends CoreServerOptions {
 
 /** A TLS server, mirroring node:tls's Server. */
 export class Server extends NetServer {
+  /** As net.Server's (set from the option): accepted sockets start paused. */
+  declare readonly pauseOnConnect: boolean;
   private tlsOptions: TlsServerOptions;
   /** Keys and certificates parsed once, and the session store all connections share. */
   private resolved: ResolvedServerConfig;
@@ -80,7 +84,8 @@ export class Server extends NetServer {
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
     options = withDefaultVersions(options);
-    super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
+    // net.Server's own options, as node:tls; each accepted transport is then made half-open (onConnection).
+    super({ allowHalfOpen: options.allowHalfOpen === true, pauseOnConnect: options.pauseOnConnect === true });
     this.sessions =
       options.sessionStore ??
       new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
@@ -124,6 +129,10 @@ export class Server extends NetServer {
   }
 
   private onConnection(socket: Socket | Duplex): void {
+    // The TLSSocket decides when to send FIN (after close_notify), and reads the handshake even
+    // when the server's sockets start paused (pauseOnConnect pauses the TLSSocket instead).
+    socket.allowHalfOpen = true;
+    if (this.pauseOnConnect) socket.resume();
     // The ClientHello is read ahead only when a callback needs it: SNI, 'resumeSession' or 'OCSPRequest'.
     const readAhead = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0 || this.listenerCount('OCSPRequest') > 0;
     if (readAhead) this.readClientHello(socket);
@@ -149,9 +158,11 @@ export class Server extends NetServer {
         server: this,
         handshakeTimeout,
         allowHalfOpen: o.allowHalfOpen,
+        [ownTransport]: true,
+        pauseOnConnect: this.pauseOnConnect,
         rejectTruncation: o.rejectTruncation,
         pskCallback: o.pskCallback,
-      });
+      } as TLSSocketOptions);
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
       socket.destroy();

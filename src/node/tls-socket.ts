@@ -45,13 +45,26 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   server?: NetServer;
   /** Milliseconds before an unfinished handshake is aborted (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000 on servers, none on clients; 0 disables. */
   handshakeTimeout?: number;
-  /** As net.Socket: when false (default), the peer's close_notify also ends our writable side. */
+  /**
+   * As net.Socket: when false (default), the peer's close_notify also ends our writable side. As
+   * node:tls, only for a TLSSocket that makes its own socket: over a socket given, that socket's
+   * `allowHalfOpen` applies.
+   */
   allowHalfOpen?: boolean;
+  /** As net.Server's: the socket starts paused (the handshake still runs); resume() it to read. */
+  pauseOnConnect?: boolean;
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
   /** Aborting it destroys the socket with an AbortError (code ABORT_ERR), as net.connect. */
   signal?: AbortSignal;
 }
+
+/**
+ * Marks the options of a TLSSocket over a transport that connect() or a Server made half-open for
+ * it (the TLSSocket sends FIN after close_notify): its allowHalfOpen is then the option's. @internal
+ */
+export const ownTransport = Symbol('tlsglass.ownTransport');
+type InternalOptions = TLSSocketOptions & { [ownTransport]?: boolean };
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
 export type NodePskServerCallback = (socket: TLSSocket, identity: string) => Uint8Array | null | undefined;
@@ -133,9 +146,12 @@ export class TLSSocket extends Duplex {
     if (socket != null && !(socket instanceof Duplex)) throw argTypeError('socket', 'an instance of net.Socket or stream.Duplex', socket);
     if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
     const ownSocket = socket == null;
+    // As node:tls: a socket given brings its allowHalfOpen; one made for us (here, or by connect() or a Server) takes the option's.
+    const halfOpen = ownSocket || (options as InternalOptions)[ownTransport] === true ? options.allowHalfOpen === true : (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
+    super({ allowHalfOpen: halfOpen, decodeStrings: true, emitClose: false });
+    if (options.pauseOnConnect === true) this.pause();
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer as netCreateServer, connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as netCreateServer, connect as netConnect, Socket, type AddressInfo, type Server as NetServer } from 'node:net';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import * as glass from '../../src/index.js';
@@ -15,7 +15,7 @@ import { testPki } from '../helpers/pki.js';
 
 const pki = testPki();
 const serverOptions = { cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem };
-
+const clientOptions = { host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem };
 const implementations = [
   ['tlsglass', glass],
   ['node:tls', nodeTls],
@@ -96,3 +96,36 @@ test('a socket a tlsglass Server accepted still reports a failed handshake to tl
   assert.ok(socket instanceof glass.TLSSocket);
   server.close();
 });
+
+for (const [name, tls] of implementations) {
+  test(`${name}: a TLSSocket's allowHalfOpen is its socket's, or the option's when it makes its own`, () => {
+    const overNet = new tls.TLSSocket(new Socket(), { allowHalfOpen: true });
+    const overHalfOpenNet = new tls.TLSSocket(new Socket({ allowHalfOpen: true }));
+    const none = undefined as unknown as Socket; // both make their own socket (node's types leave that out)
+    const own = new tls.TLSSocket(none, { allowHalfOpen: true });
+    const ownDefault = new tls.TLSSocket(none);
+    assert.deepEqual(
+      [overNet, overHalfOpenNet, own, ownDefault].map((s) => s.allowHalfOpen),
+      [false, true, true, false],
+    );
+    for (const s of [overNet, overHalfOpenNet, own, ownDefault]) s.destroy();
+  });
+
+  test(`${name} server: allowHalfOpen and pauseOnConnect are net.Server's, and each accepted socket's`, async () => {
+    for (const flag of [false, true]) {
+      const server = tls.createServer({ ...serverOptions, allowHalfOpen: flag, pauseOnConnect: flag });
+      const net = server as unknown as { allowHalfOpen: boolean; pauseOnConnect: boolean };
+      assert.deepEqual([net.allowHalfOpen, net.pauseOnConnect], [flag, flag]);
+      const accepted = once(server, 'secureConnection') as Promise<[nodeTls.TLSSocket]>;
+      const port = await listen(server);
+      const client = (tls.connect as typeof nodeTls.connect)({ ...clientOptions, port });
+      const [socket] = await accepted;
+      assert.deepEqual([socket.allowHalfOpen, socket.isPaused()], [flag, flag]);
+      // Paused or not, the server's socket ends when the client ends, and answers with its own end.
+      socket.on('end', () => socket.end());
+      client.end();
+      await once(client, 'close');
+      server.close();
+    }
+  });
+}
