@@ -18,6 +18,7 @@
  * this server's session store, where the core finds it.
  */
 import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { captureRejectionSymbol } from 'node:events';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -98,6 +99,15 @@ export class Server extends NetServer {
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+  }
+
+  /**
+   * With captureRejections (node:events), a rejected async 'secureConnection' listener destroys that
+   * socket with the error, as node:tls; other events' rejections go where net.Server sends them.
+   */
+  override [captureRejectionSymbol](err: Error, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'secureConnection') (args[0] as TLSSocket).destroy(err);
+    else (NetServer.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[captureRejectionSymbol]!.call(this, err, event, ...args);
   }
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */

@@ -5,7 +5,7 @@
  * inherits (connect(), allowHalfOpen, onread).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer as netCreateServer, connect as netConnect, Socket, type AddressInfo, type Server as NetServer } from 'node:net';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
@@ -127,5 +127,27 @@ for (const [name, tls] of implementations) {
       await once(client, 'close');
       server.close();
     }
+  });
+}
+
+for (const [name, tls] of implementations) {
+  test(`${name} server with captureRejections: an async 'secureConnection' listener that rejects destroys its socket with that error`, async () => {
+    EventEmitter.captureRejections = true; // as node's own test: servers made now capture rejections
+    const server = tls.createServer(serverOptions);
+    EventEmitter.captureRejections = false;
+    const kaboom = new Error('kaboom');
+    const destroyedWith = new Promise<unknown>((resolve) => {
+      server.on('secureConnection', async (socket: nodeTls.TLSSocket) => {
+        socket.on('error', resolve);
+        throw kaboom;
+      });
+    });
+    server.on('error', () => assert.fail('the rejection reached the server'));
+    const port = await listen(server);
+    const client = (tls.connect as typeof nodeTls.connect)({ ...clientOptions, port });
+    client.on('error', () => {});
+    assert.equal(await destroyedWith, kaboom);
+    await once(client, 'close');
+    server.close();
   });
 }
