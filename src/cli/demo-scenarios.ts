@@ -11,7 +11,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { ClientOptions, ServerOptions } from '../config.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import { connect } from '../node/connect.js';
-import { TLSSocket } from '../node/tls-socket.js';
+import { ownTransport, TLSSocket, type TLSSocketOptions } from '../node/tls-socket.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
@@ -384,7 +384,7 @@ async function overTcp(clientOptions: ClientOptions, serverOptions: ServerOption
   let serverDone!: () => void;
   const serverSettled = new Promise<void>((resolve) => (serverDone = resolve));
   const netServer: NetServer = createNetServer({ allowHalfOpen: true }, (socket: Socket) => {
-    const tls = new TLSSocket(socket, { ...serverOptions, isServer: true });
+    const tls = new TLSSocket(socket, { ...serverOptions, isServer: true, [ownTransport]: true } as TLSSocketOptions); // half-open for the TLSSocket's FIN
     timeline.attach(tls.connection, 'server');
     serverSocket = tls;
     tls.on('secure', () => serverDone());

@@ -16,7 +16,7 @@ import { createServer as createNetServer, isIPv6, type Server as NetServer, type
 import { resolveServerConfig, type ResolvedServerConfig } from '../config.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { TlsServerOptions } from '../node/server.js';
-import { TLSSocket } from '../node/tls-socket.js';
+import { ownTransport, TLSSocket, type TLSSocketOptions } from '../node/tls-socket.js';
 import { keylogFileSink } from '../node/keylog.js';
 import { ServerSessionStore } from '../session/server-store.js';
 import {
@@ -131,7 +131,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const server: NetServer = createNetServer({ allowHalfOpen: true });
   const rawClients = new Set<TLSSocket>();
   const open = new Set<TLSSocket>();
-  const tracers = new WeakMap<TLSSocket, ConnectionTracer>();
   let accepted = 0;
   let done = 0;
   /** The address we listen on, once bound ("127.0.0.1:4433"). */
@@ -147,7 +146,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const peer = socket.remoteAddress ? ` from ${socket.remoteAddress}:${socket.remotePort}` : '';
     let tls: TLSSocket;
     try {
-      tls = new TLSSocket(socket, { ...options, resolvedConfig: resolved, isServer: true, server });
+      // The net.Server's sockets are half-open so that the TLSSocket sends FIN after close_notify ([ownTransport]).
+      tls = new TLSSocket(socket, { ...options, resolvedConfig: resolved, isServer: true, server, [ownTransport]: true } as TLSSocketOptions);
     } catch (err) {
       socket.destroy();
       process.stderr.write(`connection ${n}${peer}: ${(err as Error).message}\n`);
@@ -168,16 +168,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     tls.connection.observer = tracer.observer;
     tracer.watchApplicationData(tls.connection);
     tracer.watchTransport(socket);
-    tracers.set(tls, tracer);
     open.add(tls);
+    let secure = false;
+    // As node:tls, a TLSSocket we made over a net.Server's socket reports its failures as 'error', the handshake's too.
+    tls.on('error', (err: Error & { code?: string }) => {
+      process.stderr.write(`${secure ? 'connection error' : 'handshake failed'}${peerOf(tls)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      tracer.failed(err, tls.connection);
+    });
     tls.on('secure', () => {
+      secure = true;
       tracer.handshakeDone(tls.connection);
       process.stderr.write(`${describeConnection(tls)}\n`);
-      tls.on('error', (err: Error & { code?: string }) => {
-        process.stderr.write(`connection error${peerOf(tls)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-        if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-        tracer.failed(err, tls.connection);
-      });
       handle(tls, mode, rawClients, json);
     });
     tls.on('close', () => {
@@ -187,13 +189,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
       tracer.closed(tls.connection);
       finish(n, tracer, peer);
     });
-  });
-
-  server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket | undefined) => {
-    process.stderr.write(`handshake failed${peerOf(socket)}: ${err.code ?? 'ERROR'}: ${err.message}\n`);
-    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-    const tracer = socket && tracers.get(socket);
-    tracer?.failed(err, socket?.connection);
   });
 
   /** A connection ended: its JSON line and web page, and the --naccept count. */

@@ -10,7 +10,7 @@ import { withDefaultVersions } from './defaults.js';
 import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
 import { checkedSecureOptions } from './validate.js';
-import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
+import { ownTransport, TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
 /** Options of connect(): TLS client options plus where to connect, as node:tls ConnectionOptions. */
 export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | 'server' | 'requestCert'> {
@@ -76,6 +76,7 @@ export function connect(...args: unknown[]): TLSSocket {
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
     const socketOptions: TLSSocketOptions = withDefaultVersions(Object.assign({}, tlsOptions, { host, isServer: false }));
     if (servername !== undefined) socketOptions.servername = servername;
+    if (!options.socket) Object.assign(socketOptions, { [ownTransport]: true }); // allowHalfOpen is the option's, not the transport's
     tls = new TLSSocket(transport, socketOptions);
   } catch (err) {
     if (!options.socket) transport.destroy();

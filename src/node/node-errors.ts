@@ -43,6 +43,9 @@ const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
   ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
   ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'error:0A00010B:SSL routines::wrong version number',
+  ERR_SSL_HTTP_REQUEST: 'error:0A00009C:SSL routines::http request',
+  ERR_SSL_HTTPS_PROXY_REQUEST: 'error:0A00009B:SSL routines::https proxy request',
 };
 
 /** node's own messages for option errors whose code is shared with other failures, by code and option. */

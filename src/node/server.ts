@@ -18,6 +18,7 @@
  * this server's session store, where the core finds it.
  */
 import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { captureRejectionSymbol } from 'node:events';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -39,7 +40,7 @@ import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
 import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
-import { TLSSocket, validateSNICallback, type NodePskServerCallback } from './tls-socket.js';
+import { ownTransport, TLSSocket, validateSNICallback, type NodePskServerCallback, type TLSSocketOptions } from './tls-socket.js';
 import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
@@ -49,6 +50,8 @@ export interface TlsServerOptions extends CoreServerOptions {
   handshakeTimeout?: number;
   /** As net.Server: keep our writable side open after the peer's close_notify. */
   allowHalfOpen?: boolean;
+  /** As net.Server: accepted sockets start paused (their handshakes still run); resume() them to read. */
+  pauseOnConnect?: boolean;
   /** See TLSSocketOptions.rejectTruncation. */
   rejectTruncation?: boolean;
   /**
@@ -70,6 +73,8 @@ export interface TlsServerOptions extends CoreServerOptions {
 
 /** A TLS server, mirroring node:tls's Server. */
 export class Server extends NetServer {
+  /** As net.Server's (set from the option): accepted sockets start paused. */
+  declare readonly pauseOnConnect: boolean;
   private tlsOptions: TlsServerOptions;
   /** Keys and certificates parsed once, and the session store all connections share. */
   private resolved: ResolvedServerConfig;
@@ -82,7 +87,8 @@ export class Server extends NetServer {
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
     options = withDefaultVersions(checkedSecureOptions(options));
-    super({ allowHalfOpen: true }); // the TLSSocket decides when to send FIN: after close_notify
+    // net.Server's own options, as node:tls; each accepted transport is then made half-open (onConnection).
+    super({ allowHalfOpen: options.allowHalfOpen === true, pauseOnConnect: options.pauseOnConnect === true });
     this.sessions =
       options.sessionStore ??
       new ServerSessionStore(options.provider ?? nodeCryptoProvider, {
@@ -95,6 +101,15 @@ export class Server extends NetServer {
     this.tlsOptions = { ...options };
     this.on('connection', (socket: Socket | Duplex) => this.onConnection(socket));
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+  }
+
+  /**
+   * With captureRejections (node:events), a rejected async 'secureConnection' listener destroys that
+   * socket with the error, as node:tls; other events' rejections go where net.Server sends them.
+   */
+  override [captureRejectionSymbol](err: Error, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'secureConnection') (args[0] as TLSSocket).destroy(err);
+    else (NetServer.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[captureRejectionSymbol]!.call(this, err, event, ...args);
   }
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
@@ -142,6 +157,10 @@ export class Server extends NetServer {
   }
 
   private onConnection(socket: Socket | Duplex): void {
+    // The TLSSocket decides when to send FIN (after close_notify), and reads the handshake even
+    // when the server's sockets start paused (pauseOnConnect pauses the TLSSocket instead).
+    socket.allowHalfOpen = true;
+    if (this.pauseOnConnect) socket.resume();
     // The ClientHello is read ahead only when a callback needs it: SNI, 'resumeSession' or 'OCSPRequest'.
     const readAhead = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0 || this.listenerCount('resumeSession') > 0 || this.listenerCount('OCSPRequest') > 0;
     if (readAhead) this.readClientHello(socket);
@@ -167,15 +186,18 @@ export class Server extends NetServer {
         server: this,
         handshakeTimeout,
         allowHalfOpen: o.allowHalfOpen,
+        [ownTransport]: true,
+        pauseOnConnect: this.pauseOnConnect,
         rejectTruncation: o.rejectTruncation,
         pskCallback: o.pskCallback,
-      });
+      } as TLSSocketOptions);
     } catch (err) {
       // Options are validated up front, so this is a bug; it still only costs this connection.
       socket.destroy();
       this.emit('tlsClientError', err, undefined);
       return undefined;
     }
+    tls.acceptedBy = this;
     tls.on('secure', () => this.emit('secureConnection', tls));
     return tls;
   }

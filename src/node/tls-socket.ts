@@ -44,12 +44,18 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   isServer?: boolean;
   /** A server configuration resolved once for many connections (keys parsed once, one session store). */
   resolvedConfig?: ResolvedServerConfig;
-  /** The server this socket belongs to: handshake errors go to its 'tlsClientError', key log lines to its 'keylog'. */
+  /** The server this socket belongs to: key log lines go to its 'keylog', new sessions to its 'newSession'. */
   server?: NetServer;
   /** Milliseconds before an unfinished handshake is aborted (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000 on servers, none on clients; 0 disables. */
   handshakeTimeout?: number;
-  /** As net.Socket: when false (default), the peer's close_notify also ends our writable side. */
+  /**
+   * As net.Socket: when false (default), the peer's close_notify also ends our writable side. As
+   * node:tls, only for a TLSSocket that makes its own socket: over a socket given, that socket's
+   * `allowHalfOpen` applies.
+   */
   allowHalfOpen?: boolean;
+  /** As net.Server's: the socket starts paused (the handshake still runs); resume() it to read. */
+  pauseOnConnect?: boolean;
   /** Report a FIN without close_notify as an ERR_TLS_TRUNCATED error instead of a plain 'end' (the node:tls behaviour). */
   rejectTruncation?: boolean;
   /** As node:tls's `enableTrace`: print each handshake message to stderr (our annotated ladder, not OpenSSL's SSL_trace format). */
@@ -59,6 +65,13 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   /** The stream's highWaterMark (readableHighWaterMark and writableHighWaterMark), as node:tls. */
   highWaterMark?: number;
 }
+
+/**
+ * Marks the options of a TLSSocket over a transport that connect() or a Server made half-open for
+ * it (the TLSSocket sends FIN after close_notify): its allowHalfOpen is then the option's. @internal
+ */
+export const ownTransport = Symbol('tlsglass.ownTransport');
+type InternalOptions = TLSSocketOptions & { [ownTransport]?: boolean };
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
 export type NodePskServerCallback = (socket: TLSSocket, identity: string) => Uint8Array | null | undefined;
@@ -145,9 +158,12 @@ export class TLSSocket extends Duplex {
     if (options.isServer === true) validateSNICallback((options as { SNICallback?: unknown }).SNICallback);
     checkSecureContext(options.secureContext);
     const ownSocket = socket == null;
+    // As node:tls: a socket given brings its allowHalfOpen; one made for us (here, or by connect() or a Server) takes the option's.
+    const halfOpen = ownSocket || (options as InternalOptions)[ownTransport] === true ? options.allowHalfOpen === true : (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true;
     socket ??= new NetSocket({ allowHalfOpen: true });
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
+    super({ allowHalfOpen: halfOpen, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
+    if (options.pauseOnConnect === true) this.pause();
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
@@ -760,6 +776,9 @@ export class TLSSocket extends Duplex {
     return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
   }
 
+  /** The Server that accepted this socket: its handshake failures go to that server's 'tlsClientError'. @internal */
+  acceptedBy: NetServer | undefined;
+
   /** Where connect() was asked to connect (for node:tls's ECONNRESET error). @internal */
   connectTarget: { host?: string; port?: number; path?: string; localAddress?: string } | undefined;
 
@@ -890,13 +909,14 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * node:tls routing: a server socket that has not finished its handshake reports to the server's
-   * 'tlsClientError' and is destroyed quietly; everything else is an 'error' on the socket.
+   * node:tls routing: a socket a Server accepted that has not finished its handshake reports to
+   * that server's 'tlsClientError' and is destroyed quietly; everything else (also a socket made
+   * with `new TLSSocket(socket, { isServer: true, server })`) is an 'error' on the socket.
    */
   private report(err: Error): void {
     asNodeError(err);
-    if (this.isServer && !this.secured && this.server) {
-      this.server.emit('tlsClientError', err, this);
+    if (!this.secured && this.acceptedBy) {
+      this.acceptedBy.emit('tlsClientError', err, this);
       this.destroy();
     } else {
       this.destroy(err);

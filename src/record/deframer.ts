@@ -64,7 +64,7 @@ export class Deframer {
         return { type: b[s]!, version: (b[s + 1]! << 8) | b[s + 2]!, fragment: b.subarray(s + 5, s + 5 + length) };
       }
     } else if (avail >= 1) {
-      this.#checkType(b[s]!);
+      this.#checkType(b, s, avail);
     }
     // The array ends inside a record: copy that part, so the caller may reuse its array.
     if (avail > 0) this.#stash(b.subarray(s));
@@ -81,7 +81,7 @@ export class Deframer {
     if (this.#carried - this.#carryStart < 5) {
       this.#take(5 - (this.#carried - this.#carryStart));
       if (this.#carried - this.#carryStart < 5) {
-        this.#checkType(this.#carry[this.#carryStart]!);
+        this.#checkType(this.#carry, this.#carryStart, this.#carried - this.#carryStart);
         return undefined;
       }
     }
@@ -125,11 +125,11 @@ export class Deframer {
 
   /** Checks the 5-byte header at `s` of `b`; returns the fragment length. */
   #header(b: Uint8Array, s: number): number {
-    this.#checkType(b[s]!);
+    this.#checkType(b, s, 5);
     // Every TLS record carries major version 3; anything else (e.g. an SSLv2 hello) is refused.
     if (b[s + 1] !== 3) {
       const version = (b[s + 1]! << 8) | b[s + 2]!;
-      throw new LocalAlert(AlertDescription.protocol_version, `record version 0x${version.toString(16)} is not TLS`);
+      throw new LocalAlert(AlertDescription.protocol_version, `record version 0x${version.toString(16)} is not TLS`, notTlsCode(b, s, 5));
     }
     const length = (b[s + 3]! << 8) | b[s + 4]!;
     // RFC 5246 §6.2.3: a longer TLSCiphertext is a record_overflow, decided from the header alone.
@@ -139,10 +139,25 @@ export class Deframer {
     return length;
   }
 
-  #checkType(type: number): void {
+  /** Checks the content type of the header at `s` of `b`, of which `avail` bytes are in. */
+  #checkType(b: Uint8Array, s: number, avail: number): void {
+    const type = b[s]!;
     // RFC 5246 §6: an unknown content type is an unexpected_message (this includes heartbeat, 24).
     if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
-      throw new LocalAlert(AlertDescription.unexpected_message, `unknown record content type ${type}`);
+      // Followed by no major version 3, it is no TLS at all: the alert stays, the code says so.
+      const code = avail >= 2 && b[s + 1] !== 3 ? notTlsCode(b, s, avail) : undefined;
+      throw new LocalAlert(AlertDescription.unexpected_message, `unknown record content type ${type}${code ? ' (the bytes are not TLS)' : ''}`, code);
     }
   }
+}
+
+/**
+ * The code for a record header whose version is not TLS's, as OpenSSL (hence node:tls) words it:
+ * a plain-HTTP request or proxy CONNECT has its own, anything else is a wrong version number.
+ */
+function notTlsCode(b: Uint8Array, s: number, avail: number): string {
+  const start = String.fromCharCode(...b.subarray(s, s + Math.min(avail, 5)));
+  if (/^(GET |POST|HEAD|PUT )/.test(start)) return 'ERR_SSL_HTTP_REQUEST';
+  if (start === 'CONNE') return 'ERR_SSL_HTTPS_PROXY_REQUEST';
+  return 'ERR_SSL_WRONG_VERSION_NUMBER';
 }

@@ -133,7 +133,7 @@ describe('reading the ClientHello ahead', () => {
     http.on('error', () => {});
     http.resume();
     const [err] = await failures;
-    assert.equal(err.code, 'ERR_TLSGLASS_UNEXPECTED_MESSAGE'); // the core's verdict, with its alert
+    assert.equal(err.code, 'ERR_SSL_HTTP_REQUEST'); // the core's verdict (its alert is unexpected_message), in node:tls's words
     const idle = netConnect(server.port, '127.0.0.1');
     idle.on('error', () => {});
     const [timedOut] = (await once(server.server, 'tlsClientError')) as [Error & { code?: string }];
