@@ -77,10 +77,11 @@ export function checkedSecureOptions<T extends object>(options: T): T {
     }
   }
   for (const name of ['handshakeTimeout', 'sessionTimeout'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'number') throw argTypeError(`options.${name}`, 'number', o[name], 'property');
+    if (o[name] != null && typeof o[name] !== 'number') throw argTypeError(`options.${name}`, 'number', o[name], 'property');
   }
-  // What is left: a falsy key/cert/ca/crl is dropped; TypedArrays and DataViews become bytes.
+  // What is left: a falsy key/cert/ca/crl is dropped; TypedArrays and DataViews become bytes; a null timeout is none (as node:tls).
   const copy: Options = Object.assign({}, o, versionsOf(o));
+  for (const name of ['handshakeTimeout', 'sessionTimeout'] as const) if (copy[name] === null) delete copy[name];
   for (const name of ['key', 'cert', 'ca', 'crl', 'dhparam'] as const) {
     if (!(name in copy)) continue;
     if (!copy[name]) delete copy[name];

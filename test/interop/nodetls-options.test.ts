@@ -168,3 +168,10 @@ test('secureProtocol pins the version as node:tls does; unknown names and confli
     }
   }
 });
+
+test('a null sessionTimeout or handshakeTimeout is no value, as node:tls', () => {
+  for (const [name, impl] of impls) {
+    assert.doesNotThrow(() => impl.createServer({ sessionTimeout: null, handshakeTimeout: null } as never).close(), name);
+    assert.doesNotThrow(() => impl.createSecureContext({ sessionTimeout: null } as never), name);
+  }
+});
