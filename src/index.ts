@@ -6,6 +6,7 @@
  * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION defaults can be changed.
  */
 import { checkServerIdentity, rootCertificates } from 'node:tls';
+import './node/install-defaults.js'; // node:crypto's provider and node:tls's trust store as the core's defaults
 import { createSecureContext as createCoreSecureContext, SecureContext, type CommonOptions } from './config.js';
 import { connect } from './node/connect.js';
 import * as defaults from './node/defaults.js';
