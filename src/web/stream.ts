@@ -49,6 +49,9 @@ export function acceptStreams(transport: ByteStreams, options: ServerOptions): S
   return drive(new ServerConnection(options), transport);
 }
 
+/** Decrypted bytes held for a reader that is not reading, as a socket's receive buffer: four full records. */
+const READ_BUFFER: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength };
+
 function drive(connection: Connection, transport: ByteStreams): SecureStreams {
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
@@ -100,7 +103,7 @@ function drive(connection: Connection, transport: ByteStreams): SecureStreams {
 
   const pump = async (): Promise<void> => {
     for (;;) {
-      // Once established, read the transport only as fast as `readable` is read (backpressure).
+      // Once established, read the transport only while `readable` holds less than READ_BUFFER (backpressure).
       if (!connection.isHandshaking && !outputClosed && (output.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (demand = r));
       if (failed !== undefined || outputClosed) return;
       const { value, done } = await reader.read();
@@ -132,7 +135,7 @@ function drive(connection: Connection, transport: ByteStreams): SecureStreams {
       demand?.();
       return reader.cancel(reason);
     },
-  });
+  }, READ_BUFFER);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

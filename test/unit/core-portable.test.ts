@@ -83,6 +83,18 @@ describe('the core is portable', () => {
     assert.ok(uses.some((u) => u.startsWith('imports node:fs')) && uses.some((u) => u.startsWith('process')), uses.join('; '));
   });
 
+  test('without an installed provider a configuration says how to get one; installDefaultProvider() is used from then on', async () => {
+    // This file imports nothing that installs the Node defaults (node --test runs each file in its own process).
+    const core = await import('../../src/core.js');
+    assert.equal(core.getDefaultProvider(), undefined);
+    assert.throws(() => new core.ClientConnection({ servername: 'localhost' }), (err: unknown) => err instanceof core.ConfigError && err.code === 'ERR_TLSGLASS_NO_PROVIDER' && /installDefaultProvider/.test(err.message));
+    const { nodeCryptoProvider } = await import('../../src/crypto/node/index.js');
+    core.installDefaultProvider(nodeCryptoProvider);
+    const client = new core.ClientConnection({ servername: 'localhost' });
+    client.start();
+    assert.equal(client.takeOutgoing()[0]![0], 22, 'a ClientHello record');
+  });
+
   test('tlsglass/core bundles for the browser with esbuild, importing nothing', async (t) => {
     // Until PENDING is empty, its files' node:* imports become empty modules; any other is an error.
     const pendingStubs: Plugin = {
