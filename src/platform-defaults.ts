@@ -43,6 +43,11 @@ export function requireDefaultProvider(): CryptoProvider {
   );
 }
 
+/** Whether default trust anchors are installed (a platform entry leaves an application's own in place). */
+export function hasDefaultTrustAnchors(): boolean {
+  return installedAnchors !== undefined;
+}
+
 /** The installed default anchors, loaded on first use (the same array until another source is installed); none if none is installed. */
 export function defaultTrustAnchors(): readonly Uint8Array[] {
   if (!installedAnchors) return NO_ANCHORS;

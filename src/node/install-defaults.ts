@@ -1,6 +1,7 @@
 /**
  * The Node platform's defaults for the core (src/platform-defaults.ts), installed when this module
- * is first imported: node:crypto's CryptoProvider, and node:tls's default trust store, the roots
+ * is first imported, each unless the application installed its own before: node:crypto's
+ * CryptoProvider, and node:tls's default trust store, the roots
  * bundled with Node (tls.rootCertificates) plus the NODE_EXTRA_CA_CERTS file. The Node entry
  * (src/index.ts), the Node adapter and the CLI import it; `tlsglass/core` does not.
  */
@@ -8,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { decodePem } from '../pki/pem.js';
-import { installDefaultProvider, installDefaultTrustAnchors } from '../platform-defaults.js';
+import { getDefaultProvider, hasDefaultTrustAnchors, installDefaultProvider, installDefaultTrustAnchors } from '../platform-defaults.js';
 
 /**
  * NODE_EXTRA_CA_CERTS as the process started with it: node:tls reads the file once and ignores
@@ -16,8 +17,9 @@ import { installDefaultProvider, installDefaultTrustAnchors } from '../platform-
  */
 const EXTRA_CA_CERTS_FILE = process.env['NODE_EXTRA_CA_CERTS'];
 
-installDefaultProvider(nodeCryptoProvider);
-installDefaultTrustAnchors(() => [...rootCertificates.flatMap(certificatesOf), ...extraCaCertificates(EXTRA_CA_CERTS_FILE)]);
+// Only where the application installed none before (with tlsglass/core, ahead of importing this).
+if (!getDefaultProvider()) installDefaultProvider(nodeCryptoProvider);
+if (!hasDefaultTrustAnchors()) installDefaultTrustAnchors(() => [...rootCertificates.flatMap(certificatesOf), ...extraCaCertificates(EXTRA_CA_CERTS_FILE)]);
 
 /**
  * The certificates of the PEM file NODE_EXTRA_CA_CERTS names, which node:tls adds to its default

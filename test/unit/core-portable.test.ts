@@ -83,16 +83,22 @@ describe('the core is portable', () => {
     assert.ok(uses.some((u) => u.startsWith('imports node:fs')) && uses.some((u) => u.startsWith('process')), uses.join('; '));
   });
 
-  test('without an installed provider a configuration says how to get one; installDefaultProvider() is used from then on', async () => {
+  test('without an installed provider a configuration says how to get one; installDefaultProvider() is used from then on, even after the Node entry loads', async () => {
     // This file imports nothing that installs the Node defaults (node --test runs each file in its own process).
     const core = await import('../../src/core.js');
     assert.equal(core.getDefaultProvider(), undefined);
     assert.throws(() => new core.ClientConnection({ servername: 'localhost' }), (err: unknown) => err instanceof core.ConfigError && err.code === 'ERR_TLSGLASS_NO_PROVIDER' && /installDefaultProvider/.test(err.message));
     const { nodeCryptoProvider } = await import('../../src/crypto/node/index.js');
-    core.installDefaultProvider(nodeCryptoProvider);
+    const own = { ...nodeCryptoProvider };
+    core.installDefaultProvider(own);
     const client = new core.ClientConnection({ servername: 'localhost' });
     client.start();
     assert.equal(client.takeOutgoing()[0]![0], 22, 'a ClientHello record');
+    // The Node entry, imported later, leaves the application's provider in place and adds node:tls's anchors.
+    await import('../../src/index.js');
+    assert.equal(core.getDefaultProvider(), own);
+    const { defaultTrustAnchors } = await import('../../src/platform-defaults.js');
+    assert.ok(defaultTrustAnchors().length >= 100, `node:tls's roots installed (${defaultTrustAnchors().length})`);
   });
 
   test('tlsglass/core bundles for the browser with esbuild, importing nothing', async (t) => {

@@ -84,6 +84,18 @@ describe('TLS over Web Streams', () => {
     await assert.rejects(client.readable.getReader().read(), CertificateError);
   });
 
+  test('bytes that are not TLS: the server sends unexpected_message, then closes the transport', async () => {
+    const toServer = new TransformStream<Uint8Array, Uint8Array>();
+    const fromServer = new TransformStream<Uint8Array, Uint8Array>();
+    const server = acceptStreams({ readable: toServer.readable, writable: fromServer.writable }, { provider, cert: pki.serverEcdsa.certPem, key: pki.serverEcdsa.keyPem });
+    void toServer.writable.getWriter().write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n')).catch(() => undefined);
+    await assert.rejects(server.handshake, (err: unknown) => (err as { code?: string }).code === 'ERR_SSL_HTTP_REQUEST');
+    const reader = fromServer.readable.getReader();
+    // RFC 8446 §5 / RFC 5246 §6.2.1: an unknown content type is unexpected_message (10), a fatal (2) alert record.
+    assert.deepEqual([...(await reader.read()).value!], [21, 3, 3, 0, 2, 2, 10]);
+    assert.equal((await reader.read()).done, true, 'then the transport is closed');
+  });
+
   test('the transport ends before the handshake completes: ECONNRESET', async () => {
     const serverSide = new TransformStream<Uint8Array, Uint8Array>();
     const client = connectStreams({ readable: new ReadableStream({ start: (c) => c.close() }), writable: serverSide.writable }, { provider, servername: 'localhost', ca: pki.ca.certPem });
