@@ -154,7 +154,7 @@ function drive(connection: Connection, transport: ByteStreams): SecureStreams {
       try {
         connection.write(chunk);
       } catch (err) {
-        fail(err);
+        if (err instanceof TlsError) fail(err); // the connection failed; a write after close() fails only itself
         throw err;
       }
       await flush();
