@@ -7,12 +7,12 @@ import { NamedGroup, SignatureScheme, nameOf } from './messages/enums.js';
 import { readAlpn } from './messages/extensions/simple.js';
 import type { CertificateVerifier } from './pki/verifier.js';
 import type { X509Profile } from './pki/strict-profile.js';
-import { nodeCryptoProvider } from './crypto/node/index.js';
 import { DefaultVerifier } from './pki/default-verifier.js';
+import { requireDefaultProvider } from './platform-defaults.js';
 import { decodeClientSession, type ClientSession } from './session/session.js';
 import { ServerSessionStore } from './session/server-store.js';
 
-/** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes string | Buffer. */
+/** PEM text (string or bytes) or DER bytes. Mirrors node:tls, which takes a string or bytes. */
 export type PemOrDer = string | Uint8Array;
 
 /** A private key with its own passphrase (node:tls's `key: [{ pem, passphrase }]`). */
@@ -469,7 +469,7 @@ function resolveCommon(options: CommonOptions, side: 'client' | 'server'): Resol
   if (dhparam != null && dhparam !== 'auto') { // null is none, as node:tls
     throw new ConfigError('ERR_TLSGLASS_DHPARAM', 'dhparam', (name) => `${name('dhparam')}: custom Diffie-Hellman parameters are not supported; finite-field DHE uses the RFC 7919 groups only (name them in ${name('ecdhCurve')}, e.g. "X25519:P-256:ffdhe2048"), or leave ${name('dhparam')} out`);
   }
-  const provider = options.provider ?? nodeCryptoProvider;
+  const provider = options.provider ?? requireDefaultProvider();
   const groups = parseGroups(options.ecdhCurve, provider.keyExchange.groups);
   const defaultGroups = !options.ecdhCurve || options.ecdhCurve.toLowerCase() === 'auto';
   const versions = resolveVersions(options);

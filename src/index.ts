@@ -1,11 +1,13 @@
 /**
- * tlsglass public API: a node:tls-style adapter (connect, createServer, TLSSocket, Server), the
- * sans-I/O connections underneath for users who bring their own I/O, the error classes, and every
- * type the options and the README name (observer, verifier, crypto provider, session store).
+ * tlsglass public API, the Node entry: a node:tls-style adapter (connect, createServer, TLSSocket,
+ * Server) over the sans-I/O core (src/core.ts, also published alone as tlsglass/core), whose
+ * default provider and trust anchors importing this module installs (node:crypto's provider,
+ * tls.rootCertificates plus NODE_EXTRA_CA_CERTS: src/node/install-defaults.ts).
  * The default export is the module as one object, as `import tls from 'node:tls'`; through it the
  * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION defaults can be changed.
  */
 import { checkServerIdentity, rootCertificates } from 'node:tls';
+import './node/install-defaults.js'; // node:crypto's provider and node:tls's trust store as the core's defaults
 import { createSecureContext as createCoreSecureContext, SecureContext, type CommonOptions } from './config.js';
 import { connect } from './node/connect.js';
 import * as defaults from './node/defaults.js';
@@ -24,21 +26,10 @@ export const Server = CallableServer;
 export type Server = ServerClass;
 export { TLSSocket, type TLSSocketOptions, type EphemeralKeyInfo } from './node/tls-socket.js';
 export { convertALPNProtocols, createSecurePair, SecurePair } from './node/secure-pair.js';
-export { ClientConnection, ServerConnection, Connection, type CipherInfo } from './connection/connection.js';
-export type { ConnectionEvent } from './connection/events.js';
-export type { Observer, MessageEvent } from './connection/observer.js';
-export { SecureContext } from './config.js';
-export type { ClientOptions, ServerOptions, CommonOptions, PemOrDer } from './config.js';
+/** The sans-I/O core (tlsglass/core): connections, configuration, provider, verifier, trace renderers. */
+export * from './core.js';
 export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE, DEFAULT_CIPHERS, getCiphers } from './node/defaults.js';
-export type { X509Profile } from './pki/strict-profile.js';
-export { DefaultVerifier, type DefaultVerifierOptions } from './pki/default-verifier.js';
-export type { CertificateVerifier, ClientCheckContext, ServerCheckContext, VerificationResult } from './pki/verifier.js';
-export { ServerSessionStore, type SessionStoreOptions } from './session/server-store.js';
 export { nodeCryptoProvider } from './crypto/node/index.js';
-export type { CryptoProvider } from './crypto/provider.js';
-export { TlsError, LocalAlert, PeerAlert, CertificateError, ConfigError } from './errors.js';
-/** node:tls's `pfx: [{ buf, passphrase }]` entry. */
-export type { PfxEntry } from './config.js';
 /**
  * node:tls's own checkServerIdentity: it takes the PeerCertificate objects getPeerCertificate()
  * returns and gives node:tls's errors, so a checkServerIdentity option that calls it behaves as with node:tls.

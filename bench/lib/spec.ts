@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
 import { connect as tgConnect, createSecureContext as tgCreateSecureContext, createServer as tgCreateServer, type SecureContext as TgSecureContext } from '../../src/index.js';
 import { FFDHE2048_P } from '../../src/crypto/ffdhe-groups.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 
 /** tlsglass, node:tls, plain TCP (no TLS) and the pure-JS peers. */
 export type Impl = 'tlsglass' | 'node' | 'tcp' | 'forge' | 'reclaim';

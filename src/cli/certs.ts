@@ -1,12 +1,12 @@
 /**
  * `tlsglass certs`: a throwaway PKI for trying tlsglass, openssl and curl against each other — a
  * CA, a server certificate (localhost, 127.0.0.1, ::1 and any --host) and a client certificate
- * for mutual TLS — minted by src/pki/issue.ts (no openssl needed). Keys are written mode 0600.
+ * for mutual TLS — minted by src/node/issue.ts (no openssl needed). Keys are written mode 0600.
  * Exit codes: 0 written, 1 could not write, 2 bad command line.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../node/issue.js';
 import { parseIpAddress } from '../pki/host-match.js';
 import type { MlDsaName } from '../pki/ml-dsa.js';
 import { describeOptions, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from './options.js';

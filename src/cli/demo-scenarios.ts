@@ -14,7 +14,7 @@ import { connect } from '../node/connect.js';
 import { ownTransport, TLSSocket, type TLSSocketOptions } from '../node/tls-socket.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore } from '../session/server-store.js';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../node/issue.js';
 import type { Side } from '../trace/decode.js';
 import { diagnose, type Diagnosis } from '../trace/diagnose.js';
 import { certificatesOf } from './trace-output.js';

@@ -6,6 +6,7 @@
  * trace only under --debug.
  */
 import { readFileSync } from 'node:fs';
+import '../node/install-defaults.js';
 import { ConfigError } from '../errors.js';
 import { connectCommand } from './connect.js';
 import { EXIT, EXIT_HELP } from './options.js';

@@ -34,3 +34,17 @@ export function utf8Decode(b: Uint8Array): string {
 export function toHex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
+
+/** The bytes of hex text (two digits a byte; the text is ours, e.g. a trace's DER). */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** One char per byte (ISO 8859-1), as Buffer's 'latin1': for showing bytes that may not be text. */
+export function latin1Decode(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x2000) s += String.fromCharCode(...b.subarray(i, i + 0x2000));
+  return s;
+}

@@ -16,6 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import './install-defaults.js'; // the Node adapter runs on node:crypto and node:tls's trust store
 import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession, encodeClientSession, unresumableSession } from '../session/session.js';

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { CryptoProvider, PublicKey, SignatureProvider } from '../crypto/provider.js';
 import { CertificateError } from '../errors.js';
 import { AlertDescription } from '../messages/enums.js';
@@ -9,9 +7,9 @@ import type { KeyUse } from './key-usage.js';
 import { ComparisonBudget } from './name-constraints.js';
 import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
 import { checkPath, type PathCheckContext, type Purpose } from './path-checks.js';
-import { decodePem } from './pem.js';
 import type { X509Profile } from './strict-profile.js';
 import { CrlStore } from './revocation.js';
+import { defaultTrustAnchors } from '../platform-defaults.js';
 import type { CertificateList } from './crl.js';
 import { describe, fail } from './verify-error.js';
 import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, VerificationResult } from './verifier.js';
@@ -28,7 +26,10 @@ import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, Verif
  * Certificate policies are not processed (as OpenSSL without explicit-policy flags).
  */
 export interface DefaultVerifierOptions {
-  /** DER trust anchors; default: node:tls's default store, the roots bundled with Node (tls.rootCertificates) plus NODE_EXTRA_CA_CERTS. */
+  /**
+   * DER trust anchors; default: the installed default anchors (installDefaultTrustAnchors; the Node
+   * entry installs node:tls's default store, tls.rootCertificates plus NODE_EXTRA_CA_CERTS), none if none is installed.
+   */
   readonly anchors?: readonly Uint8Array[];
   readonly provider: CryptoProvider;
   /**
@@ -153,57 +154,21 @@ class AnchorStore {
   }
 }
 
-let defaultStore: AnchorStore | undefined;
+let defaultStore: { anchors: readonly Uint8Array[]; store: AnchorStore } | undefined;
 
-/**
- * NODE_EXTRA_CA_CERTS as the process started with it: node:tls reads the file once and ignores
- * later changes to the environment.
- */
-const EXTRA_CA_CERTS_FILE = process.env['NODE_EXTRA_CA_CERTS'];
-
-/** node:tls's default store: rootCertificates and the NODE_EXTRA_CA_CERTS file, parsed on first use and kept for the process. */
+/** The installed default anchors (platform-defaults.ts), parsed on first use and kept while they stay installed. */
 function defaultAnchors(): AnchorStore {
-  if (!defaultStore) {
-    const parsed = rootCertificates.flatMap((pem) => anchorsFromPem(pem, 'root certificate'));
-    defaultStore = new AnchorStore([...parsed, ...extraCaCertificates(EXTRA_CA_CERTS_FILE)]);
-  }
-  return defaultStore;
+  const anchors = defaultTrustAnchors();
+  if (defaultStore?.anchors !== anchors) defaultStore = { anchors, store: new AnchorStore(parseAnchors(anchors, 'root certificate')) };
+  return defaultStore.store;
 }
 
-/**
- * The certificates of the PEM file NODE_EXTRA_CA_CERTS names, which node:tls adds to its default
- * store. As in node, a file that cannot be read, or holds no certificate, is a warning and the
- * bundled roots are used alone.
- */
-export function extraCaCertificates(file: string | undefined): ParsedCertificate[] {
-  if (!file) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'latin1');
-  } catch (err) {
-    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`, { code: 'TLSGLASS_EXTRA_CA_CERTS' });
-    return [];
-  }
-  const parsed = anchorsFromPem(text, 'NODE_EXTRA_CA_CERTS certificate');
-  if (parsed.length === 0) {
-    process.emitWarning(`Ignoring extra certs from \`${file}\`: no PEM certificate in it`, { code: 'TLSGLASS_EXTRA_CA_CERTS' });
-  }
-  return parsed;
-}
-
-/** The CERTIFICATE blocks of PEM text that our strict reader accepts; any other is simply not an anchor. */
-function anchorsFromPem(text: string, what: string): ParsedCertificate[] {
+/** The anchors our strict reader accepts; any other is simply not an anchor (as before with PEM roots). */
+export function parseAnchors(anchors: readonly Uint8Array[], what: string): ParsedCertificate[] {
   const parsed: ParsedCertificate[] = [];
-  let blocks: ReturnType<typeof decodePem>;
-  try {
-    blocks = decodePem(text);
-  } catch {
-    return []; // armour around something that is not base64
-  }
-  for (const block of blocks) {
-    if (block.label !== 'CERTIFICATE') continue;
+  for (const der of anchors) {
     try {
-      parsed.push(parseCertificateCached(block.der, what));
+      parsed.push(parseCertificateCached(der, what));
     } catch {
       // Not decodable by our reader: not an anchor.
     }

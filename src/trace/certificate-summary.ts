@@ -3,7 +3,8 @@
  * and the names it covers. Built from the certificate bytes seen on the wire, never from the
  * verifier's verdict (the trace reports what was sent; the diagnosis reports what was decided).
  */
-import { createHash } from 'node:crypto';
+import { toHex } from '../codec/text.js';
+import { requireDefaultProvider } from '../platform-defaults.js';
 import { subjectAltNamesOf } from '../pki/certificate.js';
 import { Tag, DerReader, decodeOid, readDer, type Tlv } from '../pki/der-reader.js';
 import { formatIpAddress } from '../pki/host-match.js';
@@ -57,7 +58,7 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary | Unre
       selfIssued: c.subjectKey === c.issuerKey,
       serialNumber: toHex(c.fields.serialNumber),
       signatureAlgorithm: SIGNATURE_ALGORITHMS[c.fields.signatureAlgorithm.oid] ?? mlDsaByOid(c.fields.signatureAlgorithm.oid)?.label ?? c.fields.signatureAlgorithm.oid,
-      sha256: createHash('sha256').update(der).digest('hex'),
+      sha256: toHex(requireDefaultProvider().hash.digest('sha256', der)), // a fingerprint, through the installed provider
       der: toHex(der),
     };
   } catch (e) {
@@ -170,10 +171,6 @@ function algorithmName(t: Tlv): string {
   } catch {
     return 'unreadable';
   }
-}
-
-function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 }
 
 function keyDescription(type: string | undefined, details: { modulusLength?: number; namedCurve?: string } | undefined): string {

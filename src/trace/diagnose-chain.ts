@@ -5,15 +5,14 @@
  * two `tlsglass certs` runs make). The verifier says only "its issuer is not a trusted CA"; this
  * says which of those it is and what fixes it.
  */
-import { rootCertificates } from 'node:tls';
 import { subjectKeyIdentifierOf } from '../pki/certificate.js';
 import { signedBy as certificateSignedBy } from '../pki/certificate-signature.js';
-import { nodeSignatures } from '../crypto/node/signatures.js';
+import { parseAnchors } from '../pki/default-verifier.js';
+import { getDefaultProvider, defaultTrustAnchors } from '../platform-defaults.js';
 import { parseCertificateCached, type ParsedCertificate } from '../pki/parsed-certificate.js';
-import { decodePem } from '../pki/pem.js';
 import type { Side } from './decode.js';
 
-/** What the peer sent and what we trust; `anchors` undefined means the system store. */
+/** What the peer sent and what we trust; `anchors` undefined means the installed default anchors (platform-defaults.ts). */
 export interface ChainEvidence {
   /** The peer's chain as sent, leaf first (DER). */
   readonly chain: readonly Uint8Array[];
@@ -135,16 +134,19 @@ function selfSigned(c: ParsedCertificate): boolean {
   return c.issuerKey === c.subjectKey && signedBy(c, c);
 }
 
+/** Through the installed default provider; without one no signature is shown, so nothing counts as signed. */
 function signedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  return certificateSignedBy(child, issuer, nodeSignatures);
+  const signatures = getDefaultProvider()?.signatures;
+  return signatures !== undefined && certificateSignedBy(child, issuer, signatures);
 }
 
-let systemAnchors: ParsedCertificate[] | undefined;
+let systemAnchors: { der: readonly Uint8Array[]; parsed: ParsedCertificate[] } | undefined;
 
 function anchorsOf(anchors: readonly Uint8Array[] | undefined): ParsedCertificate[] {
   if (anchors) return parseAll(anchors);
-  systemAnchors ??= rootCertificates.flatMap((pem) => parseAll(decodePem(pem).map((b) => b.der)));
-  return systemAnchors;
+  const der = defaultTrustAnchors();
+  if (systemAnchors?.der !== der) systemAnchors = { der, parsed: parseAnchors(der, 'root certificate') };
+  return systemAnchors.parsed;
 }
 
 function hex(bytes: Uint8Array): string {

@@ -5,6 +5,7 @@
  * answer, or the peer closed or reset without an alert.
  */
 import type { Side } from './decode.js';
+import { latin1Decode } from '../codec/text.js';
 
 /** What the transport saw, recorded by the CLI beside the trace. */
 export interface TransportFacts {
@@ -36,7 +37,7 @@ export function looksLikeTls(bytes: Uint8Array): boolean {
  */
 export function notTlsCause(bytes: Uint8Array, peer: Side): string | undefined {
   if (bytes.length === 0 || looksLikeTls(bytes)) return undefined;
-  const text = Buffer.from(bytes).toString('latin1');
+  const text = latin1Decode(bytes);
   const line = quote(text.split(/\r?\n/, 1)[0]!);
   if (peer === 'server') {
     if (/^HTTP\/\d/.test(text) || /^\s*<(!doctype|html|head|body)/i.test(text)) {

@@ -14,6 +14,7 @@ import { describeDiagnosis, type Diagnosis } from './diagnose.js';
 import type { HandshakeSummary } from './summary.js';
 import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
 import { messageId, withMessageIds } from './ladder.js';
+import { fromHex, latin1Decode } from '../codec/text.js';
 
 export interface HtmlConnection {
   /** Anchor for links ("tls13"); unique in the page. */
@@ -220,7 +221,7 @@ function applicationDataText(records: readonly ApplicationDataRecord[], showData
     return `${from} \u2192 ${from === 'client' ? 'server' : 'client'}: ${mine.length} ${mine.length === 1 ? 'record' : 'records'}, ${bytes} bytes${mine.length > 1 ? ` (sizes ${mine.map((r) => r.length).join(', ')})` : ''}`;
   });
   const contents = showData
-    ? records.map((r, i) => `; record ${i + 1} from the ${r.from}: ${JSON.stringify(r.data ? Buffer.from(r.data).toString('latin1').slice(0, 512) : '')}`).join('')
+    ? records.map((r, i) => `; record ${i + 1} from the ${r.from}: ${JSON.stringify(r.data ? latin1Decode(r.data.subarray(0, 512)) : '')}`).join('')
     : records.length > 0
       ? '; contents not shown (--show-data)'
       : '';
@@ -253,7 +254,7 @@ function certificateCard(
   data: Record<string, { h: string; l: [number, number, string, string][] }>,
   anchorSha256: string | undefined,
 ): string {
-  const der = Buffer.from(c.der, 'hex');
+  const der = fromHex(c.der);
   data[id] = { h: c.der, l: certificateLayout(der).map((r) => [r.start, r.end, r.kind, r.label]) };
   const breakdown =
     `<details class="der"><summary>The ${der.length} bytes of DER, field by field</summary>` +

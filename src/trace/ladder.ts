@@ -7,6 +7,7 @@ import type { Side } from './decode.js';
 import type { Diagnosis } from './diagnose.js';
 import type { HandshakeSummary } from './summary.js';
 import type { ApplicationDataRecord, TraceMessage } from './timeline.js';
+import { latin1Decode } from '../codec/text.js';
 
 export interface LadderOptions {
   /** ANSI colours (for a TTY). */
@@ -192,7 +193,7 @@ export function renderApplicationData(records: readonly ApplicationDataRecord[],
 /** Record contents as one line of text: printable ASCII kept, the rest escaped. */
 function printable(data: Uint8Array | undefined): string {
   if (!data) return '(not kept)';
-  const text = JSON.stringify(Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 512)).toString('latin1')).replace(/[\u007f-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const text = JSON.stringify(latin1Decode(data.subarray(0, 512))).replace(/[\u007f-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return data.length > 512 ? `${text}\u2026` : text;
 }
 

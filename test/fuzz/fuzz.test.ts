@@ -3,6 +3,7 @@
  * fixed seed, coverage-guided. Reports executions and crashes once; any crash fails the test.
  * Longer runs: `npm run fuzz -- --seconds 600`.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fuzz } from './engine.js';

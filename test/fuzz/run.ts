@@ -3,6 +3,7 @@
  * fuzzer (engine.ts) and prints executions, corpus, coverage and crashes. Crash inputs are
  * written to DIR (default: none) as <n>.hex with a .txt description. Exits 1 on any crash.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fuzz } from './engine.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 
 /**
  * CRLs made by `openssl ca -gencrl` for a CA of ours: a throwaway openssl ca directory

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IssuedCertificate } from '../../src/pki/issue.js';
+import type { IssuedCertificate } from '../../src/node/issue.js';
 
 /** `openssl pkcs12` arguments for the encryptions tests make PFX files with. */
 export const PFX_FLAVOURS = {

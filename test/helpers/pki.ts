@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 
 /**
- * The throwaway PKI tests use, minted with src/pki/issue.ts and cached per process: one
+ * The throwaway PKI tests use, minted with src/node/issue.ts and cached per process: one
  * ECDSA P-256 CA; RSA-2048 and ECDSA P-256 servers (SAN localhost, 127.0.0.1; serverAuth);
  * RSA-2048 and ECDSA P-256 clients (clientAuth). Valid from an hour ago for a year.
  */

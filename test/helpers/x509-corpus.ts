@@ -7,14 +7,14 @@ import {
   type CertificateAuthorityOptions,
   type CertificateOptions,
   type IssuedCertificate,
-} from '../../src/pki/issue.js';
+} from '../../src/node/issue.js';
 import { parseCertificate, subjectKeyIdentifierOf } from '../../src/pki/certificate.js';
 import * as der from '../../src/pki/der-writer.js';
 import { encodePem } from '../../src/pki/pem.js';
 
 /**
  * The path-validation corpus (issue 3; security.md §2.5 CERT-1..8, after x509-limbo's case list):
- * every case is minted with src/pki/issue.ts into its own directory as ca.pem (trust anchors),
+ * every case is minted with src/node/issue.ts into its own directory as ca.pem (trust anchors),
  * int.pem (what the peer sends after its leaf, if anything) and leaf.pem, so the same files feed
  * DefaultVerifier, `tlsglass verify` and `openssl verify`.
  */

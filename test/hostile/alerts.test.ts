@@ -2,11 +2,12 @@
  * Alerts between two tlsglass peers when the handshake fails (security.md R1/R2: the failure must
  * reach the other side as the alert decided at the check). Found while building the state matrix.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PeerAlert } from '../../src/errors.js';
 import { AlertDescription } from '../../src/messages/enums.js';
-import { createCertificateAuthority } from '../../src/pki/issue.js';
+import { createCertificateAuthority } from '../../src/node/issue.js';
 import { runPair } from '../helpers/pair.js';
 import { cachedKeyProvider } from '../helpers/hostile-wire.js';
 import { testPki } from '../helpers/pki.js';

@@ -5,6 +5,7 @@
  * of RFC 7919 §4, and the alert choices (README "Alert decisions"). In memory, over real
  * ServerConnection/ClientConnection objects; every case checks the alert on the wire.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection, ServerConnection, type Connection } from '../../src/connection/connection.js';

@@ -7,6 +7,7 @@
  *   that is offered TLS 1.2 with DOWNGRD01/00 aborts with illegal_parameter before it sends
  *   anything else; a 1.2-only client ignores DOWNGRD01; a 1.3 server negotiating 1.2 sets it.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';

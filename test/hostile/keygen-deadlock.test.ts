@@ -7,7 +7,7 @@
  * and hung about once in 10,000–30,000 handshakes. They now take the public key out of the
  * generator already encoded and never export the private KeyObject, which only diffieHellman()
  * uses, without a key lock (crypto/node/key-exchange.ts); certificate issuing re-imports PKCS#8
- * (pki/issue.ts).
+ * (node/issue.ts).
  *
  * The test makes 100,000 X25519 shares in pairs and derives both secrets of every pair, in a child
  * process that must finish within the time limit; the old code hung within ~22,000 shares.

@@ -4,6 +4,7 @@
  * ServerConnection objects (HostileDriver re-seals edited messages as the peer would); every
  * failing case checks the alert record the side under test sent.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';

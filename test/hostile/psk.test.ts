@@ -2,6 +2,7 @@
  * External PSKs under attack or misuse (RFC 4279 §2, RFC 8446 §4.2.11): each failure reaches the
  * peer as the alert the RFC names, on the wire, and a server with a certificate falls back to it.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';

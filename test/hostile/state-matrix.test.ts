@@ -18,6 +18,7 @@
  * change, the rest of the legitimate flow gets the same error and no bytes, and no
  * handshake-complete event appears.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PeerAlert, TlsError } from '../../src/errors.js';
@@ -25,7 +26,7 @@ import { AlertDescription, AlertLevel, ContentType, HandshakeType, nameOf } from
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { HostileDriver } from '../helpers/hostile-driver.js';
 import { cachedKeyProvider, plainRecord, type Side, type Unit } from '../helpers/hostile-wire.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 
 const A = AlertDescription;
 // ECDSA only (testPki() would also mint two RSA keys, which costs more than this whole file's crypto).

@@ -10,7 +10,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { after, test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import { connect, createSecureContext, createServer } from '../../src/index.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { CrlAuthority, crlPki } from '../helpers/crl.js';
 import { peerMissing } from '../helpers/peers.js';
 

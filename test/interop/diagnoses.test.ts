@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as nodeTls from 'node:tls';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import { peerMissing, runOpensslClient, runTlsglassConnectCli, spawnPeer, TLSGLASS_CLI, startTlsglassServeCli, type Scope } from '../helpers/peers.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
 import { diagnosis } from '../helpers/diagnosis-block.js';

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueCertificate } from '../../src/pki/issue.js';
+import { issueCertificate } from '../../src/node/issue.js';
 import { SignatureScheme } from '../../src/messages/enums.js';
 import { testPki } from '../helpers/pki.js';
 import { runPair } from '../helpers/pair.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import { checkServerIdentity, connect, createSecureContext, createServer, type TLSSocket } from '../../src/index.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 
 /** A node:tls server with `cert`/`key`, serving one connection after another. */
 async function nodeServer(t: { after(fn: () => void): void }, options: nodeTls.TlsOptions): Promise<number> {

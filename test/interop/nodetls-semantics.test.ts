@@ -246,7 +246,7 @@ test('an IP address as servername: node:tls\'s DEP0123 warning, once', async () 
 });
 
 test("the context SNI chooses brings its ca: a client certificate is checked against it (as node:tls's addContext)", async () => {
-  const { createCertificateAuthority, issueCertificate } = await import('../../src/pki/issue.js');
+  const { createCertificateAuthority, issueCertificate } = await import('../../src/node/issue.js');
   const otherCa = createCertificateAuthority({ commonName: 'other CA', keyType: 'ec' });
   const client = issueCertificate({ issuer: otherCa, commonName: 'client', keyType: 'ec', extKeyUsage: ['clientAuth'] });
   for (const make of [createServer, nodeTls.createServer] as const) {
@@ -287,7 +287,7 @@ test("getSharedSigalgs() on the server: node:tls's answer for the same client an
 });
 
 test('a server whose cert is only the leaf sends the issuers it finds in ca, as node:tls (OpenSSL\'s automatic chain)', async () => {
-  const { createCertificateAuthority, issueCertificate } = await import('../../src/pki/issue.js');
+  const { createCertificateAuthority, issueCertificate } = await import('../../src/node/issue.js');
   const root = createCertificateAuthority({ commonName: 'chain root', keyType: 'ec' });
   const intermediate = createCertificateAuthority({ commonName: 'chain intermediate', keyType: 'ec', issuer: root });
   const leaf = issueCertificate({ issuer: intermediate, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { TLSSocket } from '../../src/index.js';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import { PEER_TIMEOUT_MS, peerMissing, readAll, runOpensslClient, startTlsglassServer, tlsglassConnect } from '../helpers/peers.js';
 import { testPki } from '../helpers/pki.js';
 

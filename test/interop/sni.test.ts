@@ -11,7 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { describe, test } from 'node:test';
 import * as nodeTls from 'node:tls';
 import { connect, createSecureContext, createServer, ConfigError, type TLSSocket } from '../../src/index.js';
-import { issueCertificate } from '../../src/pki/issue.js';
+import { issueCertificate } from '../../src/node/issue.js';
 import { testPki } from '../helpers/pki.js';
 import { nodeTlsConnect, peerMissing, runOpensslClient, startTlsglassServer, tlsglassConnect, type InProcessServer } from '../helpers/peers.js';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { peerMissing, runOpensslClient, runTlsglassConnectCli, startOpensslServer, startTlsglassServeCli, type PeerServer } from '../helpers/peers.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
 import { diagnosis } from '../helpers/diagnosis-block.js';

@@ -1,6 +1,7 @@
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { TLS12_SUITES } from '../../src/crypto/suites.js';
 import { AlertDescription, CipherSuite, ContentType, HandshakeType } from '../../src/messages/enums.js';
 import { readClientHello, writeClientHello } from '../../src/messages/client-hello.js';

@@ -1,3 +1,4 @@
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { TLS13_SUITES } from '../../src/crypto/suites.js';
@@ -233,7 +234,7 @@ describe('resumption', () => {
   });
 });
 
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { encodeClientSession } from '../../src/session/session.js';
 void createCertificateAuthority;
 function issueForHost(host: string): ReturnType<typeof issueCertificate> {

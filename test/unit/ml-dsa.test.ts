@@ -17,7 +17,7 @@ import { readClientHello } from '../../src/messages/client-hello.js';
 import { findExtension } from '../../src/messages/extensions/index.js';
 import { readU16ListExtension } from '../../src/messages/extensions/simple.js';
 import { ML_DSA, encodeMlDsaPkcs8, encodeMlDsaSpki, parseMlDsaPkcs8, parseMlDsaSpki } from '../../src/pki/ml-dsa.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { readDer, Tag } from '../../src/pki/der-reader.js';
 import * as der from '../../src/pki/der-writer.js';

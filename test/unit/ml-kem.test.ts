@@ -5,6 +5,7 @@
  * the FIPS 203 §7.2 modulus check, the wire layout of each group, and hostile shares ending the
  * handshake with illegal_parameter.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { describe, test } from 'node:test';

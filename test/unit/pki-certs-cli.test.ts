@@ -2,6 +2,7 @@
  * `tlsglass certs`: the files it writes, their modes, what it prints, and that the PKI works
  * unchanged with `openssl verify` and for mutual TLS between node:tls peers.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';

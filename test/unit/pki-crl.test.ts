@@ -15,7 +15,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { parseCrl } from '../../src/pki/crl.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { CrlAuthority, crlPki, pemDer } from '../helpers/crl.js';
 import { peerMissing } from '../helpers/peers.js';
 

@@ -6,6 +6,7 @@
  * certificate may only fail with typed errors: DecodeError (the DER reader's) or CertificateError,
  * never TypeError/RangeError, and never hang.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rootCertificates } from 'node:tls';
@@ -14,7 +15,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { CertificateError } from '../../src/errors.js';
 import { ExtensionOid, basicConstraintsOf, findExtension, parseCertificate, subjectAltNamesOf } from '../../src/pki/certificate.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { parseKeyUsage } from '../../src/pki/key-usage.js';
 import { parseNameConstraints } from '../../src/pki/name-constraints.js';
 import { decodePem } from '../../src/pki/pem.js';

@@ -1,4 +1,5 @@
 /** test/helpers/pki.ts: the shared test PKI is cached, valid, and usable from files by CLI peers. */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';

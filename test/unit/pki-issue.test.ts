@@ -15,7 +15,7 @@ import { DecodeError } from '../../src/codec/reader.js';
 import { basicConstraintsOf, parseCertificate, subjectAltNamesOf } from '../../src/pki/certificate.js';
 import { DerReader, Tag, decodeOid, readDer } from '../../src/pki/der-reader.js';
 import * as der from '../../src/pki/der-writer.js';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import { decodePem } from '../../src/pki/pem.js';
 
 const OPENSSL = '/usr/bin/openssl';

@@ -2,6 +2,7 @@
  * key-usage.ts (RFC 5280 §4.2.1.3): decoding, and the leaf's keyUsage matched to the key
  * exchange's use of its key (ServerCheckContext.keyUsage; a client always signs).
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -10,7 +11,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { AlertDescription } from '../../src/messages/enums.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import * as der from '../../src/pki/der-writer.js';
-import { createCertificateAuthority, issueCertificate, type KeyUsageName } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type KeyUsageName } from '../../src/node/issue.js';
 import { keyUsageMismatch, parseKeyUsage, type KeyUsageBit } from '../../src/pki/key-usage.js';
 
 describe('parseKeyUsage', () => {

@@ -2,6 +2,7 @@
  * name-constraints.ts (RFC 5280 §4.2.1.10): parsing, DNS/IP subtree matching, unsupported forms,
  * the comparison budget, and enforcement by DefaultVerifier with codes and alerts.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DecodeError } from '../../src/codec/reader.js';
@@ -11,7 +12,7 @@ import type { GeneralName } from '../../src/pki/certificate.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import * as der from '../../src/pki/der-writer.js';
 import { parseIpAddress } from '../../src/pki/host-match.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import {
   ComparisonBudget,
   checkNameConstraints,

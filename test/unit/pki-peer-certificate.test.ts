@@ -3,6 +3,7 @@
  * certificates, and what a node:tls client's getPeerCertificate() returns must equal our object
  * for the same DER, field for field, in short and detailed form.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { describe, test } from 'node:test';
 import * as tls from 'node:tls';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import { toPeerCertificate } from '../../src/pki/peer-certificate.js';
 
 const root = createCertificateAuthority({ commonName: 'Peer Cert Root', organization: 'tlsglass' });

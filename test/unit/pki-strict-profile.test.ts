@@ -4,6 +4,7 @@
  * alert a handshake sends, Node's bundled roots under the strict profile, and the decoding of
  * authorityKeyIdentifier. Each rule's failing certificate is a case of test/helpers/x509-corpus.ts.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { rootCertificates } from 'node:tls';
 import { describe, test } from 'node:test';
@@ -13,7 +14,7 @@ import { AlertDescription } from '../../src/messages/enums.js';
 import { findExtension } from '../../src/pki/certificate.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import * as der from '../../src/pki/der-writer.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { parseCertificateCached } from '../../src/pki/parsed-certificate.js';
 import { unhandledCriticalExtension } from '../../src/pki/path-checks.js';
 import { decodePem } from '../../src/pki/pem.js';

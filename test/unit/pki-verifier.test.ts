@@ -1,14 +1,15 @@
 /**
  * DefaultVerifier: the accept paths and one test per error code, asserting the code and the alert.
- * Every certificate is minted here with src/pki/issue.ts (ECDSA P-256 unless a case needs RSA).
+ * Every certificate is minted here with src/node/issue.ts (ECDSA P-256 unless a case needs RSA).
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { CertificateError } from '../../src/errors.js';
 import { AlertDescription } from '../../src/messages/enums.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
-import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import type { VerificationResult } from '../../src/pki/verifier.js';
 
 const provider = nodeCryptoProvider;

@@ -3,6 +3,7 @@
  * spellings (ours and OpenSSL's), usage errors, and the dispatch from the tlsglass binary.
  * The corpus test runs it on every corpus case against DefaultVerifier.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyCommand } from '../../src/cli/verify.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlsglass-verify-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@
  * pass FIPS 203's modulus check, and our server answers Chromium's and Node 24's real ClientHellos
  * with X25519MLKEM768.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

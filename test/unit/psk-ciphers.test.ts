@@ -1,4 +1,5 @@
 /** The PSK names in `ciphers`, as Node users write them for OpenSSL (`PSK+HIGH`, `kPSK`, suite names). */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveSuites } from '../../src/config.js';

@@ -1,3 +1,4 @@
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

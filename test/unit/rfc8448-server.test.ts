@@ -21,6 +21,7 @@
  * §6's ECDSA replayed), Finished values and every traffic secret. What our server built in
  * place of each substituted body is asserted too, so the list of differences cannot drift.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServerConnection } from '../../src/connection/connection.js';

@@ -1,7 +1,8 @@
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { AlertDescription } from '../../src/messages/enums.js';

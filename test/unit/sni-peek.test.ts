@@ -3,6 +3,7 @@
  * ClientHello, however the bytes are cut into chunks and records, and gives up (leaving the verdict
  * to the core) on anything that is not one. Also node:tls's addContext() patterns.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientConnection } from '../../src/connection/connection.js';

@@ -7,6 +7,7 @@
  * shared secret Z keeps its leading zero bytes in TLS 1.3 (TLS 1.2 strips them). The padding is
  * tested deterministically: fixed private exponents chosen so that Z starts with a zero byte.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';

@@ -21,6 +21,7 @@
  * hash and the 33-KeyUpdate flood are in handshake-tls13.test.ts; socket-level variants in
  * test/interop/tls13-negative.test.ts.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientConnection, ServerConnection, type Connection } from '../../src/connection/connection.js';
@@ -54,7 +55,7 @@ import { protectionFor, DOWNGRADE_TLS11, DOWNGRADE_TLS12, isHelloRetryRequest } 
 import { ServerSessionStore } from '../../src/session/server-store.js';
 import { decodeClientSession, type ClientSession } from '../../src/session/session.js';
 import { testPki } from '../helpers/pki.js';
-import { issueCertificate } from '../../src/pki/issue.js';
+import { issueCertificate } from '../../src/node/issue.js';
 import { plainAlert, pump, runPair, type Tamper } from '../helpers/pair.js';
 
 const pki = testPki();

@@ -3,6 +3,7 @@
  * shown where it crosses the wire, the byte layouts cover the PSK messages, and the summary says
  * that the PSK, not a certificate, authenticated the peers.
  */
+import '../../src/node/install-defaults.js'; // the Node platform's provider and trust anchors as the core's defaults
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClientConnection, ServerConnection } from '../../src/connection/connection.js';

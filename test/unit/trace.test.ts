@@ -15,7 +15,7 @@ import { PeerAlert } from '../../src/errors.js';
 import { writeClientHello } from '../../src/messages/client-hello.js';
 import { frameHandshake } from '../../src/messages/handshake.js';
 import { HandshakeType } from '../../src/messages/enums.js';
-import { createCertificateAuthority, issueCertificate } from '../../src/pki/issue.js';
+import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import { certificateLayout, summarizeCertificate } from '../../src/trace/certificate-summary.js';
 import { TraceDecoder } from '../../src/trace/decode.js';
 import { diagnose } from '../../src/trace/diagnose.js';

@@ -1,10 +1,10 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { Tag, DerReader, readDer } from './der-reader.js';
-import * as der from './der-writer.js';
-import { ExtensionOid, parseCertificate, subjectKeyIdentifierOf } from './certificate.js';
-import { parseIpAddress } from './host-match.js';
-import { encodePem } from './pem.js';
-import { encodeMlDsaSpki, mlDsaByName, parseMlDsaPkcs8, type MlDsaName, type MlDsaParams } from './ml-dsa.js';
+import { Tag, DerReader, readDer } from '../pki/der-reader.js';
+import * as der from '../pki/der-writer.js';
+import { ExtensionOid, parseCertificate, subjectKeyIdentifierOf } from '../pki/certificate.js';
+import { parseIpAddress } from '../pki/host-match.js';
+import { encodePem } from '../pki/pem.js';
+import { encodeMlDsaSpki, mlDsaByName, parseMlDsaPkcs8, type MlDsaName, type MlDsaParams } from '../pki/ml-dsa.js';
 import { mlDsa } from '../crypto/node/ml-dsa.js';
 
 /**
