@@ -21,6 +21,14 @@ export interface AttributeTypeAndValue {
   readonly raw: Uint8Array;
 }
 
+/**
+ * The value tags OpenSSL reads in a Name (B_ASN1_PRINTABLE through its tag2bit table): the string
+ * types, BIT STRING, SEQUENCE and the tags it calls unknown. VisibleString, VideotexString,
+ * GraphicString, GeneralString, the times, OCTET STRING, INTEGER… make X509Certificate refuse
+ * the certificate, and so do we.
+ */
+const NAME_VALUE_TAGS = new Set([0x03, 0x07, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x12, 0x13, 0x14, 0x16, 0x1c, 0x1d, 0x1e, 0x30]);
+
 /** RelativeDistinguishedNames in encoded order, each a non-empty SET of attributes; DecodeError when not DER of a Name. */
 export function readName(der: Uint8Array): AttributeTypeAndValue[][] {
   const rdns = new DerReader(readDer(der, Tag.SEQUENCE, 'Name').value);
@@ -34,6 +42,7 @@ export function readName(der: Uint8Array): AttributeTypeAndValue[][] {
       const oid = decodeOid(atv.read(Tag.OBJECT_IDENTIFIER, 'AttributeType').value, 'AttributeType');
       const v = atv.read(undefined, 'AttributeValue');
       atv.end('AttributeTypeAndValue');
+      if (!NAME_VALUE_TAGS.has(v.tag)) throw new DecodeError(`AttributeValue of ${oid}: tag 0x${v.tag.toString(16)} is not a string type`);
       rdn.push({ oid, tag: v.tag, value: v.value, raw: v.raw });
     }
     out.push(rdn);
@@ -91,9 +100,6 @@ const CHAR_WIDTH = new Map<number, number>([
   [0x13, 1], // PrintableString
   [0x14, 1], // T61String (as Latin-1)
   [0x16, 1], // IA5String
-  [0x17, 1], // UTCTime
-  [0x18, 1], // GeneralizedTime
-  [0x1a, 1], // VisibleString
   [0x1c, 4], // UniversalString
   [0x1e, 2], // BMPString
 ]);
@@ -149,7 +155,8 @@ function printName(rdns: readonly (readonly AttributeTypeAndValue[])[], style: N
 /** OpenSSL's do_buf + do_esc_char: the value's characters as UTF-8, escaped for RFC 2253. */
 function printValue(atv: AttributeTypeAndValue, style: NameStyle, out: number[]): void {
   const width = CHAR_WIDTH.get(atv.tag) ?? 1; // other types: the contents as Latin-1 (no DUMP_UNKNOWN)
-  const v = atv.value;
+  // OpenSSL keeps a SEQUENCE value as its whole DER, a BIT STRING without its unused-bits octet.
+  const v = atv.tag === 0x30 ? atv.raw : atv.tag === 0x03 ? atv.value.subarray(1) : atv.value;
   const step = width === 0 ? 1 : width;
   if (v.length % step !== 0) throw new DecodeError(`AttributeValue: ${v.length} bytes is not a whole number of ${step}-byte characters`);
   for (let p = 0; p < v.length; p += step) {
@@ -187,7 +194,7 @@ export function nameKey(der: Uint8Array): string {
   return readName(der)
     .map((rdn) =>
       rdn
-        .map((atv) => `${atv.oid}=${CHAR_WIDTH.has(atv.tag) && atv.tag !== 0x12 && atv.tag !== 0x17 && atv.tag !== 0x18 ? JSON.stringify(canonical(atv)) : hex(atv.raw)}`)
+        .map((atv) => `${atv.oid}=${CHAR_WIDTH.has(atv.tag) && atv.tag !== 0x12 ? JSON.stringify(canonical(atv)) : hex(atv.raw)}`)
         .sort()
         .join('+'),
     )
