@@ -7,7 +7,7 @@
  * X509Certificate parses without checking signatures, so the built certificates carry a dummy one.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
@@ -148,5 +148,52 @@ describe('name matching (RFC 5280 §7.1, as X509_NAME_cmp)', () => {
     assert.equal(issuedBy(parseCertificateCached(leaf, 'leaf'), parseCertificateCached(ca, 'ca')), true);
     // The dummy signature does not verify through the provider.
     assert.equal(signedBy(parseCertificateCached(leaf, 'leaf'), parseCertificateCached(ca, 'ca'), nodeCryptoProvider.signatures), false);
+  });
+});
+
+describe('certificate signatures through the CryptoProvider (RFC 4055, RFC 5758, RFC 8410)', () => {
+  const RSASSA_PSS = '1.2.840.113549.1.1.10';
+  const hashAlg = (oid: string) => der.sequence(der.oid(oid), der.nullValue());
+  const pssParams = (hashOid: string, salt: number, mgfHashOid = hashOid) =>
+    der.sequence(der.explicit(0, hashAlg(hashOid)), der.explicit(1, der.sequence(der.oid('1.2.840.113549.1.1.8'), hashAlg(mgfHashOid))), der.explicit(2, der.integer(salt)));
+
+  /** A certificate for `subjectSpki` signed by `issuer` with `alg` (an AlgorithmIdentifier) and node:crypto's sign options. */
+  function signed(alg: Uint8Array, issuerKey: KeyObject, hash: string | null, options: object = {}): Uint8Array {
+    const tbs = der.sequence(
+      der.explicit(0, der.integer(2)),
+      der.integer(Uint8Array.of(7)),
+      alg,
+      name(rdn(atv(CN, der.utf8String('Signer')))),
+      der.sequence(der.time(new Date('2025-01-01T00:00:00Z')), der.time(new Date('2035-01-01T00:00:00Z'))),
+      name(rdn(atv(CN, der.utf8String('signed')))),
+      ecKey,
+    );
+    return der.sequence(tbs, alg, der.bitString(sign(hash, tbs, { key: issuerKey, ...options })));
+  }
+
+  function check(certDer: Uint8Array, issuerPublic: KeyObject): boolean {
+    const issuer = certificate(name(rdn(atv(CN, der.utf8String('Signer')))), name(rdn(atv(CN, der.utf8String('Signer')))), [], issuerPublic.export({ format: 'der', type: 'spki' }));
+    const ours = signedBy(parseCertificateCached(certDer, 'signed'), parseCertificateCached(issuer, 'issuer'), nodeCryptoProvider.signatures);
+    assert.equal(ours, new X509Certificate(certDer).verify(issuerPublic), 'as X509Certificate.verify');
+    return ours;
+  }
+
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  test('RSASSA-PSS with the salt its parameters name (OpenSSL signs with the largest), SHA-256/384/512', () => {
+    const PSS = constants.RSA_PKCS1_PSS_PADDING;
+    for (const [hash, oid, salt] of [['sha256', '2.16.840.1.101.3.4.2.1', 222], ['sha256', '2.16.840.1.101.3.4.2.1', 32], ['sha384', '2.16.840.1.101.3.4.2.2', 48], ['sha512', '2.16.840.1.101.3.4.2.3', 0]] as const) {
+      assert.equal(check(signed(der.sequence(der.oid(RSASSA_PSS), pssParams(oid, salt)), rsa.privateKey, hash, { padding: PSS, saltLength: salt }), rsa.publicKey), true, `${hash} salt ${salt}`);
+    }
+    // The parameters say salt 32, the signature has 20: no.
+    assert.equal(check(signed(der.sequence(der.oid(RSASSA_PSS), pssParams('2.16.840.1.101.3.4.2.1', 32)), rsa.privateKey, 'sha256', { padding: PSS, saltLength: 20 }), rsa.publicKey), false);
+  });
+
+  test('PKCS #1 v1.5, ECDSA with a hash that is not its curve’s, Ed25519; a wrong key fails', () => {
+    assert.equal(check(signed(der.sequence(der.oid('1.2.840.113549.1.1.12'), der.nullValue()), rsa.privateKey, 'sha384'), rsa.publicKey), true);
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    assert.equal(check(signed(der.sequence(der.oid('1.2.840.10045.4.3.3')), p256.privateKey, 'sha384'), p256.publicKey), true);
+    const ed = generateKeyPairSync('ed25519');
+    assert.equal(check(signed(der.sequence(der.oid('1.3.101.112')), ed.privateKey, null), ed.publicKey), true);
+    assert.equal(check(signed(der.sequence(der.oid('1.3.101.112')), ed.privateKey, null), generateKeyPairSync('ed25519').publicKey), false);
   });
 });
