@@ -130,15 +130,26 @@ export interface PublicKey extends PublicKeyInfo {
   /**
    * Verifies `signature` over `data` with `scheme`. False when the scheme does not fit the key
    * type (RSA vs EC vs Ed25519; for TLS 1.3 ecdsa schemes, the curve), the RSA-PSS salt is not
-   * the hash length, or the signature is wrong. Never throws for bad input.
+   * `saltLength` (default, and always in TLS: the hash length), or the signature is wrong. Never
+   * throws for bad input.
    */
-  verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean;
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean;
   /**
    * Whether `scheme` can be used with this key at all: its key type and, for TLS 1.3 ECDSA, its
    * curve (RFC 8446 §4.2.3). ML-DSA schemes fit only with `tls13` (draft-ietf-tls-mldsa §3; X.509
    * signature checks pass it too).
    */
   fits(scheme: number, options?: { tls13?: boolean }): boolean;
+}
+
+export interface VerifyOptions {
+  /** TLS 1.3 rules: an ECDSA scheme names the curve too (RFC 8446 §4.2.3); ML-DSA schemes fit. */
+  readonly tls13?: boolean;
+  /**
+   * RSA-PSS only: the salt length the signature must have, for X.509 signatures whose
+   * RSASSA-PSS-params name one (RFC 4055 §3.1). TLS never passes it (RFC 8446 §4.2.3: the hash length).
+   */
+  readonly saltLength?: number;
 }
 
 export interface PrivateKey extends PublicKeyInfo {

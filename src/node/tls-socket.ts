@@ -23,7 +23,7 @@ import { decodeClientSession, encodeClientSession, unresumableSession } from '..
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
 import type { ConnectionEvent } from '../connection/events.js';
 import { TlsError, toTlsError } from '../errors.js';
-import { toPeerCertificate } from '../pki/peer-certificate.js';
+import { toPeerCertificate } from './peer-certificate.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { withDefaultVersions } from './defaults.js';

@@ -86,20 +86,14 @@ export function pssHash(parameters: Uint8Array | undefined): string | undefined 
 
 /** RSA 2048–8192 bits; EC on P-256/P-384/P-521; Ed25519/Ed448; ML-DSA-44/65/87. No DSA, no small curves. */
 export function checkKey(c: ParsedCertificate, isLeaf: boolean): CertificateError | undefined {
-  // ML-DSA keys are read from our DER (node:crypto before Node 24 cannot): no parameters, the right length.
+  // Keys are described from our DER (key-info.ts); ML-DSA's is checked too: no parameters, the right length.
   try {
     if (parseMlDsaSpki(c.fields.subjectPublicKeyInfo)) return undefined;
   } catch (e) {
     return fail('ERR_TLSGLASS_UNSUPPORTED_KEY', 'unsupported certificate key', c, e instanceof Error ? e.message : String(e));
   }
-  let type: string | undefined;
-  let details: { modulusLength?: number; namedCurve?: string } | undefined;
-  try {
-    type = c.publicKey.asymmetricKeyType;
-    details = c.publicKey.asymmetricKeyDetails;
-  } catch {
-    type = undefined;
-  }
+  const details = c.key;
+  const type = details.type;
   if (type === 'rsa' || type === 'rsa-pss') {
     const bits = details?.modulusLength ?? 0;
     if (bits < 2048) {

@@ -260,6 +260,36 @@ export function parseAuthorityKeyIdentifier(value: Uint8Array): AuthorityKeyIden
   return { keyIdentifier, authorityCertIssuer: issuer !== undefined, authorityCertSerialNumber: serial !== undefined };
 }
 
+/**
+ * The authorityKeyIdentifier's authorityCertSerialNumber and the first directoryName of its
+ * authorityCertIssuer (DER of the Name), which OpenSSL's X509_check_akid compares with the issuer's.
+ */
+export function authorityCertIssuerSerialOf(fields: CertificateFields): { readonly serialNumber?: Uint8Array; readonly issuerName?: Uint8Array } {
+  const ext = findExtension(fields, ExtensionOid.authorityKeyIdentifier);
+  if (!ext) return {};
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'authorityKeyIdentifier').value);
+  r.optional(0x80, 'keyIdentifier');
+  const issuer = r.optional(contextConstructed(1), 'authorityCertIssuer');
+  const serial = r.optional(0x82, 'authorityCertSerialNumber');
+  let issuerName: Uint8Array | undefined;
+  for (const names = new DerReader(issuer?.value ?? new Uint8Array(0)); !names.done && !issuerName; ) {
+    const n = names.read(undefined, 'GeneralName');
+    if (n.tag === contextConstructed(4)) issuerName = readDer(n.value, Tag.SEQUENCE, 'directoryName').raw;
+  }
+  return { ...(serial ? { serialNumber: serial.value } : {}), ...(issuerName ? { issuerName } : {}) };
+}
+
+/** extendedKeyUsage (RFC 5280 §4.2.1.12) KeyPurposeIds, or undefined when the extension is absent. */
+export function extKeyUsageOf(fields: CertificateFields): string[] | undefined {
+  const ext = findExtension(fields, ExtensionOid.extKeyUsage);
+  if (!ext) return undefined;
+  const r = new DerReader(readDer(ext.value, Tag.SEQUENCE, 'extKeyUsage').value);
+  if (r.done) throw new DecodeError('extKeyUsage: empty');
+  const out: string[] = [];
+  while (!r.done) out.push(decodeOid(r.read(Tag.OBJECT_IDENTIFIER, 'KeyPurposeId').value, 'KeyPurposeId'));
+  return out;
+}
+
 /** GeneralName CHOICE tags (RFC 5280 §4.2.1.6, IMPLICIT tagging; [4] directoryName is EXPLICIT, a Name being a CHOICE). */
 const GENERAL_NAME_TAGS = new Set([0xa0, 0x81, 0x82, 0xa3, 0xa4, 0xa5, 0x86, 0x87, 0x88]);
 

@@ -15,8 +15,8 @@ import { describe, fail } from './verify-error.js';
 import type { ClientCheckContext, CertificateVerifier, ServerCheckContext, VerificationResult } from './verifier.js';
 
 /**
- * The certificate verifier the handshakes use (RFC 5280 §6), on node:crypto's X509Certificate for
- * signatures and our strict DER parser for everything else: builds paths from the leaf through
+ * The certificate verifier the handshakes use (RFC 5280 §6), on our strict DER parser, with
+ * signatures checked through the CryptoProvider (certificate-signature.ts): builds paths from the leaf through
  * the certificates the peer sent to a trust anchor, backtracking over alternatives (cross-signed
  * issuers, unordered and extra certificates), and accepts the first path that passes
  * path-checks.ts (validity, algorithms and keys, CA flags and path length, critical extensions,
@@ -130,7 +130,7 @@ export class DefaultVerifier implements CertificateVerifier {
   }
 }
 
-/** Trust anchors indexed by subject (node's text form; X509_check_issued decides the match). */
+/** Trust anchors indexed by subject (its RFC 5280 §7.1 match key; issuedBy, as X509_check_issued, decides the match). */
 class AnchorStore {
   readonly #bySubject = new Map<string, ParsedCertificate[]>();
   readonly #ids = new Set<string>();

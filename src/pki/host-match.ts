@@ -1,4 +1,3 @@
-import { domainToASCII } from 'node:url';
 import { bytesEqual, type GeneralName } from './certificate.js';
 
 /**
@@ -10,7 +9,8 @@ import { bytesEqual, type GeneralName } from './certificate.js';
  *   (RFC 9525 §6.3); "*.tld" style patterns with fewer than three labels never match.
  * - ASCII case-insensitive; one trailing dot ignored on either side. Names are compared as
  *   A-labels: a host given with U-labels ("bücher.example") is converted first (IDNA/UTS #46 via
- *   node:url's domainToASCII, RFC 9525 §6.3); one that does not convert matches nothing.
+ *   the WHATWG URL host parser, as node:url's domainToASCII, RFC 9525 §6.3); one that does not
+ *   convert matches nothing.
  * - An IP literal matches iPAddress entries only, octet for octet (RFC 9525 §6.2).
  */
 
@@ -28,8 +28,14 @@ export function matchesHost(host: string, names: readonly GeneralName[]): boolea
  */
 export function toALabels(host: string): string | undefined {
   if (/^[\x00-\x7f]*$/.test(host)) return host;
-  const ascii = domainToASCII(host);
-  return ascii === '' ? undefined : ascii;
+  // The global URL (every runtime has one) runs UTS #46 ToASCII on a host; characters that would
+  // end the host inside a URL are not part of a DNS name.
+  if (/[/?#@:\\]/.test(host)) return undefined;
+  try {
+    return new URL(`http://${host}/`).hostname || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -184,7 +184,7 @@ function checkNames(path: readonly ParsedCertificate[], budget: ComparisonBudget
  */
 function checkExtendedKeyUsage(path: readonly ParsedCertificate[], purpose: Purpose): CertificateError | undefined {
   for (const c of belowAnchor(path)) {
-    const eku = c.x509.keyUsage;
+    const eku = c.extKeyUsage;
     if (eku && !eku.includes(EKU[purpose])) {
       return fail(
         'INVALID_PURPOSE',
@@ -209,7 +209,7 @@ function checkLeafKeyUsage(leaf: ParsedCertificate, use: KeyUse | undefined): Ce
 
 /** RFC 9525 §6: the reference identity against subjectAltName only, in Node's wording. */
 function checkHost(leaf: ParsedCertificate, host: string): CertificateError | undefined {
-  const reason = hostMismatchReason(host, leaf.subjectAltNames, leaf.x509.subjectAltName ?? '');
+  const reason = hostMismatchReason(host, leaf.subjectAltNames, leaf.subjectAltNameText);
   if (!reason) return undefined;
   return new CertificateError(`Hostname/IP does not match certificate's altnames: ${reason}`, 'ERR_TLS_CERT_ALTNAME_INVALID', AlertDescription.certificate_unknown);
 }

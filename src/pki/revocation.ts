@@ -1,11 +1,10 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { CertificateError } from '../errors.js';
-import { SignatureScheme } from '../messages/enums.js';
 import { toHex } from '../codec/text.js';
-import { pssHash, signatureAlgorithmProblem } from './algorithm-policy.js';
+import { signatureAlgorithmProblem } from './algorithm-policy.js';
+import { verifySignature } from './certificate-signature.js';
 import { bytesEqual, subjectKeyIdentifierOf } from './certificate.js';
 import type { CertificateList } from './crl.js';
-import { mlDsaByOid } from './ml-dsa.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import { fail } from './verify-error.js';
 
@@ -96,46 +95,10 @@ export class CrlStore {
     let results = this.#verified.get(crl);
     let ok = results?.get(issuer.id);
     if (ok === undefined) {
-      ok = verifyCrlSignature(crl, issuer, this.provider);
+      ok = verifySignature(crl.signatureAlgorithm, crl.tbs, crl.signature, issuer.fields.subjectPublicKeyInfo, this.provider.signatures);
       if (!results) this.#verified.set(crl, (results = new Map()));
       if (results.size < 16) results.set(issuer.id, ok);
     }
     return ok ? undefined : `the signature does not verify with the key of "${issuer.subjectText}"`;
-  }
-}
-
-/** X.509 signature algorithms as the TLS signature schemes that compute the same signature (ECDSA: any curve in TLS 1.2 terms). */
-const SCHEMES = new Map<string, readonly number[]>([
-  ['1.2.840.113549.1.1.11', [SignatureScheme.rsa_pkcs1_sha256]],
-  ['1.2.840.113549.1.1.12', [SignatureScheme.rsa_pkcs1_sha384]],
-  ['1.2.840.113549.1.1.13', [SignatureScheme.rsa_pkcs1_sha512]],
-  ['1.2.840.10045.4.3.2', [SignatureScheme.ecdsa_secp256r1_sha256]],
-  ['1.2.840.10045.4.3.3', [SignatureScheme.ecdsa_secp384r1_sha384]],
-  ['1.2.840.10045.4.3.4', [SignatureScheme.ecdsa_secp521r1_sha512]],
-  ['1.3.101.112', [SignatureScheme.ed25519]],
-  ['1.3.101.113', [SignatureScheme.ed448]],
-]);
-
-/** RSASSA-PSS by hash: rsaEncryption keys (rsae) and RSASSA-PSS keys (pss); the salt must be the hash length. */
-const PSS_SCHEMES = new Map<string, readonly number[]>([
-  ['2.16.840.1.101.3.4.2.1', [SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_pss_sha256]],
-  ['2.16.840.1.101.3.4.2.2', [SignatureScheme.rsa_pss_rsae_sha384, SignatureScheme.rsa_pss_pss_sha384]],
-  ['2.16.840.1.101.3.4.2.3', [SignatureScheme.rsa_pss_rsae_sha512, SignatureScheme.rsa_pss_pss_sha512]],
-]);
-
-/** The CRL's signature over tbsCertList with the issuer's key, through the provider (never throws). */
-function verifyCrlSignature(crl: CertificateList, issuer: ParsedCertificate, provider: CryptoProvider): boolean {
-  const { oid, parameters } = crl.signatureAlgorithm;
-  const ml = mlDsaByOid(oid);
-  const schemes = ml ? [ml.scheme] : oid === '1.2.840.113549.1.1.10' ? PSS_SCHEMES.get(pssHash(parameters) ?? '') : SCHEMES.get(oid);
-  if (!schemes) return false;
-  try {
-    const key = provider.signatures.publicKeyFromSpki(issuer.fields.subjectPublicKeyInfo);
-    // RFC 9881 §3: pure ML-DSA over the DER, empty context (as the TLS 1.3 schemes).
-    if (ml) return key.verify(ml.scheme, crl.tbs, crl.signature, { tls13: true });
-    const scheme = schemes.find((s) => key.fits(s));
-    return scheme !== undefined && key.verify(scheme, crl.tbs, crl.signature);
-  } catch {
-    return false;
   }
 }

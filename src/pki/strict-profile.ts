@@ -76,7 +76,7 @@ function checkIssued(c: ParsedCertificate, isLeaf: boolean): CertificateError | 
   }
 
   // BR §7.1.2.7.10: a subscriber certificate's extKeyUsage MUST NOT contain anyExtendedKeyUsage.
-  if (isLeaf && c.x509.keyUsage?.includes(ANY_EXTENDED_KEY_USAGE)) {
+  if (isLeaf && c.extKeyUsage?.includes(ANY_EXTENDED_KEY_USAGE)) {
     return fail('ERR_TLSGLASS_LEAF_ANY_EXTENDED_KEY_USAGE', 'anyExtendedKeyUsage in an end-entity certificate', c, 'its extendedKeyUsage contains anyExtendedKeyUsage (CA/B Forum BR §7.1.2.7.10)');
   }
   return undefined;

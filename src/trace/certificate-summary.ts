@@ -53,7 +53,7 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary | Unre
       notBefore: c.fields.notBefore.toISOString(),
       notAfter: c.fields.notAfter.toISOString(),
       // ML-DSA from our DER: node:crypto before Node 24 cannot decode the key.
-      key: parseMlDsaSpki(c.fields.subjectPublicKeyInfo)?.params.label ?? keyDescription(c.publicKey.asymmetricKeyType, c.publicKey.asymmetricKeyDetails),
+      key: parseMlDsaSpki(c.fields.subjectPublicKeyInfo)?.params.label ?? keyDescription(c.key.type, c.key),
       names,
       selfIssued: c.subjectKey === c.issuerKey,
       serialNumber: toHex(c.fields.serialNumber),

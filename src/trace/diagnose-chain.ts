@@ -84,7 +84,7 @@ export function ourSelfSigned(chain: readonly Uint8Array[], peer: Side): string 
 /** The extendedKeyUsage purposes of a chain's leaf by name, or undefined when it has none (any purpose). */
 export function leafPurposes(chain: readonly Uint8Array[]): string[] | undefined {
   const leaf = parseAll(chain)[0];
-  const eku = leaf?.x509.keyUsage;
+  const eku = leaf?.extKeyUsage;
   return eku ? eku.map((oid) => EKU_NAMES[oid] ?? oid) : undefined;
 }
 

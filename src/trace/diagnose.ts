@@ -352,7 +352,7 @@ function authOfChain(chain: readonly Uint8Array[]): 'RSA' | 'ECDSA' | undefined 
   const leaf = chain[0];
   if (!leaf) return undefined;
   try {
-    const type = parseCertificateCached(leaf, 'certificate').x509.publicKey.asymmetricKeyType;
+    const type = parseCertificateCached(leaf, 'certificate').key.type;
     return type === 'rsa' || type === 'rsa-pss' ? 'RSA' : type === 'ec' ? 'ECDSA' : undefined;
   } catch {
     return undefined;

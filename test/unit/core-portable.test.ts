@@ -6,9 +6,7 @@
  * externals) into a file that imports nothing.
  *
  * Allowed to use Node: the adapters src/node/, src/cli/, src/crypto/node/ and the Node entry
- * src/index.ts. PENDING lists core files whose move off node:crypto's X509Certificate and
- * node:url is another change's (src/pki's own DER reader); each entry must still need it, so the
- * list shrinks to nothing as that lands.
+ * src/index.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +16,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,8 +28,6 @@ const CORE_FILES = ['src/config.ts', 'src/errors.ts', 'src/identities.ts', 'src/
 const CORE_FLAT_DIRECTORIES = ['src/crypto'];
 
 /** Core files still on Node until src/pki reads certificates with its own DER reader (issue 16's pki part). */
-const PENDING = new Set(['src/pki/parsed-certificate.ts', 'src/pki/peer-certificate.ts', 'src/pki/host-match.ts']);
-
 const FORBIDDEN_GLOBALS = new Set(['Buffer', 'process']);
 
 function tsFiles(dir: string, recursive: boolean): string[] {
@@ -70,12 +66,8 @@ function nodeUses(path: string): string[] {
 describe('the core is portable', () => {
   test('no core file imports a node:* module or uses Buffer or process', () => {
     assert.ok(coreFiles.length > 100, `the core listing found only ${coreFiles.length} files`);
-    const offenders = coreFiles.filter((f) => !PENDING.has(f)).flatMap((f) => nodeUses(f).map((use) => `${f}: ${use}`));
+    const offenders = coreFiles.flatMap((f) => nodeUses(f).map((use) => `${f}: ${use}`));
     assert.deepEqual(offenders, []);
-  });
-
-  test('each PENDING file still uses Node (otherwise remove it from the list)', () => {
-    for (const f of PENDING) assert.notDeepEqual(nodeUses(f), [], `${f} no longer uses Node: take it off PENDING`);
   });
 
   test('the checker finds what it looks for', () => {
@@ -103,17 +95,6 @@ describe('the core is portable', () => {
   });
 
   test('tlsglass/core bundles for the browser with esbuild, importing nothing, and the bundle runs a handshake', async (t) => {
-    // Until PENDING is empty, its files' node:* imports become empty modules; any other is an error.
-    const pendingStubs: Plugin = {
-      name: 'pending-node-imports',
-      setup(b) {
-        b.onResolve({ filter: /^node:/ }, (args) => {
-          const importer = relative(join(ROOT, 'dist'), args.importer).replace(/\.js$/, '.ts');
-          return PENDING.has(importer) ? { path: args.path, namespace: 'pending-stub' } : undefined;
-        });
-        b.onLoad({ filter: /.*/, namespace: 'pending-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
-      },
-    };
     const result = await build({
       stdin: { contents: "export * from 'tlsglass/core';", resolveDir: ROOT, loader: 'js' },
       bundle: true,
@@ -123,7 +104,6 @@ describe('the core is portable', () => {
       write: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [pendingStubs],
     });
     assert.deepEqual(result.errors, []);
     const [output] = result.outputFiles;
@@ -136,7 +116,7 @@ describe('the core is portable', () => {
     t.diagnostic(`tlsglass/core for the browser: ${output!.contents.length} bytes minified, ${gzipSync(output!.contents).length} gzipped, from ${inputs.length} modules`);
  
     // The bundle runs: loaded as a module, given a provider, it completes a TLS 1.3 PSK handshake
-    // (no certificate, so none of PENDING's stubs is reached) over Web Streams, and data flows.
+    // over Web Streams, and data flows.
     const dir = mkdtempSync(join(tmpdir(), 'tlsglass-core-bundle-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'core.mjs');

@@ -12,7 +12,7 @@ import * as tls from 'node:tls';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
-import { toPeerCertificate } from '../../src/pki/peer-certificate.js';
+import { toPeerCertificate } from '../../src/node/peer-certificate.js';
 
 const root = createCertificateAuthority({ commonName: 'Peer Cert Root', organization: 'tlsglass' });
 const int = createCertificateAuthority({ commonName: 'Peer Cert Int', organization: 'tlsglass', issuer: root });

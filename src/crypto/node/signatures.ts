@@ -9,7 +9,7 @@ import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObj
 import { SignatureScheme } from '../../messages/enums.js';
 import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
-import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
+import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider, VerifyOptions } from '../provider.js';
 import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
@@ -162,11 +162,11 @@ class NodePublicKey implements PublicKey {
     return !(info.padding === 'ecdsa' && options?.tls13 === true && info.curve !== this.curve);
   }
 
-  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: { tls13?: boolean }): boolean {
+  verify(scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
     if (!this.fits(scheme, options)) return false;
     const info = SCHEMES.get(scheme)!;
     try {
-      return verify(info.hash, data, nodeOptions(info, this.#key), signature);
+      return verify(info.hash, data, nodeOptions(info, this.#key, options?.saltLength), signature);
     } catch {
       return false; // malformed input must never escape as an exception
     }
@@ -230,13 +230,13 @@ function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
   }
 }
 
-/** node:crypto sign/verify options for a scheme. PSS salt = hash length (RFC 8446 §4.2.3). */
-function nodeOptions(info: SchemeInfo, key: KeyObject) {
+/** node:crypto sign/verify options for a scheme. PSS salt = hash length (RFC 8446 §4.2.3) unless an X.509 signature names another. */
+function nodeOptions(info: SchemeInfo, key: KeyObject, saltLength?: number) {
   switch (info.padding) {
     case 'pkcs1':
       return { key, padding: constants.RSA_PKCS1_PADDING };
     case 'pss':
-      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[info.hash as HashAlgorithm] };
+      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: saltLength ?? HASH_LENGTH[info.hash as HashAlgorithm] };
     case 'ecdsa':
       return { key, dsaEncoding: 'der' as const }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
     case 'eddsa':

@@ -1,13 +1,15 @@
+import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import { parseCertificateCached, type ParsedCertificate } from './parsed-certificate.js';
-import { issuedBy } from './certificate-signature.js';
+import { parseCertificateCached, type ParsedCertificate } from '../pki/parsed-certificate.js';
+import { issuedBy } from '../pki/certificate-signature.js';
 
 /**
  * The peer certificate object node:tls `getPeerCertificate([detailed])` returns: subject and
  * issuer as attribute objects, subjectaltname, valid_from/valid_to in OpenSSL's format,
  * serialNumber, fingerprints, raw, pubkey, bits/modulus/exponent (RSA) or
  * asn1Curve/nistCurve (EC), ext_key_usage, ca, infoAccess. node:crypto builds the fields
- * (X509Certificate.toLegacyObject uses the same code as node:tls); this file links the chain.
+ * (X509Certificate.toLegacyObject uses the same code as node:tls), which is why this Node-adapter
+ * API lives in src/node; the chain is linked with the core's issuedBy.
  */
 export interface PeerCertificateOptions {
   /**
@@ -58,6 +60,11 @@ export function toPeerCertificate(chain: readonly Uint8Array[], detailed: boolea
 type LegacyObject = PeerCertificate & { issuerCertificate?: LegacyObject };
 
 function legacy(c: ParsedCertificate): LegacyObject {
-  return c.x509.toLegacyObject();
+  let x509 = x509s.get(c);
+  if (!x509) x509s.set(c, (x509 = new X509Certificate(c.der)));
+  return x509.toLegacyObject();
 }
+
+/** X509Certificate by parsed certificate, which the parse cache keeps alive while it is in use. */
+const x509s = new WeakMap<ParsedCertificate, X509Certificate>();
 
