@@ -41,7 +41,7 @@ import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
 import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
 import { ownTransport, TLSSocket, validateSNICallback, type NodePskServerCallback, type TLSSocketOptions } from './tls-socket.js';
-import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
+import { peekClientHello, serverNamePattern, sniContextProblem, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -228,7 +228,8 @@ export class Server extends NetServer {
       socket.unshift(buffered);
       const withContext = (err: Error | null | undefined, context?: unknown): void => {
         if (settled) return;
-        if (err || (context != null && !isSecureContext(context))) return finish(err ?? new TypeError('Invalid SNI context'));
+        const problem = err ?? sniContextProblem(context);
+        if (problem) return finish(problem);
         const config = context == null ? this.resolved : this.configFor(context as SecureContext);
         if (!peeked.statusRequest || this.listenerCount('OCSPRequest') === 0) return finish(null, config);
         this.requestOcsp(config, (ocspErr, response) => finish(ocspErr, response === undefined ? config : withOcspResponse(config, response)));
@@ -252,8 +253,10 @@ export class Server extends NetServer {
       const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
-        // As node:tls: no alert, the connection is dropped; the listener sees it destroyed, with the SNI name.
         tls.peekedServername = servername;
+        // A context without a certificate fails with an alert (sniContextProblem); otherwise, as
+        // node:tls, no alert: the connection is dropped, the listener sees it destroyed, with the SNI name.
+        if (failure instanceof TlsError && failure.alert !== undefined) return tls.failHandshake(failure);
         tls.destroy();
         this.emit('tlsClientError', failure, tls);
       } else {

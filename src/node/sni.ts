@@ -5,7 +5,9 @@
  * answered before the handshake starts. The core parses the ClientHello again, and is the one that
  * judges it: this look-ahead never fails a connection, it only stops looking.
  */
-import { HandshakeType, ExtensionType } from '../messages/enums.js';
+import { isSecureContext } from '../config.js';
+import { LocalAlert } from '../errors.js';
+import { AlertDescription, HandshakeType, ExtensionType } from '../messages/enums.js';
 import { readClientHello } from '../messages/client-hello.js';
 import { findExtension } from '../messages/extensions/index.js';
 import { readServerName } from '../messages/extensions/simple.js';
@@ -72,4 +74,17 @@ export function peekClientHello(bytes: Uint8Array): PeekedHello | undefined {
  */
 export function serverNamePattern(hostname: string): RegExp {
   return new RegExp('^' + hostname.replace(/([.^$+?\-\\[\]{}])/g, '\\$1').replaceAll('*', '[^.]*') + '$');
+}
+
+/**
+ * What is wrong with the context an SNICallback answered, as node:tls reports it: not a context
+ * (TypeError "Invalid SNI context", the connection dropped), or one without a certificate and key
+ * (OpenSSL's SSL_use_certificate refuses the null: the client is told handshake_failure).
+ * Undefined for a usable context, or none (the server's own certificate).
+ */
+export function sniContextProblem(context: unknown): Error | undefined {
+  if (context == null) return undefined;
+  if (!isSecureContext(context)) return new TypeError('Invalid SNI context');
+  if (context.context.identities.length > 0) return undefined;
+  return new LocalAlert(AlertDescription.handshake_failure, 'the SNICallback chose a context without a certificate and key', 'ERR_SSL_PASSED_A_NULL_PARAMETER');
 }

@@ -16,7 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
+import { resolveServerConfig, sigalgName, withIdentities, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type SecureContext, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession, encodeClientSession, unresumableSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
@@ -32,6 +32,7 @@ import { outputPool } from './output-pool.js';
 import { Timeline } from '../trace/timeline.js';
 import { renderMessage } from '../trace/ladder.js';
 import { argTypeError, BUFFER_TYPES, checkSecureContext } from './validate.js';
+import { peekClientHello, sniContextProblem } from './sni.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -151,6 +152,11 @@ export class TLSSocket extends Duplex {
   private outputHeld = 0;
   /** What waits for the held output: the close_notify and FIN of an end() meanwhile. */
   private afterHeld: (() => void)[] = [];
+  /**
+   * A server socket with an SNICallback of its own (made without a tls.Server, as node:tls allows):
+   * the bytes read until the ClientHello is complete and the callback has chosen the context.
+   */
+  private sniWait: { callback: SNICallback; config: ResolvedServerConfig; bytes: Buffer; asked: boolean } | undefined;
 
   constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
@@ -171,7 +177,10 @@ export class TLSSocket extends Duplex {
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : withPfx(options);
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
-    this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(this.clientOptions as ClientOptions);
+    const config = this.isServer ? this.serverConfig(options) : undefined;
+    this.conn = config ? new ServerConnection(config) : new ClientConnection(this.clientOptions as ClientOptions);
+    const SNICallback = (options as { SNICallback?: SNICallback }).SNICallback;
+    if (config && SNICallback) this.sniWait = { callback: SNICallback, config, bytes: Buffer.alloc(0), asked: false };
     this.setOutput();
     if (options.enableTrace === true) this.enableTrace();
 
@@ -238,10 +247,68 @@ export class TLSSocket extends Duplex {
     }
     if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
-    this.conn = new ClientConnection(this.clientOptions as ClientOptions);
+    this.useConnection(new ClientConnection(this.clientOptions as ClientOptions));
+  }
+
+  /** Replaces the connection before its handshake started, keeping what was set on this socket. */
+  private useConnection(conn: Connection): void {
+    this.conn = conn;
     this.setOutput();
     if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
-    if (this.trace) this.trace.attach(this.conn, 'client');
+    if (this.trace) this.trace.attach(this.conn, this.isServer ? 'server' : 'client');
+  }
+
+  /**
+   * Server with its own SNICallback: holds the bytes until the ClientHello is complete, asks the
+   * callback (as node:tls, only when the client names a server) and starts the handshake with the
+   * context it chose. The callback's error, or a context that is no context, destroys the socket
+   * with that error (no alert); a context without a certificate fails the handshake with an alert.
+   */
+  private holdForSni(chunk: Uint8Array): void {
+    const wait = this.sniWait!;
+    wait.bytes = Buffer.concat([wait.bytes, chunk]); // a copy: `chunk` may be reused once we return
+    if (wait.asked) return;
+    const peeked = peekClientHello(wait.bytes);
+    if (peeked === undefined) return;
+    if (peeked.servername === undefined) return this.releaseHeld();
+    wait.asked = true;
+    this.peekedServername = peeked.servername;
+    this.transport.pause(); // until the callback answers
+    let answered = false;
+    const answer = (err: Error | null | undefined, context?: unknown): void => {
+      if (answered || this.destroyed || this.failed) return;
+      answered = true;
+      const problem = err ?? sniContextProblem(context);
+      if (problem instanceof TlsError && problem.alert !== undefined) return this.failHandshake(problem);
+      if (problem) return this.abort(problem);
+      if (context != null) this.useConnection(new ServerConnection(withIdentities(wait.config, context as SecureContext)));
+      if (!this.readPaused) this.transport.resume();
+      this.releaseHeld();
+    };
+    try {
+      wait.callback(peeked.servername, answer);
+    } catch (err) {
+      answer(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Hands the bytes held for the SNICallback to the connection. */
+  private releaseHeld(): void {
+    const bytes = this.sniWait!.bytes;
+    this.sniWait = undefined;
+    this.onTransportData(bytes);
+  }
+
+  /**
+   * Fails the handshake for a reason found outside it (the SNI context has no certificate): the
+   * error's alert is sent, then FIN, and the error reported as any handshake failure. @internal
+   */
+  failHandshake(error: TlsError): void {
+    try {
+      this.conn.abort(error);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   // ---- node:tls getters -------------------------------------------------------------------
@@ -601,6 +668,7 @@ export class TLSSocket extends Duplex {
 
   private onTransportData(chunk: Uint8Array): void {
     if (this.failed || this.destroyed) return;
+    if (this.sniWait) return this.holdForSni(chunk);
     let failure: unknown;
     try {
       this.conn.receive(chunk);
@@ -972,6 +1040,9 @@ function abortWith(signal: AbortSignal, socket: TLSSocket): void {
 }
 
 function noop(): void {}
+
+/** node:tls's SNICallback: calls back with the context for `servername`, or none for the server's own. */
+type SNICallback = (servername: string, callback: (err: Error | null, context?: SecureContext | null) => void) => void;
 
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {
