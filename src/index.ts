@@ -3,7 +3,8 @@
  * sans-I/O connections underneath for users who bring their own I/O, the error classes, and every
  * type the options and the README name (observer, verifier, crypto provider, session store).
  * The default export is the module as one object, as `import tls from 'node:tls'`; through it the
- * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION defaults can be changed.
+ * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION / DEFAULT_CIPHERS defaults can be changed, and a
+ * createSecureContext assigned to it is what connect() makes its contexts with, as with node:tls.
  */
 import { checkServerIdentity, rootCertificates } from 'node:tls';
 import { createSecureContext as createCoreSecureContext, SecureContext, type CommonOptions } from './config.js';
@@ -50,7 +51,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(checkedSecureOptions(options)))));
+    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaults(checkedSecureOptions(options)))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }
@@ -72,7 +73,12 @@ const tlsglass = {
   convertALPNProtocols,
   createSecurePair,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
-  DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
+  get DEFAULT_CIPHERS(): string {
+    return defaults.DEFAULT_CIPHERS;
+  },
+  set DEFAULT_CIPHERS(value: string) {
+    defaults.setDefaultCiphers(value);
+  },
   get DEFAULT_MIN_VERSION(): defaults.TlsVersion {
     return defaults.DEFAULT_MIN_VERSION;
   },
@@ -86,4 +92,5 @@ const tlsglass = {
     defaults.setDefaultVersion('max', value);
   },
 };
+defaults.registerModuleObject(tlsglass);
 export default tlsglass;

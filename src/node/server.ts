@@ -35,7 +35,7 @@ import {
 import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore, TICKET_KEYS_LENGTH } from '../session/server-store.js';
-import { withDefaultVersions } from './defaults.js';
+import { withDefaults } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
@@ -86,7 +86,7 @@ export class Server extends NetServer {
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
-    options = withDefaultVersions(checkedSecureOptions(options));
+    options = withDefaults(checkedSecureOptions(options));
     // net.Server's own options, as node:tls; each accepted transport is then made half-open (onConnection).
     super({ allowHalfOpen: options.allowHalfOpen === true, pauseOnConnect: options.pauseOnConnect === true });
     this.sessions =
@@ -114,7 +114,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    options = withDefaultVersions(checkedSecureOptions(options));
+    options = withDefaults(checkedSecureOptions(options));
     this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();

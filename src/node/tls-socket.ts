@@ -25,7 +25,7 @@ import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from '../pki/peer-certificate.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
-import { withDefaultVersions } from './defaults.js';
+import { withDefaults } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
@@ -234,7 +234,7 @@ export class TLSSocket extends Duplex {
 
   /** A server's configuration, with node:tls's pskCallback bound to this socket. */
   private serverConfig(options: TLSSocketOptions): ResolvedServerConfig {
-    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withPfx(withDefaultVersions(options))), true);
+    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withPfx(withDefaults(options))), true);
     const callback = options.pskCallback as NodePskServerCallback | undefined;
     return callback ? withPskLookup(base, (identity) => callback(this, identity)) : base;
   }
