@@ -41,7 +41,7 @@ import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
 import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
 import { ownTransport, TLSSocket, validateSNICallback, type NodePskServerCallback, type TLSSocketOptions } from './tls-socket.js';
-import { peekClientHello, serverNamePattern, sniContextProblem, type PeekedHello } from './sni.js';
+import { peekClientHello, serverNamePattern, sniChoice, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -228,9 +228,9 @@ export class Server extends NetServer {
       socket.unshift(buffered);
       const withContext = (err: Error | null | undefined, context?: unknown): void => {
         if (settled) return;
-        const problem = err ?? sniContextProblem(context);
-        if (problem) return finish(problem);
-        const config = context == null ? this.resolved : this.configFor(context as SecureContext);
+        const choice = err ?? sniChoice(context, this.resolved);
+        if (choice instanceof Error) return finish(choice);
+        const config = choice === undefined ? this.resolved : this.configFor(choice);
         if (!peeked.statusRequest || this.listenerCount('OCSPRequest') === 0) return finish(null, config);
         this.requestOcsp(config, (ocspErr, response) => finish(ocspErr, response === undefined ? config : withOcspResponse(config, response)));
       };
@@ -254,7 +254,7 @@ export class Server extends NetServer {
       if (!tls) return;
       if (failure) {
         tls.peekedServername = servername;
-        // A context without a certificate fails with an alert (sniContextProblem); otherwise, as
+        // A context without a certificate fails with an alert (sniChoice); otherwise, as
         // node:tls, no alert: the connection is dropped, the listener sees it destroyed, with the SNI name.
         if (failure instanceof TlsError && failure.alert !== undefined) return tls.failHandshake(failure);
         tls.destroy();

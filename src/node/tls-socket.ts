@@ -32,7 +32,7 @@ import { outputPool } from './output-pool.js';
 import { Timeline } from '../trace/timeline.js';
 import { renderMessage } from '../trace/ladder.js';
 import { argTypeError, BUFFER_TYPES, checkSecureContext } from './validate.js';
-import { peekClientHello, sniContextProblem } from './sni.js';
+import { peekClientHello, sniChoice } from './sni.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -261,8 +261,8 @@ export class TLSSocket extends Duplex {
   /**
    * Server with its own SNICallback: holds the bytes until the ClientHello is complete, asks the
    * callback (as node:tls, only when the client names a server) and starts the handshake with the
-   * context it chose. The callback's error, or a context that is no context, destroys the socket
-   * with that error (no alert); a context without a certificate fails the handshake with an alert.
+   * context it chose (see sniChoice). The callback's error, or a context that is no context,
+   * destroys the socket with that error (no alert).
    */
   private holdForSni(chunk: Uint8Array): void {
     const wait = this.sniWait!;
@@ -278,10 +278,10 @@ export class TLSSocket extends Duplex {
     const answer = (err: Error | null | undefined, context?: unknown): void => {
       if (answered || this.destroyed || this.failed) return;
       answered = true;
-      const problem = err ?? sniContextProblem(context);
-      if (problem instanceof TlsError && problem.alert !== undefined) return this.failHandshake(problem);
-      if (problem) return this.abort(problem);
-      if (context != null) this.useConnection(new ServerConnection(withIdentities(wait.config, context as SecureContext)));
+      const choice = err ?? sniChoice(context, wait.config);
+      if (choice instanceof TlsError && choice.alert !== undefined) return this.failHandshake(choice);
+      if (choice instanceof Error) return this.abort(choice);
+      if (choice) this.useConnection(new ServerConnection(withIdentities(wait.config, choice)));
       if (!this.readPaused) this.transport.resume();
       this.releaseHeld();
     };
