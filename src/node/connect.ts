@@ -81,6 +81,7 @@ export function connect(...args: unknown[]): TLSSocket {
     if (servername !== undefined) socketOptions.servername = servername;
     if (!options.socket) Object.assign(socketOptions, { [ownTransport]: true }); // allowHalfOpen is the option's, not the transport's
     tls = new TLSSocket(transport, socketOptions);
+    tls.releaseControl(); // as node:tls: an 'error' nobody listens to throws
   } catch (err) {
     if (!options.socket) transport.destroy();
     throw asNodeError(err as Error);

@@ -198,7 +198,13 @@ export class Server extends NetServer {
       return undefined;
     }
     tls.acceptedBy = this;
-    tls.on('secure', () => this.emit('secureConnection', tls));
+    tls.on('secure', () => {
+      // As node:tls, whose Server keeps its tlsClientError forwarder on the socket: an error after
+      // the handshake goes to the application's listeners, and without one it does not throw.
+      tls.releaseControl();
+      tls.on('error', ignore);
+      this.emit('secureConnection', tls);
+    });
     return tls;
   }
 
@@ -355,6 +361,8 @@ function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConf
     throw asNodeError(err as Error);
   }
 }
+
+function ignore(): void {}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -170,6 +170,7 @@ export class TLSSocket extends Duplex {
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
     super({ allowHalfOpen: halfOpen, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
     if (options.pauseOnConnect === true) this.pause();
+    this.on('error', this.tlsErrorListener);
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
@@ -842,6 +843,21 @@ export class TLSSocket extends Duplex {
     // As node:tls, the client's error says where it was connecting to.
     const { host, port, path, localAddress } = this.connectTarget ?? {};
     return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
+  }
+
+  /**
+   * As node:tls, a TLSSocket's errors also go to its own listener, which re-emits them as
+   * '_tlsError': one made by hand (`new TLSSocket(…)`) keeps it, so an error it meets does not
+   * throw for want of a listener; connect() removes it at once (from then on an unheard 'error'
+   * throws), a Server at 'secure' (releaseControl).
+   */
+  private readonly tlsErrorListener = (err: Error): void => {
+    this.emit('_tlsError', err);
+  };
+
+  /** @internal node:tls's _releaseControl(): see tlsErrorListener. */
+  releaseControl(): void {
+    this.removeListener('error', this.tlsErrorListener);
   }
 
   /** The Server that accepted this socket: its handshake failures go to that server's 'tlsClientError'. @internal */

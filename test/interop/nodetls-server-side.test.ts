@@ -211,3 +211,38 @@ describe("the module object's DEFAULT_CIPHERS and createSecureContext, read by c
     });
   }
 });
+
+describe("node:tls's own 'error' listeners: a TLSSocket made by hand re-emits its errors as '_tlsError', a Server's socket swallows those nobody hears", () => {
+  for (const impl of impls) {
+    test(`${impl.name}: garbage to a server-side TLSSocket made by hand: '_tlsError' with the error, then 'close', and no throw`, async (t) => {
+      const seen: Failure[] = [];
+      const closed = new Promise<boolean>((resolve) => {
+        const server = netCreateServer((raw: Socket) => {
+          const s = new impl.TLSSocket(raw, { isServer: true, secureContext: impl.createSecureContext({ cert: ec.certPem, key: ec.keyPem }) } as never);
+          assert.equal(s.listenerCount('error'), 1);
+          s.on('_tlsError', (err: Failure) => seen.push(err));
+          s.on('close', resolve);
+        });
+        void listen(server, t).then((port) => {
+          const c = netConnect(port, '127.0.0.1', () => c.write(Buffer.alloc(1024, 42)));
+          c.on('error', () => {});
+        });
+      });
+      assert.equal(await closed, true);
+      assert.deepEqual(seen.map((e) => e.code), ['ERR_SSL_WRONG_VERSION_NUMBER']);
+    });
+
+    test(`${impl.name}: a Server's socket that fails after the handshake, with no 'error' listener, closes without throwing`, async (t) => {
+      const closed = new Promise<boolean>((resolve) => {
+        const server = impl.createServer({ cert: ec.certPem, key: ec.keyPem }, (s) => s.on('close', resolve)); // no 'error' listener
+        void listen(server, t).then((port) => {
+          const c = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.certPem, maxVersion: 'TLSv1.2' });
+          c.on('error', () => {});
+          // A record the server cannot decrypt (bad_record_mac), past the TLS layer.
+          c.on('secureConnect', () => (c.socket as Socket).write(Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20, ...Buffer.alloc(0x20, 7)])));
+        });
+      });
+      await closed; // a throw would fail the test (uncaught)
+    });
+  }
+});
