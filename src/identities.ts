@@ -19,16 +19,14 @@ function list<T>(v: T | readonly T[] | undefined): T[] {
 
 /**
  * Each `cert` entry with its `key`: refused when a file holds no certificate or no usable key, or
- * a key is no certificate's. Keys pair with certificates by public key, not by position, as
- * node:tls (OpenSSL) pairs them: `key: [ecKey, rsaKey], cert: [rsaCert, ecCert]` is two identities.
+ * a key is no certificate's. Keys pair with certificates by public key, not by
+ * position, as node:tls (OpenSSL) pairs them: `key: [ecKey, rsaKey], cert: [rsaCert, ecCert]` is two
+ * identities. As node:tls, a certificate without a key (or a key without a certificate) is
+ * accepted and is no identity: a server that has none fails each handshake that needs one.
  */
 export function loadIdentities(options: CommonOptions, provider: CryptoProvider): Identity[] {
   const certs = list(options.cert);
   const keys = list(options.key);
-  if (certs.length !== keys.length) {
-    const [option, missing] = certs.length > keys.length ? ['key', 'cert'] : ['cert', 'key'];
-    throw new ConfigError('ERR_TLSGLASS_CERT_WITHOUT_KEY', option!, (name) => `${name('cert')} and ${name('key')} go together, one key per certificate chain: ${missing} has ${Math.max(certs.length, keys.length)}, ${option} has ${Math.min(certs.length, keys.length)}`);
-  }
   const at = (i: number): { cert: number | undefined; key: number | undefined } => ({ cert: Array.isArray(options.cert) ? i : undefined, key: Array.isArray(options.key) ? i : undefined });
   const chains = certs.map((cert, i) => {
     try {
@@ -47,19 +45,20 @@ export function loadIdentities(options: CommonOptions, provider: CryptoProvider)
   // Each certificate takes its own position's key when that fits, else the first unused key that does.
   const unused = new Set(loaded.keys());
   const pairs = chains.map((_, c) => {
-    const k = fits(c, c) && unused.has(c) ? c : [...unused].find((k) => fits(k, c));
+    const k = unused.has(c) && fits(c, c) ? c : [...unused].find((k) => fits(k, c));
     if (k !== undefined) unused.delete(k);
     return k;
   });
   const c = pairs.indexOf(undefined);
-  if (c >= 0) {
+  // A certificate without a key is taken, as node:tls takes it; with a key left over, that key is not the certificate's.
+  if (c >= 0 && unused.size > 0) {
     const k = [...unused].sort((a, b) => Math.abs(a - c) - Math.abs(b - c))[0]!; // the unpaired key nearest the certificate (its own, usually)
     const theirs = describeKey(() => provider.signatures.publicKeyFromSpki(spkis[c]!));
     const ours = describeKey(() => loaded[k]!);
     const how = theirs === ours ? `both are ${ours}, but not the same key` : `the certificate's public key is ${theirs}, the key is ${ours}`;
     throw new ConfigError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key', (name) => `${name('key', at(k).key)} does not match the certificate in ${name('cert', at(c).cert)} (${how})`);
   }
-  return chains.map((chain, c) => ({ chain, key: loaded[pairs[c]!]! }));
+  return chains.flatMap((chain, c) => (pairs[c] === undefined ? [] : [{ chain, key: loaded[pairs[c]!]! }]));
 }
 
 function isKeyEntry(key: PemOrDer | KeyEntry): key is KeyEntry {

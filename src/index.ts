@@ -4,7 +4,8 @@
  * default provider and trust anchors importing this module installs (node:crypto's provider,
  * tls.rootCertificates plus NODE_EXTRA_CA_CERTS: src/node/install-defaults.ts).
  * The default export is the module as one object, as `import tls from 'node:tls'`; through it the
- * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION defaults can be changed.
+ * DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION / DEFAULT_CIPHERS defaults can be changed, and a
+ * createSecureContext assigned to it is what connect() makes its contexts with, as with node:tls.
  */
 import { checkServerIdentity, rootCertificates } from 'node:tls';
 import './node/install-defaults.js'; // node:crypto's provider and node:tls's trust store as the core's defaults
@@ -41,7 +42,7 @@ export type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } 
 /** As node:tls createSecureContext; minVersion/maxVersion default to DEFAULT_MIN_VERSION/DEFAULT_MAX_VERSION at call time. */
 export function createSecureContext(options: CommonOptions = {}): SecureContext {
   try {
-    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaultVersions(checkedSecureOptions(options)))));
+    return createCoreSecureContext(withAutoChain(withPfx(defaults.withDefaults(checkedSecureOptions(options)))));
   } catch (err) {
     throw asNodeError(err as Error); // node:tls's code and message ("key values mismatch", …)
   }
@@ -63,7 +64,12 @@ const tlsglass = {
   convertALPNProtocols,
   createSecurePair,
   DEFAULT_ECDH_CURVE: defaults.DEFAULT_ECDH_CURVE,
-  DEFAULT_CIPHERS: defaults.DEFAULT_CIPHERS,
+  get DEFAULT_CIPHERS(): string {
+    return defaults.DEFAULT_CIPHERS;
+  },
+  set DEFAULT_CIPHERS(value: string) {
+    defaults.setDefaultCiphers(value);
+  },
   get DEFAULT_MIN_VERSION(): defaults.TlsVersion {
     return defaults.DEFAULT_MIN_VERSION;
   },
@@ -77,4 +83,5 @@ const tlsglass = {
     defaults.setDefaultVersion('max', value);
   },
 };
+defaults.registerModuleObject(tlsglass);
 export default tlsglass;

@@ -217,6 +217,16 @@ export abstract class Connection {
     }
   }
 
+  /**
+   * Fails the connection for a reason decided outside the handshake (the Node adapter's: a
+   * server whose SNI callback chose a context without a certificate): queues `error`'s alert,
+   * as any failure, and throws `error`.
+   */
+  abort(error: TlsError): never {
+    if (this.#failure) throw this.#failure;
+    this.#fail(error);
+  }
+
   /** Queues close_notify (RFC 5246 §7.2.1). Idempotent. */
   close(): void {
     if (this.#closeSent || this.#failure) return;

@@ -6,7 +6,7 @@
  */
 import { isIP, connect as netConnect, type LookupFunction, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { withDefaultVersions } from './defaults.js';
+import { DEFAULT_CIPHERS, replacedCreateSecureContext, withDefaults } from './defaults.js';
 import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
 import { checkedSecureOptions } from './validate.js';
@@ -41,6 +41,9 @@ export function connect(port: number, options?: ConnectionOptions, secureConnect
 export function connect(...args: unknown[]): TLSSocket {
   const { options: given, listener } = normalizeArgs(args);
   const options = checkedSecureOptions(given);
+  // As node:tls, which makes each context with `tls.createSecureContext`: one assigned over ours is called, before any socket is made.
+  const makeContext = options.secureContext === undefined ? replacedCreateSecureContext() : undefined;
+  if (makeContext) options.secureContext = makeContext(Object.assign({}, options, { ciphers: options.ciphers ?? DEFAULT_CIPHERS })) as TLSSocketOptions['secureContext'];
   const host = options.host ?? 'localhost';
   const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
   if (options.servername !== undefined && isIP(options.servername) !== 0 && !warnedIpServername) {
@@ -74,10 +77,11 @@ export function connect(...args: unknown[]): TLSSocket {
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
-    const socketOptions: TLSSocketOptions = withDefaultVersions(Object.assign({}, tlsOptions, { host, isServer: false }));
+    const socketOptions: TLSSocketOptions = withDefaults(Object.assign({}, tlsOptions, { host, isServer: false }));
     if (servername !== undefined) socketOptions.servername = servername;
     if (!options.socket) Object.assign(socketOptions, { [ownTransport]: true }); // allowHalfOpen is the option's, not the transport's
     tls = new TLSSocket(transport, socketOptions);
+    tls.releaseControl(); // as node:tls: an 'error' nobody listens to throws
   } catch (err) {
     if (!options.socket) transport.destroy();
     throw asNodeError(err as Error);

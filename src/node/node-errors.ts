@@ -42,6 +42,7 @@ const OPENSSL_MESSAGES: Record<string, string> = {
   ERR_OSSL_BAD_DECRYPT: 'error:1C800064:Provider routines::bad decrypt',
   ERR_OSSL_PEM_NO_START_LINE: 'error:0480006C:PEM routines::no start line',
   ERR_SSL_NO_SHARED_CIPHER: 'error:0A0000C1:SSL routines::no shared cipher',
+  ERR_SSL_PASSED_A_NULL_PARAMETER: 'error:0A0C0102:SSL routines:SSL_use_certificate:passed a null parameter',
   ERR_SSL_NO_CIPHER_MATCH: 'error:0A0000B9:SSL routines::no cipher match',
   ERR_SSL_WRONG_VERSION_NUMBER: 'error:0A00010B:SSL routines::wrong version number',
   ERR_SSL_HTTP_REQUEST: 'error:0A00009C:SSL routines::http request',

@@ -35,13 +35,13 @@ import {
 import { TlsError } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { ServerSessionStore, TICKET_KEYS_LENGTH } from '../session/server-store.js';
-import { withDefaultVersions } from './defaults.js';
+import { withDefaults } from './defaults.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { asNodeError } from './node-errors.js';
 import { argValueError, bytesOf, checkedSecureOptions, validateBuffer } from './validate.js';
 import { ownTransport, TLSSocket, validateSNICallback, type NodePskServerCallback, type TLSSocketOptions } from './tls-socket.js';
-import { peekClientHello, serverNamePattern, type PeekedHello } from './sni.js';
+import { peekClientHello, serverNamePattern, sniChoice, type PeekedHello } from './sni.js';
 import { trustAnchors } from '../identities.js';
 
 /** Options of createServer(): the core's server options plus node:tls/net.Server ones. */
@@ -86,7 +86,7 @@ export class Server extends NetServer {
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     validateSNICallback(options.SNICallback);
-    options = withDefaultVersions(checkedSecureOptions(options));
+    options = withDefaults(checkedSecureOptions(options));
     // net.Server's own options, as node:tls; each accepted transport is then made half-open (onConnection).
     super({ allowHalfOpen: options.allowHalfOpen === true, pauseOnConnect: options.pauseOnConnect === true });
     this.sessions =
@@ -114,7 +114,7 @@ export class Server extends NetServer {
 
   /** Replaces the options used for new connections (node:tls setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    options = withDefaultVersions(checkedSecureOptions(options));
+    options = withDefaults(checkedSecureOptions(options));
     this.resolved = resolveNodeServerConfig({ ...options, sessionStore: this.sessions });
     this.tlsOptions = { ...options };
     this.sniConfigs = new WeakMap();
@@ -198,7 +198,13 @@ export class Server extends NetServer {
       return undefined;
     }
     tls.acceptedBy = this;
-    tls.on('secure', () => this.emit('secureConnection', tls));
+    tls.on('secure', () => {
+      // As node:tls, whose Server keeps its tlsClientError forwarder on the socket: an error after
+      // the handshake goes to the application's listeners, and without one it does not throw.
+      tls.releaseControl();
+      tls.on('error', ignore);
+      this.emit('secureConnection', tls);
+    });
     return tls;
   }
 
@@ -228,8 +234,9 @@ export class Server extends NetServer {
       socket.unshift(buffered);
       const withContext = (err: Error | null | undefined, context?: unknown): void => {
         if (settled) return;
-        if (err || (context != null && !isSecureContext(context))) return finish(err ?? new TypeError('Invalid SNI context'));
-        const config = context == null ? this.resolved : this.configFor(context as SecureContext);
+        const choice = err ?? sniChoice(context, this.resolved);
+        if (choice instanceof Error) return finish(choice);
+        const config = choice === undefined ? this.resolved : this.configFor(choice);
         if (!peeked.statusRequest || this.listenerCount('OCSPRequest') === 0) return finish(null, config);
         this.requestOcsp(config, (ocspErr, response) => finish(ocspErr, response === undefined ? config : withOcspResponse(config, response)));
       };
@@ -252,8 +259,10 @@ export class Server extends NetServer {
       const tls = this.startTls(socket, failure ? this.resolved : (config ?? this.resolved), failure ? 0 : timeout === 0 ? 0 : Math.max(1, deadline - Date.now()));
       if (!tls) return;
       if (failure) {
-        // As node:tls: no alert, the connection is dropped; the listener sees it destroyed, with the SNI name.
         tls.peekedServername = servername;
+        // A context without a certificate fails with an alert (sniChoice); otherwise, as
+        // node:tls, no alert: the connection is dropped, the listener sees it destroyed, with the SNI name.
+        if (failure instanceof TlsError && failure.alert !== undefined) return tls.failHandshake(failure);
         tls.destroy();
         this.emit('tlsClientError', failure, tls);
       } else {
@@ -352,6 +361,8 @@ function resolveNodeServerConfig(options: CoreServerOptions): ResolvedServerConf
     throw asNodeError(err as Error);
   }
 }
+
+function ignore(): void {}
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });

@@ -5,7 +5,9 @@
  * answered before the handshake starts. The core parses the ClientHello again, and is the one that
  * judges it: this look-ahead never fails a connection, it only stops looking.
  */
-import { HandshakeType, ExtensionType } from '../messages/enums.js';
+import { isSecureContext, type ResolvedServerConfig, type SecureContext } from '../config.js';
+import { LocalAlert } from '../errors.js';
+import { AlertDescription, HandshakeType, ExtensionType } from '../messages/enums.js';
 import { readClientHello } from '../messages/client-hello.js';
 import { findExtension } from '../messages/extensions/index.js';
 import { readServerName } from '../messages/extensions/simple.js';
@@ -72,4 +74,19 @@ export function peekClientHello(bytes: Uint8Array): PeekedHello | undefined {
  */
 export function serverNamePattern(hostname: string): RegExp {
   return new RegExp('^' + hostname.replace(/([.^$+?\-\\[\]{}])/g, '\\$1').replaceAll('*', '[^.]*') + '$');
+}
+
+/**
+ * The context an SNICallback answered, as node:tls applies it: the one to use, undefined for the
+ * server's own (no context, or one without a certificate and key: node's UseSNIContext then fails
+ * and leaves the server's), or the error: not a context (TypeError "Invalid SNI context", the
+ * connection dropped); a context without a certificate when the server has none either (the
+ * handshake fails with handshake_failure, and node:tls reports the failed SSL_use_certificate).
+ */
+export function sniChoice(context: unknown, own: ResolvedServerConfig): SecureContext | undefined | Error {
+  if (context == null) return undefined;
+  if (!isSecureContext(context)) return new TypeError('Invalid SNI context');
+  if (context.context.identities.length > 0) return context;
+  if (own.identities.length > 0) return undefined;
+  return new LocalAlert(AlertDescription.handshake_failure, 'the SNICallback chose a context without a certificate and key, and the server has none of its own', 'ERR_SSL_PASSED_A_NULL_PARAMETER');
 }

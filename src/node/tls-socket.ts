@@ -17,7 +17,7 @@ import { Socket as NetSocket, type AddressInfo, type Server as NetServer, type S
 import { Duplex } from 'node:stream';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import './install-defaults.js'; // the Node adapter runs on node:crypto and node:tls's trust store
-import { resolveServerConfig, sigalgName, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type ServerOptions } from '../config.js';
+import { resolveServerConfig, sigalgName, withIdentities, withPskLookup, type ClientOptions, type PskClientCallback, type ResolvedServerConfig, type SecureContext, type ServerOptions } from '../config.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import { decodeClientSession, encodeClientSession, unresumableSession } from '../session/session.js';
 import { ClientConnection, ServerConnection, type Connection } from '../connection/connection.js';
@@ -26,13 +26,14 @@ import { TlsError, toTlsError } from '../errors.js';
 import { toPeerCertificate } from './peer-certificate.js';
 import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
-import { withDefaultVersions } from './defaults.js';
+import { withDefaults } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
 import { asNodeError } from './node-errors.js';
 import { outputPool } from './output-pool.js';
 import { Timeline } from '../trace/timeline.js';
 import { renderMessage } from '../trace/ladder.js';
 import { argTypeError, BUFFER_TYPES, checkSecureContext } from './validate.js';
+import { peekClientHello, sniChoice } from './sni.js';
 
 /** Options of `new TLSSocket(socket, options)`: the core's options plus the adapter's own. */
 export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, ServerOptions {
@@ -152,6 +153,11 @@ export class TLSSocket extends Duplex {
   private outputHeld = 0;
   /** What waits for the held output: the close_notify and FIN of an end() meanwhile. */
   private afterHeld: (() => void)[] = [];
+  /**
+   * A server socket with an SNICallback of its own (made without a tls.Server, as node:tls allows):
+   * the bytes read until the ClientHello is complete and the callback has chosen the context.
+   */
+  private sniWait: { callback: SNICallback; config: ResolvedServerConfig; bytes: Buffer; asked: boolean } | undefined;
 
   constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
@@ -165,6 +171,7 @@ export class TLSSocket extends Duplex {
     // emitClose: false: 'close' is ours to emit, with net.Socket's `hadError` argument (_destroy).
     super({ allowHalfOpen: halfOpen, decodeStrings: true, emitClose: false, ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }) });
     if (options.pauseOnConnect === true) this.pause();
+    this.on('error', this.tlsErrorListener);
     this.socket = socket;
     this.transport = socket as Transport;
     this.isServer = options.isServer === true;
@@ -172,7 +179,10 @@ export class TLSSocket extends Duplex {
     this.rejectTruncation = options.rejectTruncation === true;
     this.clientOptions = this.isServer ? undefined : withPfx(options);
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
-    this.conn = this.isServer ? new ServerConnection(this.serverConfig(options)) : new ClientConnection(this.clientOptions as ClientOptions);
+    const config = this.isServer ? this.serverConfig(options) : undefined;
+    this.conn = config ? new ServerConnection(config) : new ClientConnection(this.clientOptions as ClientOptions);
+    const SNICallback = (options as { SNICallback?: SNICallback }).SNICallback;
+    if (config && SNICallback) this.sniWait = { callback: SNICallback, config, bytes: Buffer.alloc(0), asked: false };
     this.setOutput();
     if (options.enableTrace === true) this.enableTrace();
 
@@ -226,7 +236,7 @@ export class TLSSocket extends Duplex {
 
   /** A server's configuration, with node:tls's pskCallback bound to this socket. */
   private serverConfig(options: TLSSocketOptions): ResolvedServerConfig {
-    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withPfx(withDefaultVersions(options))), true);
+    const base = options.resolvedConfig ?? resolveServerConfig(withAutoChain(withPfx(withDefaults(options))), true);
     const callback = options.pskCallback as NodePskServerCallback | undefined;
     return callback ? withPskLookup(base, (identity) => callback(this, identity)) : base;
   }
@@ -239,10 +249,68 @@ export class TLSSocket extends Duplex {
     }
     if (this.started) throw codedError(`${method} must be called before the handshake starts`, 'ERR_INVALID_STATE');
     this.clientOptions = Object.assign({}, this.clientOptions, changes);
-    this.conn = new ClientConnection(this.clientOptions as ClientOptions);
+    this.useConnection(new ClientConnection(this.clientOptions as ClientOptions));
+  }
+
+  /** Replaces the connection before its handshake started, keeping what was set on this socket. */
+  private useConnection(conn: Connection): void {
+    this.conn = conn;
     this.setOutput();
     if (this.maxSendFragment !== undefined) this.conn.maxSendFragment = this.maxSendFragment;
-    if (this.trace) this.trace.attach(this.conn, 'client');
+    if (this.trace) this.trace.attach(this.conn, this.isServer ? 'server' : 'client');
+  }
+
+  /**
+   * Server with its own SNICallback: holds the bytes until the ClientHello is complete, asks the
+   * callback (as node:tls, only when the client names a server) and starts the handshake with the
+   * context it chose (see sniChoice). The callback's error, or a context that is no context,
+   * destroys the socket with that error (no alert).
+   */
+  private holdForSni(chunk: Uint8Array): void {
+    const wait = this.sniWait!;
+    wait.bytes = Buffer.concat([wait.bytes, chunk]); // a copy: `chunk` may be reused once we return
+    if (wait.asked) return;
+    const peeked = peekClientHello(wait.bytes);
+    if (peeked === undefined) return;
+    if (peeked.servername === undefined) return this.releaseHeld();
+    wait.asked = true;
+    this.peekedServername = peeked.servername;
+    this.transport.pause(); // until the callback answers
+    let answered = false;
+    const answer = (err: Error | null | undefined, context?: unknown): void => {
+      if (answered || this.destroyed || this.failed) return;
+      answered = true;
+      const choice = err ?? sniChoice(context, wait.config);
+      if (choice instanceof TlsError && choice.alert !== undefined) return this.failHandshake(choice);
+      if (choice instanceof Error) return this.abort(choice);
+      if (choice) this.useConnection(new ServerConnection(withIdentities(wait.config, choice)));
+      if (!this.readPaused) this.transport.resume();
+      this.releaseHeld();
+    };
+    try {
+      wait.callback(peeked.servername, answer);
+    } catch (err) {
+      answer(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Hands the bytes held for the SNICallback to the connection. */
+  private releaseHeld(): void {
+    const bytes = this.sniWait!.bytes;
+    this.sniWait = undefined;
+    this.onTransportData(bytes);
+  }
+
+  /**
+   * Fails the handshake for a reason found outside it (the SNI context has no certificate): the
+   * error's alert is sent, then FIN, and the error reported as any handshake failure. @internal
+   */
+  failHandshake(error: TlsError): void {
+    try {
+      this.conn.abort(error);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   // ---- node:tls getters -------------------------------------------------------------------
@@ -602,6 +670,7 @@ export class TLSSocket extends Duplex {
 
   private onTransportData(chunk: Uint8Array): void {
     if (this.failed || this.destroyed) return;
+    if (this.sniWait) return this.holdForSni(chunk);
     let failure: unknown;
     try {
       this.conn.receive(chunk);
@@ -775,6 +844,21 @@ export class TLSSocket extends Duplex {
     // As node:tls, the client's error says where it was connecting to.
     const { host, port, path, localAddress } = this.connectTarget ?? {};
     return Object.assign(codedError('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), { path, host, port, localAddress });
+  }
+
+  /**
+   * As node:tls, a TLSSocket's errors also go to its own listener, which re-emits them as
+   * '_tlsError': one made by hand (`new TLSSocket(…)`) keeps it, so an error it meets does not
+   * throw for want of a listener; connect() removes it at once (from then on an unheard 'error'
+   * throws), a Server at 'secure' (releaseControl).
+   */
+  private readonly tlsErrorListener = (err: Error): void => {
+    this.emit('_tlsError', err);
+  };
+
+  /** @internal node:tls's _releaseControl(): see tlsErrorListener. */
+  releaseControl(): void {
+    this.removeListener('error', this.tlsErrorListener);
   }
 
   /** The Server that accepted this socket: its handshake failures go to that server's 'tlsClientError'. @internal */
@@ -973,6 +1057,9 @@ function abortWith(signal: AbortSignal, socket: TLSSocket): void {
 }
 
 function noop(): void {}
+
+/** node:tls's SNICallback: calls back with the context for `servername`, or none for the server's own. */
+type SNICallback = (servername: string, callback: (err: Error | null, context?: SecureContext | null) => void) => void;
 
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {

@@ -283,7 +283,11 @@ describe('peers that are not TLS, and networks that fail', { concurrency: 2 }, (
 
 describe('after the handshake: closes, resets, renegotiation', { concurrency: 2 }, () => {
   test('a server that closes without close_notify, and one that resets', LIMIT, async (t) => {
-    const secureContext = nodeTls.createSecureContext({ cert: readFileSync(pki.serverEcdsa.cert), key: readFileSync(pki.serverEcdsa.key) });
+    // TLS 1.2, whose ticket comes inside the handshake: the server sends nothing after its Finished,
+    // which we read before we send the line that makes it reset. With TLS 1.3 its tickets come after
+    // the handshake and may still be unread when the RST arrives; libuv then reads them and, seeing
+    // the hang-up after a short read, reports an end of stream without reading on: the RST looks like a FIN.
+    const secureContext = nodeTls.createSecureContext({ cert: readFileSync(pki.serverEcdsa.cert), key: readFileSync(pki.serverEcdsa.key), maxVersion: 'TLSv1.2' });
     for (const reset of [false, true]) {
       const port = await tcpServer(t, (raw) => {
         const tls = new nodeTls.TLSSocket(raw, { isServer: true, secureContext });

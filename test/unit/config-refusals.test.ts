@@ -135,10 +135,17 @@ describe('cert and key: refused at start, with node:tls codes', () => {
     assert.match(ours(err), /^cert: certificate 2 of 2 is not a valid X\.509 certificate: /);
   });
 
-  test('one key without its certificate', () => {
-    const err = refusal(() => createSecureContext({ key: rsa.keyPem }));
-    assert.equal(err.code, 'ERR_TLSGLASS_CERT_WITHOUT_KEY');
-    assert.match(ours(err), /^cert and key go together/);
+  test('a key without a certificate, or a certificate without a key, is taken as node:tls takes it, and is no identity', () => {
+    const cases: [CommonOptions, string[]][] = [
+      [{ key: rsa.keyPem }, []],
+      [{ cert: rsa.certPem }, []],
+      [{ cert: [rsa.certPem, ec.certPem], key: ec.keyPem }, ['ec']],
+      [{ key: [rsa.keyPem, ec.keyPem], cert: ec.certPem }, ['ec']],
+    ];
+    for (const [options, types] of cases) {
+      assert.doesNotThrow(() => nodeTls.createSecureContext(options as nodeTls.SecureContextOptions));
+      assert.deepEqual(createSecureContext(options).context.identities.map((i) => i.key.type), types);
+    }
   });
 
   test('a wrong passphrase that passes the CBC padding check by chance is still a wrong passphrase', () => {
