@@ -23,6 +23,7 @@ import { NamedGroup, SignatureScheme } from '../../src/messages/enums.js';
 import { DerReader, Tag, readDer } from '../../src/pki/der-reader.js';
 import { ML_DSA, encodeMlDsaSpki } from '../../src/pki/ml-dsa.js';
 import { encodePem } from '../../src/pki/pem.js';
+import { integer, octetString, oid, sequence } from '../../src/pki/der-writer.js';
 
 const noble = nobleCryptoProvider;
 const node = nodeCryptoProvider;
@@ -323,6 +324,32 @@ describe('noble provider: signatures across providers', () => {
       });
     });
   }
+
+  it('PBES2 with PBKDF2-HMAC-SHA512 and AES-192-CBC, around an ML-DSA key (which node:crypto on Node 20 cannot decrypt)', () => {
+    const k = KEYS.find((x) => x.name === 'ML-DSA-65')!;
+    const pkcs8 = k.others[0]![1] as Uint8Array;
+    const [salt, iv] = [noble.random.bytes(16), noble.random.bytes(16)];
+    const key = crypto.pbkdf2Sync('pass phrase', salt, 1000, 24, 'sha512');
+    const cipher = crypto.createCipheriv('aes-192-cbc', key, iv);
+    const encrypted = bytes(Buffer.concat([cipher.update(pkcs8), cipher.final()]));
+    const der = sequence(
+      sequence(
+        oid('1.2.840.113549.1.5.13'),
+        sequence(sequence(oid('1.2.840.113549.1.5.12'), sequence(octetString(salt), integer(1000), integer(24), sequence(oid('1.2.840.113549.2.11')))), sequence(oid('2.16.840.1.101.3.4.1.22'), octetString(iv))),
+      ),
+      octetString(encrypted),
+    );
+    const loaded = noble.signatures.loadPrivateKey(encodePem('ENCRYPTED PRIVATE KEY', der), 'pass phrase');
+    assert.equal(loaded.type, 'ml-dsa-65');
+    assert.equal(loaded.matches!(k.spki), true);
+    assert.equal(noble.signatures.loadPrivateKey(der, 'pass phrase').matches!(k.spki), true, 'DER');
+    assert.throws(() => noble.signatures.loadPrivateKey(der, 'wrong'), /cannot load private key/);
+  });
+
+  it('refuses legacy PEM encryption (Proc-Type: 4,ENCRYPTED) with a way out', () => {
+    const legacy = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'sec1', cipher: 'aes-128-cbc', passphrase: 'x' }) as string;
+    assert.throws(() => noble.signatures.loadPrivateKey(legacy, 'x'), /legacy PEM encryption .* openssl pkcs8 -topk8/);
+  });
 
   it('ECDSA: OpenSSL signatures with a high s verify (noble is called with lowS: false)', () => {
     const k = KEYS.find((x) => x.name === 'EC P-256')!;
