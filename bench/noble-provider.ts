@@ -14,8 +14,8 @@ import { nobleCryptoProvider } from '../src/crypto/noble/index.js';
 import { nodeCryptoProvider } from '../src/crypto/node/index.js';
 import type { AeadAlgorithm, CryptoProvider } from '../src/crypto/provider.js';
 import { NamedGroup, SignatureScheme } from '../src/messages/enums.js';
-import { createCertificateAuthority, issueCertificate } from '../src/pki/issue.js';
 import { runPair } from '../test/helpers/pair.js';
+import { testPki } from '../test/helpers/pki.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
 const PROVIDERS: ReadonlyArray<[string, CryptoProvider]> = [
@@ -51,9 +51,7 @@ function compare(title: string, unit: string, cases: ReadonlyArray<[string, (p: 
   }
 }
 
-const ca = createCertificateAuthority({ commonName: 'bench CA', keyType: 'ec' });
-const ecdsa = issueCertificate({ issuer: ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });
-const rsa = issueCertificate({ issuer: ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'rsa' });
+const { ca, serverEcdsa: ecdsa, serverRsa: rsa } = testPki();
 
 /** Keys and certificates are loaded once per provider (createSecureContext), as a server does. */
 function handshake(server: ServerOptions, client: ClientOptions): (p: CryptoProvider) => () => void {
@@ -61,8 +59,8 @@ function handshake(server: ServerOptions, client: ClientOptions): (p: CryptoProv
     const serverOptions = { ...server, provider, secureContext: createSecureContext({ ...server, provider }) };
     const clientOptions = { servername: 'localhost', ...client, provider, secureContext: createSecureContext({ ca: ca.certPem, ...client, provider }) };
     return () => {
-    const r = runPair(serverOptions, clientOptions);
-    if (r.clientError || r.serverError || !r.client.peerFinished) throw new Error(`handshake failed: ${String(r.clientError ?? r.serverError)}`);
+      const r = runPair(serverOptions, clientOptions);
+      if (r.clientError || r.serverError || !r.client.peerFinished) throw new Error(`handshake failed: ${String(r.clientError ?? r.serverError)}`);
     };
   };
 }
