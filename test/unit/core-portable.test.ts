@@ -22,12 +22,11 @@ import ts from 'typescript';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The core, listed explicitly: directories (every .ts under them) and single files. */
-const CORE_DIRECTORIES = ['src/codec', 'src/messages', 'src/record', 'src/handshake', 'src/keys', 'src/session', 'src/connection', 'src/pki', 'src/trace', 'src/web'];
+const CORE_DIRECTORIES = ['src/codec', 'src/messages', 'src/record', 'src/handshake', 'src/keys', 'src/session', 'src/connection', 'src/pki', 'src/trace', 'src/web', 'src/crypto/noble'];
 const CORE_FILES = ['src/config.ts', 'src/errors.ts', 'src/identities.ts', 'src/core.ts', 'src/platform-defaults.ts'];
-/** src/crypto's own files are core; src/crypto/node/ is the Node provider. */
+/** src/crypto's own files are core (and src/crypto/noble/, the portable provider); src/crypto/node/ is the Node provider. */
 const CORE_FLAT_DIRECTORIES = ['src/crypto'];
 
-/** Core files still on Node until src/pki reads certificates with its own DER reader (issue 16's pki part). */
 const FORBIDDEN_GLOBALS = new Set(['Buffer', 'process']);
 
 function tsFiles(dir: string, recursive: boolean): string[] {
