@@ -128,11 +128,14 @@ test("a TLSSocket made by hand that fails emits '_tlsError' and does not take th
     });
     await closed;
     // tls.connect() releases the socket: its failure is a plain 'error'.
-    const port = await listen(tls.createServer(serverOptions, () => {}));
+    const server = tls.createServer(serverOptions, () => {});
+    server.on('tlsClientError', () => {});
+    const port = await listen(server);
     const client = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' }); // untrusted: refused
     let relayed = 0;
     client.on('_tlsError', () => relayed++);
     const [err] = await once(client, 'error');
+    server.close();
     outcomes[name] = [tlsErrors, (err as { code?: string }).code, relayed];
   }
   assert.deepEqual(outcomes.tlsglass, [['ERR_SSL_WRONG_VERSION_NUMBER'], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 0]);
