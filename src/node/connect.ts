@@ -1,7 +1,6 @@
 /**
  * connect(): node:tls's client entry point. It opens a TCP connection (or takes `socket`), wraps it
- * in a TLSSocket and starts the handshake at once (the ClientHello waits in net.Socket's buffer
- * until TCP connects). As node:tls, `servername` defaults to `host` unless `host` is an IP literal,
+ * in a TLSSocket and starts the handshake: at once over a connected `socket`, else when TCP connects. As node:tls, `servername` defaults to `host` unless `host` is an IP literal,
  * and the certificate is checked against `servername`, else `host`.
  */
 import { isIP, connect as netConnect, type LookupFunction, type Socket } from 'node:net';
@@ -10,7 +9,7 @@ import { DEFAULT_CIPHERS, replacedCreateSecureContext, withDefaults } from './de
 import { asNodeError } from './node-errors.js';
 import { sharedReader } from './read-buffer.js';
 import { checkedSecureOptions } from './validate.js';
-import { ownTransport, TLSSocket, type TLSSocketOptions } from './tls-socket.js';
+import { madeByConnect, ownTransport, TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
 /** Options of connect(): TLS client options plus where to connect, as node:tls ConnectionOptions. */
 export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | 'server' | 'requestCert'> {
@@ -77,7 +76,7 @@ export function connect(...args: unknown[]): TLSSocket {
   try {
     // Object.assign, not `{ ...tlsOptions, host, … }`: V8 gives a spread followed by new
     // properties a slow path, ~2 µs per connect() (measured, issue 7).
-    const socketOptions: TLSSocketOptions = withDefaults(Object.assign({}, tlsOptions, { host, isServer: false }));
+    const socketOptions: TLSSocketOptions = withDefaults(Object.assign({}, tlsOptions, { host, isServer: false, [madeByConnect]: true }));
     if (servername !== undefined) socketOptions.servername = servername;
     if (!options.socket) Object.assign(socketOptions, { [ownTransport]: true }); // allowHalfOpen is the option's, not the transport's
     tls = new TLSSocket(transport, socketOptions);
@@ -90,6 +89,7 @@ export function connect(...args: unknown[]): TLSSocket {
   if (!options.socket) tls.connectTarget = { path: options.path, host: options.host, port: options.path === undefined ? (options.port ?? 443) : undefined, localAddress: options.localAddress };
   if (timeout !== undefined) tls.setTimeout(timeout);
   if (listener) tls.once('secureConnect', listener);
+  tls._start(); // now over a connected `socket`, else once TCP connects
   return tls;
 }
 

@@ -101,6 +101,18 @@ function alertWords(description: number): { code: string; message: string } | un
   return { code: `ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`, message: `error:${hex}:SSL routines::${reason}:SSL alert number ${description}` };
 }
 
+/** A certificate verdict in OpenSSL's words, as node:tls reports it; undefined for a code OpenSSL has no words for. */
+function verifyWords(code: string): { code: string; message: string } | undefined {
+  const message = VERIFY_MESSAGES[code];
+  return message === undefined ? undefined : { code: UNNAMED_VERIFY_CODES.has(code) ? 'UNSPECIFIED' : code, message };
+}
+
+/** node:tls's `ssl.verifyError()`: why the peer's certificate did not verify, as a plain Error with OpenSSL's code and words. */
+export function verifyErrorOf(err: TlsError): Error & { code: string } {
+  const words = verifyWords(err.code) ?? { code: err.code, message: err.message };
+  return Object.assign(new Error(words.message), { code: words.code });
+}
+
 /**
  * Gives `err` node:tls's code and message where node:tls has them for the same failure, keeping
  * ours as `reason`; returns it (changed in place, so its class and stack stay).
@@ -109,7 +121,7 @@ export function asNodeError<E extends Error>(err: E): E {
   if (!(err instanceof TlsError) || 'reason' in err) return err;
   let words: { code: string; message: string } | undefined;
   if (err instanceof PeerAlert) words = alertWords(err.description);
-  else if (VERIFY_MESSAGES[err.code] !== undefined) words = { code: UNNAMED_VERIFY_CODES.has(err.code) ? 'UNSPECIFIED' : err.code, message: VERIFY_MESSAGES[err.code]! };
+  else if (VERIFY_MESSAGES[err.code] !== undefined) words = verifyWords(err.code);
   else if (OPENSSL_MESSAGES[err.code] !== undefined) words = { code: err.code, message: OPENSSL_MESSAGES[err.code]! };
   else if (err instanceof ConfigError && OPTION_MESSAGES[`${err.code} ${err.option}`] !== undefined) words = { code: err.code, message: OPTION_MESSAGES[`${err.code} ${err.option}`]! };
   else if (PFX_WORDS[err.code] !== undefined) words = { code: PFX_WORDS[err.code]!.code ?? err.code, message: PFX_WORDS[err.code]!.message };

@@ -28,7 +28,7 @@ import { withAutoChain } from './auto-chain.js';
 import { withPfx } from './pfx.js';
 import { withDefaults } from './defaults.js';
 import { envKeylogSink } from './keylog.js';
-import { asNodeError } from './node-errors.js';
+import { asNodeError, verifyErrorOf } from './node-errors.js';
 import { outputPool } from './output-pool.js';
 import { Timeline } from '../trace/timeline.js';
 import { renderMessage } from '../trace/ladder.js';
@@ -66,6 +66,18 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
   signal?: AbortSignal;
   /** The stream's highWaterMark (readableHighWaterMark and writableHighWaterMark), as node:tls. */
   highWaterMark?: number;
+  /**
+   * As net.Socket's (and node:tls's, only when the TLSSocket makes its own socket): the decrypted
+   * bytes are copied into `buffer` (or the buffer a function returns, asked for each delivery) and
+   * handed to `callback(nread, buffer)` instead of 'data'; returning false pauses the socket.
+   */
+  onread?: OnReadOptions;
+}
+
+/** The `onread` option: where decrypted bytes are copied, and who is told. */
+export interface OnReadOptions {
+  buffer: Uint8Array | (() => Uint8Array);
+  callback: (bytesWritten: number, buffer: Uint8Array) => boolean | void;
 }
 
 /**
@@ -73,7 +85,13 @@ export interface TLSSocketOptions extends Omit<ClientOptions, 'pskCallback'>, Se
  * it (the TLSSocket sends FIN after close_notify): its allowHalfOpen is then the option's. @internal
  */
 export const ownTransport = Symbol('tlsglass.ownTransport');
-type InternalOptions = TLSSocketOptions & { [ownTransport]?: boolean };
+/**
+ * Marks the options of a TLSSocket that connect() makes, as node:tls's tls.connect(): it enforces
+ * `rejectUnauthorized` (default true) and reports errors as plain 'error's from the start. A
+ * client TLSSocket made by hand does neither unless asked (see the constructor). @internal
+ */
+export const madeByConnect = Symbol('tlsglass.madeByConnect');
+type InternalOptions = TLSSocketOptions & { [ownTransport]?: boolean; [madeByConnect]?: boolean };
 
 /** node:tls's server pskCallback: the key for the client's identity, or null when it is unknown. */
 export type NodePskServerCallback = (socket: TLSSocket, identity: string) => Uint8Array | null | undefined;
@@ -158,6 +176,17 @@ export class TLSSocket extends Duplex {
    * the bytes read until the ClientHello is complete and the callback has chosen the context.
    */
   private sniWait: { callback: SNICallback; config: ResolvedServerConfig; bytes: Buffer; asked: boolean } | undefined;
+  /** _start() came while the transport connects: its 'connect' starts the handshake. */
+  private startOnConnect = false;
+  /** The `onread` option: decrypted bytes go to its callback, not to 'data'. */
+  private readonly onread: OnReadOptions | undefined;
+  /** Decrypted bytes `onread` has not delivered yet (the socket is paused). */
+  private onreadHeld: Buffer[] = [];
+  /** `onread`: paused by pause() or by the callback returning false. */
+  private onreadPaused = false;
+  /** `onread`: the peer ended while bytes were held; the readable side ends once they are delivered. */
+  private onreadEnding = false;
+  private closeEmitted = false;
 
   constructor(socket: Socket | Duplex | null | undefined, options: TLSSocketOptions = {}) {
     // As node:tls, no socket means a new, unconnected net.Socket (connect() it later, or emit data into it).
@@ -177,7 +206,13 @@ export class TLSSocket extends Duplex {
     this.isServer = options.isServer === true;
     this.server = options.server;
     this.rejectTruncation = options.rejectTruncation === true;
-    this.clientOptions = this.isServer ? undefined : withPfx(options);
+    // As node:tls: a client TLSSocket made by hand checks the server's certificate but does not
+    // refuse it (read `authorized`, `authorizationError` or `ssl.verifyError()`); only connect()
+    // does by default. Stricter than node:tls, an explicit `rejectUnauthorized: true` is enforced.
+    const handMade = (options as InternalOptions)[madeByConnect] !== true;
+    this.clientOptions = this.isServer ? undefined : withPfx(handMade ? { ...options, rejectUnauthorized: options.rejectUnauthorized === true } : options);
+    // As node:tls, `onread` applies only to a socket the TLSSocket makes (here or in connect()).
+    if (options.onread != null && (ownSocket || (options as InternalOptions)[ownTransport] === true)) this.onread = checkedOnread(options.onread);
     // As node:tls, a server socket without a certificate is made; each handshake then fails (handshake_failure).
     const config = this.isServer ? this.serverConfig(options) : undefined;
     this.conn = config ? new ServerConnection(config) : new ClientConnection(this.clientOptions as ClientOptions);
@@ -193,23 +228,71 @@ export class TLSSocket extends Duplex {
     t.on('error', (err: Error) => this.onTransportError(err));
     t.on('close', () => this.onTransportClose());
     t.on('timeout', () => this.emit('timeout'));
-    t.on('connect', () => {
-      if (!this.isServer) this.start();
-      this.emit('connect');
-    });
+    t.on('connect', () => this.emit('connect'));
 
     const timeout = options.handshakeTimeout ?? (this.isServer ? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS : 0);
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), timeout);
       this.handshakeTimer.unref();
     }
-    // As node:tls, a client whose TCP connection is still being set up starts the handshake once it
-    // is: until then setServername() and setSession() still apply.
-    // A socket we made ourselves is not connected yet: its 'connect' starts the handshake.
-    // So is a net.Socket given before its connect() (pending: no handle yet), as node:tls waits for it.
-    const unconnected = ownSocket || this.transport.connecting || (socket instanceof NetSocket && socket.pending && !socket.destroyed);
-    if (!this.isServer && !unconnected) this.start(true);
+    // As node:tls, a client sends its ClientHello when _start() is called (connect() does) or at
+    // its first write (also an empty one), not before: until then setServername() and setSession() apply.
     if (options.signal) abortWith(options.signal, this);
+  }
+
+  /**
+   * Client: starts the handshake, as node:tls's `_start()` (which connect() calls, and libraries
+   * that make a TLSSocket by hand call too); once the transport is connected if it is still connecting.
+   */
+  _start(): void {
+    if (this.isServer || this.started) return;
+    const t = this.transport;
+    // A socket we made, or a net.Socket given before its connect() (no handle yet), is not connected.
+    if (t.connecting === true || (t instanceof NetSocket && t.pending && !t.destroyed)) {
+      if (!this.startOnConnect) {
+        this.startOnConnect = true;
+        t.once('connect', () => this.start());
+      }
+      return;
+    }
+    this.start(true);
+  }
+
+  /**
+   * As node:tls's TLSSocket, a net.Socket: opens the TCP connection of a TLSSocket made without a
+   * socket (`new TLSSocket(null, options).connect(port[, host][, listener])`, or with net.Socket's
+   * options object or a path); `listener` runs on 'connect'. As there, the handshake starts at
+   * the first write (or _start()).
+   */
+  connect(...args: unknown[]): this {
+    const t = this.transport;
+    if (!(t instanceof NetSocket)) throw codedError('connect() needs a TLSSocket made over no socket or a net.Socket', 'ERR_INVALID_STATE');
+    const listener = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+    if (listener) this.once('connect', listener);
+    (t.connect as (...a: unknown[]) => NetSocket)(...args);
+    const target = args[0];
+    this.connectTarget = typeof target === 'object' && target !== null ? (target as TLSSocket['connectTarget']) : typeof target === 'string' && !/^\d+$/.test(target) ? { path: target } : { port: Number(target), host: typeof args[1] === 'string' ? args[1] : undefined };
+    return this;
+  }
+
+  /**
+   * node:tls's native handle as libraries use it: `verifyError()` (mysql2 and others check it after
+   * 'secure') is why the peer's certificate did not verify, an Error with OpenSSL's code and words,
+   * or null; `fd` is the TCP socket's file descriptor (-1 when there is none). Null once the socket
+   * has closed, or _destroySSL() has run, as node:tls's.
+   */
+  ssl: TlsHandle | null = tlsHandle(this);
+
+  /**
+   * As node:tls's `_destroySSL()`: frees the TLS state now; no more bytes are read or written
+   * through it, and writes still waiting are cancelled (ECANCELED). destroy() the socket after.
+   */
+  _destroySSL(): void {
+    if (this.ssl === null) return;
+    this.ssl = null;
+    this.failed = true;
+    this.clearHandshakeTimer();
+    this.cancelWrites();
   }
 
   /** Records are sealed into arrays we hand to the transport. Over a net.Socket they are recycled
@@ -606,9 +689,27 @@ export class TLSSocket extends Duplex {
     this.transport.resume();
   }
 
+  /** With `onread`, as net.Socket: pausing stops the deliveries to its callback. */
+  override pause(): this {
+    if (this.onread) this.onreadPaused = true;
+    return super.pause();
+  }
+
+  /** With `onread`, as net.Socket: resuming delivers what is held, then reads on. */
+  override resume(): this {
+    super.resume();
+    if (this.onread && this.onreadPaused) {
+      this.onreadPaused = false;
+      this.deliverOnread();
+      if (!this.onreadPaused) this.transport.resume();
+    }
+    return this;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     if (!this.secured) {
       this.pendingWrites.push({ chunk, callback }); // node:tls also queues writes until the handshake completes
+      this._start(); // as node:tls (OpenSSL's SSL_write), a client's first write starts its handshake
       return;
     }
     this.writeRecords(chunk, callback);
@@ -617,6 +718,7 @@ export class TLSSocket extends Duplex {
   override _writev(chunks: { chunk: Buffer }[], callback: WriteCallback): void {
     if (!this.secured) {
       chunks.forEach((c, i) => this.pendingWrites.push({ chunk: c.chunk, callback: i === chunks.length - 1 ? callback : noop }));
+      this._start();
       return;
     }
     this.writeRecords(
@@ -627,6 +729,13 @@ export class TLSSocket extends Duplex {
 
   override _final(callback: WriteCallback): void {
     if (this.failed || this.released) return callback();
+    if (!this.isServer && !this.started) {
+      // A client that never started its handshake has nothing to close: FIN only, as node:tls.
+      const t = this.transport;
+      if (!t.writable) return callback();
+      t.end(() => callback());
+      return;
+    }
     if (!this.secured) {
       this.pendingFinal = callback; // close_notify goes after the handshake and the queued writes
       return;
@@ -636,14 +745,6 @@ export class TLSSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
-    const waiters = this.writeWaiters.splice(0);
-    const pending = this.pendingWrites.splice(0);
-    if (waiters.length > 0 || pending.length > 0) {
-      // Built only when someone waits: an Error captures a stack, and most sockets end with no waiter.
-      const err = error ?? codedError('socket destroyed', 'ERR_STREAM_DESTROYED');
-      for (const w of waiters) w(err);
-      for (const p of pending) p.callback(err);
-    }
     this.pendingFinal = undefined;
     if (!this.released) {
       this.released = true;
@@ -651,8 +752,28 @@ export class TLSSocket extends Duplex {
     }
     callback(error);
     // As net.Socket, whose 'close' waits for its handle to close: after 'error' (and whatever
-    // awaited the 'error'), with hadError.
-    setImmediate(() => this.emit('close', error != null));
+    // awaited the 'error'), with hadError; the writes still waiting are cancelled just before.
+    setImmediate(() => {
+      this.cancelWrites();
+      if (this.closeEmitted) return;
+      this.closeEmitted = true;
+      this.emit('close', error != null);
+      this.ssl = null;
+    });
+  }
+
+  /**
+   * Calls back the writes still waiting (for the handshake, or for the transport) with node:tls's
+   * ECANCELED, as its handle cancels them when the TLS state is freed.
+   */
+  private cancelWrites(): void {
+    const waiters = this.writeWaiters.splice(0);
+    const pending = this.pendingWrites.splice(0);
+    if (waiters.length === 0 && pending.length === 0) return;
+    // Built only when someone waits: an Error captures a stack, and most sockets end with no waiter.
+    const err = Object.assign(codedError('write ECANCELED Canceled because of SSL destruction', 'ECANCELED'), { errno: -125, syscall: 'write' });
+    for (const w of waiters) w(err);
+    for (const p of pending) p.callback(err);
   }
 
   // ---- transport → core -------------------------------------------------------------------
@@ -723,6 +844,11 @@ export class TLSSocket extends Duplex {
         break;
       case 'application-data': {
         const d = event.data;
+        if (this.onread) {
+          this.onreadHeld.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+          this.deliverOnread();
+          break;
+        }
         if (!this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength))) {
           this.readPaused = true;
           this.transport.pause();
@@ -812,8 +938,42 @@ export class TLSSocket extends Duplex {
    * nobody reads would never end, close, or let server.close() complete.
    */
   private endReadable(): void {
+    if (this.onread) {
+      if (this.onreadHeld.length > 0) return void (this.onreadEnding = true); // deliverOnread() ends it once they are delivered
+      this.nextOnreadBuffer(); // as net.Socket: a buffer is asked for the read that finds the end too
+    }
     this.push(null);
     if (this.readableLength === 0) this.read(0);
+  }
+
+  /**
+   * `onread`: copies the held bytes into the caller's buffers, one callback per buffer filled,
+   * until they are delivered or the socket is paused (pause(), or the callback returning false).
+   */
+  private deliverOnread(): void {
+    const onread = this.onread!;
+    while (!this.onreadPaused && !this.destroyed && this.onreadHeld.length > 0) {
+      const buffer = this.nextOnreadBuffer();
+      const data = this.onreadHeld[0]!;
+      const n = Math.min(buffer.byteLength, data.length);
+      buffer.set(data.subarray(0, n));
+      if (n === data.length) this.onreadHeld.shift();
+      else this.onreadHeld[0] = data.subarray(n);
+      if (onread.callback.call(this, n, buffer) === false) this.onreadPaused = true;
+    }
+    if (this.onreadPaused) {
+      this.transport.pause();
+      return;
+    }
+    if (this.onreadEnding && this.onreadHeld.length === 0) {
+      this.onreadEnding = false;
+      this.endReadable();
+    }
+  }
+
+  private nextOnreadBuffer(): Uint8Array {
+    const b = this.onread!.buffer;
+    return typeof b === 'function' ? b() : b;
   }
 
   private onTransportError(err: Error): void {
@@ -1031,6 +1191,24 @@ export class TLSSocket extends Duplex {
   }
 }
 
+/** The part of node:tls's native handle (`socket.ssl`) that libraries use. */
+export interface TlsHandle {
+  verifyError(): (Error & { code: string }) | null;
+  readonly fd: number;
+}
+
+function tlsHandle(socket: TLSSocket): TlsHandle {
+  return {
+    verifyError: () => {
+      const err = socket.connection.authorizationError;
+      return err === undefined ? null : verifyErrorOf(err);
+    },
+    get fd(): number {
+      return (socket.socket as { _handle?: { fd?: number } | null })._handle?.fd ?? -1;
+    },
+  };
+}
+
 /** node:tls reports curves with OpenSSL names. */
 const OPENSSL_CURVE_NAMES: Record<string, string> = {
   'P-256': 'prime256v1',
@@ -1060,6 +1238,14 @@ function noop(): void {}
 
 /** node:tls's SNICallback: calls back with the context for `servername`, or none for the server's own. */
 type SNICallback = (servername: string, callback: (err: Error | null, context?: SecureContext | null) => void) => void;
+
+/** The `onread` option, checked as net.Socket checks it. */
+function checkedOnread(onread: OnReadOptions): OnReadOptions {
+  const { buffer, callback } = onread;
+  if (typeof buffer !== 'function' && !(buffer instanceof Uint8Array)) throw argTypeError('options.onread.buffer', 'an instance of Uint8Array or function', buffer, 'property');
+  if (typeof callback !== 'function') throw argTypeError('options.onread.callback', 'function', callback, 'property');
+  return { buffer, callback };
+}
 
 /** As node:tls: an SNICallback that is not a function is refused when the server or socket is made. */
 export function validateSNICallback(callback: unknown): void {

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import * as nodeTls from 'node:tls';
-import { checkServerIdentity, connect, createSecureContext, createServer, type TLSSocket } from '../../src/index.js';
+import { checkServerIdentity, connect, createSecureContext, createServer, TLSSocket } from '../../src/index.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 
 /** A node:tls server with `cert`/`key`, serving one connection after another. */
@@ -52,6 +52,26 @@ test('RSA keys under 2048 bits are refused, ours when the context is made and th
   const weakLeaf = issueCertificate({ issuer: ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'rsa', rsaBits: 1024 });
   assert.doesNotThrow(() => nodeTls.createSecureContext({ cert: weakLeaf.certPem, key: weakLeaf.keyPem }));
   assert.throws(() => createSecureContext({ cert: weakLeaf.certPem, key: weakLeaf.keyPem }), /1024 bits refused/);
+});
+
+test("a client TLSSocket made by hand with rejectUnauthorized: true refuses an untrusted server (node:tls's only reports it)", async (t) => {
+  const leaf = issueCertificate({ issuer: ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });
+  const port = await nodeServer(t, { cert: leaf.certPem, key: leaf.keyPem });
+  const handMade = async (make: (raw: import('node:net').Socket) => TLSSocket | nodeTls.TLSSocket): Promise<string> => {
+    const raw = netConnect(port, '127.0.0.1');
+    await once(raw, 'connect');
+    const socket = make(raw);
+    socket.write('');
+    return new Promise<string>((resolve) => {
+      socket.once('secure', () => resolve(`secure, verifyError ${(socket as unknown as { ssl: { verifyError(): { code: string } | null } }).ssl.verifyError()?.code}`));
+      socket.once('error', (e: Error & { code?: string }) => resolve(`error ${e.code}`));
+    }).finally(() => socket.destroy());
+  };
+  const options = { rejectUnauthorized: true, servername: 'localhost' }; // no ca: the server's CA is unknown
+  assert.equal(await handMade((raw) => new nodeTls.TLSSocket(raw, options as nodeTls.TLSSocketOptions)), 'secure, verifyError UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  assert.equal(await handMade((raw) => new TLSSocket(raw, options)), 'error UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  // Without the option, both only report it, as node:tls.
+  assert.equal(await handMade((raw) => new TLSSocket(raw, { servername: 'localhost' })), 'secure, verifyError UNABLE_TO_VERIFY_LEAF_SIGNATURE');
 });
 
 test('SHA-1 certificate signatures: refused as node:tls refuses them (OpenSSL 3), so not a deviation', async (t) => {
