@@ -12,6 +12,8 @@ import { decodePem } from '../../pki/pem.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider } from '../provider.js';
 import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
 
+const NO_ML_DSA_HINT = "this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem";
+
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
 
@@ -77,11 +79,13 @@ export const nodeSignatures: SignatureProvider = {
       }
     } catch (cause) {
       // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20/22.
-      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem)`;
+      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: ${NO_ML_DSA_HINT})`;
       throw new Error(`cannot load private key: ${(cause as Error).message}${hint}`, { cause });
     }
     // An encrypted ML-DSA key that node:crypto could decrypt (Node 24): on as an ML-DSA key.
     if (keyObject.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaPrivateKey(toBytes(keyObject.export({ format: 'der', type: 'pkcs8' })), mlDsa)!;
+    // Node 22's OpenSSL 3.0 decrypts any PKCS#8 but knows no ML-DSA: a key of no type.
+    if (keyObject.asymmetricKeyType === undefined && isEncryptedPkcs8(key) && mlDsa !== nativeMlDsa) throw new Error(`cannot load private key: ${NO_ML_DSA_HINT}`);
     const info = describe(keyObject);
     if (info.type === 'rsa' && info.bits < MIN_RSA_BITS) {
       throw new Error(`RSA key of ${info.bits} bits refused (minimum ${MIN_RSA_BITS})`);
