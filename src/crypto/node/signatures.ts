@@ -5,7 +5,7 @@
  * length (passed explicitly, since Node's default verify accepts any salt), and the ECDSA
  * curve is bound to the hash only when the caller asks for TLS 1.3 rules.
  */
-import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { SignatureScheme } from '../../messages/enums.js';
 import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
@@ -150,9 +150,11 @@ class NodePublicKey implements PublicKey {
   readonly curve: string | undefined;
   readonly bits: number;
   readonly #key: KeyObject;
+  readonly #input: KeyInput;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
+    this.#input = keyInput(key);
     this.type = info.type;
     this.curve = info.curve;
     this.bits = info.bits;
@@ -170,7 +172,7 @@ class NodePublicKey implements PublicKey {
     if (!this.fits(scheme, options)) return false;
     const info = SCHEMES.get(scheme)!;
     try {
-      return verify(info.hash, data, nodeOptions(info, this.#key), signature);
+      return verify(info.hash, data, nodeOptions(info, this.#input), signature);
     } catch {
       return false; // malformed input must never escape as an exception
     }
@@ -183,10 +185,12 @@ class NodePrivateKey implements PrivateKey {
   readonly bits: number;
   readonly schemes: readonly SignatureScheme[];
   readonly #key: KeyObject;
+  readonly #input: KeyInput;
   #public: KeyObject | undefined;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
+    this.#input = keyInput(key);
     this.type = info.type;
     this.curve = info.curve;
     this.bits = info.bits;
@@ -198,7 +202,7 @@ class NodePrivateKey implements PrivateKey {
     if (info === undefined || !this.schemes.includes(scheme)) {
       throw new Error(`a ${this.curve ?? this.type} key cannot sign with signature scheme 0x${scheme.toString(16).padStart(4, '0')}`);
     }
-    const sig = sign(info.hash, data, nodeOptions(info, this.#key));
+    const sig = sign(info.hash, data, nodeOptions(info, this.#input));
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
   }
 
@@ -235,16 +239,43 @@ function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
 }
 
 /** node:crypto sign/verify options for a scheme. PSS salt = hash length (RFC 8446 §4.2.3). */
-function nodeOptions(info: SchemeInfo, key: KeyObject) {
+// The `as` below: node:crypto's types tie `type` to sign or verify; the DER form is one of each.
+function nodeOptions(info: SchemeInfo, { key, format, type }: KeyInput) {
   switch (info.padding) {
     case 'pkcs1':
-      return { key, padding: constants.RSA_PKCS1_PADDING };
+      return { key, format, type, padding: constants.RSA_PKCS1_PADDING } as { key: KeyObject };
     case 'pss':
-      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[info.hash as HashAlgorithm] };
+      return { key, format, type, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[info.hash as HashAlgorithm] } as { key: KeyObject };
     case 'ecdsa':
-      return { key, dsaEncoding: 'der' as const }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
+      return { key, format, type, dsaEncoding: 'der' as const } as { key: KeyObject }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
     case 'eddsa':
-      return key;
+      return { key, format, type } as { key: KeyObject };
+  }
+}
+
+interface KeyInput {
+  readonly key: KeyObject | Buffer;
+  readonly format?: 'der';
+  readonly type?: 'pkcs8' | 'spki';
+}
+
+/**
+ * How sign() and verify() take a key, made once per key: `{ key: KeyObject }`, or where the
+ * runtime refuses a KeyObject there (workerd: "options.key must be of type string or … Buffer"),
+ * its DER. Probed on the first key with a P-256 key.
+ */
+function keyInput(key: KeyObject): KeyInput {
+  if ((keyObjectsInOptions ??= probeKeyObjectsInOptions())) return { key };
+  return key.type === 'private' ? { key: key.export({ format: 'der', type: 'pkcs8' }), format: 'der', type: 'pkcs8' } : { key: key.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' };
+}
+let keyObjectsInOptions: boolean | undefined;
+
+function probeKeyObjectsInOptions(): boolean {
+  try {
+    sign('sha256', new Uint8Array(1), { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, dsaEncoding: 'der' });
+    return true;
+  } catch {
+    return false;
   }
 }
 
