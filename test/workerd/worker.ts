@@ -4,11 +4,12 @@
  * ClientConnection over a `cloudflare:sockets` connect() to `port` on 127.0.0.1, which sends
  * `message` and returns what was negotiated and what the peer answered. POST /pair: a
  * ServerConnection and a ClientConnection pumped into each other in memory (Workers cannot accept
- * TCP). Not part of the library: the Web Streams transport is the core's (branch i16-core).
+ * TCP). POST /bench: ms per in-memory handshake (bench/handshake-loop.ts). Not part of the library: the Web Streams transport is the core's (branch i16-core).
  */
 import { connect } from 'cloudflare:sockets';
 import { ClientConnection, ServerConnection, type Connection } from '../../src/connection/connection.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
+import { handshakeCases, handshakeLoop } from '../../bench/handshake-loop.js';
 
 interface ClientRequest {
   readonly port: number;
@@ -27,6 +28,7 @@ export default {
     try {
       if (path === '/client') return Response.json(await client((await request.json()) as ClientRequest));
       if (path === '/pair') return Response.json(pair((await request.json()) as PairRequest));
+      if (path === '/bench') return Response.json(bench((await request.json()) as { ca: string; cert: string; key: string }));
       return new Response('not found', { status: 404 });
     } catch (e) {
       return Response.json({ error: String((e as Error).stack ?? e) }, { status: 500 });
@@ -76,6 +78,11 @@ async function client({ port, message, options }: ClientRequest): Promise<Record
   await flush().catch(() => undefined);
   await socket.close();
   return { ...result, answer };
+}
+
+/** ms per in-memory handshake inside the Worker (bench/handshake-loop.ts), for the README's table. */
+function bench(pem: { ca: string; cert: string; key: string }): Record<string, string> {
+  return Object.fromEntries(handshakeCases(pem).map((c) => [c.name, handshakeLoop(c.server, c.client, 50).toFixed(2)]));
 }
 
 function pair({ server: serverOptions, client: clientOptions }: PairRequest): Record<string, unknown> {
