@@ -29,8 +29,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  privateEncrypt,
-  publicDecrypt,
   verify as nodeVerify,
   X509Certificate,
   type KeyObject,
@@ -123,12 +121,28 @@ function modulusBits(key: KeyObject): number {
   return key.asymmetricKeyDetails!.modulusLength!;
 }
 
+/**
+ * Raw RSA (RSAVP1 with `e`, RSASP1 with `d`, RFC 8017 §5.2) in BigInt, from the key's JWK: Deno's
+ * node:crypto has no RSA_NO_PADDING. Test-only, over the RFC's published key: nothing is secret.
+ */
+function rawRsa(key: KeyObject, exponent: 'e' | 'd', input: Uint8Array): Buffer {
+  const jwk = key.export({ format: 'jwk' });
+  const big = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
+  const n = big(Buffer.from(jwk.n!, 'base64url'));
+  let x = big(Buffer.from(jwk[exponent]!, 'base64url'));
+  let b = big(input) % n;
+  let r = 1n;
+  for (; x > 0n; x >>= 1n, b = (b * b) % n) if (x & 1n) r = (r * b) % n;
+  const k = Math.ceil(modulusBits(key) / 8);
+  return Buffer.from(r.toString(16).padStart(2 * k, '0'), 'hex');
+}
+
 /** The salt inside an RSASSA-PSS (SHA-256, MGF1-SHA-256) signature, recovered with raw RSA and the public key. */
 export function recoverPssSalt(publicKey: KeyObject, signature: Uint8Array): Uint8Array {
   const emBits = modulusBits(publicKey) - 1;
   const emLen = Math.ceil(emBits / 8);
   const k = Math.ceil(modulusBits(publicKey) / 8);
-  const m = publicDecrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, buf(signature));
+  const m = rawRsa(publicKey, 'e', signature);
   const em = m.subarray(k - emLen);
   if (em[emLen - 1] !== 0xbc) throw new Error('not a PSS encoding (no 0xbc trailer)');
   const maskedDb = em.subarray(0, emLen - H_LEN - 1);
@@ -152,7 +166,7 @@ export function pssSignWithSalt(privateKey: KeyObject, data: Uint8Array, salt: U
   const maskedDb = Buffer.from(db.map((x, i) => x ^ mask[i]!));
   maskedDb[0]! &= 0xff >> (8 * emLen - emBits);
   const em = Buffer.concat([Buffer.alloc(k - emLen), maskedDb, h, Buffer.of(0xbc)]);
-  return new Uint8Array(privateEncrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, em));
+  return rawRsa(privateKey, 'd', em);
 }
 
 /**

@@ -1,5 +1,7 @@
 /**
  * AeadProvider over node:crypto: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 with 96-bit nonces.
+ * Where node:crypto has no ChaCha20-Poly1305 (Bun), it comes from @noble/ciphers, probed once at
+ * load, so the same suites are offered on every runtime.
  * One createCipheriv/createDecipheriv per call (performance.md §4.1 rule 1). Tags are always
  * 16 bytes: `authTagLength: 16` is passed every time, because without it Node accepts a 4-byte
  * GCM tag (security.md §3.3 item 1). Nothing decrypted is returned before `final()` has checked
@@ -7,6 +9,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { CipherChaCha20Poly1305, CipherGCM, DecipherChaCha20Poly1305, DecipherGCM } from 'node:crypto';
+import { nobleChaCha20Poly1305 } from '../chacha20-poly1305-noble.js';
 import type { Aead, AeadAlgorithm, AeadProvider } from '../provider.js';
 
 const TAG_LENGTH = 16;
@@ -27,6 +30,7 @@ export const nodeAead: AeadProvider = {
   create(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
     const n = nodeAead.keyLength(algorithm);
     if (key.length !== n) throw new Error(`${algorithm} needs a ${n}-byte key, got ${key.length}`);
+    if (algorithm === 'chacha20-poly1305' && !NATIVE_CHACHA) return nobleChaCha20Poly1305(key);
     return new NodeAead(algorithm, key.slice());
   },
 };
@@ -84,6 +88,16 @@ class NodeAead implements Aead {
       : new Uint8Array(body);
   }
 }
+
+/** Whether this runtime's createCipheriv knows ChaCha20-Poly1305 (Bun's BoringSSL build does not). */
+const NATIVE_CHACHA = ((): boolean => {
+  try {
+    createCipheriv('chacha20-poly1305', new Uint8Array(32), new Uint8Array(NONCE_LENGTH), { authTagLength: TAG_LENGTH });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 // node:crypto types GCM and ChaCha20-Poly1305 by separate overloads; the branch only picks one.
 const OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH });

@@ -6,8 +6,8 @@
  * Raw public keys go through JWK (X25519) and createECDH (NIST), never DER (performance.md §4.1).
  * Each share is ephemeral: after one successful derivation it refuses to derive again.
  */
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
-import type { ECDH, JsonWebKey, KeyObject } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { DiffieHellman, ECDH, JsonWebKey, KeyObject } from 'node:crypto';
 import { DerReader, readDer, Tag } from '../../pki/der-reader.js';
 import { bitString, integer, octetString, oid, sequence } from '../../pki/der-writer.js';
 import { NamedGroup } from '../../messages/enums.js';
@@ -180,26 +180,12 @@ export class FfdheShare extends EphemeralShare {
     this.group = params.group;
     this.#params = params;
     this.#pMinus1 = minusOne(params.p);
-    // OpenSSL recognises the RFC 7919 primes and uses the matching short exponent (225/275/325 bits).
-    // Node 20's createDiffieHellman() skips DH_check() for them (OpenSSL 3.0's DH_get_nid), so a
-    // share costs 0.5/1/2 ms there (ffdhe2048/3072/4096) and KeyObjects measured 1.5–13× slower.
-    // Node 24's createDiffieHellman() checks the prime every time: 2–20 s per call measured, while
-    // generateKeyPairSync('dh') + diffieHellman() cost ~4 ms for ffdhe2048. Known-answer tests
-    // (a fixed private exponent) import it as PKCS#8, on every runtime. A TLS 1.3 server takes
-    // FFDHE by default, so test/unit/crypto-provider.test.ts fails if a runtime gets slow.
-    if (privateKey === undefined && CREATE_DH_IS_FAST) {
-      const dh = createDiffieHellman(params.p, params.g);
-      dh.generateKeys();
-      this.publicKey = leftPad(dh.getPublicKey(), params.p.length);
-      this.#agree = (peer) => dh.computeSecret(peer);
-    } else {
-      const key =
-        privateKey === undefined
-          ? generateDhKeyPair('dh', { prime: Buffer.from(params.p), generator: params.g.reduce((n, b) => n * 256 + b, 0) })
-          : withPublic(createPrivateKey({ key: Buffer.from(sequence(integer(0), dhAlgorithm(params), octetString(integer(privateKey)))), format: 'der', type: 'pkcs8' }));
-      this.publicKey = leftPad(dhPublicValue(key.publicKey), params.p.length);
-      this.#agree = (peer) => diffieHellman({ privateKey: key.privateKey, publicKey: dhPublicKey(params, peer) });
-    }
+    // Three ways, picked once per process by what the runtime can do (dhMethod()); all give Y and
+    // Z at |p| bytes. A TLS 1.3 server takes FFDHE by default, so test/unit/crypto-provider.test.ts
+    // fails if a runtime gets slow.
+    const agreement = dhMethod()(params, privateKey);
+    this.publicKey = leftPad(agreement.publicKey, params.p.length);
+    this.#agree = agreement.agree;
   }
 
   protected derive(peer: Uint8Array): Uint8Array {
@@ -228,8 +214,101 @@ export class FfdheShare extends EphemeralShare {
   }
 }
 
-/** Node 20 (OpenSSL 3.0) skips DH_check() for the RFC 7919 primes in createDiffieHellman(); Node 24 does not. */
-const CREATE_DH_IS_FAST = Number(process.versions.node.split('.')[0]) < 22;
+interface DhAgreement {
+  readonly publicKey: Uint8Array;
+  agree(peer: Uint8Array): Uint8Array;
+}
+type DhMethod = (params: FfdheGroup, privateKey: Uint8Array | undefined) => DhAgreement;
+
+/**
+ * Node 20 (OpenSSL 3.0) skips DH_check() for the RFC 7919 primes in createDiffieHellman(), so one
+ * object per share costs 0.5/1/2 ms there (ffdhe2048/3072/4096), and KeyObjects measured 1.5–13×
+ * slower. OpenSSL recognises those primes and uses the matching short exponent (225/275/325 bits).
+ * Deno's createDiffieHellman() checks nothing either (1–3 ms per share), while its 'dh' KeyObjects
+ * take a full-size exponent (56/220/400 ms per pair measured).
+ */
+const perShareDh: DhMethod = (params, privateKey) => {
+  const dh = createDiffieHellman(params.p, params.g);
+  // Deno's generateKeys() draws a full-size exponent (166 ms per ffdhe4096 share measured), so the
+  // exponent is ours there; OpenSSL picks the short one itself.
+  const x = privateKey ?? (SHORT_EXPONENT_BY_HAND ? randomExponent(EXPONENT_BYTES[params.p.length] ?? 64) : undefined);
+  if (x !== undefined) dh.setPrivateKey(x);
+  dh.generateKeys();
+  return { publicKey: dh.getPublicKey(), agree: (peer) => dh.computeSecret(peer) };
+};
+
+/**
+ * Node 22+: createDiffieHellman() checks the prime on every call there (230 ms–5 s per
+ * call measured on Node 24 and 26), while generateKeyPairSync('dh') + diffieHellman() cost
+ * ~1.5 ms for ffdhe2048. Known-answer tests (a fixed private exponent) import it as PKCS#8.
+ */
+const keyObjectDh: DhMethod = (params, privateKey) => {
+  const key =
+    privateKey === undefined
+      ? generateDhKeyPair('dh', { prime: Buffer.from(params.p), generator: params.g.reduce((n, b) => n * 256 + b, 0) })
+      : withPublic(createPrivateKey({ key: Buffer.from(sequence(integer(0), dhAlgorithm(params), octetString(integer(privateKey)))), format: 'der', type: 'pkcs8' }));
+  return {
+    publicKey: dhPublicValue(key.publicKey),
+    agree: (peer) => diffieHellman({ privateKey: key.privateKey, publicKey: dhPublicKey(params, peer) }),
+  };
+};
+
+/**
+ * Bun (BoringSSL): no 'dh' KeyObjects, and createDiffieHellman() checks the prime (0.8/2.3/5.3 s
+ * for ffdhe2048/3072/4096), but generateKeys() and computeSecret() on an existing object cost
+ * 0.5–5 ms. So one object per group, made on first use, and each share sets its own private
+ * exponent before each use (all synchronous: nothing runs in between). The exponent is random,
+ * of at least the size RFC 7919 §5.2 asks for (225/275/325 bits), top bit set so it is never 0 or 1.
+ */
+const sharedDh: DhMethod = (params, privateKey) => {
+  let dh = SHARED_DH.get(params.group);
+  if (dh === undefined) SHARED_DH.set(params.group, (dh = createDiffieHellman(params.p, params.g)));
+  const d = dh;
+  const x = privateKey?.slice() ?? randomExponent(EXPONENT_BYTES[params.p.length] ?? 64);
+  d.setPrivateKey(x);
+  d.generateKeys();
+  const publicKey = new Uint8Array(d.getPublicKey());
+  return {
+    publicKey,
+    agree(peer) {
+      d.setPrivateKey(x);
+      const z = d.computeSecret(peer);
+      x.fill(0);
+      return z;
+    },
+  };
+};
+const SHARED_DH = new Map<NamedGroup, DiffieHellman>();
+/** |p| in bytes → private exponent bytes: 256, 280 and 328 bits for ffdhe2048, 3072 and 4096. */
+const EXPONENT_BYTES: Readonly<Record<number, number>> = { 256: 32, 384: 35, 512: 41 };
+
+function randomExponent(n: number): Uint8Array {
+  const x = new Uint8Array(randomBytes(n));
+  x[0] = (x[0] as number) | 0x80;
+  return x;
+}
+
+let method: DhMethod | undefined;
+/**
+ * The FFDHE method for this runtime, chosen on first use: what each costs is no API one can ask,
+ * so the runtimes whose createDiffieHellman() is cheap are named (Node before 22, Deno); elsewhere
+ * 'dh' KeyObjects where generateKeyPairSync() makes them (probed), else one object per group.
+ */
+const SHORT_EXPONENT_BY_HAND = 'deno' in process.versions;
+function dhMethod(): DhMethod {
+  const cheapCreate = Number(process.versions.node.split('.')[0]) < 22 || SHORT_EXPONENT_BY_HAND;
+  return (method ??= cheapCreate ? perShareDh : keyObjectsWork() ? keyObjectDh : sharedDh);
+}
+
+/** Whether generateKeyPairSync('dh') with an RFC 7919 prime works (Bun: UNSUPPORTED_ALGORITHM). */
+function keyObjectsWork(): boolean {
+  try {
+    keyObjectDh(ffdheParams(NamedGroup.ffdhe2048) as FfdheGroup, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** generateKeyPairSync's 'dh' form, which @types/node 20 does not declare. */
 const generateDhKeyPair = generateKeyPairSync as unknown as (type: 'dh', options: { prime: Buffer; generator: number }) => { privateKey: KeyObject; publicKey: KeyObject };

@@ -66,9 +66,17 @@ export const nobleMlDsa: MlDsaBackend = {
 export const nativeMlDsa: MlDsaBackend = {
   name: 'node:crypto',
   signer(key) {
-    // OpenSSL 3.5 reads every form but takes the seed of a key with both without comparing.
+    // OpenSSL 3.5 reads every form but takes the seed of a key with both without comparing; so
+    // they are compared here, and the seed alone is passed (BoringSSL, in Bun, reads no other form).
     if (key.seed !== undefined && key.expanded !== undefined) checkConsistent(key, NOBLE[key.params.name].keygen(key.seed).secretKey);
-    const keyObject = createPrivateKey({ key: Buffer.from(encodeMlDsaPkcs8(key.params, key.seed, key.expanded)), format: 'der', type: 'pkcs8' });
+    let keyObject: KeyObject;
+    try {
+      keyObject = createPrivateKey({ key: Buffer.from(encodeMlDsaPkcs8(key.params, key.seed, key.seed === undefined ? key.expanded : undefined)), format: 'der', type: 'pkcs8' });
+    } catch (cause) {
+      // BoringSSL (Bun) reads only the seed form: an expanded-only key is noble's to sign with.
+      if (key.seed === undefined) return nobleMlDsa.signer(key);
+      throw cause;
+    }
     const publicKey = rawPublicKey(createPublicKey(keyObject), key.params);
     return { params: key.params, publicKey, sign: (data) => toBytes(sign(null, data, keyObject)) };
   },

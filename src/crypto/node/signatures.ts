@@ -5,12 +5,14 @@
  * length (passed explicitly, since Node's default verify accepts any salt), and the ECDSA
  * curve is bound to the hash only when the caller asks for TLS 1.3 rules.
  */
-import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { SignatureScheme } from '../../messages/enums.js';
 import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider, VerifyOptions } from '../provider.js';
 import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
+
+const NO_ML_DSA_HINT = "this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem";
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
@@ -77,11 +79,13 @@ export const nodeSignatures: SignatureProvider = {
       }
     } catch (cause) {
       // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20/22.
-      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem)`;
+      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: ${NO_ML_DSA_HINT})`;
       throw new Error(`cannot load private key: ${(cause as Error).message}${hint}`, { cause });
     }
     // An encrypted ML-DSA key that node:crypto could decrypt (Node 24): on as an ML-DSA key.
     if (keyObject.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaPrivateKey(toBytes(keyObject.export({ format: 'der', type: 'pkcs8' })), mlDsa)!;
+    // Node 22's OpenSSL 3.0 decrypts any PKCS#8 but knows no ML-DSA: a key of no type.
+    if (keyObject.asymmetricKeyType === undefined && isEncryptedPkcs8(key) && mlDsa !== nativeMlDsa) throw new Error(`cannot load private key: ${NO_ML_DSA_HINT}`);
     const info = describe(keyObject);
     if (info.type === 'rsa' && info.bits < MIN_RSA_BITS) {
       throw new Error(`RSA key of ${info.bits} bits refused (minimum ${MIN_RSA_BITS})`);
@@ -146,9 +150,11 @@ class NodePublicKey implements PublicKey {
   readonly curve: string | undefined;
   readonly bits: number;
   readonly #key: KeyObject;
+  readonly #input: KeyInput;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
+    this.#input = keyInput(key);
     this.type = info.type;
     this.curve = info.curve;
     this.bits = info.bits;
@@ -166,7 +172,7 @@ class NodePublicKey implements PublicKey {
     if (!this.fits(scheme, options)) return false;
     const info = SCHEMES.get(scheme)!;
     try {
-      return verify(info.hash, data, nodeOptions(info, this.#key, options?.saltLength), signature);
+      return verify(info.hash, data, nodeOptions(info, this.#input, options?.saltLength), signature);
     } catch {
       return false; // malformed input must never escape as an exception
     }
@@ -179,10 +185,12 @@ class NodePrivateKey implements PrivateKey {
   readonly bits: number;
   readonly schemes: readonly SignatureScheme[];
   readonly #key: KeyObject;
+  readonly #input: KeyInput;
   #public: KeyObject | undefined;
 
   constructor(key: KeyObject, info: KeyInfo) {
     this.#key = key;
+    this.#input = keyInput(key);
     this.type = info.type;
     this.curve = info.curve;
     this.bits = info.bits;
@@ -194,7 +202,7 @@ class NodePrivateKey implements PrivateKey {
     if (info === undefined || !this.schemes.includes(scheme)) {
       throw new Error(`a ${this.curve ?? this.type} key cannot sign with signature scheme 0x${scheme.toString(16).padStart(4, '0')}`);
     }
-    const sig = sign(info.hash, data, nodeOptions(info, this.#key));
+    const sig = sign(info.hash, data, nodeOptions(info, this.#input));
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
   }
 
@@ -231,16 +239,43 @@ function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
 }
 
 /** node:crypto sign/verify options for a scheme. PSS salt = hash length (RFC 8446 §4.2.3) unless an X.509 signature names another. */
-function nodeOptions(info: SchemeInfo, key: KeyObject, saltLength?: number) {
+// The `as` below: node:crypto's types tie `type` to sign or verify; the DER form is one of each.
+function nodeOptions(info: SchemeInfo, { key, format, type }: KeyInput, saltLength?: number) {
   switch (info.padding) {
     case 'pkcs1':
-      return { key, padding: constants.RSA_PKCS1_PADDING };
+      return { key, format, type, padding: constants.RSA_PKCS1_PADDING } as { key: KeyObject };
     case 'pss':
-      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: saltLength ?? HASH_LENGTH[info.hash as HashAlgorithm] };
+      return { key, format, type, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: saltLength ?? HASH_LENGTH[info.hash as HashAlgorithm] } as { key: KeyObject };
     case 'ecdsa':
-      return { key, dsaEncoding: 'der' as const }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
+      return { key, format, type, dsaEncoding: 'der' as const } as { key: KeyObject }; // TLS carries DER ECDSA-Sig-Value (RFC 8422 §5.4)
     case 'eddsa':
-      return key;
+      return { key, format, type } as { key: KeyObject };
+  }
+}
+
+interface KeyInput {
+  readonly key: KeyObject | Buffer;
+  readonly format?: 'der';
+  readonly type?: 'pkcs8' | 'spki';
+}
+
+/**
+ * How sign() and verify() take a key, made once per key: `{ key: KeyObject }`, or where the
+ * runtime refuses a KeyObject there (workerd: "options.key must be of type string or … Buffer"),
+ * its DER. Probed on the first key with a P-256 key.
+ */
+function keyInput(key: KeyObject): KeyInput {
+  if ((keyObjectsInOptions ??= probeKeyObjectsInOptions())) return { key };
+  return key.type === 'private' ? { key: key.export({ format: 'der', type: 'pkcs8' }), format: 'der', type: 'pkcs8' } : { key: key.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' };
+}
+let keyObjectsInOptions: boolean | undefined;
+
+function probeKeyObjectsInOptions(): boolean {
+  try {
+    sign('sha256', new Uint8Array(1), { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, dsaEncoding: 'der' });
+    return true;
+  } catch {
+    return false;
   }
 }
 
