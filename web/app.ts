@@ -8,6 +8,7 @@ import { nobleCryptoProvider } from '../src/crypto/noble/index.js';
 import type { ClientOptions } from '../src/config.js';
 import type { Connection } from '../src/connection/connection.js';
 import { certificatesFrom } from '../src/pki/pem.js';
+import { installDefaultProvider } from '../src/platform-defaults.js';
 import { diagnose } from '../src/trace/diagnose.js';
 import { renderDiagnosis, renderLadderHead, renderMessage, renderSummary, type LadderOptions } from '../src/trace/ladder.js';
 import { summarize } from '../src/trace/summary.js';
@@ -19,7 +20,9 @@ import { webSocketStreams } from '../src/web/websocket.js';
 interface PageResult {
   readonly ok: boolean;
   readonly protocol?: string;
+  /** The suite's OpenSSL name (as `openssl s_server` prints it) and IANA name. */
   readonly cipher?: string;
+  readonly standardName?: string;
   /** performance.now() from the ClientHello to the handshake's end, the WebSocket already open. */
   readonly handshakeMs?: number;
   readonly error?: string;
@@ -31,6 +34,9 @@ declare global {
     tlsglassResult?: PageResult;
   }
 }
+
+// The connection gets the provider in its options; the trace code (certificate fingerprints) uses the default one.
+installDefaultProvider(nobleCryptoProvider);
 
 const LADDER: LadderOptions = { color: false, width: 100 };
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -128,9 +134,9 @@ async function run(): Promise<PageResult> {
   timeline.releaseSent();
   $('summary').textContent = renderSummary(summarize({ messages: timeline.messages, facts: timeline.facts, client: tls.connection }), LADDER, [['handshake time', `${handshakeMs.toFixed(1)} ms in this browser (ClientHello to Finished, the WebSocket already open)`]]);
   status.className = 'ok';
-  status.textContent = `connected: ${info.protocol} ${info.cipher.standardName ?? info.cipher.name}`;
+  status.textContent = `connected: ${info.protocol} ${info.cipher.standardName}`;
   void request(tls);
-  return { ok: true, protocol: info.protocol, cipher: info.cipher.standardName ?? info.cipher.name, handshakeMs };
+  return { ok: true, protocol: info.protocol, cipher: info.cipher.name, standardName: info.cipher.standardName, handshakeMs };
 }
 
 /** After the handshake, an HTTP GET: `tlsglass serve` and `openssl s_server -www` answer with a status page. */
