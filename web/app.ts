@@ -127,7 +127,8 @@ async function run(): Promise<PageResult> {
     tls = connectStreams(releasingWrites(webSocketStreams(ws), timeline), options(timeline));
     info = await tls.handshake;
   } catch (err) {
-    ws.close();
+    // A failed connection sends its alert and then closes the WebSocket itself; close it here only if it never started.
+    if (!tls) ws.close();
     return failed(err as Error, timeline, true, tls?.connection);
   }
   const handshakeMs = performance.now() - started;

@@ -29,7 +29,10 @@ export class WebSocketClosedError extends Error {
   }
 }
 
-/** `socket` (new or open) as a byte stream pair. A normal close (1000) ends `readable`; any other close errors it. */
+/**
+ * `socket` (new or open) as a byte stream pair. A normal close (1000) ends `readable`; any other close errors it.
+ * Closing or aborting `writable` closes the socket.
+ */
 export function webSocketStreams(socket: WebSocketLike): ByteStreams {
   socket.binaryType = 'arraybuffer';
   const opened = new Promise<void>((resolve, reject) => {
@@ -52,9 +55,8 @@ export function webSocketStreams(socket: WebSocketLike): ByteStreams {
         }
       });
     },
-    cancel() {
-      socket.close(1000);
-    },
+    // No cancel(): a WebSocket cannot half-close, and a TLS connection that stops reading still sends its
+    // alert or close_notify; the socket closes with `writable` (close or abort).
   });
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {

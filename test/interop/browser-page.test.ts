@@ -78,7 +78,7 @@ describe('the browser page runs the handshake in Chromium through tlsglass relay
   });
 
   for (const c of CASES) {
-    test(title(c), async () => {
+    test(title(c), async (t) => {
       const server = servers.get(c)!;
       await page.goto(`http://127.0.0.1:${relayPort}/?target=127.0.0.1:${server.port}&servername=localhost&version=${c.version}`);
       await page.fill('#ca', pki.ca.certPem);
@@ -91,6 +91,7 @@ describe('the browser page runs the handshake in Chromium through tlsglass relay
       const result = (await page.evaluate('window.tlsglassResult')) as PageResult;
       assert.ok(result.ok, `the page failed: ${result.error}\n${await page.textContent('#diagnosis')}`);
       assert.equal(result.protocol, c.version);
+      t.diagnostic(`in-browser handshake: ${result.handshakeMs?.toFixed(1)} ms, ${result.cipher}`);
       assert.equal(await page.textContent('#status'), `connected: ${c.version} ${result.standardName}`);
 
       // The ladder as the CLI draws it: sender-numbered rows, the client's ClientHello first.
@@ -122,4 +123,27 @@ describe('the browser page runs the handshake in Chromium through tlsglass relay
       }
     });
   }
+
+  test('failures: a wrong server name shows the alert and the diagnosis; a target not on the allow-list is refused by the relay', async () => {
+    const server = servers.get(CASES.find((c) => c.server === 'tlsglass' && !c.client)!)!;
+    await page.goto(`http://127.0.0.1:${relayPort}/?target=127.0.0.1:${server.port}&servername=wrong.example&version=auto`);
+    await page.fill('#ca', pki.ca.certPem);
+    await page.click('#connect');
+    await page.waitForFunction('window.tlsglassResult !== undefined', undefined, { timeout: 30_000 });
+    const result = (await page.evaluate('window.tlsglassResult')) as PageResult & { code?: string };
+    assert.equal(result.ok, false);
+    assert.equal(result.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    assert.match((await page.textContent('#status')) ?? '', /^failed: ERR_TLS_CERT_ALTNAME_INVALID: /);
+    const diagnosis = (await page.textContent('#diagnosis')) ?? '';
+    assert.match(diagnosis, /as the client sees it:/);
+    assert.match(diagnosis, /alert\s+certificate_unknown, sent by the client/);
+    assert.match(diagnosis, /wrong\.example/);
+    assert.ok((await page.$$('#ladder .row.alert')).length === 1, 'the alert row is drawn');
+    await server.waitFor(/handshake failed from 127\.0\.0\.1:\d+: \S+: .*certificate_unknown|certificate unknown/i, "serve's account of the client's alert");
+
+    await page.goto(`http://127.0.0.1:${relayPort}/?target=127.0.0.1:1&version=auto`);
+    await page.click('#connect');
+    await page.waitForFunction('window.tlsglassResult !== undefined', undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#status')) ?? '', /^failed: ECONNRESET: the WebSocket closed \(1008: target 127\.0\.0\.1:1 is not allowed\)/);
+  });
 });
