@@ -118,7 +118,8 @@ export async function relayCommand(argv: string[]): Promise<number> {
       ws.close(1008, reason);
       return;
     }
-    relay(ws, tcpConnect({ host: target.host, port: target.port }), `connection ${id} from ${from} to ${targetKey(target.host, target.port)}`, log);
+    // noDelay: a TLS flight arrives as several messages (ClientKeyExchange, ChangeCipherSpec, Finished); Nagle would hold all but the first for the server's delayed ACK.
+    relay(ws, tcpConnect({ host: target.host, port: target.port, noDelay: true }), `connection ${id} from ${from} to ${targetKey(target.host, target.port)}`, log);
   });
 
   return new Promise<number>((resolve) => {

@@ -36,6 +36,8 @@ const LINE_TIMEOUT_MS = 30_000;
 const NOT_RUN = new Map([
   ['npm install && npm start', 'the set-up commands: .ci/run runs `npm ci` (which builds through `prepare`, as `npm install` does) before `npm test`; `npm start` is `tlsglass demo`, which test/unit/trace.test.ts runs'],
   ['npm test', 'this file is part of `npm test`'],
+  ['npx tlsglass serve --cert pki/server.pem --key pki/server.key --port 4433', 'the browser page\'s server, run until stopped; test/interop/browser-page.test.ts runs it (and openssl s_server) with the relay and the page in Chromium'],
+  ['npx tlsglass relay --listen 8080 --allow 127.0.0.1:4433', 'runs until stopped; test/interop/relay.test.ts and test/interop/browser-page.test.ts run it on a port the OS picks'],
 ]);
 
 /** What the README's prose says the blocks print: [text in the README, text in the blocks' output]. */
@@ -249,7 +251,7 @@ describe('the README and docs/ stay inside the repository', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const cli = readme.slice(readme.indexOf('## The CLI'), readme.indexOf('\n## ', readme.indexOf('## The CLI') + 1));
     const missing: string[] = [];
-    for (const command of ['demo', 'serve', 'connect', 'certs', 'verify']) {
+    for (const command of ['demo', 'serve', 'connect', 'certs', 'verify', 'relay']) {
       const help = await start(`"${process.execPath}" "${CLI}" ${command} --help`).exited;
       assert.equal(help.code, 0, report(`tlsglass ${command} --help`, help));
       const options = [...help.stdout.matchAll(/^ {2}(--[\w.-]+(?:, --[\w.-]+)*)/gm)].flatMap((m) => m[1]!.split(', '));
