@@ -2,15 +2,24 @@
  * `tlsglass relay`: a WebSocket client (the `ws` package) through the relay process to a TCP echo
  * server on 127.0.0.1. An allowed target carries bytes both ways; a target not on --allow is
  * closed with 1008 and its reason, logged, and never connected; a message larger than the relay's
- * bound closes the connection (1009); the page is served over HTTP on the same port.
+ * bound closes the connection (1009); the page is served over HTTP on the same port. And the
+ * browser's transport, webSocketStreams(), under connectStreams() in Node (the `ws` client has the
+ * browser's WebSocket interface), through the relay to openssl s_server.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { spawnPeer, TLSGLASS_CLI, type PeerProcess, type Scope } from '../helpers/peers.js';
+import { peerMissing, spawnPeer, startOpensslServer, TLSGLASS_CLI, type PeerProcess, type Scope } from '../helpers/peers.js';
+import { testPki, writePkiFiles } from '../helpers/pki.js';
 import { RELAY_MAX_MESSAGE } from '../../src/cli/relay.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble/index.js';
+import { connectStreams } from '../../src/web/stream.js';
+import { webSocketStreams, type WebSocketLike } from '../../src/web/websocket.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A TCP echo server on 127.0.0.1:0 counting its connections. */
 async function echoServer(t: Scope): Promise<{ server: Server; port: number; connections: () => number }> {
@@ -90,4 +99,22 @@ test('relay: serves the page on the same port; --allow is required; --help descr
   const help = spawnPeer(t, process.execPath, [TLSGLASS_CLI, 'relay', '--help']);
   assert.equal((await help.exited).code, 0);
   assert.match(help.stdoutText(), /Usage: tlsglass relay --allow HOST:PORT/);
+});
+
+test('webSocketStreams: connectStreams over a WebSocket through the relay to openssl s_server (TLS 1.3, noble provider)', { skip: peerMissing('openssl') }, async (t) => {
+  const files = writePkiFiles(mkdtempSync(join(tmpdir(), 'tlsglass-relay-')));
+  const server = await startOpensslServer(t, ['-cert', files.serverEcdsa.cert, '-key', files.serverEcdsa.key, '-www']);
+  const { port } = await startRelay(t, `127.0.0.1:${server.port}`);
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/?target=127.0.0.1:${server.port}`) as unknown as WebSocketLike;
+  const tls = connectStreams(webSocketStreams(socket), { provider: nobleCryptoProvider, ca: testPki().ca.certPem, servername: 'localhost' });
+  const info = await tls.handshake;
+  assert.equal(info.protocol, 'TLSv1.3');
+  assert.equal(info.authorized, true);
+  const writer = tls.writable.getWriter();
+  await writer.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+  let reply = '';
+  const reader = tls.readable.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) reply += new TextDecoder().decode(r.value);
+  assert.match(reply, /^HTTP\/1\.0 200 ok/);
+  assert.match(reply, new RegExp(`New, TLSv1\\.3, Cipher is ${info.cipher.name}`));
 });
