@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * tlsglass command line: parses the command word and hands the rest of argv to the command's own
- * file (demo.ts, connect.ts, serve.ts, certs.ts, verify.ts). Each command returns its exit code
+ * file (demo.ts, connect.ts, serve.ts, certs.ts, verify.ts, relay.ts). Each command returns its exit code
  * (options.ts: EXIT); an exception that escapes one is a bug, reported as exit 70, with its stack
  * trace only under --debug.
  */
@@ -28,6 +28,8 @@ Commands:
                               e.g. tlsglass certs --out pki
   verify LEAF.pem           Check a certificate chain with the handshake's verifier (like openssl verify)
                               e.g. tlsglass verify --ca pki/ca.pem --host localhost pki/server.pem
+  relay                     WebSocket-to-TCP relay to allowed servers, and the browser page that runs TLS through it
+                              e.g. tlsglass relay --listen 8080 --allow 127.0.0.1:4433   (then open http://127.0.0.1:8080/)
   help [command]            Show this help, or a command's options
                               e.g. tlsglass help connect
   --version                 Print the version (also: version, -V)
@@ -60,7 +62,7 @@ async function lazyCommand(file: string, exportName: string): Promise<Command | 
   }
 }
 
-const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify'];
+const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify', 'relay'];
 
 async function run(command: string, rest: string[]): Promise<number> {
   switch (command) {
