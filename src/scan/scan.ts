@@ -10,6 +10,7 @@ import { readCertificateTls12 } from '../messages/certificate.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../messages/enums.js';
 import { parseIpAddress } from '../pki/host-match.js';
 import type { CertificateVerifier } from '../pki/verifier.js';
+import { requireDefaultProvider } from '../platform-defaults.js';
 import { analyzeChain, handshake } from './certificate.js';
 import { ProbeRunner, type Dial } from './channel.js';
 import { deriveFindings, grade } from './findings.js';
@@ -33,10 +34,9 @@ export interface ScanOptions {
   /** Deadline of each probe in milliseconds (default 5000). */
   readonly timeoutMs?: number;
   readonly now?: () => Date;
+  /** Randomness for the hellos (default: the installed crypto provider's, as the handshakes use). */
   readonly random?: (n: number) => Uint8Array;
 }
-
-const defaultRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? (() => new Date());
@@ -46,7 +46,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const runner = new ProbeRunner(options.dial, options.concurrency ?? 4, options.timeoutMs ?? 5000);
   const isIp = parseIpAddress(options.host.replace(/^\[|\]$/g, '')) !== undefined;
   const serverName = options.serverName ?? (isIp ? undefined : options.host);
-  const ctx: ProbeContext = { runner, serverName, random: options.random ?? defaultRandom };
+  const provider = options.random ? undefined : requireDefaultProvider();
+  const ctx: ProbeContext = { runner, serverName, random: options.random ?? ((n) => provider!.random.bytes(n)) };
 
   const versionProbe = await probeVersions(ctx);
   const accepted = VERSIONS.filter((v) => versionProbe.versions.find((r) => r.version === v.name)?.accepted).map((v) => v.code);
