@@ -8,7 +8,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { DefaultVerifier } from '../pki/default-verifier.js';
 import { certificatesFrom, PemError } from '../pki/pem.js';
-import type { ByteChannel, Dial } from '../scan/channel.js';
+import { ProbeTimeout, type ByteChannel, type Dial } from '../scan/channel.js';
+import type { ScanResult } from '../scan/result.js';
 import type { Severity } from '../scan/cipher-suites.js';
 import { atLeast, SEVERITIES } from '../scan/findings.js';
 import { renderReport } from '../scan/report.js';
@@ -118,25 +119,24 @@ export async function scanCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const dial = tcpDial(target.host, target.port);
-  // Reachable at all? Otherwise every probe would fail the same way: say so once, exit 3.
-  try {
-    (await dial()).close();
-  } catch (err) {
-    process.stderr.write(`tlsglass scan: cannot connect to ${target.host}:${target.port}: ${(err as Error).message}\n`);
-    return isNetworkError(err) ? EXIT.network : EXIT.tls;
-  }
   const serverName = args.values.get('servername');
-  const result = await scan({
-    host: target.host,
-    port: target.port,
-    dial,
-    ...(serverName !== undefined ? { serverName } : {}),
-    verifier: new DefaultVerifier({ provider: nodeCryptoProvider, ...(anchors ? { anchors } : {}) }),
-    quick: args.flags.has('quick'),
-    timeoutMs: timeout * 1000,
-    concurrency,
-  });
+  let result: ScanResult;
+  try {
+    result = await scan({
+      host: target.host,
+      port: target.port,
+      dial: tcpDial(target.host, target.port),
+      ...(serverName !== undefined ? { serverName } : {}),
+      verifier: new DefaultVerifier({ provider: nodeCryptoProvider, ...(anchors ? { anchors } : {}) }),
+      quick: args.flags.has('quick'),
+      timeoutMs: timeout * 1000,
+      concurrency,
+    });
+  } catch (err) {
+    // No probe got an answer of any kind: the server cannot be reached (or never answers).
+    process.stderr.write(`tlsglass scan: cannot scan ${target.host}:${target.port}: ${(err as Error).message}\n`);
+    return isNetworkError(err) || err instanceof ProbeTimeout ? EXIT.network : EXIT.tls;
+  }
   process.stdout.write(args.flags.has('json') ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result));
   return failOn !== undefined && result.findings.some((f) => atLeast(f.severity, failOn!)) ? EXIT.tls : EXIT.ok;
 }

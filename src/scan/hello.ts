@@ -51,7 +51,9 @@ export type ProbeAnswer =
     }
   | { readonly kind: 'alert'; readonly description: number }
   | { readonly kind: 'closed' }
-  | { readonly kind: 'error'; readonly reason: string };
+  | { readonly kind: 'error'; readonly reason: string }
+  /** No answer at all: the connection failed or the probe's deadline passed (`error` is what was thrown). */
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 /** Every signature scheme a server might want, SHA-1 included (a scan must not be refused for ours). */
 const ALL_SCHEMES = Object.values(SignatureScheme).filter((s) => s < 0x0900);

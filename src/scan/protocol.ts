@@ -36,8 +36,13 @@ export interface ProbeContext {
   readonly random: (n: number) => Uint8Array;
 }
 
-export function askFresh(ctx: ProbeContext, hello: Omit<ProbeHello, 'serverName'>): Promise<ProbeAnswer> {
-  return ctx.runner.run((channel) => ask(channel, { ...hello, serverName: ctx.serverName }, ctx.random));
+/** One hello on a fresh connection; a connection that fails or times out is an answer too ('failed'). */
+export async function askFresh(ctx: ProbeContext, hello: Omit<ProbeHello, 'serverName'>): Promise<ProbeAnswer> {
+  try {
+    return await ctx.runner.run((channel) => ask(channel, { ...hello, serverName: ctx.serverName }, ctx.random));
+  } catch (error) {
+    return { kind: 'failed', error };
+  }
 }
 
 /** A hello offering exactly one version, with every suite and group of that version. */
@@ -58,6 +63,8 @@ export function describeAnswer(a: ProbeAnswer): string {
       return 'closed without an answer';
     case 'error':
       return `not a TLS answer (${a.reason})`;
+    case 'failed':
+      return `no answer (${a.error instanceof Error ? a.error.message : String(a.error)})`;
   }
 }
 

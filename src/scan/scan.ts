@@ -38,6 +38,7 @@ export interface ScanOptions {
   readonly random?: (n: number) => Uint8Array;
 }
 
+/** Scans; rejects only when no probe got through to the server at all (with that connection's error). */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -50,6 +51,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const ctx: ProbeContext = { runner, serverName, random: options.random ?? ((n) => provider!.random.bytes(n)) };
 
   const versionProbe = await probeVersions(ctx);
+  // Not one answer: the server is unreachable, and every other probe would fail the same way.
+  const answers = [...versionProbe.answers.values()];
+  if (answers.every((a) => a.kind === 'failed')) throw (answers[0] as { error: unknown }).error;
   const accepted = VERSIONS.filter((v) => versionProbe.versions.find((r) => r.version === v.name)?.accepted).map((v) => v.code);
   const legacy = accepted.filter((v) => v < ProtocolVersion.TLSv1_3);
   const suiteVersions = quick ? accepted.filter((v) => v === ProtocolVersion.TLSv1_3 || v === legacy[0]) : accepted;
