@@ -44,7 +44,12 @@ export function deriveFindings(r: Omit<ScanResult, 'findings' | 'grade' | 'durat
   for (const [id, e] of weak) add(`suite-${id}`, e.severity, `${e.why}: ${[...e.suites].join(', ')}`);
   const cbcWithoutEtm = r.suites.flatMap((s) => s.suites.filter((x) => x.encryptThenMac === false).map((x) => x.name));
   if (cbcWithoutEtm.length > 0) add('cbc-no-etm', 'low', `CBC suites without encrypt-then-MAC: ${[...new Set(cbcWithoutEtm)].join(', ')}`);
-  for (const s of r.suites) if (s.preference === 'client') add(`client-order-${s.version}`, 'low', `${s.version}: the server follows the client's cipher order`);
+  // Client order matters where a client could talk the server into one of its weak suites (every TLS 1.3 suite is sound).
+  for (const s of r.suites) {
+    if (s.preference === 'client' && s.suites.some((x) => suiteInfo(x.code).weaknesses.length > 0 || x.encryptThenMac === false)) {
+      add(`client-order-${s.version}`, 'low', `${s.version}: the server follows the client's cipher order, weak suites included`);
+    }
+  }
 
   // Key exchange
   const dhe = r.groups.dhe;
