@@ -167,8 +167,7 @@ async function probeGroups13(ctx: ProbeContext): Promise<Pick<GroupsResult, 'tls
   while (remaining.length > 0) {
     const answer = await askFresh(ctx, { ...helloFor(ctx, ProtocolVersion.TLSv1_3), groups: remaining, keyShares: [] });
     if (answer.kind !== 'hello' || !answer.retry) break;
-    const ks = findExtension(answer.hello.extensions, ExtensionType.key_share);
-    const group = ks ? readKeyShareRetry(ks) : undefined;
+    const group = retryGroup(answer);
     const i = group === undefined ? -1 : remaining.indexOf(group);
     if (i < 0) break;
     remaining.splice(i, 1);
@@ -177,10 +176,20 @@ async function probeGroups13(ctx: ProbeContext): Promise<Pick<GroupsResult, 'tls
   const withShare = await askFresh(ctx, helloFor(ctx, ProtocolVersion.TLSv1_3));
   let helloRetryFor: string | null = null;
   if (withShare.kind === 'hello' && withShare.retry) {
-    const ks = findExtension(withShare.hello.extensions, ExtensionType.key_share);
-    helloRetryFor = ks ? nameOf(NamedGroup, readKeyShareRetry(ks), 'NamedGroup') : null;
+    const group = retryGroup(withShare);
+    helloRetryFor = group === undefined ? null : nameOf(NamedGroup, group, 'NamedGroup');
   }
   return { tls13: found, tls13KeyShare: withShare.kind === 'hello' ? { offered: 'x25519', helloRetryFor } : null };
+}
+
+/** The selected_group of a HelloRetryRequest; undefined when it has none or a malformed one. */
+function retryGroup(answer: Extract<ProbeAnswer, { kind: 'hello' }>): number | undefined {
+  const ks = findExtension(answer.hello.extensions, ExtensionType.key_share);
+  try {
+    return ks ? readKeyShareRetry(ks) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The ServerKeyExchange of a TLS 1.2-or-older answer, parsed for its key exchange. */

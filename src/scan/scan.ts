@@ -162,6 +162,11 @@ async function probeCertificate(
     const why = err instanceof Error ? err.message : String(err);
     if (!plaintext || plaintext.chain.length === 0) return { result: null, error: why, alpn: [] };
     const protocol = `${versionName(plaintext.version)} (read from a probe; tlsglass's own handshake failed: ${why})`;
-    return { result: analyzeChain(plaintext.chain, serverName ?? options.host, options.verifier, now, protocol, plaintext.ocsp), error: null, alpn: [] };
+    try {
+      return { result: analyzeChain(plaintext.chain, serverName ?? options.host, options.verifier, now, protocol, plaintext.ocsp), error: null, alpn: [] };
+    } catch (err2) {
+      // A certificate that does not parse (our own handshake would have refused it too).
+      return { result: null, error: `${why}; the probe's certificate: ${err2 instanceof Error ? err2.message : String(err2)}`, alpn: [] };
+    }
   }
 }

@@ -8,9 +8,10 @@
  * asserted exactly: versions, suites, groups, DH size, certificate verdicts, connection counts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import type { ScanResult } from '../../src/scan/result.js';
@@ -38,10 +39,16 @@ async function opensslServer(t: Scope, args: readonly string[], env?: NodeJS.Pro
 
 const rsa = (): string[] => ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key];
 
-async function runScan(t: Scope, port: number, extra: readonly string[] = []): Promise<{ code: number | null; result: ScanResult; report: string }> {
+const DOCS = readFileSync(fileURLToPath(new URL('../../../docs/scan.md', import.meta.url)), 'utf8');
+
+/** Runs `tlsglass scan --json`; every finding id it reports must be in docs/scan.md's table. */
+async function runScan(t: Scope & { diagnostic(text: string): void }, port: number, extra: readonly string[] = []): Promise<{ code: number | null; result: ScanResult; report: string }> {
   const run = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${port}`, '--servername', 'localhost', '--ca', pki.ca, '--json', ...extra], '', 30_000);
   assert.equal(run.stderr, '', run.report);
-  return { code: run.code, result: JSON.parse(run.stdout.toString('utf8')) as ScanResult, report: run.report };
+  const result = JSON.parse(run.stdout.toString('utf8')) as ScanResult;
+  for (const f of result.findings) assert.ok(DOCS.includes(`\`${f.id.replace(/TLSv[\d.]+$/, 'VERSION')}\``), `finding id ${f.id} is not in docs/scan.md`);
+  t.diagnostic(`scan ${extra.join(' ')}: ${result.connections} connections, ${result.durationMs} ms, grade ${result.grade}, findings ${result.findings.map((f) => `${f.severity}:${f.id}`).join(' ')}`);
+  return { code: run.code, result, report: run.report };
 }
 
 const accepted = (r: ScanResult): string[] => r.versions.filter((v) => v.accepted).map((v) => v.version);
@@ -108,10 +115,15 @@ describe('tlsglass scan', { skip: missing }, () => {
     const leaf = issueCertificate({ issuer: testPki().ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec', notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 10 * day - 3_600_000) });
     writeFileSync(join(dir, 'expired.pem'), leaf.certPem);
     writeFileSync(join(dir, 'expired.key'), leaf.keyPem);
-    const server = await opensslServer(t, ['-cert', join(dir, 'expired.pem'), '-key', join(dir, 'expired.key')]);
+    // Its groups exclude x25519: the x25519 key share we offer makes it ask for P-384 by HelloRetryRequest.
+    const server = await opensslServer(t, ['-cert', join(dir, 'expired.pem'), '-key', join(dir, 'expired.key'), '-groups', 'P-384:P-256']);
     const { code, result: r } = await runScan(t, server.port, ['--quick', '--fail-on', 'high']);
     assert.equal(code, 1);
     assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
+    assert.deepEqual(r.groups.tls13, ['secp384r1', 'secp256r1']);
+    assert.deepEqual(r.groups.tls13KeyShare, { offered: 'x25519', helloRetryFor: 'secp384r1' });
+    // TLS 1.2: OpenSSL takes the client's order of curves (ours has P-256 first); --quick stops at the first.
+    assert.deepEqual(r.groups.tls12Ecdhe, ['secp256r1']);
     assert.equal(r.certificate!.expiresInDays, -11);
     assert.equal(r.certificate!.chainError!.code, 'CERT_HAS_EXPIRED');
     assert.equal(r.certificate!.chain[0]!.key, 'EC prime256v1');
