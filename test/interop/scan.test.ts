@@ -3,8 +3,8 @@
  * picks: openssl s_server TLS 1.2 only with one CBC suite and neither extended master secret nor
  * encrypt-then-MAC (OpenSSL 3.0's s_server has no -no_ems: an OPENSSL_CONF with
  * `Options = -ExtendedMasterSecret,-EncryptThenMac` does it), TLS 1.3 only, a 1024-bit -dhparam
- * made here by `openssl dhparam`, an expired certificate, a chain without its intermediate; and
- * `tlsglass serve`. The scan runs as the command a user runs (--json) and its findings are
+ * made here by `openssl dhparam`, an expired certificate, a chain without its intermediate, a
+ * chain out of order; and `tlsglass serve`. The scan runs as the command a user runs (--json) and its findings are
  * asserted exactly: versions, suites, groups, DH size, certificate verdicts, connection counts.
  */
 import assert from 'node:assert/strict';
@@ -79,6 +79,19 @@ describe('tlsglass scan', { skip: missing }, () => {
     // --fail-on: a medium finding fails at medium, not at high.
     assert.equal((await runScan(t, server.port, ['--quick', '--fail-on', 'medium'])).code, 1);
     assert.equal((await runScan(t, server.port, ['--quick', '--fail-on', 'high'])).code, 0);
+    // The terminal report says the same, grouped.
+    const text = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--quick'], '', 30_000);
+    assert.equal(text.code, 0, text.report);
+    const report = text.stdout.toString('utf8');
+    for (const line of [
+      /^Protocols\n {2}SSLv3 +not offered \(alert [a-z_]+\)$/m,
+      /^ {2}TLSv1\.2 +offered$/m,
+      /^ {2}TLSv1\.2 \(1\)\n {4}0xc013 {2}TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA {2}CBC, no encrypt-then-MAC$/m,
+      /^ {2}extended master secret +no$/m,
+      /^ {2}MEDIUM no extended master secret \(RFC 7627\)$/m,
+      /^ {2}LOW {4}CBC suites without encrypt-then-MAC: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA$/m,
+      /^Grade C {2}\(9 connections, \d+\.\d s\)$/m,
+    ]) assert.match(report, line);
   });
 
   test('openssl s_server, TLS 1.3 only', LIMIT, async (t) => {
@@ -147,6 +160,24 @@ describe('tlsglass scan', { skip: missing }, () => {
     assert.equal(c.coversName, false);
     assert.deepEqual(ids(r).filter((i) => i.includes('cert')), ['high:cert-name', 'high:cert-missing-intermediate']);
     assert.equal(r.findings.find((f) => f.id === 'cert-name')!.verdict, 'certificate does not cover the name localhost');
+  });
+
+  test('openssl s_server sending its chain out of order (the root before the intermediate)', LIMIT, async (t) => {
+    const root = testPki().ca;
+    const intermediate = createCertificateAuthority({ issuer: root, commonName: 'tlsglass test intermediate', keyType: 'ec' });
+    const leaf = issueCertificate({ issuer: intermediate, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });
+    writeFileSync(join(dir, 'ordered-leaf.pem'), leaf.certPem);
+    writeFileSync(join(dir, 'ordered-leaf.key'), leaf.keyPem);
+    writeFileSync(join(dir, 'unordered-chain.pem'), root.certPem + intermediate.certPem);
+    const server = await opensslServer(t, ['-cert', join(dir, 'ordered-leaf.pem'), '-key', join(dir, 'ordered-leaf.key'), '-cert_chain', join(dir, 'unordered-chain.pem')]);
+    const { result: r } = await runScan(t, server.port, ['--quick']);
+    const c = r.certificate!;
+    assert.deepEqual(c.chain.map((x) => x.subject), ['CN=localhost', 'O=tlsglass, CN=tlsglass test CA', 'CN=tlsglass test intermediate']);
+    assert.deepEqual(c.chain.map((x) => x.selfIssued), [false, true, false]);
+    assert.equal(c.inOrder, false);
+    assert.equal(c.chainError, null); // the verifier builds the path whatever the order
+    assert.equal(c.missingIntermediate, false);
+    assert.deepEqual(ids(r).filter((i) => i.includes('cert')), ['low:cert-order']);
   });
 
   test('tlsglass serve', LIMIT, async (t) => {
