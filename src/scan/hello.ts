@@ -81,14 +81,21 @@ function extensionsFor(p: ProbeHello): Extension[] {
 
 /** The ClientHello record for a probe. */
 export function probeHelloRecord(p: ProbeHello, random: (n: number) => Uint8Array): Uint8Array {
-  const body = writeClientHello({
+  const hello = {
     legacyVersion: p.tls13 ? ProtocolVersion.TLSv1_2 : p.version,
     random: random(32),
     legacySessionId: p.tls13 ? random(32) : new Uint8Array(0),
     cipherSuites: p.fallbackScsv ? [...p.suites, 0x5600] : p.suites,
     legacyCompressionMethods: Uint8Array.of(0),
     extensions: extensionsFor(p),
-  });
+  };
+  let body = writeClientHello(hello);
+  // RFC 7685 §4: some servers hang on a ClientHello of 256 to 511 bytes; pad it to 512, as OpenSSL and BoringSSL do.
+  const length = body.length + 4;
+  if (length > 0xff && length < 0x200) {
+    const padding = { type: ExtensionType.padding, data: new Uint8Array(Math.max(1, 0x200 - length - 4)) };
+    body = writeClientHello({ ...hello, extensions: [...hello.extensions, padding] });
+  }
   const message = frameHandshake(HandshakeType.client_hello, body).raw;
   // The record version of a first ClientHello: TLS 1.0's, as every client sends (SSL 3.0's for an SSL 3.0 hello).
   const recordVersion = p.version === ProtocolVersion.SSLv3 && !p.tls13 ? ProtocolVersion.SSLv3 : ProtocolVersion.TLSv1;

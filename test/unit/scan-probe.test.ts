@@ -78,6 +78,16 @@ describe('scan: reading the answer', () => {
     assert.deepEqual(hello.cipherSuites, [0x002f, 0x0035, 0x5600]);
     assert.ok(!hello.extensions.some((e) => e.type === ExtensionType.supported_versions));
   });
+
+  test('a hello of 256 to 511 bytes is padded to 512 (RFC 7685); others are not', () => {
+    const sizes = [1, 90, 130, 200].map((n) => {
+      const bytes = probeHelloRecord({ version: 0x0303, suites: Array.from({ length: n }, (_, i) => 0x0100 + i), groups: [23] }, (k) => new Uint8Array(k));
+      const hello = readClientHello(bytes.subarray(9));
+      return [bytes.length - 5, hello.extensions.some((e) => e.type === ExtensionType.padding)];
+    });
+    assert.deepEqual(sizes.map(([, padded]) => padded), [false, true, true, false]);
+    for (const [size] of sizes) assert.ok((size as number) < 256 || (size as number) >= 512, `hello of ${size} bytes`);
+  });
 });
 
 describe('scan: the probe runner', () => {
