@@ -4,10 +4,9 @@
  * connections through the ProbeRunner, and reads only the server's ServerHello, HelloRetryRequest,
  * ServerKeyExchange or alert.
  */
-import { AlertDescription, ExtensionType, NamedGroup, ProtocolVersion, nameOf } from '../messages/enums.js';
+import { AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../messages/enums.js';
 import { findExtension } from '../messages/extensions/index.js';
 import { readKeyShareRetry } from '../messages/extensions/tls13.js';
-import { HandshakeType } from '../messages/enums.js';
 import { readServerKeyExchange } from '../messages/server-key-exchange.js';
 import { ffdheGroupFor } from '../crypto/ffdhe-groups.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12 } from '../handshake/tls13-common.js';
