@@ -1,6 +1,6 @@
 /**
  * `tlsglass scan` against servers configured in known ways, each started here on a port the OS
- * picks: openssl s_server TLS 1.2 only with one CBC suite and neither extended master secret nor
+ * picks: openssl s_server with every suite it has (TLS 1.0 and 1.1, anonymous suites), TLS 1.2 only with one CBC suite and neither extended master secret nor
  * encrypt-then-MAC (OpenSSL 3.0's s_server has no -no_ems: an OPENSSL_CONF with
  * `Options = -ExtendedMasterSecret,-EncryptThenMac` does it), TLS 1.3 only, a 1024-bit -dhparam
  * made here by `openssl dhparam`, an expired certificate, a chain without its intermediate, a
@@ -92,6 +92,23 @@ describe('tlsglass scan', { skip: missing }, () => {
       /^ {2}LOW {4}CBC suites without encrypt-then-MAC: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA$/m,
       /^Grade C {2}\(9 connections, \d+\.\d s\)$/m,
     ]) assert.match(report, line);
+  });
+
+  test('openssl s_server -cipher ALL:@SECLEVEL=0: TLS 1.0 and 1.1, anonymous suites', LIMIT, async (t) => {
+    const server = await opensslServer(t, [...rsa(), '-cipher', 'ALL:@SECLEVEL=0']);
+    const { result: r } = await runScan(t, server.port, ['--quick']);
+    assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
+    assert.deepEqual(r.downgrade, { sentinel: true, fallbackScsv: true });
+    // --quick: suites of TLS 1.3 and the best older version only.
+    assert.deepEqual(r.suites.map((s) => [s.version, s.preference]), [['TLSv1.3', 'client'], ['TLSv1.2', 'client']]);
+    assert.deepEqual(suites(r, 'TLSv1.2').filter((n) => n.includes('_anon_')), [
+      'TLS_DH_anon_WITH_AES_128_GCM_SHA256', 'TLS_DH_anon_WITH_AES_256_GCM_SHA384', 'TLS_DH_anon_WITH_AES_128_CBC_SHA256', 'TLS_DH_anon_WITH_AES_256_CBC_SHA256',
+      'TLS_DH_anon_WITH_AES_128_CBC_SHA', 'TLS_DH_anon_WITH_AES_256_CBC_SHA', 'TLS_ECDH_anon_WITH_AES_128_CBC_SHA', 'TLS_ECDH_anon_WITH_AES_256_CBC_SHA',
+    ]);
+    assert.deepEqual(r.groups.dhe, { bits: 2048, rfc7919: null, modp: true });
+    assert.deepEqual(ids(r), ['medium:tls10', 'medium:tls11', 'low:suite-no-forward-secrecy', 'high:suite-anon', 'low:client-order-TLSv1.2', 'info:dh-modp', 'info:no-ocsp-stapling']);
+    assert.equal(r.findings.find((f) => f.id === 'tls10')!.verdict, 'TLS 1.0 accepted (deprecated by RFC 8996)');
+    assert.equal(r.grade, 'F');
   });
 
   test('openssl s_server, TLS 1.3 only', LIMIT, async (t) => {
