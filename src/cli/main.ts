@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * tlsglass command line: parses the command word and hands the rest of argv to the command's own
- * file (demo.ts, connect.ts, serve.ts, certs.ts, verify.ts, relay.ts). Each command returns its exit code
+ * file (demo.ts, connect.ts, serve.ts, certs.ts, verify.ts, relay.ts, scan.ts). Each command returns its exit code
  * (options.ts: EXIT); an exception that escapes one is a bug, reported as exit 70, with its stack
  * trace only under --debug.
  */
@@ -26,6 +26,8 @@ Commands:
                               e.g. tlsglass serve --cert pki/server.pem --key pki/server.key --port 4433 --trace
   certs                     Make a test PKI (CA, server and client certificates) and print the commands using it
                               e.g. tlsglass certs --out pki
+  scan HOST[:PORT]          Which versions, suites and groups a server accepts, its certificate, and what is wrong
+                              e.g. tlsglass scan example.com --quick
   verify LEAF.pem           Check a certificate chain with the handshake's verifier (like openssl verify)
                               e.g. tlsglass verify --ca pki/ca.pem --host localhost pki/server.pem
   relay                     WebSocket-to-TCP relay to allowed servers, and the browser page that runs TLS through it
@@ -62,7 +64,7 @@ async function lazyCommand(file: string, exportName: string): Promise<Command | 
   }
 }
 
-const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify', 'relay'];
+const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify', 'relay', 'scan'];
 
 async function run(command: string, rest: string[]): Promise<number> {
   switch (command) {

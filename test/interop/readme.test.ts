@@ -258,7 +258,7 @@ describe('the README and docs/ stay inside the repository', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const cli = readme.slice(readme.indexOf('## The CLI'), readme.indexOf('\n## ', readme.indexOf('## The CLI') + 1));
     const missing: string[] = [];
-    for (const command of ['demo', 'serve', 'connect', 'certs', 'verify', 'relay']) {
+    for (const command of ['demo', 'serve', 'connect', 'certs', 'verify', 'relay', 'scan']) {
       const help = await start(`"${process.execPath}" "${CLI}" ${command} --help`).exited;
       assert.equal(help.code, 0, report(`tlsglass ${command} --help`, help));
       const options = [...help.stdout.matchAll(/^ {2}(--[\w.-]+(?:, --[\w.-]+)*)/gm)].flatMap((m) => m[1]!.split(', '));

@@ -22,7 +22,7 @@ import ts from 'typescript';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The core, listed explicitly: directories (every .ts under them) and single files. */
-const CORE_DIRECTORIES = ['src/codec', 'src/messages', 'src/record', 'src/handshake', 'src/keys', 'src/session', 'src/connection', 'src/pki', 'src/trace', 'src/web', 'src/crypto/noble'];
+const CORE_DIRECTORIES = ['src/codec', 'src/messages', 'src/record', 'src/handshake', 'src/keys', 'src/session', 'src/connection', 'src/pki', 'src/trace', 'src/web', 'src/crypto/noble', 'src/scan'];
 const CORE_FILES = ['src/config.ts', 'src/errors.ts', 'src/identities.ts', 'src/core.ts', 'src/platform-defaults.ts'];
 /** src/crypto's own files are core (and src/crypto/noble/, the portable provider); src/crypto/node/ is the Node provider. */
 const CORE_FLAT_DIRECTORIES = ['src/crypto'];

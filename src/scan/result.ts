@@ -1,0 +1,116 @@
+/**
+ * What a scan found: the JSON `tlsglass scan --json` prints (schema "tlsglass-scan/1",
+ * documented field by field in docs/scan.md). Fields are added, never renamed or removed, within
+ * one schema version.
+ */
+import type { Severity } from './cipher-suites.js';
+
+export type VersionName = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+export interface VersionResult {
+  readonly version: VersionName;
+  readonly accepted: boolean;
+  /** What the server did with a hello offering only this version: "ServerHello", "alert protocol_version", "closed", … */
+  readonly answer: string;
+}
+
+export interface SuiteEntry {
+  readonly code: number;
+  readonly name: string;
+  readonly keyExchange: string;
+  /** TLS 1.2 and older, CBC suites: the server agreed to encrypt-then-MAC (RFC 7366). */
+  readonly encryptThenMac?: boolean;
+}
+
+export interface SuitesResult {
+  readonly version: VersionName;
+  /** In the order the server chose them from everything still offered. */
+  readonly suites: readonly SuiteEntry[];
+  /** 'server': it picks by its own order; 'client': by ours; null: fewer than two suites, or not probed. */
+  readonly preference: 'server' | 'client' | null;
+}
+
+export interface GroupsResult {
+  /** TLS 1.3 groups, in the order the server chose them (through HelloRetryRequest). */
+  readonly tls13: readonly string[];
+  /** TLS 1.3: offered an x25519 key share, the server used it (no HelloRetryRequest), or asked for this group instead. */
+  readonly tls13KeyShare: { readonly offered: string; readonly helloRetryFor: string | null } | null;
+  /** TLS 1.2 ECDHE curves, read from each ServerKeyExchange, in the order the server chose them. */
+  readonly tls12Ecdhe: readonly string[];
+  /** TLS 1.2 DHE: the server's own prime (none of RFC 7919's offered), from its ServerKeyExchange. */
+  readonly dhe: {
+    readonly bits: number;
+    /** The RFC 7919 group the prime is ("ffdhe2048"), or null. */
+    readonly rfc7919: string | null;
+    /** One of the well-known RFC 2409 / RFC 3526 MODP primes (not an RFC 7919 group, but no custom one either). */
+    readonly modp: boolean;
+  } | null;
+}
+
+export interface CertificateResult {
+  readonly protocol: string;
+  /** The chain as sent, leaf first. */
+  readonly chain: readonly {
+    readonly subject: string;
+    readonly issuer: string;
+    readonly notAfter: string;
+    readonly key: string;
+    readonly selfIssued: boolean;
+  }[];
+  readonly subjectAltNames: string;
+  /** Whole days until the leaf expires (negative: expired that many days ago). */
+  readonly expiresInDays: number;
+  /** The leaf covers the name (SNI name, else the host). */
+  readonly coversName: boolean;
+  readonly name: string;
+  /** The verifier's answer for the chain with the name: null when trusted. */
+  readonly verifyError: { readonly code: string; readonly message: string } | null;
+  /** The same without the name check: is the chain itself trusted? */
+  readonly chainError: { readonly code: string; readonly message: string } | null;
+  /** Each certificate is followed by its issuer. */
+  readonly inOrder: boolean;
+  /** The last certificate sent is not self-issued and its issuer could not be found. */
+  readonly missingIntermediate: boolean;
+  readonly ocspStapled: boolean;
+}
+
+export interface FeaturesResult {
+  readonly alpn: readonly string[];
+  /** TLS 1.2 (any version before 1.3): from the ServerHellos of the suite probes; null when not applicable. */
+  readonly extendedMasterSecret: boolean | null;
+  readonly secureRenegotiation: boolean | null;
+  readonly sessionTicket: boolean | null;
+  readonly encryptThenMac: boolean | null;
+  readonly ocspStapling: boolean | null;
+}
+
+export interface Finding {
+  /** Stable identifier ("tls10", "cbc-no-etm", …), listed in docs/scan.md. */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly verdict: string;
+}
+
+export interface ScanResult {
+  readonly schema: 'tlsglass-scan/1';
+  readonly target: { readonly host: string; readonly port: number; readonly serverName: string | null };
+  readonly quick: boolean;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly connections: number;
+  readonly versions: readonly VersionResult[];
+  readonly downgrade: {
+    /** RFC 8446 §4.1.3: a TLS 1.3 server's TLS 1.2 ServerHello ends with DOWNGRD\x01; null when not applicable. */
+    readonly sentinel: boolean | null;
+    /** RFC 7507: a hello below the best version with TLS_FALLBACK_SCSV is refused; null when one version only. */
+    readonly fallbackScsv: boolean | null;
+  };
+  readonly suites: readonly SuitesResult[];
+  readonly groups: GroupsResult;
+  readonly certificate: CertificateResult | null;
+  /** Why the certificate could not be read (no handshake completed), when it could not. */
+  readonly certificateError: string | null;
+  readonly features: FeaturesResult;
+  readonly findings: readonly Finding[];
+  readonly grade: 'A+' | 'A' | 'B' | 'C' | 'F';
+}
