@@ -11,3 +11,6 @@ export const nodeIsNode = runtimeName === 'Node';
 
 /** The argv that runs `script` under the current runtime (Deno runs a script only through `deno run`). */
 export const scriptArgs = (script: string, ...args: string[]): string[] => (runtimeName === 'Deno' ? ['run', '-A', script, ...args] : [script, ...args]);
+
+/** For `{ skip: notNodeTls }` on a test whose reference is a live node:tls peer, beside a test of recorded values that runs everywhere. */
+export const notNodeTls: string | false = nodeIsNode ? false : `${runtimeName}'s node:tls is not OpenSSL's; the recorded values test the same`;
