@@ -14,3 +14,6 @@ export const scriptArgs = (script: string, ...args: string[]): string[] => (runt
 
 /** For `{ skip: notNodeTls }` on a test whose reference is a live node:tls peer, beside a test of recorded values that runs everywhere. */
 export const notNodeTls: string | false = nodeIsNode ? false : `${runtimeName}'s node:tls is not OpenSSL's; the recorded values test the same`;
+
+/** For `{ skip: notNodeCrypto }` on a test whose only subject is a behaviour of Node's own node:crypto (OpenSSL), which the tests beside it defend against. */
+export const notNodeCrypto: string | false = nodeIsNode ? false : `the test is about Node's node:crypto (OpenSSL); ${runtimeName}'s behaves otherwise`;
