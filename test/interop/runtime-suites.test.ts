@@ -4,9 +4,11 @@
  * and Deno (`deno test`, likewise), each installed by .ci/install-runtimes.sh. npm test runs the
  * same files under Node 20 and test/interop/node24-suite.test.ts under Node 24.
  *
- * A failure is allowed only where a KnownGap below names the runtime as its cause (a test that
- * builds its reference with a primitive the runtime lacks, or compares with that runtime's own
- * node:tls); each gap must still occur, so a fixed one is removed here. Everything else fails.
+ * Tests whose reference is the runtime's own node:tls, node:crypto or X509Certificate compare with
+ * it only under Node and assert recorded values everywhere (test/helpers/runtime.ts), so they pass
+ * on every runtime. A failure is allowed only where a KnownGap below names a limit of tlsglass's
+ * node provider on that runtime (still to fix); each gap must still occur, so a fixed one is
+ * removed here. Everything else fails.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -24,8 +26,6 @@ interface Runtime {
   readonly run: (script: string, ...args: string[]) => string[];
   readonly minPass: number;
   readonly gaps: readonly KnownGap[];
-  /** Errors outside any test that are the runtime's, matched against the whole output. */
-  readonly errors?: { readonly count: number; readonly test: RegExp; readonly why: string };
 }
 
 const nodeTap = (files: string[]): string[] => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files];
@@ -41,14 +41,8 @@ const RUNTIMES: readonly Runtime[] = [
     run: (s, ...a) => [s, ...a],
     minPass: 2250,
     gaps: [
-      { test: /as node:tls/, why: "the test compares our error codes with node:tls's on the same runtime; Bun's node:tls (BoringSSL) has other codes" },
-      { test: /Unknown cipher/, why: "the test builds its reference records with createCipheriv('chacha20-poly1305'), which Bun lacks (the provider takes @noble/ciphers')" },
-      { test: /matches OpenSSL: node:tls TLS 1\.[23]/, why: "the reference is Bun's node:tls, which has no PSK and logs no EXPORTER_SECRET" },
-      { test: /^encrypted ML-DSA keys/, why: 'BoringSSL reads neither the encrypted nor the seed-and-expanded ML-DSA PKCS#8 OpenSSL 3.5 writes' },
-      { test: /UNKNOWN_GROUP/, why: 'the test makes a secp256k1 key with node:crypto; BoringSSL has no secp256k1' },
-      { test: /DATA_LEN_NOT_EQUAL_TO_MOD_LEN/, why: "the test's own raw RSA decryption of a k − 1-byte ciphertext, which BoringSSL refuses" },
+      { test: /^encrypted ML-DSA keys/, why: "tlsglass's node provider cannot load the encrypted ML-DSA key OpenSSL 3.5 writes (seed and expanded key): BoringSSL reads only the seed form" },
     ],
-    errors: { count: 2, test: /Failed to determine size for public key encoding/g, why: "BoringSSL has no 'hybrid' EC point form, which crypto-provider.test.ts makes for its refusal cases" },
   },
   {
     name: 'Deno',
@@ -58,11 +52,7 @@ const RUNTIMES: readonly Runtime[] = [
     run: (s, ...a) => ['run', '-A', s, ...a],
     minPass: 2200,
     gaps: [
-      { test: /AccessDenied|'TLS_AES_256_GCM_SHA384'\n- 'TLS_AES_128_GCM_SHA256'/, why: "the reference is Deno's node:tls (rustls), which has no PSK and picks its own TLS 1.3 suite" },
-      { test: /Public key is not valid for specified curve|Node alone accepts salt 0/, why: "the test checks node:crypto's own leniency (hybrid EC points, PSS salt 0), which Deno does not have" },
-      { test: /no such salt found/, why: "config-refusals.test.ts looks for node:crypto's ERR_OSSL_BAD_DECRYPT on a wrong passphrase, a code Deno does not give, so the file stops at load" },
-      { test: /dispatch from the tlsglass binary/, why: 'the test spawns process.execPath with a script, which Deno runs only as `deno run`' },
-      { test: /failed to sign digest/, why: "the test signs with a P-521 key Deno's generateKeyPairSync made, which Deno cannot sign with (keys from PEM sign fine)" },
+      { test: /failed to sign digest/, why: "tlsglass's node provider cannot sign ecdsa_secp256r1_sha256 with a P-521 key there: Deno's node:crypto refuses a P-521 signature over a SHA-256 digest" },
     ],
   },
 ];
@@ -79,8 +69,7 @@ for (const rt of RUNTIMES) {
     const { unexplained: rest, byGap } = unexplained(r.failures, rt.gaps);
     assert.deepEqual(rest, [], out.slice(-4000));
     for (const [gap, n] of byGap) assert.ok(n > 0, `no failure is explained by "${gap.why}" any more: remove that gap`);
-    assert.equal(r.errors, rt.errors?.count ?? 0, out.slice(-4000));
-    if (rt.errors) assert.equal(out.match(rt.errors.test)?.length, rt.errors.count, rt.errors.why);
+    assert.equal(r.errors, 0, out.slice(-4000));
     assert.ok(r.failures.length >= r.fail || rt.parse === parseDeno, `${r.fail} failed but ${r.failures.length} failures read`);
     assert.ok(r.pass >= rt.minPass, `${r.pass} passed, expected at least ${rt.minPass}`);
     report(t, rt, `${r.pass} passed, ${r.failures.length} failed in ${((performance.now() - started) / 1000).toFixed(0)} s`, byGap);

@@ -9,6 +9,7 @@
  * src/index.ts.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isBuiltin } from 'node:module';
@@ -18,6 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { build } from 'esbuild';
 import ts from 'typescript';
+import { scriptArgs } from '../helpers/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -75,22 +77,11 @@ describe('the core is portable', () => {
     assert.ok(uses.some((u) => u.startsWith('imports node:fs')) && uses.some((u) => u.startsWith('process')), uses.join('; '));
   });
 
-  test('without an installed provider a configuration says how to get one; installDefaultProvider() is used from then on, even after the Node entry loads', async () => {
-    // This file imports nothing that installs the Node defaults (node --test runs each file in its own process).
-    const core = await import('../../src/core.js');
-    assert.equal(core.getDefaultProvider(), undefined);
-    assert.throws(() => new core.ClientConnection({ servername: 'localhost' }), (err: unknown) => err instanceof core.ConfigError && err.code === 'ERR_TLSGLASS_NO_PROVIDER' && /installDefaultProvider/.test(err.message));
-    const { nodeCryptoProvider } = await import('../../src/crypto/node/index.js');
-    const own = { ...nodeCryptoProvider };
-    core.installDefaultProvider(own);
-    const client = new core.ClientConnection({ servername: 'localhost' });
-    client.start();
-    assert.equal(client.takeOutgoing()[0]![0], 22, 'a ClientHello record');
-    // The Node entry, imported later, leaves the application's provider in place and adds node:tls's anchors.
-    await import('../../src/index.js');
-    assert.equal(core.getDefaultProvider(), own);
-    const { defaultTrustAnchors } = await import('../../src/platform-defaults.js');
-    assert.ok(defaultTrustAnchors().length >= 100, `node:tls's roots installed (${defaultTrustAnchors().length})`);
+  test('without an installed provider a configuration says how to get one; installDefaultProvider() is used from then on, even after the Node entry loads', () => {
+    const script = fileURLToPath(new URL('../helpers/core-without-provider.js', import.meta.url));
+    const run = spawnSync(process.execPath, scriptArgs(script), { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, 'core without provider: ok\n');
   });
 
   test('tlsglass/core bundles for the browser with esbuild, importing nothing, and the bundle runs a handshake', async (t) => {

@@ -5,12 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FFDHE_GROUPS, FFDHE2048_P, ffdheGroupFor, ffdheParams } from '../../src/crypto/ffdhe-groups.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { FfdheShare } from '../../src/crypto/node/key-exchange.js';
 import { InvalidPublicKey, type KeyShare, type PrivateKey } from '../../src/crypto/provider.js';
 import { NamedGroup, SignatureScheme } from '../../src/messages/enums.js';
+import { decodePem } from '../../src/pki/pem.js';
+import { nodeIsNode, notNodeCrypto, runtimeName } from '../helpers/runtime.js';
 
 const provider = nodeCryptoProvider;
 const S = SignatureScheme;
@@ -247,7 +250,8 @@ describe('key exchange', () => {
       peer.generateKeys();
       const point = hex(peer.getPublicKey('hex', 'uncompressed'));
       const compressed = hex(peer.getPublicKey('hex', 'compressed'));
-      const hybrid = hex(peer.getPublicKey('hex', 'hybrid'));
+      // X9.62 hybrid form: 06 or 07 (Y's parity) ‖ X ‖ Y, built by hand (BoringSSL cannot write it).
+      const hybrid = Uint8Array.of(0x06 | ((point[point.length - 1] as number) & 1), ...point.subarray(1));
       const bad: Array<[string, Uint8Array]> = [
         ['a compressed point (33/49 bytes)', compressed],
         ['a hybrid point (06/07 ‖ X ‖ Y), which Node alone accepts', hybrid],
@@ -266,7 +270,8 @@ describe('key exchange', () => {
         });
       }
 
-      it('Node really does accept the hybrid point (the reason we check ourselves)', () => {
+      it('Node really does accept the hybrid point (the reason we check ourselves)', { skip: notNodeCrypto }, () => {
+        assert.equal(toHex(hybrid), peer.getPublicKey('hex', 'hybrid'));
         const probe = crypto.createECDH(curve);
         probe.generateKeys();
         assert.equal(probe.computeSecret(hybrid).length, L);
@@ -437,8 +442,8 @@ describe('signatures', () => {
     const pss = (saltLength: number, hash = 'sha256') =>
       crypto.sign(hash, data, { key: rsa.privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength });
     const salt0 = pss(0);
-    // The Node pitfall we defend against (security.md §3.3 item 3):
-    assert.equal(crypto.verify('sha256', data, { key: rsa.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }, salt0), true);
+    // The Node pitfall we defend against (security.md §3.3 item 3); Deno's node:crypto refuses salt 0 itself:
+    if (nodeIsNode) assert.equal(crypto.verify('sha256', data, { key: rsa.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }, salt0), true);
     assert.equal(pub.verify(S.rsa_pss_rsae_sha256, data, salt0), false, 'salt 0');
     assert.equal(pub.verify(S.rsa_pss_rsae_sha256, data, pss(20)), false, 'salt 20');
     assert.equal(pub.verify(S.rsa_pss_rsae_sha256, data, pss(32)), true, 'salt 32');
@@ -532,9 +537,12 @@ describe('signatures', () => {
   it('refuses RSA keys below 2048 bits, unsupported curves and garbage', () => {
     const small = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
     assert.throws(() => provider.signatures.loadPrivateKey(pkcs8(small.privateKey)), /1024 bits refused/);
-    const k256 = crypto.generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-    assert.throws(() => provider.signatures.loadPrivateKey(pkcs8(k256.privateKey)), /unsupported EC curve/);
-    assert.throws(() => provider.signatures.publicKeyFromSpki(spki(k256.publicKey)), /unsupported EC curve/);
+    // From test/fixtures/keys: BoringSSL (Bun) has no secp256k1 to generate one with.
+    const k256 = (file: string) => readFileSync(new URL(`../../../test/fixtures/keys/${file}`, import.meta.url), 'utf8');
+    // Refused everywhere; in our words where node:crypto reads the key (BoringSSL cannot parse a secp256k1 key: its own error).
+    const refusal = runtimeName === 'Bun' ? Error : /unsupported EC curve/;
+    assert.throws(() => provider.signatures.loadPrivateKey(k256('secp256k1.key')), refusal);
+    assert.throws(() => provider.signatures.publicKeyFromSpki(decodePem(k256('secp256k1.spki.pem'))[0]!.der), refusal);
     assert.throws(() => provider.signatures.loadPrivateKey('not a key'));
     assert.throws(() => provider.signatures.publicKeyFromSpki(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)));
   });
@@ -623,9 +631,12 @@ describe('RSA key transport (RFC 5246 §7.4.7.1, security.md KX-1)', () => {
     do ct = provider.rsaKeyTransport.encrypt(pub, pms);
     while (ct[0] !== 0);
     const short = ct.subarray(1);
-    const raw = crypto.privateDecrypt({ key: pair.privateKey, padding: crypto.constants.RSA_NO_PADDING }, short);
-    assert.equal(raw.length, k);
-    assert.equal(toHex(raw.subarray(k - 48)), toHex(pms), 'OpenSSL decrypts it to the valid block');
+    if (nodeIsNode) {
+      // OpenSSL's raw decryption takes it (BoringSSL's refuses a short ciphertext itself).
+      const raw = crypto.privateDecrypt({ key: pair.privateKey, padding: crypto.constants.RSA_NO_PADDING }, short);
+      assert.equal(raw.length, k);
+      assert.equal(toHex(raw.subarray(k - 48)), toHex(pms), 'OpenSSL decrypts it to the valid block');
+    }
     const fb = fallback();
     assert.equal(toHex(provider.rsaKeyTransport.decrypt(key, short, VERSION, fb)), toHex(fb));
     assert.equal(toHex(provider.rsaKeyTransport.decrypt(key, ct, VERSION, fb)), toHex(pms), 'the full-length one is fine');

@@ -34,6 +34,7 @@ import {
 import { CipherSuite } from '../../src/messages/enums.js';
 import { testPki } from '../helpers/pki.js';
 import { RESUMED_0RTT, SIMPLE_1RTT as V } from '../vectors/rfc8448.js';
+import { notNodeTls } from '../helpers/runtime.js';
 
 const hash = nodeCryptoProvider.hash;
 const aead = nodeCryptoProvider.aead;
@@ -435,7 +436,7 @@ describe('exporter (RFC 8446 §7.5)', () => {
     assert.throws(() => exportKeyingMaterial13(hash, 'sha256', ems.subarray(0, 32), 'EXPERIMENTAL y', ctx, 255 * 32 + 1), RangeError);
   });
 
-  it('matches OpenSSL: node:tls TLS 1.3 connections, EXPORTER_SECRET from the key log, for all three suites', async () => {
+  it('matches OpenSSL: node:tls TLS 1.3 connections, EXPORTER_SECRET from the key log, for all three suites', { skip: notNodeTls }, async () => {
     const pki = testPki();
     const server = tls.createServer(
       { key: pki.serverEcdsa.keyPem, cert: pki.serverEcdsa.certPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
@@ -490,6 +491,32 @@ describe('exporter (RFC 8446 §7.5)', () => {
       }
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('matches OpenSSL: values recorded from Node 20’s node:tls (the test above), for all three suites', () => {
+    // [suite, EXPORTER_SECRET from the key log, exportKeyingMaterial(16 | 48 | 97, label, 'some context')]
+    const recorded: [CipherSuite, string, string[]][] = [
+      [CipherSuite.TLS_AES_128_GCM_SHA256, '2332acdf4251d260ce64db80f53b9a9380ab072ebad79877da626dbbeb63bb7f', [
+        'd3c9a996b1d6dc48bdf7824d071e2329',
+        '6856f5f0e830697aa4eb02a62a5089f398a57d4c9a02df4dc36b68d91fb1975ccc225524f3628ad5affefd0160349ea8',
+        'aaea258598d7a9652f22e02a68833742066a662a2373af01a63190981c6f1438758d765a0be251c4beff4c79ff9356622f242af5795c13b5543ba428d50743c6d32955b55842891b40203b83b7904178fdb540bf5e349791e1cf25ff0b41c0cd41',
+      ]],
+      [CipherSuite.TLS_AES_256_GCM_SHA384, '52ab1632e91845fc6b23f75fa16fd8d8448fb33a6d9a27056daa541b45383cac7163368e9cd8dd789f6383333d3abe2d', [
+        'c7e68c7b0f40e796540ca3ff114583c4',
+        '9fb4d799c7b38749754d688e16d4ad1c91a6a601f50a1ed6115edaf6fc3db14e848c7a7b765879594e66ca2242bbe89a',
+        '6ec1ba29d918f4dc3df9fa7118fb29925624b5adecf4494f0263f897f57b3d0338cedcf95f85a44c7736d28a185d91d6f7846f23b43bfa664d822b08c9730321d623775e1643fa5e60d1d42b94950a35cfe4cac18c6ed7e36301d1a04996efed45',
+      ]],
+      [CipherSuite.TLS_CHACHA20_POLY1305_SHA256, '3c4d4d3177ce7744df4c68a758b26e2b33c9176b445e5177d77f3371643ae50f', [
+        'f5ed91671706aa7e4c0304b33a4d7981',
+        '3890c661b4b926fe0d9ba6ef5053f474a0abac73fffdbbdd023b48c65f531df55e91c991bc09a13a146f501d00c9b5f1',
+        '916b7f5d2b301b699a4a3db154d127d4ae1bec5bc09611591e6468f748633d86ba7548181306c4d7105fa7b039d440fdde2bad76297b03d4e1748013d01b1bcfb875dafcd86c5c87b9b7f21f92e54a4505614ae6423077fdb9dbcf5f7bb40ed0a9',
+      ]],
+    ];
+    const ctx = new TextEncoder().encode('some context');
+    for (const [id, ems, outputs] of recorded) {
+      const s = suite(id);
+      for (const out of outputs) assert.equal(toHex(exportKeyingMaterial13(hash, s.hash, hex(ems), 'EXPERIMENTAL tlsglass', ctx, out.length / 2)), out, `${s.name} ${out.length / 2}`);
     }
   });
 });

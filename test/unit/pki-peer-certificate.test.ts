@@ -13,6 +13,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../../src/node/issue.js';
 import { toPeerCertificate } from '../../src/node/peer-certificate.js';
+import { runtimeName } from '../helpers/runtime.js';
 
 const root = createCertificateAuthority({ commonName: 'Peer Cert Root', organization: 'tlsglass' });
 const int = createCertificateAuthority({ commonName: 'Peer Cert Int', organization: 'tlsglass', issuer: root });
@@ -37,6 +38,15 @@ async function nodeTlsPeerCertificates(leaf: IssuedCertificate): Promise<[tls.Pe
     await once(socket, 'secureConnect');
     const result: [tls.PeerCertificate, tls.DetailedPeerCertificate] = [socket.getPeerCertificate(false), socket.getPeerCertificate(true)];
     socket.destroy();
+    // Deno's node:tls gives `raw` as a Uint8Array; Node's (and ours) a Buffer of the same bytes.
+    type Raw = { raw: Uint8Array; issuerCertificate?: Raw };
+    const seen = new Set<Raw>();
+    for (const top of result as Raw[]) {
+      for (let c: Raw | undefined = top; runtimeName === 'Deno' && c && !seen.has(c); c = c.issuerCertificate) {
+        seen.add(c);
+        c.raw = Buffer.from(c.raw);
+      }
+    }
     return result;
   } finally {
     server.close();

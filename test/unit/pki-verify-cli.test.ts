@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
+import { scriptArgs } from '../helpers/runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlsglass-verify-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -156,10 +157,10 @@ describe('tlsglass verify', () => {
     assert.match(help.out, /\n  --no-strict +RFC 5280 §6 path validation only; the default with --ca/);
     assert.match(help.out, /\n  --verify-depth N +at most N intermediate CA certificates .*\n.*openssl verify -verify_depth\) \(also -verify_depth\)/);
     const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-    const p = spawnSync(process.execPath, [main, 'verify', '--ca', ca, '--untrusted', untrusted, '--host', 'localhost', leafPem], { encoding: 'utf8', timeout: 15_000 });
+    const p = spawnSync(process.execPath, scriptArgs(main, 'verify', '--ca', ca, '--untrusted', untrusted, '--host', 'localhost', leafPem), { encoding: 'utf8', timeout: 15_000 });
     assert.equal(p.status, 0, p.stderr);
     assert.match(p.stdout, /: OK\n/);
-    const bad = spawnSync(process.execPath, [main, 'verify', '--ca', ca, leafPem], { encoding: 'utf8', timeout: 15_000 });
+    const bad = spawnSync(process.execPath, scriptArgs(main, 'verify', '--ca', ca, leafPem), { encoding: 'utf8', timeout: 15_000 });
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /error UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
   });

@@ -23,6 +23,7 @@ import {
   verifyData,
 } from '../../src/keys/key-schedule-tls12.js';
 import { CipherSuite } from '../../src/messages/enums.js';
+import { notNodeTls } from '../helpers/runtime.js';
 
 const hash = nodeCryptoProvider.hash;
 const aead = nodeCryptoProvider.aead;
@@ -188,7 +189,7 @@ describe('exporter (RFC 5705 §4)', () => {
     assert.throws(() => exportKeyingMaterial(hash, 'sha256', master, cr, sr, 'EXPERIMENTAL x', new Uint8Array(65536), 8));
   });
 
-  it('matches OpenSSL: node:tls TLS 1.2 PSK connection, master secret from the key log, randoms from the wire', async () => {
+  it('matches OpenSSL: node:tls TLS 1.2 PSK connection, master secret from the key log, randoms from the wire', { skip: notNodeTls }, async () => {
     const psk = Buffer.alloc(32, 0x42);
     const common = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'PSK-AES256-GCM-SHA384' } as const;
     const server = tls.createServer({ ...common, pskCallback: () => psk, pskIdentityHint: 'hint' }, (s) => s.on('error', () => {}));
@@ -247,6 +248,22 @@ describe('exporter (RFC 5705 §4)', () => {
       socket?.destroy(); // even when an assertion failed, or the servers never close
       relay.close();
       server.close();
+    }
+  });
+
+  it('matches OpenSSL: values recorded from Node 20’s node:tls (the test above), without, with an empty and with a context', () => {
+    // Master secret and client random from the key log, server random from the wire, and
+    // exportKeyingMaterial(42, 'EXPORTER-tlsglass-test', context) as node:tls gave them.
+    const ms = hex('562649ff3dc0412e2376a9a795e0c354c7d1db0e56b079ff0896004061da623d4d77e9dc65535ff0a7005c13d5f47467');
+    const clientRandom = hex('4d5b05fe4ffd891cb19fcab051d97b0998b492ab053cdde386b2cec5d0da9785');
+    const serverRandom = hex('3819fa13bb1482aa302f5f7d789bb1d013e9ab4d996b51e33651314b6d09ff06');
+    const recorded: [Uint8Array | undefined, string][] = [
+      [undefined, '494ff797c7136b3c08070a879af43b82e01c2ba6e0ee4f93c4f767204c45e141c0960b921689f3d69b2f'],
+      [new Uint8Array(0), 'b1fc6450c72d454e6de35ffed14431f095326290dc31519980545004a7233e945b1328ac850b94e36bd5'],
+      [new TextEncoder().encode('some context'), 'f210ea7d009da28ffc739f729df81ee5572597c25d52510c09e40960f65c67f5bdeb0110a8f1cd145514'],
+    ];
+    for (const [context, expected] of recorded) {
+      assert.equal(toHex(exportKeyingMaterial(hash, 'sha384', ms, clientRandom, serverRandom, 'EXPORTER-tlsglass-test', context, 42)), expected, `context ${context ? context.length : 'none'}`);
     }
   });
 });

@@ -13,6 +13,7 @@ import { LocalAlert } from '../../src/errors.js';
 import { trafficKeys } from '../../src/keys/key-schedule-tls13.js';
 import { AlertDescription, CipherSuite, ContentType } from '../../src/messages/enums.js';
 import { AEAD_RECORD_LIMIT, Tls13Protection } from '../../src/record/protection-tls13.js';
+import { referenceSeal } from '../helpers/reference-aead.js';
 import { SIMPLE_1RTT as V } from '../vectors/rfc8448.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -44,16 +45,14 @@ const pair = (s: Tls13Suite, seq = 0n, provider: CryptoProvider = nodeCryptoProv
 };
 const fragmentOf = (record: Uint8Array): Uint8Array => record.subarray(5);
 
-/** A TLSCiphertext built by hand with node:crypto from RFC 8446 §5.2–5.3, for any TLSInnerPlaintext. */
+/** A TLSCiphertext built by hand with a second AEAD (test/helpers/reference-aead.ts) from RFC 8446 §5.2–5.3, for any TLSInnerPlaintext. */
 function refRecord(s: Tls13Suite, key: Uint8Array, iv: Uint8Array, seq: bigint, inner: Uint8Array): Buffer {
   const length = inner.length + 16;
   const header = Buffer.from([23, 0x03, 0x03, length >> 8, length & 0xff]);
   const seqBytes = Buffer.alloc(12);
   seqBytes.writeBigUInt64BE(seq, 4);
   const nonce = Buffer.from(iv.map((b, i) => b ^ (seqBytes[i] as number)));
-  const cipher = crypto.createCipheriv(s.aead as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
-  cipher.setAAD(header);
-  return Buffer.concat([header, cipher.update(inner), cipher.final(), cipher.getAuthTag()]);
+  return Buffer.concat([header, referenceSeal(s.aead, key, nonce, header, inner)]);
 }
 
 const inner = (content: Uint8Array, type: number, padding = 0): Uint8Array => {
