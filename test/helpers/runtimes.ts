@@ -84,20 +84,3 @@ export function parseDeno(out: string): SuiteResult {
   return { pass: Number(m?.[2] ?? NaN), fail: Number(m?.[4] ?? 0), errors: 0, failures };
 }
 
-/** A failure explained by the runtime (not by tlsglass): `test` matches the failure's name and printed text. */
-export interface KnownGap {
-  readonly test: RegExp;
-  readonly why: string;
-}
-
-/** Failures no KnownGap explains, and how many each gap explained. */
-export function unexplained(failures: readonly string[], gaps: readonly KnownGap[]): { unexplained: string[]; byGap: Map<KnownGap, number> } {
-  const byGap = new Map<KnownGap, number>(gaps.map((g) => [g, 0]));
-  const rest: string[] = [];
-  for (const f of failures) {
-    const gap = gaps.find((g) => g.test.test(f));
-    if (gap) byGap.set(gap, (byGap.get(gap) ?? 0) + 1);
-    else rest.push(f.slice(0, 3000));
-  }
-  return { unexplained: rest, byGap };
-}

@@ -26,6 +26,7 @@ import { DerReader, Tag, readDer } from '../../src/pki/der-reader.js';
 import { ML_DSA, encodeMlDsaSpki } from '../../src/pki/ml-dsa.js';
 import { decodePem, encodePem } from '../../src/pki/pem.js';
 import { integer, octetString, oid, sequence } from '../../src/pki/der-writer.js';
+import { nodeIsNode } from '../helpers/runtime.js';
 
 const noble = nobleCryptoProvider;
 const node = nodeCryptoProvider;
@@ -283,7 +284,8 @@ describe('noble provider: signatures across providers', () => {
           assert.equal(keys.noble[field], keys.node[field], `private ${field}`);
           assert.equal(pubs.noble[field], pubs.node[field], `public ${field}`);
         }
-        assert.deepEqual(keys.noble.schemes, keys.node.schemes);
+        // Where the runtime's node:crypto cannot sign a pairing (P-521 over SHA-256 on Deno), the node provider leaves it out; noble signs all.
+        assert.deepEqual(nodeIsNode ? keys.noble.schemes : keys.noble.schemes.filter((s) => keys.node.schemes.includes(s)), keys.node.schemes);
         for (const scheme of ALL_SCHEMES) {
           for (const tls13 of [false, true]) {
             assert.equal(pubs.noble.fits(scheme, { tls13 }), pubs.node.fits(scheme, { tls13 }), `0x${scheme.toString(16)} tls13=${tls13}`);

@@ -9,10 +9,9 @@ import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign
 import { SignatureScheme } from '../../messages/enums.js';
 import { parseMlDsaSpki } from '../../pki/ml-dsa.js';
 import { decodePem } from '../../pki/pem.js';
+import { decryptPkcs8 } from '../noble/pkcs8-encrypted.js';
 import type { HashAlgorithm, KeyType, PrivateKey, PublicKey, SignatureProvider, VerifyOptions } from '../provider.js';
-import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey, nativeMlDsa } from './ml-dsa.js';
-
-const NO_ML_DSA_HINT = "this runtime's node:crypto has no ML-DSA, so it cannot decrypt one; give it unencrypted, e.g. openssl pkey -in key.pem -out plain.pem";
+import { mlDsa, mlDsaPrivateKey, MlDsaPublicKey } from './ml-dsa.js';
 
 /** RSA keys below this size are refused when loaded (RFC 8446 §4.2.3 has no floor; BSI/NIST do). */
 export const MIN_RSA_BITS = 2048;
@@ -78,14 +77,19 @@ export const nodeSignatures: SignatureProvider = {
         keyObject = createPrivateKey({ key: asBuffer(key), format: 'der', type: 'pkcs8', passphrase });
       }
     } catch (cause) {
-      // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20/22.
-      const hint = mlDsa === nativeMlDsa || !isEncryptedPkcs8(key) ? '' : ` (if it is an ML-DSA key: ${NO_ML_DSA_HINT})`;
-      throw new Error(`cannot load private key: ${(cause as Error).message}${hint}`, { cause });
+      // node:crypto decrypts PKCS#8 only for key types it knows: an encrypted ML-DSA key fails on Node 20 and Bun.
+      const encrypted = encryptedMlDsa(key, passphrase);
+      if (encrypted) return encrypted;
+      throw new Error(`cannot load private key: ${(cause as Error).message}`, { cause });
     }
     // An encrypted ML-DSA key that node:crypto could decrypt (Node 24): on as an ML-DSA key.
     if (keyObject.asymmetricKeyType?.startsWith('ml-dsa')) return mlDsaPrivateKey(toBytes(keyObject.export({ format: 'der', type: 'pkcs8' })), mlDsa)!;
     // Node 22's OpenSSL 3.0 decrypts any PKCS#8 but knows no ML-DSA: a key of no type.
-    if (keyObject.asymmetricKeyType === undefined && isEncryptedPkcs8(key) && mlDsa !== nativeMlDsa) throw new Error(`cannot load private key: ${NO_ML_DSA_HINT}`);
+    if (keyObject.asymmetricKeyType === undefined) {
+      const encrypted = encryptedMlDsa(key, passphrase);
+      if (encrypted) return encrypted;
+      throw new Error('cannot load private key: a key of a type this runtime does not know');
+    }
     const info = describe(keyObject);
     if (info.type === 'rsa' && info.bits < MIN_RSA_BITS) {
       throw new Error(`RSA key of ${info.bits} bits refused (minimum ${MIN_RSA_BITS})`);
@@ -194,7 +198,7 @@ class NodePrivateKey implements PrivateKey {
     this.type = info.type;
     this.curve = info.curve;
     this.bits = info.bits;
-    this.schemes = schemesFor(info);
+    this.schemes = info.type === 'ec' ? schemesFor(info).filter((s) => canSignWith(info.curve!, s, this.#input)) : schemesFor(info);
   }
 
   sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array {
@@ -221,6 +225,30 @@ class NodePrivateKey implements PrivateKey {
     return sameType && ours.equals(theirs);
   }
 }
+
+/**
+ * Whether this runtime signs with an EC key of `curve` over the scheme's hash, asked once per
+ * curve and hash with the first such key. OpenSSL and BoringSSL sign any pairing (TLS 1.2 allows
+ * one, RFC 8422 §5.4), but Deno's node:crypto signs P-521 with SHA-512 and SHA-384 only; a scheme
+ * it cannot sign with is not offered, rather than failing in the middle of a handshake.
+ */
+function canSignWith(curve: string, scheme: SignatureScheme, input: KeyInput): boolean {
+  const info = SCHEMES.get(scheme)!;
+  if (info.curve === curve) return true; // the curve's own hash: what TLS 1.3 requires
+  const key = `${curve}/${info.hash}`;
+  let ok = EC_SIGNING.get(key);
+  if (ok === undefined) {
+    try {
+      sign(info.hash, new Uint8Array(1), nodeOptions(info, input));
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    EC_SIGNING.set(key, ok);
+  }
+  return ok;
+}
+const EC_SIGNING = new Map<string, boolean>();
 
 /** Our signing preference: RSA-PSS before PKCS#1 (RFC 8446 §4.2.3); EC: the key's own curve first. */
 function schemesFor(info: KeyInfo): readonly SignatureScheme[] {
@@ -304,6 +332,25 @@ function plainPkcs8(key: string | Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined; // not PEM we read: node:crypto decides (and names the problem)
   }
+}
+
+/**
+ * An encrypted ML-DSA key (PBES2, as OpenSSL 3.5 writes it), decrypted by our own PKCS#8 reader:
+ * node:crypto decrypts PKCS#8 only for key types its OpenSSL knows (not on Node 20/22), and
+ * BoringSSL (Bun) reads only the seed form. Undefined for any other key, which node:crypto loads.
+ */
+function encryptedMlDsa(key: string | Uint8Array, passphrase: string | undefined): PrivateKey | undefined {
+  if (passphrase === undefined || !isEncryptedPkcs8(key)) return undefined;
+  const text = typeof key === 'string' ? key : new TextDecoder().decode(key);
+  const encrypted = decodePem(text).find((b) => b.label === 'ENCRYPTED PRIVATE KEY')?.der;
+  if (!encrypted) return undefined;
+  let der: Uint8Array;
+  try {
+    der = decryptPkcs8(encrypted, passphrase);
+  } catch {
+    return undefined; // a scheme we do not read, or a wrong passphrase: node:crypto says which
+  }
+  return mlDsaPrivateKey(der, mlDsa);
 }
 
 /** An ENCRYPTED PRIVATE KEY in PEM (RFC 5958 EncryptedPrivateKeyInfo), or DER that is not plain PKCS#8. */
