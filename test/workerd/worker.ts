@@ -4,12 +4,17 @@
  * ClientConnection over a `cloudflare:sockets` connect() to `port` on 127.0.0.1, which sends
  * `message` and returns what was negotiated and what the peer answered. POST /pair: a
  * ServerConnection and a ClientConnection pumped into each other in memory (Workers cannot accept
- * TCP). POST /bench: ms per in-memory handshake (bench/handshake-loop.ts). Not part of the library: the Web Streams transport is the core's (branch i16-core).
+ * TCP). POST /bench: ms per in-memory handshake (bench/handshake-loop.ts). Not part of the library.
  */
 import { connect } from 'cloudflare:sockets';
 import { ClientConnection, ServerConnection, type Connection } from '../../src/connection/connection.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { handshakeCases, handshakeLoop } from '../../bench/handshake-loop.js';
+import { installDefaultProvider } from '../../src/platform-defaults.js';
+import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+
+// Workers have node:crypto (nodejs_compat) but are no Node entry: the Worker installs the provider itself.
+installDefaultProvider(nodeCryptoProvider);
 
 interface ClientRequest {
   readonly port: number;
