@@ -143,6 +143,11 @@ export interface ClientOptions extends CommonOptions {
    * 1024). Our client takes only the RFC 7919 groups, so any value up to 2048 changes nothing.
    */
   minDHSize?: number;
+  /**
+   * TLS 1.2: ask for an RFC 5077 session ticket (default true). False is OpenSSL's SSL_OP_NO_TICKET
+   * (s_client -no_ticket): the hello carries no session_ticket, so the session can resume by its ID only.
+   */
+  sessionTickets?: boolean;
 }
 
 /** node:tls's client pskCallback. */
@@ -258,6 +263,7 @@ export interface ResolvedClientConfig extends ResolvedConfig {
   readonly pskCallback: PskClientCallback | undefined;
   readonly requestOCSP: boolean;
   readonly minDHSize: number;
+  readonly sessionTickets: boolean;
 }
 
 export interface ResolvedServerConfig extends ResolvedConfig {
@@ -577,6 +583,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     pskCallback: options.pskCallback,
     requestOCSP: options.requestOCSP ?? false,
     minDHSize: checkMinDHSize(options.minDHSize),
+    sessionTickets: options.sessionTickets ?? true,
   };
 }
 

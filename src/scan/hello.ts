@@ -35,6 +35,12 @@ export interface ProbeHello {
   /** Append TLS_FALLBACK_SCSV (RFC 7507): "this is a retry at a lower version". */
   readonly fallbackScsv?: boolean;
   readonly alpn?: readonly string[];
+  /** legacy_compression_methods (default: null only). */
+  readonly compressionMethods?: readonly number[];
+  /** More extensions, after the usual ones. */
+  readonly extraExtensions?: readonly Extension[];
+  /** renegotiation_info's renegotiated_connection (default empty: an initial handshake, RFC 5746 §3.4). */
+  readonly renegotiatedConnection?: Uint8Array;
 }
 
 /** What the server answered. */
@@ -75,18 +81,27 @@ function extensionsFor(p: ProbeHello): Extension[] {
     ext.push({ type: ExtensionType.psk_key_exchange_modes, data: Uint8Array.of(1, 1) });
     ext.push({ type: ExtensionType.key_share, data: writeKeyShareClient(p.keyShares ?? []) });
   }
-  ext.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
+  ext.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(p.renegotiatedConnection ?? new Uint8Array(0)) });
+  if (p.extraExtensions) ext.push(...p.extraExtensions);
   return ext;
 }
 
 /** The ClientHello record for a probe. */
 export function probeHelloRecord(p: ProbeHello, random: (n: number) => Uint8Array): Uint8Array {
+  const message = probeHelloMessage(p, random);
+  // The record version of a first ClientHello: TLS 1.0's, as every client sends (SSL 3.0's for an SSL 3.0 hello).
+  const recordVersion = p.version === ProtocolVersion.SSLv3 && !p.tls13 ? ProtocolVersion.SSLv3 : ProtocolVersion.TLSv1;
+  return new Writer(message.length + 5).u8(ContentType.handshake).u16(recordVersion).vec16(message).finish();
+}
+
+/** The ClientHello handshake message (header included) for a probe. */
+export function probeHelloMessage(p: ProbeHello, random: (n: number) => Uint8Array): Uint8Array {
   const hello = {
     legacyVersion: p.tls13 ? ProtocolVersion.TLSv1_2 : p.version,
     random: random(32),
     legacySessionId: p.tls13 ? random(32) : new Uint8Array(0),
     cipherSuites: p.fallbackScsv ? [...p.suites, 0x5600] : p.suites,
-    legacyCompressionMethods: Uint8Array.of(0),
+    legacyCompressionMethods: Uint8Array.from(p.compressionMethods ?? [0]),
     extensions: extensionsFor(p),
   };
   let body = writeClientHello(hello);
@@ -96,10 +111,7 @@ export function probeHelloRecord(p: ProbeHello, random: (n: number) => Uint8Arra
     const padding = { type: ExtensionType.padding, data: new Uint8Array(Math.max(1, 0x200 - length - 4)) };
     body = writeClientHello({ ...hello, extensions: [...hello.extensions, padding] });
   }
-  const message = frameHandshake(HandshakeType.client_hello, body).raw;
-  // The record version of a first ClientHello: TLS 1.0's, as every client sends (SSL 3.0's for an SSL 3.0 hello).
-  const recordVersion = p.version === ProtocolVersion.SSLv3 && !p.tls13 ? ProtocolVersion.SSLv3 : ProtocolVersion.TLSv1;
-  return new Writer(message.length + 5).u8(ContentType.handshake).u16(recordVersion).vec16(message).finish();
+  return frameHandshake(HandshakeType.client_hello, body).raw;
 }
 
 /** Sends the probe's hello on `channel` and reads the answer. */

@@ -82,6 +82,31 @@ export interface FeaturesResult {
   readonly sessionTicket: boolean | null;
   readonly encryptThenMac: boolean | null;
   readonly ocspStapling: boolean | null;
+  /** TLS 1.2: the server started a second handshake when the client sent a new ClientHello; null when no TLS 1.2 handshake completed. */
+  readonly clientRenegotiation: boolean | null;
+  /** TLS 1.3 0-RTT: the server took early_data when resuming; maxEarlyDataSize from its ticket. null: no TLS 1.3 ticket. */
+  readonly earlyData: { readonly accepted: boolean; readonly maxEarlyDataSize: number | null } | null;
+  /** TLS 1.2 and older: the server chose DEFLATE compression (CRIME). */
+  readonly compression: boolean | null;
+  /** The server answered the heartbeat extension (RFC 6520). */
+  readonly heartbeat: boolean | null;
+  /** RFC 8449 record_size_limit the server answered; null when it ignored it. */
+  readonly recordSizeLimit: number | null;
+  readonly resumption: {
+    /** TLS 1.2, by session ID with no ticket asked for. */
+    readonly sessionId: boolean | null;
+    /** TLS 1.2, by RFC 5077 ticket. */
+    readonly ticket: boolean | null;
+    /** TLS 1.3, by the PSK of a NewSessionTicket. */
+    readonly tls13Psk: boolean | null;
+    /** The lifetime of the first ticket (TLS 1.3's, else the TLS 1.2 hint), seconds. */
+    readonly ticketLifetimeSeconds: number | null;
+  };
+}
+
+export interface VulnerabilitiesResult {
+  /** ROBOT: differing answers to malformed RSA premasters; null when the server has no RSA key exchange (or --quick). */
+  readonly robot: { readonly vulnerable: boolean | null; readonly evidence: string } | null;
 }
 
 export interface Finding {
@@ -111,6 +136,7 @@ export interface ScanResult {
   /** Why the certificate could not be read (no handshake completed), when it could not. */
   readonly certificateError: string | null;
   readonly features: FeaturesResult;
+  readonly vulnerabilities: VulnerabilitiesResult;
   readonly findings: readonly Finding[];
   readonly grade: 'A+' | 'A' | 'B' | 'C' | 'F';
 }

@@ -17,6 +17,7 @@ import { deriveFindings, grade } from './findings.js';
 import type { ProbeAnswer } from './hello.js';
 import { downgradeSentinel, probeFallbackScsv, probeGroups, probeSuites, probeVersions, versionName, VERSIONS, type ProbeContext, type ServerHelloExtensions } from './protocol.js';
 import type { CertificateResult, FeaturesResult, ScanResult, SuitesResult } from './result.js';
+import { probeSessionFeatures } from './session-probes.js';
 
 export interface ScanOptions {
   readonly host: string;
@@ -64,7 +65,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     Promise.all(suiteVersions.map((v) => probeSuites(ctx, v, helloExtensions))),
     probeCertificate(runner, options, serverName, now(), quick, plaintextChain(versionProbe.answers, legacy)),
   ]);
-  const groups = await probeGroups(ctx, suites, quick);
+  const sessionBase: ClientOptions = { host: options.host, ...(serverName !== undefined ? { servername: serverName } : {}), verifier: options.verifier, rejectUnauthorized: false };
+  const [groups, session] = await Promise.all([probeGroups(ctx, suites, quick), probeSessionFeatures(ctx, sessionBase, suites, accepted, quick)]);
 
   const seen = (type: number): boolean | null => (helloExtensions.hellos === 0 ? null : (helloExtensions.counts.get(type) ?? 0) > 0);
   const cbc = suites.flatMap((s) => s.suites.filter((x) => x.encryptThenMac !== undefined));
@@ -75,6 +77,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     sessionTicket: seen(ExtensionType.session_ticket),
     encryptThenMac: cbc.length === 0 ? null : cbc.every((x) => x.encryptThenMac),
     ocspStapling: certificate.result ? certificate.result.ocspStapled : null,
+    ...session.features,
   };
   const partial = {
     schema: 'tlsglass-scan/1' as const,
@@ -90,6 +93,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     certificate: certificate.result,
     certificateError: certificate.error,
     features,
+    vulnerabilities: session.vulnerabilities,
   };
   const findings = deriveFindings(partial);
   return { ...partial, durationMs: Date.now() - startedMs, connections: runner.connections, findings, grade: grade(findings) };

@@ -104,7 +104,7 @@ function makeOffer(config: ResolvedClientConfig, inputs: HelloInputs): ClientOff
     extensions.push({ type: ExtensionType.renegotiation_info, data: writeRenegotiationInfo(new Uint8Array(0)) });
     // RFC 5077 §3.2: an empty extension asks for a ticket; a TLS 1.2 session's ticket offers to resume.
     const ticket = session?.version === ProtocolVersion.TLSv1_2 ? session.ticket : new Uint8Array(0);
-    extensions.push({ type: ExtensionType.session_ticket, data: ticket });
+    if (config.sessionTickets) extensions.push({ type: ExtensionType.session_ticket, data: ticket });
   }
   if (offer13) {
     extensions.push({ type: ExtensionType.supported_versions, data: writeSupportedVersionsClient(config.versions) });
