@@ -63,6 +63,11 @@ export function deriveFindings(r: Omit<ScanResult, 'findings' | 'grade' | 'durat
   // Features (TLS 1.2 and older)
   if (r.features.extendedMasterSecret === false) add('no-ems', 'medium', 'no extended master secret (RFC 7627)');
   if (r.features.secureRenegotiation === false) add('no-secure-renegotiation', 'medium', 'no secure renegotiation (RFC 5746)');
+  if (r.features.clientRenegotiation) add('client-renegotiation', 'medium', 'client-initiated renegotiation accepted: any client can make the server redo a handshake at will (DoS)');
+  if (r.features.compression) add('compression', 'high', 'TLS compression (DEFLATE) accepted: secrets leak through compressed lengths (CRIME)');
+  if (r.features.heartbeat) add('heartbeat', 'info', 'heartbeat extension answered (RFC 6520): unused by browsers, and where Heartbleed lived');
+  if (r.features.earlyData?.accepted) add('early-data', 'low', `0-RTT early data accepted${r.features.earlyData.maxEarlyDataSize !== null ? ` (up to ${r.features.earlyData.maxEarlyDataSize} bytes)` : ''}: an attacker can replay it (RFC 8446 §8)`);
+  if (r.vulnerabilities.robot?.vulnerable) add('robot', 'high', `ROBOT: RSA padding oracle (Bleichenbacher): ${r.vulnerabilities.robot.evidence}`);
 
   // Certificate
   const c = r.certificate;

@@ -69,7 +69,18 @@ export function renderReport(r: ScanResult): string {
     ['session ticket', yesNo(f.sessionTicket)],
     ['encrypt-then-MAC', yesNo(f.encryptThenMac)],
     ['OCSP stapling', yesNo(f.ocspStapling)],
+    ['client renegotiation', yesNo(f.clientRenegotiation, 'ACCEPTED', 'refused')],
+    ['0-RTT (early data)', f.earlyData === null ? 'n/a' : f.earlyData.accepted ? `ACCEPTED${f.earlyData.maxEarlyDataSize !== null ? ` (max ${f.earlyData.maxEarlyDataSize} bytes)` : ''}` : 'no'],
+    ['compression', yesNo(f.compression, 'DEFLATE ACCEPTED', 'no')],
+    ['heartbeat', yesNo(f.heartbeat)],
+    ['record size limit', f.recordSizeLimit === null ? 'not answered' : String(f.recordSizeLimit)],
+    ['resumption', `session ID ${yesNo(f.resumption.sessionId)}, ticket ${yesNo(f.resumption.ticket)}, TLS 1.3 PSK ${yesNo(f.resumption.tls13Psk)}`],
+    ['ticket lifetime', f.resumption.ticketLifetimeSeconds === null ? 'n/a' : `${f.resumption.ticketLifetimeSeconds} s`],
   ]), '');
+
+  const robot = r.vulnerabilities.robot;
+  out.push('Vulnerabilities');
+  out.push(...rows([['ROBOT', robot === null ? 'n/a (no RSA key exchange, or --quick)' : `${robot.vulnerable === null ? 'UNDECIDED' : robot.vulnerable ? 'VULNERABLE' : 'not vulnerable'}: ${robot.evidence}`]]), '');
 
   out.push('Findings');
   if (r.findings.length === 0) out.push('  none');
