@@ -16,7 +16,7 @@ import type { ClientOptions } from '../config.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { keyBlock } from '../keys/key-schedule-tls12.js';
 import { readAlert } from '../messages/alert.js';
-import { AlertDescription, ContentType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../messages/enums.js';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion, nameOf } from '../messages/enums.js';
 import { Deframer } from '../record/deframer.js';
 import { Tls12Protection } from '../record/protection-tls12.js';
 import { handshake } from './certificate.js';
@@ -71,6 +71,8 @@ export async function probeClientRenegotiation(runner: ProbeRunner, base: Client
       channel.write(client.seal(ContentType.handshake, hello));
       let answer: RenegotiationAnswer | undefined;
       const heard = await listen(channel, ANSWER_WAIT_MS, (bytes) => (answer = readRenegotiationAnswer(bytes, false, server)) !== undefined);
+      // End politely: close_notify under the same keys.
+      if (!heard.closed) channel.write(client.seal(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify)));
       return answer ?? readRenegotiationAnswer(heard.bytes, heard.closed, server) ?? { accepted: false, answer: `no answer within ${ANSWER_WAIT_MS / 1000} s (ignored)` };
     });
   } catch (err) {
