@@ -48,14 +48,18 @@ async function first(runner: ProbeRunner, options: ClientOptions, tls13: boolean
   const observer: ClientOptions['observer'] = (e) => {
     if (e.direction !== 'received' || e.handshakeType !== HandshakeType.new_session_ticket || lifetime !== undefined) return;
     const body = e.raw.subarray(4);
-    if (!tls13) {
-      lifetime = readNewSessionTicketTls12(body).lifetimeHint;
-      return;
+    try {
+      if (!tls13) {
+        lifetime = readNewSessionTicketTls12(body).lifetimeHint;
+        return;
+      }
+      const t = readNewSessionTicket(body);
+      lifetime = t.lifetime;
+      const ed = findExtension(t.extensions, ExtensionType.early_data);
+      if (ed) maxEarlyData = new Reader(ed).u32('max_early_data_size');
+    } catch {
+      // A ticket the connection itself refuses fails the handshake; nothing to read from it here.
     }
-    const t = readNewSessionTicket(body);
-    lifetime = t.lifetime;
-    const ed = findExtension(t.extensions, ExtensionType.early_data);
-    if (ed) maxEarlyData = new Reader(ed).u32('max_early_data_size');
   };
   try {
     return await runner.run(async (channel) => {
