@@ -18,6 +18,11 @@ import { peekEncryptedExtensions } from './tls13-peek.js';
 const DEFLATE = 1;
 /** HeartbeatMode peer_allowed_to_send (RFC 6520 §2). */
 const PEER_ALLOWED_TO_SEND = 1;
+/**
+ * The record_size_limit extension (RFC 8449 §4, IANA number 28). Not in ExtensionType, which lists
+ * what tlsglass itself speaks: its connections do not know it (and name it by number when refusing it).
+ */
+const record_size_limit = 28;
 
 export interface HelloExtensions {
   readonly compression: boolean | null;
@@ -28,11 +33,11 @@ export interface HelloExtensions {
 /** The largest record_size_limit each version allows to be sent (RFC 8449 §4): 2^14, and 2^14 + 1 in TLS 1.3. */
 const offers = (limit: number): Extension[] => [
   { type: ExtensionType.heartbeat, data: Uint8Array.of(PEER_ALLOWED_TO_SEND) },
-  { type: ExtensionType.record_size_limit, data: writeU16(limit) },
+  { type: record_size_limit, data: writeU16(limit) },
 ];
 
 function answered(extensions: readonly Extension[]): { heartbeat: boolean; recordSizeLimit: number | null } {
-  const rsl = findExtension(extensions, ExtensionType.record_size_limit);
+  const rsl = findExtension(extensions, record_size_limit);
   return { heartbeat: findExtension(extensions, ExtensionType.heartbeat) !== undefined, recordSizeLimit: rsl && rsl.length === 2 ? new Reader(rsl).u16() : null };
 }
 

@@ -11,18 +11,19 @@
  * not a finding.
  */
 import { Writer } from '../codec/writer.js';
+import { byteLength } from '../crypto/noble/bigint.js';
 import { parseSpki } from '../crypto/noble/keys.js';
 import { rsaPublic, type RsaPublic } from '../crypto/noble/rsa.js';
 import { readAlert } from '../messages/alert.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion, nameOf } from '../messages/enums.js';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, nameOf } from '../messages/enums.js';
 import { frameHandshake } from '../messages/handshake.js';
 import { parseCertificate } from '../pki/certificate.js';
 import { Deframer } from '../record/deframer.js';
 import { suiteInfo } from './cipher-suites.js';
 import { ask } from './hello.js';
 import { listen } from './listen.js';
-import { versionName, type ProbeContext } from './protocol.js';
+import { versionName, VERSIONS, type ProbeContext } from './protocol.js';
 import type { SuitesResult } from './result.js';
 
 /** The premasters each round sends, in order; the first is the correct one. */
@@ -135,7 +136,7 @@ export async function probeRobot(ctx: ProbeContext, suites: readonly SuitesResul
   const candidates = suites.filter((s) => s.version !== 'TLSv1.3' && s.version !== 'SSLv3');
   const chosen = candidates.find((s) => s.suites.some((x) => x.keyExchange === 'RSA'));
   if (!chosen) return null;
-  const version = { 'TLSv1.2': ProtocolVersion.TLSv1_2, 'TLSv1.1': ProtocolVersion.TLSv1_1, TLSv1: ProtocolVersion.TLSv1 }[chosen.version as 'TLSv1.2'];
+  const version = VERSIONS.find((v) => v.name === chosen.version)!.code;
   const offer = chosen.suites.filter((x) => x.keyExchange === 'RSA').map((x) => x.code);
   let suiteName = suiteInfo(offer[0]!).name;
   const round = (): Promise<string[]> =>
@@ -152,7 +153,7 @@ export async function probeRobot(ctx: ProbeContext, suites: readonly SuitesResul
             const leaf = certificate ? readCertificateTls12(certificate.body)[0] : undefined;
             const key = leaf ? rsaKeyOf(leaf) : undefined;
             if (!key) return 'refused: no RSA certificate in the server\'s flight';
-            const k = (key.n.toString(16).length + 1) >> 1;
+            const k = byteLength(key.n);
             const encrypted = rsaPublic(key, robotEncoding(variant, k, version, ctx.random))!;
             channel.write(lastFlight(version, encrypted, ctx.random(64)));
             const heard = await listen(channel, ANSWER_WAIT_MS);
