@@ -22,7 +22,7 @@ const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP)', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost' },
   { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file) for the certificate verdict, instead of ${DEFAULT_TRUST_STORE}`, example: `${CMD} --ca ca.pem` },
   { names: ['--json'], key: 'json', kind: 'flag', help: 'print the result as JSON (schema tlsglass-scan/1, docs/scan.md) instead of the report', example: `${CMD} --json > scan.json` },
-  { names: ['--quick'], key: 'quick', kind: 'flag', help: 'fewer connections: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake', example: `${CMD} --quick` },
+  { names: ['--quick'], key: 'quick', kind: 'flag', help: 'fewer connections: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake, no ROBOT and no session-ID resumption', example: `${CMD} --quick` },
   { names: ['--fail-on'], key: 'fail-on', kind: 'value', arg: 'SEVERITY', help: 'exit 1 when a finding of this severity or worse exists: high, medium or low', example: `${CMD} --fail-on medium` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'deadline of each probe (default 5)', example: `${CMD} --timeout 10` },
   { names: ['--concurrency'], key: 'concurrency', kind: 'value', arg: 'N', help: 'connections open at once (default 4)', example: `${CMD} --concurrency 1` },

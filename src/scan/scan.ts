@@ -28,7 +28,7 @@ export interface ScanOptions {
   readonly serverName?: string;
   /** Checks the chain (the CLI's: --ca, else the default trust store). */
   readonly verifier: CertificateVerifier;
-  /** Fewer probes: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake. */
+  /** Fewer probes: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake, no ROBOT and no TLS 1.2 session-ID resumption. */
   readonly quick?: boolean;
   /** Connections open at once (default 4). */
   readonly concurrency?: number;
