@@ -19,7 +19,7 @@ import { DEFAULT_TRUST_STORE, describeOptions, EXIT, isNetworkError, parseArgs, 
 const CMD = 'tlsglass scan localhost:4433';
 
 const SCAN_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP)', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost' },
+  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP); NAME,NAME2,…: also fetch the chains NAME2, … get', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost,www.localhost' },
   { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file) for the certificate verdict, instead of ${DEFAULT_TRUST_STORE}`, example: `${CMD} --ca ca.pem` },
   { names: ['--json'], key: 'json', kind: 'flag', help: 'print the result as JSON (schema tlsglass-scan/1, docs/scan.md) instead of the report', example: `${CMD} --json > scan.json` },
   { names: ['--quick'], key: 'quick', kind: 'flag', help: 'fewer connections: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake', example: `${CMD} --quick` },
@@ -119,7 +119,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const serverName = args.values.get('servername');
+  const [serverName, ...serverNames] = args.values.get('servername')?.split(',') ?? [];
   let result: ScanResult;
   try {
     result = await scan({
@@ -127,6 +127,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
       port: target.port,
       dial: tcpDial(target.host, target.port),
       ...(serverName !== undefined ? { serverName } : {}),
+      serverNames,
       verifier: new DefaultVerifier({ provider: nodeCryptoProvider, ...(anchors ? { anchors } : {}) }),
       quick: args.flags.has('quick'),
       timeoutMs: timeout * 1000,
