@@ -60,7 +60,7 @@ export function analyzeChain(
   now: Date,
   protocol: string,
   ocspStapled: boolean,
-  /** SCTs of the signed_certificate_timestamp TLS extension, when the probe read one. */
+  /** SCTs the handshake delivered beside the certificate (TLS extension, stapled OCSP response). */
   tlsScts = 0,
 ): CertificateResult {
   const chain = der.map((d, i) => parseCertificateCached(d, `certificate ${i}`));

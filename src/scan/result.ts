@@ -78,7 +78,7 @@ export interface CertificateResult {
   readonly signatureAlgorithm: string;
   /** The leaf's TLS Feature extension asks for status_request (RFC 7633): clients must insist on a stapled OCSP response. */
   readonly mustStaple: boolean;
-  /** Certificate Transparency SCTs (RFC 6962): embedded in the leaf plus those of the signed_certificate_timestamp TLS extension. */
+  /** Certificate Transparency SCTs (RFC 6962): embedded in the leaf, in the signed_certificate_timestamp TLS extension, in a stapled OCSP response. */
   readonly scts: number;
 }
 

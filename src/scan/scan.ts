@@ -13,6 +13,7 @@ import type { CertificateVerifier } from '../pki/verifier.js';
 import { requireDefaultProvider } from '../platform-defaults.js';
 import { analyzeChain, handshake } from './certificate.js';
 import { ProbeRunner, type Dial } from './channel.js';
+import { ocspSctCount } from './certificate-extensions.js';
 import { analyzeChains } from './chains.js';
 import { clientAuthOf } from './client-auth.js';
 import { deriveFindings, grade } from './findings.js';
@@ -168,7 +169,7 @@ async function probeCertificate(
     const chain = c.peerCertificates;
     if (chain.length === 0) return { result: null, error: 'the server sent no certificate', alpn };
     const name = serverName ?? options.host;
-    return { result: analyzeChain(chain, name, options.verifier, now, c.protocol ?? '', c.negotiated.ocspResponse !== undefined), error: null, alpn };
+    return { result: analyzeChain(chain, name, options.verifier, now, c.protocol ?? '', c.negotiated.ocspResponse !== undefined, ocspSctCount(c.negotiated.ocspResponse)), error: null, alpn };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (!plaintext || plaintext.chain.length === 0) return { result: null, error: why, alpn: [] };

@@ -18,12 +18,13 @@ import { isTls12Scheme } from '../handshake/negotiation.js';
 import { TLS13_SIGNATURE_SCHEMES } from '../handshake/tls13-common.js';
 import { readCertificateTls12 } from '../messages/certificate.js';
 import { readCertificateRequestTls12 } from '../messages/certificate-request.js';
+import { readCertificateStatus } from '../messages/certificate-status.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme, nameOf } from '../messages/enums.js';
 import { findExtension } from '../messages/extensions/index.js';
 import { readServerKeyExchange } from '../messages/server-key-exchange.js';
 import type { CertificateVerifier } from '../pki/verifier.js';
 import { handshake } from './certificate.js';
-import { sctListCount } from './certificate-extensions.js';
+import { ocspSctCount, sctListCount } from './certificate-extensions.js';
 import { isDheSuite, isEcdheSuite, LEGACY_SUITES } from './cipher-suites.js';
 import { ask, type ProbeAnswer } from './hello.js';
 import { helloFor, type ProbeContext } from './protocol.js';
@@ -42,7 +43,7 @@ export interface Observation {
   readonly chain: readonly Uint8Array[];
   readonly protocol: string;
   readonly ocsp: boolean;
-  /** SCTs in the signed_certificate_timestamp TLS extension. */
+  /** SCTs the handshake delivered: the signed_certificate_timestamp TLS extension's and a stapled OCSP response's. */
   readonly tlsScts: number;
   /** The CertificateRequest; null when the server asked for no certificate. */
   readonly request: RequestSeen | null;
@@ -106,7 +107,7 @@ function ask13(ctx: ProbeContext, o: SignatureProbeOptions): Ask {
     try {
       const c = await ctx.runner.run((ch) => handshake(ch, options));
       const n = c.negotiated;
-      return { scheme: n.peerSignatureScheme, chain: c.peerCertificates, protocol: 'TLSv1.3', ocsp: n.ocspResponse !== undefined, tlsScts: 0, request: n.certificateRequest ?? null, serverName };
+      return { scheme: n.peerSignatureScheme, chain: c.peerCertificates, protocol: 'TLSv1.3', ocsp: n.ocspResponse !== undefined, tlsScts: ocspSctCount(n.ocspResponse), request: n.certificateRequest ?? null, serverName };
     } catch {
       return undefined;
     }
@@ -130,12 +131,13 @@ function ask12(ctx: ProbeContext): Ask {
       const ske = message(HandshakeType.server_key_exchange);
       const request = message(HandshakeType.certificate_request);
       const sct = findExtension(answer.hello.extensions, ExtensionType.signed_certificate_timestamp);
+      const status = message(HandshakeType.certificate_status);
       return {
         scheme: ske ? readServerKeyExchange(ske, isEcdheSuite(answer.hello.cipherSuite) ? 'ecdhe' : 'dhe').scheme : undefined,
         chain: certificate ? readCertificateTls12(certificate) : [],
         protocol: 'TLSv1.2 (read from a probe)',
-        ocsp: message(HandshakeType.certificate_status) !== undefined,
-        tlsScts: sct ? sctListCount(sct) : 0,
+        ocsp: status !== undefined,
+        tlsScts: (sct ? sctListCount(sct) : 0) + ocspSctCount(status && readCertificateStatus(status)),
         request: request ? readCertificateRequestTls12(request) : null,
         serverName,
       };

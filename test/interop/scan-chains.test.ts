@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { issueCertificate, type CertificateOptions } from '../../src/node/issue.js';
+import * as der from '../../src/pki/der-writer.js';
 import type { ScanResult } from '../../src/scan/result.js';
 import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
 import { peerMissing, runPeer, startOpensslServer, startTlsglassServeCli, TLSGLASS_CLI, type Scope } from '../helpers/peers.js';
@@ -59,6 +60,20 @@ function sctList(n: number): Buffer {
     Buffer.concat([Buffer.of(0), Buffer.alloc(32, i + 1), Buffer.alloc(8, 1), Buffer.of(0, 0), Buffer.of(4, 3, 0, 8), Buffer.alloc(8, 0x55)]);
   const entries = Buffer.concat(Array.from({ length: n }, (_, i) => sct(i)).map((s) => Buffer.concat([Buffer.of(s.length >> 8, s.length & 0xff), s])));
   return Buffer.concat([Buffer.of(entries.length >> 8, entries.length & 0xff), entries]);
+}
+
+/**
+ * An OCSPResponse (RFC 6960 §4.2.1) whose one SingleResponse carries `list` in the RFC 6962 §3.3
+ * extension; well formed, signed with zeros (a stapled response is shown, not judged).
+ */
+function ocspResponseWithScts(list: Uint8Array): Uint8Array {
+  const generalized = (d: Date): Uint8Array => der.tlv(0x18, new TextEncoder().encode(`${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`));
+  const certId = der.sequence(der.sequence(der.oid('1.3.14.3.2.26'), der.nullValue()), der.octetString(new Uint8Array(20)), der.octetString(new Uint8Array(20)), der.integer(1));
+  const sctExtension = der.sequence(der.oid('1.3.6.1.4.1.11129.2.4.5'), der.octetString(der.octetString(list)));
+  const single = der.sequence(certId, der.implicitPrimitive(0, new Uint8Array(0)), generalized(new Date()), der.explicit(1, der.sequence(sctExtension)));
+  const tbs = der.sequence(der.tlv(0xa2, der.octetString(new Uint8Array(20))), generalized(new Date()), der.sequence(single));
+  const basic = der.sequence(tbs, der.sequence(der.oid('1.2.840.10045.4.3.2')), der.bitString(new Uint8Array(64)));
+  return der.sequence(der.tlv(0x0a, Uint8Array.of(0)), der.explicit(0, der.sequence(der.oid('1.3.6.1.5.5.7.48.1.1'), der.octetString(basic))));
 }
 
 const chains = (r: ScanResult): string[] => r.certificates.map((c) => `${c.keyType} ${c.serverName ?? '(no SNI)'} ${c.chain[0]!.subject} ${c.chain[0]!.key}${c.chainError ? ` ${c.chainError.code}` : ''}`);
@@ -127,7 +142,7 @@ describe('tlsglass scan: signature algorithms, chains, client certificates', { s
     assert.equal(r.findings.find((f) => f.id === 'sha1-signature')!.severity, 'medium');
   });
 
-  test('openssl s_server with a must-staple certificate, embedded SCTs and SCTs in the TLS extension; and a SHA-1 signed one', LIMIT, async (t) => {
+  test('openssl s_server with a must-staple certificate, embedded SCTs, SCTs in the TLS extension and in a stapled OCSP response; and a SHA-1 signed one', LIMIT, async (t) => {
     const tlsFeature = Buffer.from('3003020105', 'hex'); // Features ::= SEQUENCE OF INTEGER { status_request (5) }
     const list = sctList(2);
     assert.ok(list.length < 0x80);
@@ -154,6 +169,14 @@ describe('tlsglass scan: signature algorithms, chains, client certificates', { s
     const server12 = await startOpensslServer(t, ['-www', '-no_tls1_3', '-cert', leaf.cert, '-key', leaf.key, '-serverinfo', serverinfo]);
     const r12 = await runScan(t, server12.port, ['--quick']);
     assert.deepEqual(r12.certificates.map((c) => [c.protocol, c.scts]), [['TLSv1.2 (read from a probe)', 5]]);
+
+    // With an OCSP response stapled (-status_file) carrying 4 more SCTs: must-staple satisfied, 2 + 4 SCTs.
+    const status = join(dir, 'status.der');
+    writeFileSync(status, ocspResponseWithScts(sctList(4)));
+    const stapled = await startOpensslServer(t, ['-www', '-cert', leaf.cert, '-key', leaf.key, '-status_file', status]);
+    const st = await runScan(t, stapled.port, ['--quick']);
+    assert.deepEqual([st.certificate!.ocspStapled, st.certificate!.mustStaple, st.certificate!.scts], [true, true, 6]);
+    assert.deepEqual(ids(st).filter((i) => /staple/.test(i)), []);
 
     // A leaf its CA signed with SHA-1 (OpenSSL serves it at security level 0).
     const sha1 = mint('sha1', { hash: 'sha1' });

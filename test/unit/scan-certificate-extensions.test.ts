@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { signatureAlgorithmName } from '../../src/pki/algorithm-policy.js';
 import { issueCertificate } from '../../src/node/issue.js';
-import { embeddedSctCount, isMustStaple, sctListCount } from '../../src/scan/certificate-extensions.js';
+import { embeddedSctCount, isMustStaple, ocspSctCount, sctListCount } from '../../src/scan/certificate-extensions.js';
 import { clientAuthOf } from '../../src/scan/client-auth.js';
 import type { Observation } from '../../src/scan/signature-algorithms.js';
 import { testPki } from '../helpers/pki.js';
@@ -50,6 +50,11 @@ describe('SCT lists (RFC 6962 §3.3)', () => {
     assert.equal(embeddedSctCount(fieldsWith([{ oid: SCT_LIST, value: hex(`040a ${LIST}`) }])), 2);
     assert.equal(embeddedSctCount(fieldsWith([{ oid: SCT_LIST, value: hex(LIST) }])), 0); // no OCTET STRING
     assert.equal(embeddedSctCount(fieldsWith([])), 0);
+  });
+  test('a stapled OCSP response that is not one, or none: 0', () => {
+    assert.equal(ocspSctCount(hex('3003 0a0100 00')), 0);
+    assert.equal(ocspSctCount(hex('3003 0a0101')), 0); // malformedRequest: no responses
+    assert.equal(ocspSctCount(undefined), 0);
   });
 });
 
