@@ -24,12 +24,13 @@ export function analyzeChains(observations: readonly Observation[], name: string
   const out: ChainResult[] = [];
   for (const o of observations) {
     if (o.chain.length === 0) continue;
-    const key = o.chain.map((c) => parseCertificateCached(c, 'certificate').id).join('\u0000');
-    if (seen.has(key)) continue;
-    seen.add(key);
     try {
+      const parsed = o.chain.map((c, i) => parseCertificateCached(c, `certificate ${i}`));
+      const key = parsed.map((c) => c.id).join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
       const result = analyzeChain(o.chain, o.serverName ?? name, verifier, now, o.protocol, o.ocsp, o.tlsScts);
-      out.push({ ...result, keyType: keyFamily(parseCertificateCached(o.chain[0]!, 'certificate 0').key.type), serverName: o.serverName ?? null });
+      out.push({ ...result, keyType: keyFamily(parsed[0]!.key.type), serverName: o.serverName ?? null });
     } catch {
       // A certificate that does not parse: the primary probe reports it (certificateError).
     }

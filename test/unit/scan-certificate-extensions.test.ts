@@ -1,7 +1,7 @@
 /**
  * What the scan reads from certificates and CertificateRequests beyond the verifier's extensions
  * (src/scan/certificate-extensions.ts, client-auth.ts, pki/algorithm-policy.ts's names): must-staple
- * (RFC 7633), SCT lists (RFC 6962 §3.3), signature algorithm names, CA names, with malformed
+ * (RFC 7633), SCT lists (RFC 6962 §3.3), signature algorithm names, CA names, the chains kept, with malformed
  * values counted as absent rather than thrown. Real servers are in test/interop/scan-chains.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,10 @@ import { parseCertificate } from '../../src/pki/certificate.js';
 import { signatureAlgorithmName } from '../../src/pki/algorithm-policy.js';
 import { issueCertificate } from '../../src/node/issue.js';
 import { embeddedSctCount, isMustStaple, ocspSctCount, sctListCount } from '../../src/scan/certificate-extensions.js';
+import { analyzeChains } from '../../src/scan/chains.js';
 import { clientAuthOf } from '../../src/scan/client-auth.js';
+import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { DefaultVerifier } from '../../src/pki/default-verifier.js';
 import type { Observation } from '../../src/scan/signature-algorithms.js';
 import { testPki } from '../helpers/pki.js';
 
@@ -55,6 +58,25 @@ describe('SCT lists (RFC 6962 §3.3)', () => {
     assert.equal(ocspSctCount(hex('3003 0a0100 00')), 0);
     assert.equal(ocspSctCount(hex('3003 0a0101')), 0); // malformedRequest: no responses
     assert.equal(ocspSctCount(undefined), 0);
+  });
+});
+
+describe('every chain', () => {
+  test('each distinct chain once, with its key type and name; a chain that does not parse is left out', () => {
+    const pki = testPki();
+    const verifier = new DefaultVerifier({ provider: nodeCryptoProvider, anchors: [pki.ca.certDer] });
+    const seen = (chain: Uint8Array[], serverName: string | undefined): Observation => ({ scheme: undefined, chain, protocol: 'TLSv1.3', ocsp: false, tlsScts: 0, request: null, serverName });
+    const chains = analyzeChains(
+      [seen([pki.serverRsa.certDer], 'localhost'), seen([hex('3000')], 'localhost'), seen([pki.serverEcdsa.certDer], 'localhost'), seen([pki.serverRsa.certDer], undefined), seen([pki.serverEcdsa.certDer, pki.ca.certDer], undefined)],
+      'localhost',
+      verifier,
+      new Date(),
+    );
+    assert.deepEqual(chains.map((c) => [c.keyType, c.serverName, c.chain.length, c.coversName, c.chainError]), [
+      ['RSA', 'localhost', 1, true, null],
+      ['ECDSA', 'localhost', 1, true, null],
+      ['ECDSA', null, 2, true, null],
+    ]);
   });
 });
 
