@@ -97,11 +97,11 @@ const FINDING_WHY: Readonly<Record<string, string>> = {
 const SUITE_WHY: Readonly<Record<string, string>> = {
   null: 'traffic readable by anyone',
   export: 'keys broken in hours (FREAK, Logjam)',
-  anon: 'anyone on the path can pose as the server',
+  anon: 'anyone can pose as the server',
   rc4: 'keystream biases reveal plaintext',
   des: '56-bit key: brute-forced in a day',
   sweet32: '64-bit blocks leak plaintext on long connections',
-  'no-forward-secrecy': 'a stolen server key decrypts recorded traffic',
+  'no-forward-secrecy': 'a stolen key decrypts past traffic',
   'cbc-no-etm': 'padding oracles (Lucky 13)',
 };
 
@@ -192,7 +192,7 @@ function glance(r: ScanView): string {
   const kex = r.groups.tls13[0] ?? r.groups.tls12Ecdhe[0] ?? (r.groups.dhe ? `DH ${r.groups.dhe.bits} bits` : undefined);
   return `<dl class="glance"><dt>Protocols</dt><dd>${versions.join(' ') || pill('none', 'high')}</dd>
 <dt>Cipher suites</dt><dd><b>${all.size}</b> accepted${weak > 0 ? `, ${pill(`${weak} weak`, r.findings.some((f) => f.id.startsWith('suite-') && f.severity === 'high') ? 'high' : 'low')}` : ''}</dd>
-<dt>Key exchange</dt><dd>${kex ? `<code>${esc(kex)}</code> first` : 'n/a'}</dd>
+<dt>Key exchange</dt><dd>${kex ? `<code>${esc(kex)}</code> preferred` : 'n/a'}</dd>
 <dt>Certificate</dt><dd>${cert}</dd></dl>`;
 }
 
@@ -278,13 +278,13 @@ function suites(r: ScanResult): string {
     if (notes.length === 0) notes.push(pill(`${aead ? 'AEAD' : 'CBC'}${fs ? ', forward secret' : ''}`, aead && fs ? 'ok' : 'none'));
     const worst = info.weaknesses[0];
     const tone: Tone = worst ? worst.severity : etm === false ? 'low' : 'ok';
-    const why = worst ? (SUITE_WHY[worst.id] ?? worst.why) : etm === false ? SUITE_WHY['cbc-no-etm']! : aead && fs ? 'sound: authenticated encryption, forward secrecy' : fs ? 'forward secret; CBC is slower and harder to get right' : '';
+    const why = worst ? (SUITE_WHY[worst.id] ?? worst.why) : etm === false ? SUITE_WHY['cbc-no-etm']! : aead && fs ? 'sound' : fs ? 'sound, if slower than AEAD' : '';
     const cells = entries.map((i) => `<td class="v">${i < 0 ? '' : `<span class="rank">${i + 1}</span>`}</td>`).join('');
-    return `<tr class="t-${tone}"><td><code>0x${code.toString(16).padStart(4, '0')}</code></td><td><code class="suite">${esc(name)}</code></td><td>${esc(info.keyExchange === 'TLS13' ? '(any group)' : info.keyExchange)}</td>${cells}<td class="notes">${notes.join(' ')}</td><td class="why">${esc(why)}</td></tr>`;
+    return `<tr class="t-${tone}"><td><code>0x${code.toString(16).padStart(4, '0')}</code></td><td><code class="suite">${esc(name)}</code></td><td>${esc(info.keyExchange === 'TLS13' ? '(any group)' : info.keyExchange)}</td>${cells}<td class="notes">${notes.join(' ')} <span class="why">${esc(why)}</span></td></tr>`;
   });
   return `<p class="order">${orders.join(' \u00a0\u00b7\u00a0 ')}</p>
 <p class="note">A number is the suite\u2019s place in the order the server chose suites for that version (blank: not accepted with it). In <b>server order</b> the server picks from its own list whatever the client prefers; in <b>client order</b> it takes the client\u2019s first choice, weak or not.</p>
-<table class="grid"><thead><tr><th>code</th><th>suite (IANA)</th><th>key exchange</th>${head}<th>notes</th><th>why it matters</th></tr></thead><tbody>
+<table class="grid"><thead><tr><th>code</th><th>suite (IANA)</th><th>key exchange</th>${head}<th>notes, and why they matter</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`;
 }
@@ -551,7 +551,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 table.checks{table-layout:fixed}
 table.checks th{text-align:left;vertical-align:top;padding:6px 16px 6px 10px;color:#37474f;font-weight:600;width:230px}
 table.checks td{padding:6px 12px 6px 0;vertical-align:top;overflow-wrap:anywhere}
-table.checks td.res{width:52%}
+table.checks td.res{width:42%}
 table.checks tr,table.grid tbody tr{border-top:1px solid #eef1f4}
 table.checks tr>th{border-left:4px solid transparent}
 .t-ok>th:first-child{border-left-color:var(--ok)!important}.t-high>th:first-child,.t-high>td:first-child{border-left-color:var(--high)!important}
@@ -572,9 +572,7 @@ table.grid th:first-child{padding-left:12px}
 table.grid .v{text-align:center;width:44px;padding-right:6px}
 .rank{display:inline-block;min-width:24px;padding:0 4px;border-radius:9px;background:#e3f2fd;color:#0d47a1;font-size:12px;font-variant-numeric:tabular-nums}
 code.suite{font-size:13px;font-weight:600}
-table.grid td.notes{white-space:nowrap}
-table.grid td.why{font-size:12.5px;white-space:nowrap}
-@media (max-width:1240px){table.grid td.why{white-space:normal}}
+table.grid .why{font-size:12.5px;color:var(--muted);margin-left:4px}
 ol.chain{list-style:none;margin:0 0 10px;padding:0;display:flex;flex-wrap:wrap;gap:10px}
 .cert{flex:1 1 340px;max-width:560px;padding:8px 12px;border:1px solid var(--line);border-left:4px solid var(--ok);border-radius:6px;font-size:14px}
 .cert.t-high{border-left-color:var(--high)}.cert.t-medium{border-left-color:var(--medium)}
