@@ -340,7 +340,9 @@ function certificateBlock(c: CertificateView, startedAt: string, titled: boolean
     const tone: Tone = days < 0 ? 'high' : days < 30 ? 'medium' : 'ok';
     out.push(
       `<li class="cert t-${tone}"><div class="cert-head"><span class="idx">${i}</span> <b>${esc(x.subject)}</b>${i === 0 ? ' <span class="pill">leaf</span>' : ''}${x.selfIssued ? ' <span class="pill">self-issued</span>' : ''}</div>` +
-        `<dl><dt>Issuer</dt><dd>${esc(x.issuer)}</dd><dt>Key</dt><dd>${esc(x.key)}</dd><dt>Until</dt><dd>${esc(utc(x.notAfter))} ${pill(days < 0 ? `expired ${-days} days ago` : `${days} days left`, tone)}</dd></dl></li>`,
+        `<dl><dt>Issuer</dt><dd>${esc(x.issuer)}</dd><dt>Key</dt><dd>${esc(x.key)}</dd><dt>Until</dt><dd>${esc(utc(x.notAfter))} ${pill(days < 0 ? `expired ${-days} days ago` : `${days} days left`, tone)}</dd>` +
+        genericRows(x, ['subject', 'issuer', 'notAfter', 'key', 'selfIssued']).map((g) => `<dt>${esc(g.check)}</dt><dd>${g.result}${/sha1|md5/i.test(g.result) && !x.selfIssued ? ` ${pill('weak', 'high', 'a SHA-1 or MD5 signature can be forged by collision')}` : ''}</dd>`).join('') +
+        '</dl></li>',
     );
   });
   out.push('</ol>');

@@ -124,7 +124,7 @@ describe('scan --html page', () => {
         certificate: { ...leaf, signatureAlgorithm: 'sha256WithRSAEncryption', mustStaple: true, scts: 2 },
         certificates: [
           { ...leaf, signatureAlgorithm: 'sha256WithRSAEncryption', mustStaple: true, scts: 2, keyType: 'RSA', serverName: 'mail.example' },
-          { ...leaf, chain: [{ ...leaf.chain[0]!, key: 'EC P-256' }], signatureAlgorithm: 'ecdsa-with-SHA1', mustStaple: false, scts: 0, keyType: 'ECDSA', serverName: null },
+          { ...leaf, chain: [{ ...leaf.chain[0]!, key: 'EC P-256', signatureAlgorithm: 'ecdsa-with-SHA1' }], signatureAlgorithm: 'ecdsa-with-SHA1', mustStaple: false, scts: 0, keyType: 'ECDSA', serverName: null },
         ],
         clientAuth: { requested: true, certificateAuthorities: [`CN=${HOSTILE}`], signatureAlgorithms: ['ecdsa_secp256r1_sha256'] },
         features: {
@@ -150,6 +150,7 @@ describe('scan --html page', () => {
     assert.match(t, /OCSP must-staple yes/);
     assert.match(t, /SCTs 2 /);
     assert.match(t, /Signature ecdsa-with-SHA1 SHA-1 signatures can be forged/);
+    assert.match(t, /Key EC P-256 Until 2027-01-31 00:00 UTC 54 days left Signature algorithm ecdsa-with-SHA1 weak/, 'a field chain entries gain is shown in the card');
     assert.match(t, new RegExp(`Client certificates Requested yes .* CA names CN=${HOSTILE.replace(/[()/]/g, '\\$&')}`));
     assert.match(t, /Client-initiated renegotiation accepted/);
     assert.match(t, /0-RTT early data accepted max 16384 bytes/);
