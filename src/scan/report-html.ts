@@ -289,19 +289,25 @@ ${rows.join('\n')}
 </tbody></table>`;
 }
 
+/** Names as a row of chips; `algorithms`: post-quantum groups marked, SHA-1 and MD5 schemes flagged. */
+function chips(names: readonly string[], algorithms = false): string {
+  const chip = (name: string): string =>
+    `<code${!algorithms ? '' : /MLKEM/i.test(name) ? ' class="pq"' : /sha1|md5/i.test(name) ? ' class="weak" title="SHA-1 or MD5: forgeable by collision"' : ''}>${esc(name)}</code>`;
+  return `<span class="chips">${names.map(chip).join('')}</span>`;
+}
+
 function keyExchangeRows(r: ScanView): Row[] {
   const g = r.groups;
   const rows: Row[] = [];
-  const chips = (names: readonly string[]): string => `<span class="chips">${names.map((n) => `<code class="${/MLKEM/i.test(n) ? 'pq' : ''}">${esc(n)}</code>`).join('')}</span>`;
   if (g.tls13.length > 0) {
     const pq = g.tls13.some((n) => /MLKEM/i.test(n));
-    rows.push({ check: 'TLS 1.3 groups', result: chips(g.tls13), tone: pq ? 'ok' : 'none', why: pq ? 'Includes post-quantum hybrids (ML-KEM): recorded traffic stays safe from a future quantum computer.' : 'The groups for the key exchange, in the server\u2019s order; no post-quantum hybrid offered.' });
+    rows.push({ check: 'TLS 1.3 groups', result: chips(g.tls13, true), tone: pq ? 'ok' : 'none', why: pq ? 'Includes post-quantum hybrids (ML-KEM): recorded traffic stays safe from a future quantum computer.' : 'The groups for the key exchange, in the server\u2019s order; no post-quantum hybrid offered.' });
   }
   if (g.tls13KeyShare) {
     const k = g.tls13KeyShare;
     rows.push({ check: 'TLS 1.3 key share', result: esc(k.helloRetryFor ? `${k.offered} not used: HelloRetryRequest for ${k.helloRetryFor}` : `${k.offered} used, no HelloRetryRequest`), tone: k.helloRetryFor ? 'info' : 'ok', why: 'A HelloRetryRequest costs a round trip for clients that guessed another group.' });
   }
-  if (g.tls12Ecdhe.length > 0) rows.push({ check: 'ECDHE curves (TLS 1.2)', result: chips(g.tls12Ecdhe), tone: 'none', why: 'The curves for ECDHE in TLS 1.2 and older, in the server\u2019s order.' });
+  if (g.tls12Ecdhe.length > 0) rows.push({ check: 'ECDHE curves (TLS 1.2)', result: chips(g.tls12Ecdhe, true), tone: 'none', why: 'The curves for ECDHE in TLS 1.2 and older, in the server\u2019s order.' });
   if (g.dhe) {
     const d = g.dhe;
     const tone: Tone = d.bits < 1024 ? 'high' : d.bits < 2048 ? 'medium' : d.rfc7919 ? 'ok' : d.modp ? 'info' : 'low';
@@ -312,9 +318,9 @@ function keyExchangeRows(r: ScanView): Row[] {
   if (sa) {
     const weak = (xs: readonly string[]): boolean => xs.some((x) => /sha1|md5|sha224/i.test(x));
     const why = 'SHA-1 or MD5 signatures in the handshake let a collision forge it (SLOTH).';
-    if (sa.tls13.length > 0) rows.push({ check: 'Signature schemes, TLS 1.3', result: chips(sa.tls13), tone: weak(sa.tls13) ? 'low' : 'ok', why: weak(sa.tls13) ? why : 'The schemes the server signs the TLS 1.3 handshake with.' });
-    if (sa.tls12.length > 0) rows.push({ check: 'Signature schemes, TLS 1.2', result: chips(sa.tls12), tone: weak(sa.tls12) ? 'low' : 'ok', why: weak(sa.tls12) ? why : 'The schemes the server signs its key exchange with in TLS 1.2.' });
-    if (sa.used.length > 0) rows.push({ check: 'Signature schemes used', result: chips(sa.used), tone: weak(sa.used) ? 'low' : 'none', why: 'What the server chose when the client offered its usual list.' });
+    if (sa.tls13.length > 0) rows.push({ check: 'Signature schemes, TLS 1.3', result: chips(sa.tls13, true), tone: weak(sa.tls13) ? 'low' : 'ok', why: weak(sa.tls13) ? why : 'The schemes the server signs the TLS 1.3 handshake with.' });
+    if (sa.tls12.length > 0) rows.push({ check: 'Signature schemes, TLS 1.2', result: chips(sa.tls12, true), tone: weak(sa.tls12) ? 'low' : 'ok', why: weak(sa.tls12) ? why : 'The schemes the server signs its key exchange with in TLS 1.2.' });
+    if (sa.used.length > 0) rows.push({ check: 'Signature schemes used', result: chips(sa.used, true), tone: weak(sa.used) ? 'low' : 'none', why: 'What the server chose when the client offered its usual list.' });
   }
   if (rows.length === 0) return [{ check: 'Groups', result: 'none found', tone: 'none' }];
   return rows;
@@ -349,7 +355,7 @@ function certificateBlock(c: CertificateView, startedAt: string, titled: boolean
   const expiry: Tone = c.expiresInDays < 0 ? 'high' : c.expiresInDays < 30 ? 'medium' : 'ok';
   const rows: Row[] = [
     { check: 'Trusted', result: c.chainError ? `${pill('no', 'high')} <code>${esc(c.chainError.code)}</code> <small>${esc(c.chainError.message)}</small>` : pill('yes', 'ok'), tone: c.chainError ? 'high' : 'ok', why: 'The chain leads to a CA the verifier trusts; otherwise every client warns or refuses.' },
-    { check: 'Name', result: `${pill(c.coversName ? 'covered' : 'not covered', c.coversName ? 'ok' : 'high')} <b>${esc(c.name)}</b> <span class="chips">${c.subjectAltNames ? c.subjectAltNames.split(', ').map((n) => `<code>${esc(n)}</code>`).join('') : '<small>no subjectAltName</small>'}</span>`, tone: c.coversName ? 'ok' : 'high', why: 'Clients check the certificate names the host they asked for.' },
+    { check: 'Name', result: `${pill(c.coversName ? 'covered' : 'not covered', c.coversName ? 'ok' : 'high')} <b>${esc(c.name)}</b> ${c.subjectAltNames ? chips(c.subjectAltNames.split(', ')) : '<small>no subjectAltName</small>'}`, tone: c.coversName ? 'ok' : 'high', why: 'Clients check the certificate names the host they asked for.' },
     { check: 'Expires', result: `${pill(c.expiresInDays < 0 ? `expired ${-c.expiresInDays} days ago` : `in ${c.expiresInDays} days`, expiry)} ${esc(c.chain[0] ? utc(c.chain[0].notAfter) : '')}`, tone: expiry, why: 'An expired certificate takes the service down for every client.' },
     { check: 'Chain order', result: pill(c.inOrder ? 'in order' : 'not in order', c.inOrder ? 'ok' : 'low'), tone: c.inOrder ? 'ok' : 'low', why: 'Each certificate should be followed by its issuer (RFC 8446 \u00a74.4.2).' },
     { check: 'Chain complete', result: pill(c.missingIntermediate ? 'intermediate missing' : 'complete', c.missingIntermediate ? 'high' : 'ok'), tone: c.missingIntermediate ? 'high' : 'ok', why: 'Clients cannot fetch a missing intermediate themselves (browsers sometimes guess, others fail).' },
@@ -372,14 +378,14 @@ function clientAuthRows(a: ScanView['clientAuth']): Row[] {
   return [
     { check: 'Requested', result: pill(a.requested ? 'yes' : 'no', 'none'), tone: 'none', why: 'Whether the server asks clients for a certificate (mutual TLS).' },
     { check: 'CA names', result: a.certificateAuthorities.length > 0 ? a.certificateAuthorities.map((n) => `<div>${esc(n)}</div>`).join('') : '<small>none named</small>', tone: 'none', why: 'The CAs whose certificates the server accepts; these names are visible to anyone watching.' },
-    { check: 'Signature schemes', result: `<span class="chips">${a.signatureAlgorithms.map((n) => `<code>${esc(n)}</code>`).join('')}</span>`, tone: 'none', why: 'What the client\u2019s CertificateVerify may be signed with.' },
+    { check: 'Signature schemes', result: chips(a.signatureAlgorithms, true), tone: 'none', why: 'What the client\u2019s CertificateVerify may be signed with.' },
   ];
 }
 
 function featureRows(r: ScanView): Row[] {
   const f = r.features;
   const rows: Row[] = [
-    { check: 'ALPN', result: f.alpn.length > 0 ? `<span class="chips">${f.alpn.map((p) => `<code>${esc(p)}</code>`).join('')}</span>` : '<small>none of h2, http/1.1</small>', tone: 'none', why: 'The application protocols the server speaks (h2: HTTP/2).' },
+    { check: 'ALPN', result: f.alpn.length > 0 ? chips(f.alpn) : '<small>none of h2, http/1.1</small>', tone: 'none', why: 'The application protocols the server speaks (h2: HTTP/2).' },
     tri('Extended master secret', f.extendedMasterSecret, 'yes (RFC 7627)', 'no', 'medium', 'Binds the keys to the whole handshake (triple handshake attack).'),
     tri('Secure renegotiation', f.secureRenegotiation, 'yes (RFC 5746)', 'no', 'medium', 'Without it, an attacker can prefix a client\u2019s request with their own.'),
     tri('Session ticket', f.sessionTicket, 'yes', 'no', 'none', 'Faster reconnections; the ticket key must be rotated to keep forward secrecy.'),
@@ -408,7 +414,7 @@ function vulnerabilityRows(r: ScanView): Row[] {
   const any = (re: RegExp): string[] => [...names].filter((n) => re.test(n));
   const derived = (check: string, hits: readonly string[] | boolean, severity: Severity, why: string, ok = 'not vulnerable'): Row => {
     const bad = typeof hits === 'boolean' ? hits : hits.length > 0;
-    const list = typeof hits === 'boolean' || hits.length === 0 ? '' : ` <span class="chips">${hits.slice(0, 4).map((n) => `<code>${esc(n)}</code>`).join('')}${hits.length > 4 ? `<small>and ${hits.length - 4} more</small>` : ''}</span>`;
+    const list = typeof hits === 'boolean' || hits.length === 0 ? '' : ` ${chips(hits.slice(0, 4))}${hits.length > 4 ? ` <small>and ${hits.length - 4} more</small>` : ''}`;
     return { check, result: `${pill(bad ? 'vulnerable' : ok, bad ? severity : 'ok')} <small>derived</small>${list}`, tone: bad ? severity : 'ok', why };
   };
   const dhe = r.groups.dhe;
@@ -549,6 +555,7 @@ p.bad{color:var(--high);font-weight:600}
 .names{margin-top:3px}
 .names code,.chips code{display:inline-block;margin:1px 4px 1px 0;padding:0 6px;border-radius:4px;background:var(--bg);border:1px solid #e3e8ee;font-size:12.5px}
 .chips code.pq{background:#ede7f6;border-color:#d1c4e9;color:#4527a0}
+.chips code.weak{background:var(--high-bg);border-color:#f5c6c6;color:var(--high)}
 table{border-collapse:collapse;width:100%;font-size:14px}
 table.checks{table-layout:fixed}
 table.checks th{text-align:left;vertical-align:top;padding:6px 16px 6px 10px;color:#37474f;font-weight:600;width:230px}
