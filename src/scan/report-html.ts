@@ -532,7 +532,7 @@ header.top{display:flex;gap:26px;align-items:center;padding:22px 32px 18px;borde
 .sev.high{background:var(--high);color:#fff}.sev.medium{background:var(--medium);color:#fff}.sev.low{background:#f0b429;color:#3d2b00}.sev.info{background:#90a4ae;color:#fff}
 .sev.zero{background:#fff;color:#9aa5b1;border:1px solid var(--line)}
 nav.toc{padding:8px 32px;border-bottom:1px solid var(--line);background:rgba(255,255,255,.96);font-size:14px}
-nav.toc a{margin-right:18px;font-weight:600}
+nav.toc a{display:inline-block;margin-right:18px;font-weight:600}
 main{padding:0 32px 24px;max-width:1280px}
 section{padding:14px 0 10px;border-bottom:2px solid var(--line)}
 section:last-child{border-bottom:0}
@@ -590,5 +590,6 @@ ol.chain{list-style:none;margin:0 0 10px;padding:0;display:flex;flex-wrap:wrap;g
 .cert dt{color:var(--muted)}.cert dd{margin:0;word-break:break-word}
 footer{padding:14px 32px 22px;font-size:13px;color:var(--muted);border-top:1px solid var(--line);background:var(--bg)}
 @media (max-width:900px){header.top{flex-direction:column;align-items:flex-start}table.checks td.why,table.grid td.why{display:none}}
+@media (max-width:600px){header.top,nav.toc,main,footer{padding-left:14px;padding-right:14px}.head h1{font-size:22px}}
 @media print{nav.toc{display:none}section{break-inside:avoid-page}header.top,.grade,.sev,.pill{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 `;
