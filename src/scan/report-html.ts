@@ -91,6 +91,14 @@ const FINDING_WHY: Readonly<Record<string, string>> = {
   'cert-order': 'Strict clients may fail to build the chain; a sign of a hand-assembled bundle.',
   'cert-key': 'An RSA key under 2048 bits is within reach of a well-funded attacker.',
   'no-ocsp-stapling': 'Clients must ask the CA about revocation themselves (slower, and it tells the CA who visits) or skip the check.',
+  'client-renegotiation': 'Each renegotiation costs the server a full handshake, and clients never need to start one.',
+  compression: 'An attacker who can add text to requests reads cookies from the compressed sizes.',
+  heartbeat: 'TLS over TCP has no use for it: an extension less is attack surface less.',
+  'early-data': 'Early data must be safe to run twice: a replayed request is executed again.',
+  robot: 'The server\u2019s RSA key can be used to decrypt recorded sessions or to sign as the server.',
+  'cert-sha1': 'SHA-1 collisions are practical (SHAttered); browsers refuse SHA-1 certificates.',
+  'must-staple': 'Clients that honour must-staple refuse the connection outright.',
+  'sha1-signature': 'A SHA-1 collision lets an attacker forge the handshake signature (SLOTH, RFC 9155).',
 };
 
 /** The same, shorter, for a row of the suite table, by weakness id (cipher-suites.ts). */
