@@ -14,6 +14,7 @@ import type { Severity } from '../scan/cipher-suites.js';
 import { atLeast, SEVERITIES } from '../scan/findings.js';
 import { renderReport } from '../scan/report.js';
 import { scan } from '../scan/scan.js';
+import { STARTTLS_PORTS, STARTTLS_PROTOCOLS, StarttlsError, type StarttlsProtocol } from '../scan/starttls.js';
 import { DEFAULT_TRUST_STORE, describeOptions, EXIT, isNetworkError, parseArgs, readOptionFile, splitHostPort, UsageError, type OptionSpec } from './options.js';
 
 const CMD = 'tlsglass scan localhost:4433';
@@ -26,6 +27,7 @@ const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--fail-on'], key: 'fail-on', kind: 'value', arg: 'SEVERITY', help: 'exit 1 when a finding of this severity or worse exists: high, medium or low', example: `${CMD} --fail-on medium` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'deadline of each probe (default 5)', example: `${CMD} --timeout 10` },
   { names: ['--concurrency'], key: 'concurrency', kind: 'value', arg: 'N', help: 'connections open at once (default 4)', example: `${CMD} --concurrency 1` },
+  { names: ['--starttls', '-starttls'], key: 'starttls', kind: 'value', arg: 'PROTOCOL', help: `ask for TLS the way the protocol does before each hello: ${STARTTLS_PROTOCOLS.join(' or ')} (PORT then defaults to ${STARTTLS_PROTOCOLS.map((p) => `${STARTTLS_PORTS[p]} for ${p}`).join(', ')})`, example: 'tlsglass scan mail.example.org --starttls smtp' },
   { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces with errors', example: `${CMD} --debug` },
   { names: ['--help', '-h', '-help'], key: 'help', kind: 'flag', help: 'this text', example: `${CMD} --help` },
 ];
@@ -35,7 +37,8 @@ const USAGE = `Usage: tlsglass scan HOST[:PORT] [options]
 Asks the server, each question a ClientHello on a fresh connection, which protocol versions
 (SSL 3.0 to TLS 1.3), cipher suites (including legacy CBC, RC4, 3DES, NULL, EXPORT and anonymous
 ones) and key exchange groups it accepts and prefers, checks its certificate chain with one full
-handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443.
+handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443
+(with --starttls: 25 for smtp, 5432 for postgres).
 
 Options:
 ${describeOptions(SCAN_OPTIONS, CMD)}
@@ -44,7 +47,7 @@ Exit status:
   0   scanned (and no finding at or above --fail-on)
   1   a finding at or above --fail-on
   2   usage error
-  3   network error: the server could not be reached at all
+  3   network error: the server could not be reached at all (or, with --starttls, did not agree to TLS)
   70  internal error (run again with --debug for the stack trace)
 `;
 
@@ -84,6 +87,7 @@ function tcpDial(host: string, port: number): Dial {
 export async function scanCommand(argv: string[]): Promise<number> {
   let args;
   let target: { host: string; port: number };
+  let starttls: StarttlsProtocol | undefined;
   let failOn: Severity | undefined;
   let timeout: number;
   let concurrency: number;
@@ -95,7 +99,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'missing HOST[:PORT]' : `unexpected argument ${args.positional[1]}`);
-    target = splitHostPort(args.positional[0]!, 'localhost', 443);
+    const st = args.values.get('starttls');
+    if (st !== undefined && !STARTTLS_PROTOCOLS.includes(st as StarttlsProtocol)) throw new UsageError(`--starttls ${st}: give ${STARTTLS_PROTOCOLS.join(' or ')}`);
+    starttls = st as StarttlsProtocol | undefined;
+    target = splitHostPort(args.positional[0]!, 'localhost', starttls ? STARTTLS_PORTS[starttls] : 443);
     const f = args.values.get('fail-on');
     if (f !== undefined && (!SEVERITIES.includes(f as Severity) || f === 'info')) throw new UsageError(`--fail-on ${f}: give high, medium or low`);
     failOn = f as Severity | undefined;
@@ -131,11 +138,12 @@ export async function scanCommand(argv: string[]): Promise<number> {
       quick: args.flags.has('quick'),
       timeoutMs: timeout * 1000,
       concurrency,
+      ...(starttls ? { starttls } : {}),
     });
   } catch (err) {
     // No probe got an answer of any kind: the server cannot be reached (or never answers).
     process.stderr.write(`tlsglass scan: cannot scan ${target.host}:${target.port}: ${(err as Error).message}\n`);
-    return isNetworkError(err) || err instanceof ProbeTimeout ? EXIT.network : EXIT.tls;
+    return isNetworkError(err) || err instanceof ProbeTimeout || err instanceof StarttlsError ? EXIT.network : EXIT.tls;
   }
   process.stdout.write(args.flags.has('json') ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result));
   return failOn !== undefined && result.findings.some((f) => atLeast(f.severity, failOn!)) ? EXIT.tls : EXIT.ok;

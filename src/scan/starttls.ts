@@ -1,0 +1,144 @@
+/**
+ * `scan --starttls`: the plain-text preamble a server speaks before it agrees to TLS, run on every
+ * fresh probe connection before the probe's ClientHello (and before the certificate probe's real
+ * handshake): SMTP's STARTTLS (RFC 3207) and PostgreSQL's SSLRequest (protocol §55.2.10).
+ *
+ * Every read is bounded: a line longer than the protocol allows, or a reply that never ends, is an
+ * error, not a growing buffer; a server that says nothing runs into the probe's deadline, and
+ * `waitingFor` says what it was being waited for. A server that sends anything after its "go
+ * ahead" and before our ClientHello is refused: those bytes would be taken as TLS records written
+ * by someone other than the TLS peer (the injection of CVE-2011-0411 and CVE-2021-23222).
+ */
+import type { ByteChannel } from './channel.js';
+
+export const STARTTLS_PROTOCOLS = ['smtp', 'postgres'] as const;
+export type StarttlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
+
+/**
+ * The port scanned when none is given: SMTP's 25, where mail servers take mail from each other
+ * and STARTTLS is how that mail is protected (for submission give 587), and PostgreSQL's 5432.
+ */
+export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, postgres: 5432 };
+
+/** The server did not agree to TLS, or broke the preamble. */
+export class StarttlsError extends Error {
+  override name = 'StarttlsError';
+}
+
+/** RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets, CRLF included; twice that, for the lenient. */
+const MAX_LINE = 1024;
+/** Lines of one multi-line reply (an EHLO reply has one per extension: a dozen or two in practice). */
+const MAX_REPLY_LINES = 100;
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const printable = (bytes: Uint8Array): string => Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+
+/** Reads from a channel through one small buffer that never holds more than a line. */
+class PreambleReader {
+  #buffer = new Uint8Array(0);
+
+  constructor(
+    private readonly channel: ByteChannel,
+    private readonly waiting: (what: string) => void,
+  ) {}
+
+  /** Bytes received and not yet consumed. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  async #more(what: string): Promise<void> {
+    this.waiting(what);
+    const bytes = await this.channel.read();
+    if (bytes === null) throw new StarttlsError(`the server closed the connection while we waited for ${what}`);
+    const joined = new Uint8Array(this.#buffer.length + bytes.length);
+    joined.set(this.#buffer);
+    joined.set(bytes, this.#buffer.length);
+    this.#buffer = joined;
+  }
+
+  /** One CRLF-terminated line (a bare LF is taken too), without its line end. */
+  async line(what: string): Promise<string> {
+    for (;;) {
+      const lf = this.#buffer.indexOf(0x0a);
+      if (lf >= 0 && lf < MAX_LINE) {
+        const end = lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf;
+        const text = printable(this.#buffer.subarray(0, end));
+        this.#buffer = this.#buffer.slice(lf + 1);
+        return text;
+      }
+      if (this.#buffer.length >= MAX_LINE) throw new StarttlsError(`${what}: a line longer than ${MAX_LINE} bytes (${printable(this.#buffer.subarray(0, 40))}…)`);
+      await this.#more(what);
+    }
+  }
+
+  /** Exactly one byte. */
+  async byte(what: string): Promise<number> {
+    while (this.#buffer.length === 0) await this.#more(what);
+    const b = this.#buffer[0]!;
+    this.#buffer = this.#buffer.slice(1);
+    return b;
+  }
+}
+
+/** An SMTP reply (RFC 5321 §4.2): "250-first", "250-…", "250 last"; its code and the text of each line. */
+async function smtpReply(reader: PreambleReader, what: string): Promise<{ code: string; lines: string[] }> {
+  const lines: string[] = [];
+  for (;;) {
+    const line = await reader.line(what);
+    const m = /^(\d{3})([ -]|$)(.*)$/.exec(line);
+    if (!m) throw new StarttlsError(`${what}: not an SMTP reply: "${line.slice(0, 80)}"`);
+    if (lines.length > 0 && m[1] !== lines[0]!.slice(0, 3)) throw new StarttlsError(`${what}: reply code changed within one reply: "${line.slice(0, 80)}"`);
+    lines.push(line);
+    if (m[2] !== '-') return { code: m[1]!, lines: lines.map((l) => l.slice(4)) };
+    if (lines.length >= MAX_REPLY_LINES) throw new StarttlsError(`${what}: the reply goes on past ${MAX_REPLY_LINES} lines`);
+  }
+}
+
+/** RFC 3207 §4: greeting 220, EHLO, STARTTLS in the EHLO reply, STARTTLS, 220. */
+async function smtp(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  const expect = async (code: string, what: string): Promise<string[]> => {
+    const reply = await smtpReply(reader, what);
+    if (reply.code !== code) throw new StarttlsError(`${what}: the server answered ${reply.code} ${reply.lines.join(' / ').slice(0, 200)}`);
+    return reply.lines;
+  };
+  await expect('220', "the SMTP server's 220 greeting");
+  // RFC 5321 §4.1.1.1: EHLO names the client; .invalid is reserved for names that are none (RFC 6761 §6.4).
+  channel.write(ascii('EHLO tlsglass.invalid\r\n'));
+  const ehlo = await expect('250', 'the reply to EHLO');
+  // The first line greets; each other line is one extension keyword and its parameters (§4.1.1.1).
+  const extensions = ehlo.slice(1).map((l) => l.split(' ')[0]!.toUpperCase());
+  if (!extensions.includes('STARTTLS')) throw new StarttlsError(`the SMTP server does not offer STARTTLS (its EHLO reply lists ${extensions.join(', ') || 'no extensions'})`);
+  channel.write(ascii('STARTTLS\r\n'));
+  await expect('220', 'the reply to STARTTLS');
+}
+
+/** PostgreSQL protocol §55.2.10: SSLRequest (length 8, code 80877103); 'S' to go on with TLS, 'N' for no. */
+const SSL_REQUEST = Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f);
+
+async function postgres(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  channel.write(SSL_REQUEST);
+  const answer = await reader.byte("the PostgreSQL server's answer to SSLRequest");
+  if (answer === 0x53) return; // 'S'
+  if (answer === 0x4e) throw new StarttlsError("the PostgreSQL server does not accept TLS (it answered 'N' to SSLRequest: ssl is off)");
+  // 'E': a server from before protocol 3.0 (or none at all) sends an ErrorResponse.
+  throw new StarttlsError(`the server answered SSLRequest with ${printable(Uint8Array.of(answer))}, not 'S' or 'N': no PostgreSQL server that speaks TLS`);
+}
+
+const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, postgres };
+
+/** Runs one protocol's preamble on each fresh connection it is given; remembers what the last one waited for. */
+export class Starttls {
+  /** What a preamble was last waiting for ("the SMTP server's 220 greeting"), or undefined once one has finished. */
+  waitingFor: string | undefined;
+
+  constructor(readonly protocol: StarttlsProtocol) {}
+
+  /** Brings `channel` to where the server expects a ClientHello; rejects with a StarttlsError when it will not get there. */
+  readonly prepare = async (channel: ByteChannel): Promise<void> => {
+    const reader = new PreambleReader(channel, (what) => (this.waitingFor = what));
+    await PREAMBLES[this.protocol](channel, reader);
+    if (reader.pending > 0) throw new StarttlsError(`the server sent ${reader.pending} bytes after agreeing to TLS, before our ClientHello: refused (they would be read as the TLS peer's)`);
+    this.waitingFor = undefined;
+  };
+}
