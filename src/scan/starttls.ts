@@ -1,7 +1,8 @@
 /**
  * `scan --starttls`: the plain-text preamble a server speaks before it agrees to TLS, run on every
  * fresh probe connection before the probe's ClientHello (and before the certificate probe's real
- * handshake): SMTP's STARTTLS (RFC 3207) and PostgreSQL's SSLRequest (protocol §55.2.10).
+ * handshake): SMTP's STARTTLS (RFC 3207), IMAP's STARTTLS and POP3's STLS (RFC 2595) and
+ * PostgreSQL's SSLRequest (protocol §55.2.10).
  *
  * Every read is bounded: a line longer than the protocol allows, or a reply that never ends, is an
  * error, not a growing buffer; a server that says nothing runs into the probe's deadline, and
@@ -11,23 +12,27 @@
  */
 import type { ByteChannel } from './channel.js';
 
-export const STARTTLS_PROTOCOLS = ['smtp', 'postgres'] as const;
+export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'postgres'] as const;
 export type StarttlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
 
 /**
  * The port scanned when none is given: SMTP's 25, where mail servers take mail from each other
- * and STARTTLS is how that mail is protected (for submission give 587), and PostgreSQL's 5432.
+ * and STARTTLS is how that mail is protected (for submission give 587); IMAP's 143, POP3's 110
+ * and PostgreSQL's 5432.
  */
-export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, postgres: 5432 };
+export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
 
 /** The server did not agree to TLS, or broke the preamble. */
 export class StarttlsError extends Error {
   override name = 'StarttlsError';
 }
 
-/** RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets, CRLF included; twice that, for the lenient. */
-const MAX_LINE = 1024;
-/** Lines of one multi-line reply (an EHLO reply has one per extension: a dozen or two in practice). */
+/**
+ * The longest line taken. SMTP's reply lines are at most 512 octets (RFC 5321 §4.5.3.1.5); IMAP
+ * sets no limit, and its capability lines run to a few hundred: 4096 holds every real one.
+ */
+const MAX_LINE = 4096;
+/** Lines of one multi-line reply (an EHLO or CAPA reply has one per extension: a dozen or two in practice). */
 const MAX_REPLY_LINES = 100;
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -113,6 +118,50 @@ async function smtp(channel: ByteChannel, reader: PreambleReader): Promise<void>
   await expect('220', 'the reply to STARTTLS');
 }
 
+/** RFC 2595 §3.1 (RFC 9051 §6.2.1): greeting "* OK", CAPABILITY lists STARTTLS, "b STARTTLS", "b OK". */
+async function imap(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  const greeting = await reader.line("the IMAP server's greeting");
+  if (!/^\* OK\b/i.test(greeting)) throw new StarttlsError(`the IMAP server's greeting is not "* OK": "${greeting.slice(0, 200)}"`);
+  /** The untagged lines up to the tagged answer to `tag`, which must be OK. */
+  const command = async (tag: string, text: string, what: string): Promise<string[]> => {
+    channel.write(ascii(`${tag} ${text}\r\n`));
+    const untagged: string[] = [];
+    for (;;) {
+      const line = await reader.line(what);
+      if (line.startsWith(`${tag} `)) {
+        if (!/^OK\b/i.test(line.slice(tag.length + 1))) throw new StarttlsError(`${what}: the server answered "${line.slice(0, 200)}"`);
+        return untagged;
+      }
+      if (untagged.length >= MAX_REPLY_LINES) throw new StarttlsError(`${what}: the reply goes on past ${MAX_REPLY_LINES} lines`);
+      untagged.push(line);
+    }
+  };
+  const lines = await command('a', 'CAPABILITY', 'the reply to CAPABILITY');
+  const capabilities = lines.filter((l) => /^\* CAPABILITY /i.test(l)).flatMap((l) => l.slice(13).toUpperCase().split(' '));
+  if (!capabilities.includes('STARTTLS')) throw new StarttlsError(`the IMAP server does not offer STARTTLS (its capabilities: ${capabilities.join(' ') || 'none'})`);
+  await command('b', 'STARTTLS', 'the reply to STARTTLS');
+}
+
+/** RFC 2595 §4 with RFC 2449's CAPA: greeting "+OK", CAPA lists STLS, STLS, "+OK". */
+async function pop3(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  const ok = async (what: string): Promise<void> => {
+    const line = await reader.line(what);
+    if (!/^\+OK\b/.test(line)) throw new StarttlsError(`${what}: the server answered "${line.slice(0, 200)}"`);
+  };
+  await ok("the POP3 server's greeting");
+  channel.write(ascii('CAPA\r\n'));
+  await ok('the reply to CAPA');
+  // A multi-line reply (RFC 1939 §3): one capability per line, up to a line of ".".
+  const capabilities: string[] = [];
+  for (let line = await reader.line('the reply to CAPA'); line !== '.'; line = await reader.line('the reply to CAPA')) {
+    if (capabilities.length >= MAX_REPLY_LINES) throw new StarttlsError(`the reply to CAPA: the reply goes on past ${MAX_REPLY_LINES} lines`);
+    capabilities.push(line.split(' ')[0]!.toUpperCase());
+  }
+  if (!capabilities.includes('STLS')) throw new StarttlsError(`the POP3 server does not offer STLS (its capabilities: ${capabilities.join(' ') || 'none'})`);
+  channel.write(ascii('STLS\r\n'));
+  await ok('the reply to STLS');
+}
+
 /** PostgreSQL protocol §55.2.10: SSLRequest (length 8, code 80877103); 'S' to go on with TLS, 'N' for no. */
 const SSL_REQUEST = Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f);
 
@@ -125,7 +174,7 @@ async function postgres(channel: ByteChannel, reader: PreambleReader): Promise<v
   throw new StarttlsError(`the server answered SSLRequest with ${printable(Uint8Array.of(answer))}, not 'S' or 'N': no PostgreSQL server that speaks TLS`);
 }
 
-const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, postgres };
+const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, imap, pop3, postgres };
 
 /** Runs one protocol's preamble on each fresh connection it is given; remembers what the last one waited for. */
 export class Starttls {
