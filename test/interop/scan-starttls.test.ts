@@ -1,14 +1,16 @@
 /**
  * `tlsglass scan --starttls` against real servers that speak a plain-text protocol first:
- * nodemailer's `smtp-server` (RFC 3207 STARTTLS, TLS by node:tls) and PostgreSQL with ssl = on
- * (SSLRequest), both started here on free ports. The scan's findings (versions, suites,
+ * nodemailer's `smtp-server` (RFC 3207 STARTTLS, TLS by node:tls), dovecot (IMAP STARTTLS and
+ * POP3 STLS, RFC 2595; TLS by OpenSSL) and PostgreSQL with ssl = on (SSLRequest), each started
+ * here on a free port. The scan's findings (versions, suites,
  * certificate verdicts) are asserted and cross-checked with what `openssl s_client -starttls`
- * and the server itself see. Then servers that will not get there: STARTTLS not offered, ssl = off,
+ * and the server itself see. Then servers that will not get there: STARTTLS not offered (SMTP,
+ * IMAP, POP3), ssl = off,
  * and hostile fakes (no greeting at all, an endless greeting, an endless line, bytes pushed after
  * the go-ahead): each scan fails within its deadline with a clear message and exit code 3.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +18,9 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { ScanResult } from '../../src/scan/result.js';
-import { peerMissing, runOpensslClient, runPeer, TLSGLASS_CLI, type PeerRun, type Scope } from '../helpers/peers.js';
+import { peerMissing, peerPath, runOpensslClient, runPeer, spawnPeer, TLSGLASS_CLI, type PeerRun, type Scope } from '../helpers/peers.js';
 import { writePkiFiles, type PkiFiles } from '../helpers/pki.js';
-import { postgresSkip, startPostgres } from '../helpers/postgres.js';
+import { onFreePort, postgresSkip, startPostgres } from '../helpers/postgres.js';
 
 const LIMIT = { timeout: 90_000 };
 const opensslMissing = peerMissing('openssl');
@@ -161,6 +163,87 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     assert.equal(run.stdout.length, 0);
   });
 });
+
+// ---- IMAP and POP3 -----------------------------------------------------------------------------
+
+/** dovecot's login processes run as its own users: it is started as root (as CI runs), else skipped. */
+const dovecotSkip = !peerPath('dovecot') ? 'dovecot is not installed (Debian packages dovecot-imapd, dovecot-pop3d)' : process.getuid?.() !== 0 ? 'dovecot needs root to start its login processes' : false;
+
+const DOVECOT_DH = '/usr/share/dovecot/dh.pem';
+
+/** `dovecot -F` serving one protocol on a free port of 127.0.0.1, with its own config (STARTTLS offered unless ssl is off). */
+async function startDovecot(t: Scope, protocol: 'imap' | 'pop3', ssl: boolean): Promise<number> {
+  const base = mkdtempSync(join(dir, `dovecot-${protocol}-`));
+  mkdirSync(join(base, 'run'));
+  const conf = join(base, 'dovecot.conf');
+  const config = (port: number): string =>
+    [
+      `protocols = ${protocol}`,
+      'listen = 127.0.0.1',
+      `base_dir = ${base}/run`,
+      `state_dir = ${base}/state`,
+      'log_path = /dev/stderr',
+      ssl ? 'ssl = yes' : 'ssl = no',
+      `ssl_cert = <${pki.serverRsa.cert}`,
+      `ssl_key = <${pki.serverRsa.key}`,
+      'ssl_min_protocol = TLSv1.2',
+      // Its own order, so openssl's default offer gets the scan's first suite (the cross-check).
+      'ssl_prefer_server_ciphers = yes',
+      // Debian's DH group, as its own dovecot.conf has it: without one, dovecot picks a DHE suite it
+      // cannot serve and closes (OpenSSL "internal error"), which would end the suite enumeration.
+      `ssl_dh = <${DOVECOT_DH}`,
+      'passdb {\n  driver = static\n  args = nopassword=y\n}',
+      `userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=${base}/home/%u\n}`,
+      `service ${protocol}-login {\n  inet_listener ${protocol} {\n    port = ${port}\n  }\n  inet_listener ${protocol}s {\n    port = 0\n  }\n}`,
+      'service anvil {\n  chroot =\n}',
+      '',
+    ].join('\n');
+  // The master binds its listeners before it logs "starting up".
+  return onFreePort(
+    t,
+    (port) => {
+      writeFileSync(conf, config(port));
+      return spawnPeer(t, 'dovecot', ['-F', '-c', conf]);
+    },
+    /master: Info: Dovecot v\S+ \(\w+\) starting up/,
+  );
+}
+
+for (const protocol of ['imap', 'pop3'] as const) {
+  const command = protocol === 'imap' ? 'STARTTLS' : 'STLS';
+  describe(`scan --starttls ${protocol}: dovecot`, { skip: dovecotSkip }, () => {
+    test(`versions, suites and the certificate, as openssl s_client -starttls ${protocol} sees them`, LIMIT, async (t) => {
+      const port = await startDovecot(t, protocol, true);
+      const r = await scanJson(t, port, protocol);
+      assert.deepEqual(r.target, { host: '127.0.0.1', port, serverName: 'localhost', starttls: protocol });
+      assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
+      assert.deepEqual([...suites(r, 'TLSv1.3')].sort(), ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
+      const tls12 = suites(r, 'TLSv1.2');
+      assert.ok(tls12.includes('TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'), tls12.join(' '));
+      assert.deepEqual(tls12.filter((s) => /ECDSA|_anon_|NULL|RC4|EXPORT/.test(s)), []);
+      assert.ok(tls12.includes('TLS_DHE_RSA_WITH_AES_256_GCM_SHA384'), tls12.join(' '));
+      // The DHE prime the scan read is the one dovecot was given.
+      const dh = await runPeer(t, 'openssl', ['dhparam', '-in', DOVECOT_DH, '-noout', '-text']);
+      assert.equal(r.groups.dhe?.bits, Number(/\((\d+) bit\)/.exec(dh.stdout.toString('latin1'))![1]), dh.report);
+      // Refused (dovecot closes; its log says "inappropriate fallback").
+      assert.equal(r.downgrade.fallbackScsv, true);
+      const c = r.certificate!;
+      assert.equal(c.protocol, 'TLSv1.3');
+      assert.equal(c.verifyError, null);
+      assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'RSA 2048 bits']]);
+      assert.equal(r.findings.some((f) => f.id.startsWith('cert-') || f.id === 'no-certificate'), false, JSON.stringify(r.findings));
+      if (!opensslMissing) await crossCheck(t, port, protocol, r, pki.serverRsa.cert);
+      else t.diagnostic('openssl not installed: no s_client cross-check');
+    });
+
+    test(`ssl = no: ${command} not among the capabilities, a clear error, exit 3`, LIMIT, async (t) => {
+      const port = await startDovecot(t, protocol, false);
+      const run = await scanCli(t, port, protocol);
+      assert.equal(run.code, 3, run.report);
+      assert.match(run.stderr, new RegExp(`: the ${protocol.toUpperCase()} server does not offer ${command} \\(its capabilities: [^)]*\\)\\n$`));
+    });
+  });
+}
 
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
