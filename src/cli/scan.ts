@@ -18,6 +18,8 @@ import { STARTTLS_PORTS, STARTTLS_PROTOCOLS, StarttlsError, type StarttlsProtoco
 import { DEFAULT_TRUST_STORE, describeOptions, EXIT, isNetworkError, parseArgs, readOptionFile, splitHostPort, UsageError, type OptionSpec } from './options.js';
 
 const CMD = 'tlsglass scan localhost:4433';
+/** "smtp, imap, pop3 or postgres" */
+const STARTTLS_LIST = `${STARTTLS_PROTOCOLS.slice(0, -1).join(', ')} or ${STARTTLS_PROTOCOLS[STARTTLS_PROTOCOLS.length - 1]}`;
 
 const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP)', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost' },
@@ -27,7 +29,7 @@ const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--fail-on'], key: 'fail-on', kind: 'value', arg: 'SEVERITY', help: 'exit 1 when a finding of this severity or worse exists: high, medium or low', example: `${CMD} --fail-on medium` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'deadline of each probe (default 5)', example: `${CMD} --timeout 10` },
   { names: ['--concurrency'], key: 'concurrency', kind: 'value', arg: 'N', help: 'connections open at once (default 4)', example: `${CMD} --concurrency 1` },
-  { names: ['--starttls', '-starttls'], key: 'starttls', kind: 'value', arg: 'PROTOCOL', help: `ask for TLS the way the protocol does before each hello: ${STARTTLS_PROTOCOLS.join(' or ')} (PORT then defaults to ${STARTTLS_PROTOCOLS.map((p) => `${STARTTLS_PORTS[p]} for ${p}`).join(', ')})`, example: 'tlsglass scan mail.example.org --starttls smtp' },
+  { names: ['--starttls', '-starttls'], key: 'starttls', kind: 'value', arg: 'PROTOCOL', help: `ask for TLS the way the protocol does before each hello: ${STARTTLS_LIST} (docs/scan.md#starttls)`, example: 'tlsglass scan mail.example.org --starttls smtp' },
   { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces with errors', example: `${CMD} --debug` },
   { names: ['--help', '-h', '-help'], key: 'help', kind: 'flag', help: 'this text', example: `${CMD} --help` },
 ];
@@ -38,7 +40,7 @@ Asks the server, each question a ClientHello on a fresh connection, which protoc
 (SSL 3.0 to TLS 1.3), cipher suites (including legacy CBC, RC4, 3DES, NULL, EXPORT and anonymous
 ones) and key exchange groups it accepts and prefers, checks its certificate chain with one full
 handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443
-(with --starttls: 25 for smtp, 5432 for postgres).
+(with --starttls: the protocol's, 25 for smtp, 143 for imap, 110 for pop3, 5432 for postgres).
 
 Options:
 ${describeOptions(SCAN_OPTIONS, CMD)}
@@ -100,7 +102,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     }
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'missing HOST[:PORT]' : `unexpected argument ${args.positional[1]}`);
     const st = args.values.get('starttls');
-    if (st !== undefined && !STARTTLS_PROTOCOLS.includes(st as StarttlsProtocol)) throw new UsageError(`--starttls ${st}: give ${STARTTLS_PROTOCOLS.join(' or ')}`);
+    if (st !== undefined && !STARTTLS_PROTOCOLS.includes(st as StarttlsProtocol)) throw new UsageError(`--starttls ${st}: give ${STARTTLS_LIST}`);
     starttls = st as StarttlsProtocol | undefined;
     target = splitHostPort(args.positional[0]!, 'localhost', starttls ? STARTTLS_PORTS[starttls] : 443);
     const f = args.values.get('fail-on');
