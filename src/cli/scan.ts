@@ -39,8 +39,8 @@ const USAGE = `Usage: tlsglass scan HOST[:PORT] [options]
 Asks the server, each question a ClientHello on a fresh connection, which protocol versions
 (SSL 3.0 to TLS 1.3), cipher suites (including legacy CBC, RC4, 3DES, NULL, EXPORT and anonymous
 ones) and key exchange groups it accepts and prefers, checks its certificate chain with one full
-handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443
-(with --starttls: the protocol's, 25 for smtp, 143 for imap, 110 for pop3, 5432 for postgres).
+handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443;
+with --starttls, the protocol's: ${STARTTLS_PROTOCOLS.map((p) => `${STARTTLS_PORTS[p]} for ${p}`).join(', ')}.
 
 Options:
 ${describeOptions(SCAN_OPTIONS, CMD)}

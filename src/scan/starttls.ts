@@ -1,8 +1,9 @@
 /**
  * `scan --starttls`: the plain-text preamble a server speaks before it agrees to TLS, run on every
  * fresh probe connection before the probe's ClientHello (and before the certificate probe's real
- * handshake): SMTP's STARTTLS (RFC 3207), IMAP's STARTTLS and POP3's STLS (RFC 2595) and
- * PostgreSQL's SSLRequest (protocol §55.2.10).
+ * handshake): SMTP's STARTTLS (RFC 3207), IMAP's STARTTLS and POP3's STLS (RFC 2595), LDAP's
+ * StartTLS extended operation (RFC 4511 §4.14, RFC 4513 §3) and PostgreSQL's SSLRequest
+ * (protocol §55.2.10).
  *
  * Every read is bounded: a line longer than the protocol allows, or a reply that never ends, is an
  * error, not a growing buffer; a server that says nothing runs into the probe's deadline, and
@@ -12,15 +13,15 @@
  */
 import type { ByteChannel } from './channel.js';
 
-export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'postgres'] as const;
+export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ldap', 'postgres'] as const;
 export type StarttlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
 
 /**
  * The port scanned when none is given: SMTP's 25, where mail servers take mail from each other
- * and STARTTLS is how that mail is protected (for submission give 587); IMAP's 143, POP3's 110
- * and PostgreSQL's 5432.
+ * and STARTTLS is how that mail is protected (for submission give 587); IMAP's 143, POP3's 110,
+ * LDAP's 389 and PostgreSQL's 5432.
  */
-export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, imap: 143, pop3: 110, postgres: 5432 };
+export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, imap: 143, pop3: 110, ldap: 389, postgres: 5432 };
 
 /** The server did not agree to TLS, or broke the preamble. */
 export class StarttlsError extends Error {
@@ -77,12 +78,12 @@ class PreambleReader {
     }
   }
 
-  /** Exactly one byte. */
-  async byte(what: string): Promise<number> {
-    while (this.#buffer.length === 0) await this.#more(what);
-    const b = this.#buffer[0]!;
-    this.#buffer = this.#buffer.slice(1);
-    return b;
+  /** Exactly `n` bytes (n at most MAX_LINE). */
+  async take(n: number, what: string): Promise<Uint8Array> {
+    while (this.#buffer.length < n) await this.#more(what);
+    const bytes = this.#buffer.slice(0, n);
+    this.#buffer = this.#buffer.slice(n);
+    return bytes;
   }
 }
 
@@ -162,19 +163,76 @@ async function pop3(channel: ByteChannel, reader: PreambleReader): Promise<void>
   await ok('the reply to STLS');
 }
 
+/**
+ * LDAPMessage { messageID 1, extendedReq [APPLICATION 23] { requestName [0] "1.3.6.1.4.1.1466.20037" } }
+ * (RFC 4511 §4.12, the StartTLS OID of RFC 4511 §4.14.1).
+ */
+const LDAP_START_TLS = Uint8Array.of(0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16, ...ascii('1.3.6.1.4.1.1466.20037'));
+
+/** One BER element in `b` at `at` (RFC 4511 §5.1: definite lengths, not necessarily minimal, as OpenLDAP's 0x84 ones). */
+function ber(b: Uint8Array, at: number, tag: number, what: string): { value: Uint8Array; end: number } {
+  if (b[at] !== tag) throw new StarttlsError(`${what}: expected BER tag 0x${tag.toString(16)}, got ${b[at] === undefined ? 'nothing' : `0x${b[at]!.toString(16)}`}`);
+  const { length, header } = berLength(b.subarray(at + 1), what);
+  const start = at + 1 + header;
+  if (start + length > b.length) throw new StarttlsError(`${what}: BER length ${length} runs past the message`);
+  return { value: b.subarray(start, start + length), end: start + length };
+}
+
+/** A BER definite length at the start of `b`: its value and how many octets it took. */
+function berLength(b: Uint8Array, what: string): { length: number; header: number } {
+  const first = b[0];
+  if (first === undefined) throw new StarttlsError(`${what}: BER length missing`);
+  if (first < 0x80) return { length: first, header: 1 };
+  const n = first & 0x7f;
+  if (n === 0 || n > 4) throw new StarttlsError(`${what}: BER length form 0x${first.toString(16)} (indefinite or over 4 octets)`);
+  if (b.length < 1 + n) throw new StarttlsError(`${what}: BER length truncated`);
+  let length = 0;
+  for (let i = 1; i <= n; i++) length = length * 256 + b[i]!;
+  return { length, header: 1 + n };
+}
+
+/** RFC 4511 §4.1.9: the result codes a StartTLS refusal comes with (RFC 4511 §4.14.2). */
+const LDAP_RESULTS: Readonly<Record<number, string>> = { 1: 'operationsError', 2: 'protocolError', 52: 'unavailable', 53: 'unwillingToPerform' };
+
+/** RFC 4513 §3: the StartTLS extended request; its ExtendedResponse must say success (resultCode 0). */
+async function ldap(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  channel.write(LDAP_START_TLS);
+  const what = 'the reply to the StartTLS request';
+  // The LDAPMessage SEQUENCE: its tag and length first (at most 6 octets), then exactly its contents.
+  let head = await reader.take(2, what);
+  if (head[0] !== 0x30) throw new StarttlsError(`${what}: not an LDAPMessage (first byte 0x${head[0]!.toString(16)}): no LDAP server`);
+  if (head[1]! > 0x80) head = Uint8Array.of(...head, ...(await reader.take(Math.min(head[1]! & 0x7f, 4), what)));
+  const { length, header } = berLength(head.subarray(1), what);
+  if (length > MAX_LINE) throw new StarttlsError(`${what}: an LDAPMessage of ${length} bytes (more than ${MAX_LINE})`);
+  const message = Uint8Array.of(...head.subarray(0, 1 + header), ...(await reader.take(length, what)));
+  const body = ber(message, 0, 0x30, what).value;
+  const id = ber(body, 0, 0x02, `${what}: messageID`);
+  // [APPLICATION 24] ExtendedResponse, COMPONENTS OF LDAPResult: resultCode, matchedDN, diagnosticMessage, …
+  const response = ber(body, id.end, 0x78, `${what}: extendedResp`).value;
+  const code = ber(response, 0, 0x0a, `${what}: resultCode`);
+  const result = code.value.reduce((n, b) => n * 256 + b, 0);
+  if (result === 0 && id.value.length === 1 && id.value[0] === 1) return;
+  const dn = ber(response, code.end, 0x04, `${what}: matchedDN`);
+  const diagnostic = printable(ber(response, dn.end, 0x04, `${what}: diagnosticMessage`).value.subarray(0, 200));
+  // messageID 0: an unsolicited notification (RFC 4511 §4.4), the server hanging up.
+  const notice = id.value.length === 1 && id.value[0] === 0 ? ' (an unsolicited notification: the server is closing)' : '';
+  const name = LDAP_RESULTS[result] ? ` (${LDAP_RESULTS[result]})` : '';
+  throw new StarttlsError(`the LDAP server refused StartTLS: resultCode ${result}${name}${diagnostic ? ` "${diagnostic}"` : ''}${notice}`);
+}
+
 /** PostgreSQL protocol §55.2.10: SSLRequest (length 8, code 80877103); 'S' to go on with TLS, 'N' for no. */
 const SSL_REQUEST = Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f);
 
 async function postgres(channel: ByteChannel, reader: PreambleReader): Promise<void> {
   channel.write(SSL_REQUEST);
-  const answer = await reader.byte("the PostgreSQL server's answer to SSLRequest");
+  const answer = (await reader.take(1, "the PostgreSQL server's answer to SSLRequest"))[0]!;
   if (answer === 0x53) return; // 'S'
   if (answer === 0x4e) throw new StarttlsError("the PostgreSQL server does not accept TLS (it answered 'N' to SSLRequest: ssl is off)");
   // 'E': a server from before protocol 3.0 (or none at all) sends an ErrorResponse.
   throw new StarttlsError(`the server answered SSLRequest with ${printable(Uint8Array.of(answer))}, not 'S' or 'N': no PostgreSQL server that speaks TLS`);
 }
 
-const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, imap, pop3, postgres };
+const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, imap, pop3, ldap, postgres };
 
 /** Runs one protocol's preamble on each fresh connection it is given; remembers what the last one waited for. */
 export class Starttls {

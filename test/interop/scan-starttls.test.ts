@@ -1,11 +1,12 @@
 /**
  * `tlsglass scan --starttls` against real servers that speak a plain-text protocol first:
  * nodemailer's `smtp-server` (RFC 3207 STARTTLS, TLS by node:tls), dovecot (IMAP STARTTLS and
- * POP3 STLS, RFC 2595; TLS by OpenSSL) and PostgreSQL with ssl = on (SSLRequest), each started
+ * POP3 STLS, RFC 2595; TLS by OpenSSL), slapd (LDAP StartTLS, RFC 4513; TLS by GnuTLS) and
+ * PostgreSQL with ssl = on (SSLRequest), each started
  * here on a free port. The scan's findings (versions, suites,
  * certificate verdicts) are asserted and cross-checked with what `openssl s_client -starttls`
  * and the server itself see. Then servers that will not get there: STARTTLS not offered (SMTP,
- * IMAP, POP3), ssl = off,
+ * IMAP, POP3, LDAP), ssl = off,
  * and hostile fakes (no greeting at all, an endless greeting, an endless line, bytes pushed after
  * the go-ahead): each scan fails within its deadline with a clear message and exit code 3.
  */
@@ -75,12 +76,16 @@ async function ianaName(t: Scope, openssl: string): Promise<string> {
  * `openssl s_client -starttls PROTOCOL` at one version: what it negotiated, whether it verified
  * the chain, and the leaf it was sent.
  */
-async function opensslView(t: Scope, port: number, protocol: string, version: '-tls1_2' | '-tls1_3'): Promise<{ protocol: string; cipher: string; verified: boolean; leaf: string; report: string }> {
-  const run = await runOpensslClient(t, port, ['-starttls', protocol, '-servername', 'localhost', '-CAfile', pki.ca, '-verify_hostname', 'localhost', version], '');
+async function opensslView(t: Scope, port: number, protocol: string, version: string, extra: readonly string[] = []): Promise<{ protocol: string; cipher: string; verified: boolean; leaf: string; report: string }> {
+  const run = await runOpensslClient(t, port, ['-starttls', protocol, '-servername', 'localhost', '-CAfile', pki.ca, '-verify_hostname', 'localhost', version, ...extra], '');
   const text = run.stdout.toString('latin1');
-  const m = /^New, (TLSv[\d.]+), Cipher is (\S+)$/m.exec(text);
-  assert.ok(m, run.report);
-  return { protocol: m[1]!, cipher: await ianaName(t, m[2]!), verified: /^Verification: OK$/m.test(text), leaf: pemBody(text), report: run.report };
+  // "New, TLSv1.0, Cipher is …" names the cipher's version, not the session's: that is the SSL-Session
+  // block's "Protocol  : TLSv1.1", printed for TLS 1.2 and older (a TLS 1.3 cipher is TLS 1.3's only).
+  const c = /^New, (\S+), Cipher is (\S+)$/m.exec(text);
+  assert.ok(c, run.report);
+  const p = /^\s+Protocol\s*: (\S+)$/m.exec(text)?.[1] ?? (c[1] === 'TLSv1.3' ? c[1] : undefined);
+  assert.ok(p, run.report);
+  return { protocol: p, cipher: await ianaName(t, c[2]!), verified: /^Verification: OK$/m.test(text), leaf: pemBody(text), report: run.report };
 }
 
 /** The scan's and openssl's views agree: the same leaf, trusted, and at each version the server's first choice. */
@@ -245,6 +250,54 @@ for (const protocol of ['imap', 'pop3'] as const) {
   });
 }
 
+// ---- LDAP ---------------------------------------------------------------------------------------
+
+/** Debian's slapd is built on GnuTLS: a third TLS stack behind a STARTTLS. */
+const slapdSkip = peerPath('slapd') ? false : 'slapd is not installed (Debian package slapd)';
+
+/** `slapd -d 256` on a free port of 127.0.0.1, no database, TLS with the server's certificate when `tls`. */
+async function startSlapd(t: Scope, tls: boolean): Promise<number> {
+  const base = mkdtempSync(join(dir, 'slapd-'));
+  const conf = join(base, 'slapd.conf');
+  const lines = ['include /etc/ldap/schema/core.schema', `pidfile ${base}/slapd.pid`];
+  // GnuTLS's NORMAL priorities (Debian 12: TLS 1.0 to 1.3), in the server's order for the cross-check.
+  if (tls) lines.push(`TLSCertificateFile ${pki.serverRsa.cert}`, `TLSCertificateKeyFile ${pki.serverRsa.key}`, 'TLSCipherSuite NORMAL:%SERVER_PRECEDENCE');
+  writeFileSync(conf, [...lines, ''].join('\n'));
+  // slapd opens its listeners before it logs "slapd starting".
+  return onFreePort(t, (port) => spawnPeer(t, 'slapd', ['-d', '256', '-h', `ldap://127.0.0.1:${port}/`, '-f', conf]), /slapd starting/);
+}
+
+describe('scan --starttls ldap: slapd (OpenLDAP over GnuTLS)', { skip: slapdSkip }, () => {
+  test('versions, suites and the certificate, as openssl s_client -starttls ldap sees them', LIMIT, async (t) => {
+    const port = await startSlapd(t, true);
+    const r = await scanJson(t, port, 'ldap');
+    assert.deepEqual(r.target, { host: '127.0.0.1', port, serverName: 'localhost', starttls: 'ldap' });
+    assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
+    // GnuTLS offers TLS_AES_128_CCM_SHA256 too, which OpenSSL and node:tls leave out by default.
+    assert.deepEqual([...suites(r, 'TLSv1.3')].sort(), ['TLS_AES_128_CCM_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
+    const c = r.certificate!;
+    assert.equal(c.protocol, 'TLSv1.3');
+    assert.equal(c.verifyError, null);
+    assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'RSA 2048 bits']]);
+    assert.deepEqual(r.findings.filter((f) => f.id === 'tls10' || f.id === 'tls11').map((f) => f.id), ['tls10', 'tls11']);
+    if (opensslMissing) return void t.diagnostic('openssl not installed: no s_client cross-check');
+    await crossCheck(t, port, 'ldap', r, pki.serverRsa.cert);
+    // The old versions the scan found, openssl reaches too (at security level 0, which allows them).
+    for (const [flag, version] of [['-tls1_1', 'TLSv1.1'], ['-tls1', 'TLSv1']] as const) {
+      const o = await opensslView(t, port, 'ldap', flag, ['-cipher', 'DEFAULT:@SECLEVEL=0']);
+      assert.equal(o.protocol, version, o.report);
+      assert.ok(suites(r, version).includes(o.cipher), `${version}: openssl negotiated ${o.cipher}, which the scan did not list`);
+    }
+  });
+
+  test('no TLS configured: StartTLS refused with its result code, exit 3', LIMIT, async (t) => {
+    const port = await startSlapd(t, false);
+    const run = await scanCli(t, port, 'ldap');
+    assert.equal(run.code, 3, run.report);
+    assert.match(run.stderr, /: the LDAP server refused StartTLS: resultCode 2 \(protocolError\) "[^"]+"\n$/);
+  });
+});
+
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
 describe('scan --starttls postgres: postgres', { skip: postgresSkip }, () => {
@@ -349,5 +402,13 @@ describe('scan --starttls against servers that never get there', () => {
     const run = await scanCli(t, server.port, 'postgres');
     assert.equal(run.code, 3, run.report);
     assert.match(run.stderr, /: the server sent 5 bytes after agreeing to TLS, before our ClientHello: refused/);
+  });
+
+  test('an LDAP answer that announces a 2 GiB message: refused at its length, nothing more read', LIMIT, async (t) => {
+    const server = await fakeServer(t, (s) => s.once('data', () => flood(s, Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]))));
+    const run = await scanCli(t, server.port, 'ldap');
+    assert.equal(run.code, 3, run.report);
+    assert.match(run.stderr, /: the reply to the StartTLS request: an LDAPMessage of 2147483647 bytes \(more than 4096\)\n$/);
+    assert.ok(run.ms < 10_000, `took ${run.ms} ms`);
   });
 });
