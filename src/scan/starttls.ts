@@ -245,7 +245,7 @@ export class Starttls {
   readonly prepare = async (channel: ByteChannel): Promise<void> => {
     const reader = new PreambleReader(channel, (what) => (this.waitingFor = what));
     await PREAMBLES[this.protocol](channel, reader);
-    if (reader.pending > 0) throw new StarttlsError(`the server sent ${reader.pending} bytes after agreeing to TLS, before our ClientHello: refused (they would be read as the TLS peer's)`);
+    if (reader.pending > 0) throw new StarttlsError(`the server sent ${reader.pending} byte${reader.pending === 1 ? '' : 's'} after agreeing to TLS, before our ClientHello: refused (they would be read as the TLS peer's)`);
     this.waitingFor = undefined;
   };
 }
