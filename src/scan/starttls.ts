@@ -1,9 +1,9 @@
 /**
  * `scan --starttls`: the plain-text preamble a server speaks before it agrees to TLS, run on every
  * fresh probe connection before the probe's ClientHello (and before the certificate probe's real
- * handshake): SMTP's STARTTLS (RFC 3207), IMAP's STARTTLS and POP3's STLS (RFC 2595), LDAP's
- * StartTLS extended operation (RFC 4511 §4.14, RFC 4513 §3) and PostgreSQL's SSLRequest
- * (protocol §55.2.10).
+ * handshake): SMTP's STARTTLS (RFC 3207), IMAP's STARTTLS and POP3's STLS (RFC 2595), FTP's AUTH
+ * TLS (RFC 4217), LDAP's StartTLS extended operation (RFC 4511 §4.14, RFC 4513 §3) and
+ * PostgreSQL's SSLRequest (protocol §55.2.10).
  *
  * Every read is bounded: a line longer than the protocol allows, or a reply that never ends, is an
  * error, not a growing buffer; a server that says nothing runs into the probe's deadline, and
@@ -13,15 +13,15 @@
  */
 import type { ByteChannel } from './channel.js';
 
-export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ldap', 'postgres'] as const;
+export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ftp', 'ldap', 'postgres'] as const;
 export type StarttlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
 
 /**
  * The port scanned when none is given: SMTP's 25, where mail servers take mail from each other
  * and STARTTLS is how that mail is protected (for submission give 587); IMAP's 143, POP3's 110,
- * LDAP's 389 and PostgreSQL's 5432.
+ * FTP's 21, LDAP's 389 and PostgreSQL's 5432.
  */
-export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, imap: 143, pop3: 110, ldap: 389, postgres: 5432 };
+export const STARTTLS_PORTS: Readonly<Record<StarttlsProtocol, number>> = { smtp: 25, imap: 143, pop3: 110, ftp: 21, ldap: 389, postgres: 5432 };
 
 /** The server did not agree to TLS, or broke the preamble. */
 export class StarttlsError extends Error {
@@ -87,36 +87,54 @@ class PreambleReader {
   }
 }
 
-/** An SMTP reply (RFC 5321 §4.2): "250-first", "250-…", "250 last"; its code and the text of each line. */
-async function smtpReply(reader: PreambleReader, what: string): Promise<{ code: string; lines: string[] }> {
+/**
+ * A three-digit reply: SMTP's (RFC 5321 §4.2) "250-first", "250-…", "250 last", every line coded;
+ * FTP's (RFC 959 §4.2) the same, but the lines between the first and the last may be any text.
+ * Its code and the text of each line.
+ */
+async function codedReply(reader: PreambleReader, label: 'SMTP' | 'FTP', what: string): Promise<{ code: string; lines: string[] }> {
   const lines: string[] = [];
+  let code: string | undefined;
   for (;;) {
     const line = await reader.line(what);
     const m = /^(\d{3})([ -]|$)(.*)$/.exec(line);
-    if (!m) throw new StarttlsError(`${what}: not an SMTP reply: "${line.slice(0, 80)}"`);
-    if (lines.length > 0 && m[1] !== lines[0]!.slice(0, 3)) throw new StarttlsError(`${what}: reply code changed within one reply: "${line.slice(0, 80)}"`);
-    lines.push(line);
-    if (m[2] !== '-') return { code: m[1]!, lines: lines.map((l) => l.slice(4)) };
+    if (code === undefined) {
+      if (!m) throw new StarttlsError(`${what}: not an ${label} reply: "${line.slice(0, 80)}"`);
+      code = m[1]!;
+    } else if (label === 'SMTP' && m?.[1] !== code) {
+      throw new StarttlsError(`${what}: reply code changed within one reply: "${line.slice(0, 80)}"`);
+    }
+    lines.push(m ? m[3]! : line);
+    if (m?.[1] === code && m[2] !== '-') return { code, lines };
     if (lines.length >= MAX_REPLY_LINES) throw new StarttlsError(`${what}: the reply goes on past ${MAX_REPLY_LINES} lines`);
   }
 }
 
+/** A reply that must have code `code`; its lines. */
+async function expectReply(reader: PreambleReader, label: 'SMTP' | 'FTP', code: string, what: string): Promise<string[]> {
+  const reply = await codedReply(reader, label, what);
+  if (reply.code !== code) throw new StarttlsError(`${what}: the server answered ${reply.code} ${reply.lines.join(' / ').slice(0, 200)}`);
+  return reply.lines;
+}
+
 /** RFC 3207 §4: greeting 220, EHLO, STARTTLS in the EHLO reply, STARTTLS, 220. */
 async function smtp(channel: ByteChannel, reader: PreambleReader): Promise<void> {
-  const expect = async (code: string, what: string): Promise<string[]> => {
-    const reply = await smtpReply(reader, what);
-    if (reply.code !== code) throw new StarttlsError(`${what}: the server answered ${reply.code} ${reply.lines.join(' / ').slice(0, 200)}`);
-    return reply.lines;
-  };
-  await expect('220', "the SMTP server's 220 greeting");
+  await expectReply(reader, 'SMTP', '220', "the SMTP server's 220 greeting");
   // RFC 5321 §4.1.1.1: EHLO names the client; .invalid is reserved for names that are none (RFC 6761 §6.4).
   channel.write(ascii('EHLO tlsglass.invalid\r\n'));
-  const ehlo = await expect('250', 'the reply to EHLO');
+  const ehlo = await expectReply(reader, 'SMTP', '250', 'the reply to EHLO');
   // The first line greets; each other line is one extension keyword and its parameters (§4.1.1.1).
   const extensions = ehlo.slice(1).map((l) => l.split(' ')[0]!.toUpperCase());
   if (!extensions.includes('STARTTLS')) throw new StarttlsError(`the SMTP server does not offer STARTTLS (its EHLO reply lists ${extensions.join(', ') || 'no extensions'})`);
   channel.write(ascii('STARTTLS\r\n'));
-  await expect('220', 'the reply to STARTTLS');
+  await expectReply(reader, 'SMTP', '220', 'the reply to STARTTLS');
+}
+
+/** RFC 4217 §4: greeting 220, "AUTH TLS", 234. */
+async function ftp(channel: ByteChannel, reader: PreambleReader): Promise<void> {
+  await expectReply(reader, 'FTP', '220', "the FTP server's 220 greeting");
+  channel.write(ascii('AUTH TLS\r\n'));
+  await expectReply(reader, 'FTP', '234', 'the reply to AUTH TLS');
 }
 
 /** RFC 2595 §3.1 (RFC 9051 §6.2.1): greeting "* OK", CAPABILITY lists STARTTLS, "b STARTTLS", "b OK". */
@@ -232,7 +250,7 @@ async function postgres(channel: ByteChannel, reader: PreambleReader): Promise<v
   throw new StarttlsError(`the server answered SSLRequest with ${printable(Uint8Array.of(answer))}, not 'S' or 'N': no PostgreSQL server that speaks TLS`);
 }
 
-const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, imap, pop3, ldap, postgres };
+const PREAMBLES: Readonly<Record<StarttlsProtocol, (channel: ByteChannel, reader: PreambleReader) => Promise<void>>> = { smtp, imap, pop3, ftp, ldap, postgres };
 
 /** Runs one protocol's preamble on each fresh connection it is given; remembers what the last one waited for. */
 export class Starttls {

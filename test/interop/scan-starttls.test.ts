@@ -1,14 +1,13 @@
 /**
- * `tlsglass scan --starttls` against real servers that speak a plain-text protocol first:
- * nodemailer's `smtp-server` (RFC 3207 STARTTLS, TLS by node:tls), dovecot (IMAP STARTTLS and
- * POP3 STLS, RFC 2595; TLS by OpenSSL), slapd (LDAP StartTLS, RFC 4513; TLS by GnuTLS) and
- * PostgreSQL with ssl = on (SSLRequest), each started
- * here on a free port. The scan's findings (versions, suites,
- * certificate verdicts) are asserted and cross-checked with what `openssl s_client -starttls`
- * and the server itself see. Then servers that will not get there: STARTTLS not offered (SMTP,
- * IMAP, POP3, LDAP), ssl = off,
- * and hostile fakes (no greeting at all, an endless greeting, an endless line, bytes pushed after
- * the go-ahead): each scan fails within its deadline with a clear message and exit code 3.
+ * `tlsglass scan --starttls` against real servers that speak a plain-text protocol first, each
+ * started here on a free port: nodemailer's `smtp-server` (RFC 3207 STARTTLS; TLS by node:tls),
+ * dovecot (IMAP STARTTLS and POP3 STLS, RFC 2595; OpenSSL), proftpd (FTP AUTH TLS, RFC 4217;
+ * OpenSSL), slapd (LDAP StartTLS, RFC 4513; GnuTLS) and PostgreSQL with ssl = on (SSLRequest).
+ * The scan's findings (versions, suites, certificate verdicts) are asserted and cross-checked with
+ * what `openssl s_client -starttls` and the server itself see. Then servers that will not get
+ * there: STARTTLS not offered (SMTP, IMAP, POP3, FTP, LDAP), ssl = off, and hostile fakes (no
+ * greeting at all, an endless greeting, an endless line, bytes pushed after the go-ahead, a 2 GiB
+ * LDAP length): each scan fails within its deadline with a clear message and exit code 3.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,6 +101,22 @@ async function crossCheck(t: Scope, port: number, protocol: string, r: ScanResul
   }
 }
 
+/**
+ * The certificate verdicts every server here earns (its chain from our CA, for localhost, read over
+ * TLS 1.3, no certificate finding), then the openssl cross-check; false when openssl is missing.
+ */
+async function certificateAndCrossCheck(t: Scope & { diagnostic(text: string): void }, port: number, protocol: string, r: ScanResult, server: { cert: string }, key: string): Promise<boolean> {
+  const c = r.certificate!;
+  assert.equal(c.protocol, 'TLSv1.3');
+  assert.equal(c.verifyError, null);
+  assert.equal(c.coversName, true);
+  assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', key]]);
+  assert.equal(r.findings.some((f) => f.id.startsWith('cert-') || f.id === 'no-certificate'), false, JSON.stringify(r.findings));
+  if (opensslMissing) return (t.diagnostic('openssl not installed: no s_client cross-check'), false);
+  await crossCheck(t, port, protocol, r, server.cert);
+  return true;
+}
+
 // ---- SMTP ---------------------------------------------------------------------------------------
 
 interface SmtpServer {
@@ -147,17 +162,10 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     assert.equal(r.downgrade.sentinel, true);
     assert.equal(r.downgrade.fallbackScsv, true);
     assert.equal(r.features.extendedMasterSecret, true);
-    const c = r.certificate!;
-    assert.equal(c.protocol, 'TLSv1.3');
-    assert.equal(c.verifyError, null);
-    assert.equal(c.coversName, true);
-    assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'RSA 2048 bits']]);
-    assert.equal(r.findings.some((f) => f.id.startsWith('cert-') || f.id === 'no-certificate'), false, JSON.stringify(r.findings));
     // The server's own view: the certificate probe's handshake (no ALPN chosen: no second one) is
     // the one handshake it completed, at the protocol the scan reports, with the scan's first TLS 1.3 suite.
     assert.deepEqual(smtp.secured, [{ protocol: 'TLSv1.3', cipher: suites(r, 'TLSv1.3')[0] }]);
-    if (!opensslMissing) await crossCheck(t, smtp.port, 'smtp', r, pki.serverRsa.cert);
-    else t.diagnostic('openssl not installed: no s_client cross-check');
+    await certificateAndCrossCheck(t, smtp.port, 'smtp', r, pki.serverRsa, 'RSA 2048 bits');
   });
 
   test('a server whose EHLO reply lacks STARTTLS: a clear error, exit 3', LIMIT, async (t) => {
@@ -168,6 +176,18 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     assert.equal(run.stdout.length, 0);
   });
 });
+
+/** A server daemon in the foreground on a free port: its config file written for that port, then started; resolves once `ready` is logged. */
+function daemon(t: Scope, command: string, conf: string, config: (port: number) => string, args: (port: number) => string[], ready: RegExp): Promise<number> {
+  return onFreePort(
+    t,
+    (port) => {
+      writeFileSync(conf, config(port));
+      return spawnPeer(t, command, args(port));
+    },
+    ready,
+  );
+}
 
 // ---- IMAP and POP3 -----------------------------------------------------------------------------
 
@@ -204,14 +224,7 @@ async function startDovecot(t: Scope, protocol: 'imap' | 'pop3', ssl: boolean): 
       '',
     ].join('\n');
   // The master binds its listeners before it logs "starting up".
-  return onFreePort(
-    t,
-    (port) => {
-      writeFileSync(conf, config(port));
-      return spawnPeer(t, 'dovecot', ['-F', '-c', conf]);
-    },
-    /master: Info: Dovecot v\S+ \(\w+\) starting up/,
-  );
+  return daemon(t, 'dovecot', conf, config, () => ['-F', '-c', conf], /master: Info: Dovecot v\S+ \(\w+\) starting up/);
 }
 
 for (const protocol of ['imap', 'pop3'] as const) {
@@ -232,13 +245,7 @@ for (const protocol of ['imap', 'pop3'] as const) {
       assert.equal(r.groups.dhe?.bits, Number(/\((\d+) bit\)/.exec(dh.stdout.toString('latin1'))![1]), dh.report);
       // Refused (dovecot closes; its log says "inappropriate fallback").
       assert.equal(r.downgrade.fallbackScsv, true);
-      const c = r.certificate!;
-      assert.equal(c.protocol, 'TLSv1.3');
-      assert.equal(c.verifyError, null);
-      assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'RSA 2048 bits']]);
-      assert.equal(r.findings.some((f) => f.id.startsWith('cert-') || f.id === 'no-certificate'), false, JSON.stringify(r.findings));
-      if (!opensslMissing) await crossCheck(t, port, protocol, r, pki.serverRsa.cert);
-      else t.diagnostic('openssl not installed: no s_client cross-check');
+      await certificateAndCrossCheck(t, port, protocol, r, pki.serverRsa, 'RSA 2048 bits');
     });
 
     test(`ssl = no: ${command} not among the capabilities, a clear error, exit 3`, LIMIT, async (t) => {
@@ -249,6 +256,57 @@ for (const protocol of ['imap', 'pop3'] as const) {
     });
   });
 }
+
+// ---- FTP ----------------------------------------------------------------------------------------
+
+const proftpdSkip = !peerPath('proftpd') ? 'proftpd is not installed (Debian packages proftpd-core, proftpd-mod-crypto)' : process.getuid?.() !== 0 ? 'proftpd needs root to switch to its User' : false;
+
+/** `proftpd -n` (standalone, in the foreground) on a free port of 127.0.0.1; mod_tls with the server's certificate when `tls`. */
+async function startProftpd(t: Scope, tls: boolean): Promise<number> {
+  const base = mkdtempSync(join(dir, 'proftpd-'));
+  const conf = join(base, 'proftpd.conf');
+  const config = (port: number): string =>
+    [
+      'ServerType standalone',
+      'DefaultAddress 127.0.0.1',
+      `Port ${port}`,
+      'User nobody',
+      'Group nogroup',
+      `PidFile ${base}/proftpd.pid`,
+      `ScoreboardFile ${base}/scoreboard`,
+      'DelayTable none',
+      'UseReverseDNS off',
+      'WtmpLog off',
+      'LoadModule mod_tls.c',
+      `TLSEngine ${tls ? 'on' : 'off'}`,
+      'TLSProtocol TLSv1.2 TLSv1.3',
+      'TLSServerCipherPreference on',
+      `TLSRSACertificateFile ${pki.serverRsa.cert}`,
+      `TLSRSACertificateKeyFile ${pki.serverRsa.key}`,
+      '',
+    ].join('\n');
+  // proftpd binds its listener before it logs "standalone mode STARTUP".
+  return daemon(t, 'proftpd', conf, config, () => ['-n', '-c', conf], /standalone mode STARTUP/);
+}
+
+describe('scan --starttls ftp: proftpd (mod_tls over OpenSSL)', { skip: proftpdSkip }, () => {
+  test('versions, suites and the certificate, as openssl s_client -starttls ftp sees them', LIMIT, async (t) => {
+    const port = await startProftpd(t, true);
+    const r = await scanJson(t, port, 'ftp');
+    assert.deepEqual(r.target, { host: '127.0.0.1', port, serverName: 'localhost', starttls: 'ftp' });
+    assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
+    assert.deepEqual([...suites(r, 'TLSv1.3')].sort(), ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
+    assert.deepEqual(suites(r, 'TLSv1.2').filter((s) => /ECDSA|_anon_|NULL|RC4|EXPORT/.test(s)), []);
+    await certificateAndCrossCheck(t, port, 'ftp', r, pki.serverRsa, 'RSA 2048 bits');
+  });
+
+  test('TLSEngine off: AUTH TLS refused with the server\'s reply, exit 3', LIMIT, async (t) => {
+    const port = await startProftpd(t, false);
+    const run = await scanCli(t, port, 'ftp');
+    assert.equal(run.code, 3, run.report);
+    assert.match(run.stderr, /: the reply to AUTH TLS: the server answered 5\d\d .+\n$/);
+  });
+});
 
 // ---- LDAP ---------------------------------------------------------------------------------------
 
@@ -262,9 +320,8 @@ async function startSlapd(t: Scope, tls: boolean): Promise<number> {
   const lines = ['include /etc/ldap/schema/core.schema', `pidfile ${base}/slapd.pid`];
   // GnuTLS's NORMAL priorities (Debian 12: TLS 1.0 to 1.3), in the server's order for the cross-check.
   if (tls) lines.push(`TLSCertificateFile ${pki.serverRsa.cert}`, `TLSCertificateKeyFile ${pki.serverRsa.key}`, 'TLSCipherSuite NORMAL:%SERVER_PRECEDENCE');
-  writeFileSync(conf, [...lines, ''].join('\n'));
   // slapd opens its listeners before it logs "slapd starting".
-  return onFreePort(t, (port) => spawnPeer(t, 'slapd', ['-d', '256', '-h', `ldap://127.0.0.1:${port}/`, '-f', conf]), /slapd starting/);
+  return daemon(t, 'slapd', conf, () => [...lines, ''].join('\n'), (port) => ['-d', '256', '-h', `ldap://127.0.0.1:${port}/`, '-f', conf], /slapd starting/);
 }
 
 describe('scan --starttls ldap: slapd (OpenLDAP over GnuTLS)', { skip: slapdSkip }, () => {
@@ -275,13 +332,8 @@ describe('scan --starttls ldap: slapd (OpenLDAP over GnuTLS)', { skip: slapdSkip
     assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
     // GnuTLS offers TLS_AES_128_CCM_SHA256 too, which OpenSSL and node:tls leave out by default.
     assert.deepEqual([...suites(r, 'TLSv1.3')].sort(), ['TLS_AES_128_CCM_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
-    const c = r.certificate!;
-    assert.equal(c.protocol, 'TLSv1.3');
-    assert.equal(c.verifyError, null);
-    assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'RSA 2048 bits']]);
     assert.deepEqual(r.findings.filter((f) => f.id === 'tls10' || f.id === 'tls11').map((f) => f.id), ['tls10', 'tls11']);
-    if (opensslMissing) return void t.diagnostic('openssl not installed: no s_client cross-check');
-    await crossCheck(t, port, 'ldap', r, pki.serverRsa.cert);
+    if (!(await certificateAndCrossCheck(t, port, 'ldap', r, pki.serverRsa, 'RSA 2048 bits'))) return;
     // The old versions the scan found, openssl reaches too (at security level 0, which allows them).
     for (const [flag, version] of [['-tls1_1', 'TLSv1.1'], ['-tls1', 'TLSv1']] as const) {
       const o = await opensslView(t, port, 'ldap', flag, ['-cipher', 'DEFAULT:@SECLEVEL=0']);
@@ -317,14 +369,7 @@ describe('scan --starttls postgres: postgres', { skip: postgresSkip }, () => {
     const tls12 = suites(r, 'TLSv1.2');
     assert.ok(tls12.length > 0);
     assert.deepEqual(tls12.filter((s) => !s.startsWith('TLS_ECDHE_ECDSA_')), []);
-    const c = r.certificate!;
-    assert.equal(c.protocol, 'TLSv1.3');
-    assert.equal(c.verifyError, null);
-    assert.equal(c.coversName, true);
-    assert.deepEqual(c.chain.map((x) => [x.subject, x.key]), [['CN=localhost', 'EC prime256v1']]);
-    assert.equal(r.findings.some((f) => f.id.startsWith('cert-') || f.id === 'no-certificate'), false, JSON.stringify(r.findings));
-    if (!opensslMissing) await crossCheck(t, port, 'postgres', r, pki.serverEcdsa.cert);
-    else t.diagnostic('openssl not installed: no s_client cross-check');
+    await certificateAndCrossCheck(t, port, 'postgres', r, pki.serverEcdsa, 'EC prime256v1');
   });
 
   test("ssl = off: postgres answers 'N', a clear error, exit 3", LIMIT, async (t) => {

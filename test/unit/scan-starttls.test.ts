@@ -80,6 +80,19 @@ describe('scan --starttls imap and pop3', () => {
   });
 });
 
+describe('scan --starttls ftp', () => {
+  test('a multi-line greeting whose middle lines are any text (RFC 959 §4.2), AUTH TLS, 234', async () => {
+    const written = await run('ftp', ['220-Welcome\r\n  to our server\r\n123 is not the end\r\n220 ready\r\n', '234 AUTH TLS successful\r\n']);
+    assert.deepEqual(written, ['AUTH TLS\r\n']);
+  });
+
+  test('refusals', async () => {
+    await refused('ftp', ['220 hi\r\n', '500 AUTH not understood\r\n'], /^the reply to AUTH TLS: the server answered 500 AUTH not understood$/);
+    await refused('ftp', ['421 too many users\r\n'], /^the FTP server's 220 greeting: the server answered 421 too many users$/);
+    await refused('ftp', ['220-x\r\n' + 'more\r\n'.repeat(100)], /the reply goes on past 100 lines$/);
+  });
+});
+
 /** An LDAPMessage { messageID id, extendedResp { resultCode, matchedDN "", diagnosticMessage } }, lengths as given. */
 function ldapResponse(id: number, code: number, diagnostic = '', longLengths = false): Uint8Array {
   const len = (n: number): number[] => (longLengths ? [0x84, 0, 0, 0, n] : [n]);
