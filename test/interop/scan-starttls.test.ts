@@ -162,9 +162,10 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     assert.equal(r.downgrade.sentinel, true);
     assert.equal(r.downgrade.fallbackScsv, true);
     assert.equal(r.features.extendedMasterSecret, true);
-    // The server's own view: the certificate probe's handshake (no ALPN chosen: no second one) is
-    // the one handshake it completed, at the protocol the scan reports, with the scan's first TLS 1.3 suite.
-    assert.deepEqual(smtp.secured, [{ protocol: 'TLSv1.3', cipher: suites(r, 'TLSv1.3')[0] }]);
+    // The server's own view: every handshake it completed after STARTTLS (the certificate probe's
+    // and the other full ones) was at the protocol the scan reports, with the scan's first TLS 1.3 suite.
+    assert.ok(smtp.secured.length > 0);
+    assert.deepEqual(new Set(smtp.secured.map((s) => JSON.stringify(s))), new Set([JSON.stringify({ protocol: r.certificate!.protocol, cipher: suites(r, 'TLSv1.3')[0] })]));
     await certificateAndCrossCheck(t, smtp.port, 'smtp', r, pki.serverRsa, 'RSA 2048 bits');
   });
 
