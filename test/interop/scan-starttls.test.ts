@@ -163,9 +163,12 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     assert.equal(r.downgrade.fallbackScsv, true);
     assert.equal(r.features.extendedMasterSecret, true);
     // The server's own view: every handshake it completed after STARTTLS (the certificate probe's
-    // and the other full ones) was at the protocol the scan reports, with the scan's first TLS 1.3 suite.
+    // and the other full ones; the renegotiation and resumption probes make TLS 1.2 ones) was at a
+    // version the scan reports, with a suite the scan reports for it; the certificate probe's at the
+    // protocol it reports, with the scan's first TLS 1.3 suite.
     assert.ok(smtp.secured.length > 0);
-    assert.deepEqual(new Set(smtp.secured.map((s) => JSON.stringify(s))), new Set([JSON.stringify({ protocol: r.certificate!.protocol, cipher: suites(r, 'TLSv1.3')[0] })]));
+    for (const s of smtp.secured) assert.ok(suites(r, s.protocol ?? "").includes(s.cipher), JSON.stringify(s));
+    assert.ok(smtp.secured.some((s) => s.protocol === r.certificate!.protocol && s.cipher === suites(r, 'TLSv1.3')[0]), JSON.stringify(smtp.secured));
     await certificateAndCrossCheck(t, smtp.port, 'smtp', r, pki.serverRsa, 'RSA 2048 bits');
   });
 
