@@ -167,7 +167,7 @@ describe('scan --starttls smtp: nodemailer smtp-server', () => {
     // version the scan reports, with a suite the scan reports for it; the certificate probe's at the
     // protocol it reports, with the scan's first TLS 1.3 suite.
     assert.ok(smtp.secured.length > 0);
-    for (const s of smtp.secured) assert.ok(suites(r, s.protocol ?? "").includes(s.cipher), JSON.stringify(s));
+    for (const s of smtp.secured) assert.ok(suites(r, s.protocol ?? '').includes(s.cipher), JSON.stringify(s));
     assert.ok(smtp.secured.some((s) => s.protocol === r.certificate!.protocol && s.cipher === suites(r, 'TLSv1.3')[0]), JSON.stringify(smtp.secured));
     await certificateAndCrossCheck(t, smtp.port, 'smtp', r, pki.serverRsa, 'RSA 2048 bits');
   });
