@@ -131,14 +131,43 @@ export interface ServerHelloExtensions {
  */
 export async function probeSuites(ctx: ProbeContext, version: number, extensions: ServerHelloExtensions): Promise<SuitesResult> {
   const base = helloFor(ctx, version);
-  const remaining = [...base.suites];
   const found: SuiteEntry[] = [];
+  await enumerateSuites(ctx, base, [...base.suites], version, extensions, found);
+  let preference: SuitesResult['preference'] = null;
+  if (found.length >= 2) {
+    const [a, b] = [found[0]!.code, found[1]!.code];
+    const [first, second] = await Promise.all([askFresh(ctx, { ...base, suites: [a, b] }), askFresh(ctx, { ...base, suites: [b, a] })]);
+    if (first.kind === 'hello' && second.kind === 'hello') preference = first.hello.cipherSuite === second.hello.cipherSuite ? 'server' : 'client';
+  }
+  return { version: versionName(version) as VersionName, suites: found, preference };
+}
+
+/**
+ * Offers every suite still in `remaining`, strikes the one chosen, until the server refuses. A
+ * server may fail on a suite it chose itself (dovecot without a DH group picks a DHE suite it
+ * cannot serve and closes); that would end the list there, so when the answer is a close or an
+ * internal_error and several key exchanges are still offered, each key exchange (ECDHE, DHE, RSA,
+ * …) is enumerated on its own: the suites the server can serve are still found, the failing ones
+ * are not accepted (a client offering only them fails too). A few connections more for a server
+ * that closes on every refusal.
+ */
+async function enumerateSuites(ctx: ProbeContext, base: ReturnType<typeof helloFor>, remaining: number[], version: number, extensions: ServerHelloExtensions, found: SuiteEntry[]): Promise<void> {
   while (remaining.length > 0) {
     const answer = await askFresh(ctx, { ...base, suites: remaining });
-    if (answer.kind !== 'hello' || answer.version !== version) break;
+    const failed = answer.kind === 'closed' || (answer.kind === 'alert' && answer.description === AlertDescription.internal_error);
+    const families = new Map<string, number[]>();
+    for (const code of remaining) {
+      const family = suiteInfo(code).keyExchange.split('_')[0]!;
+      families.set(family, [...(families.get(family) ?? []), code]);
+    }
+    if (failed && families.size > 1) {
+      for (const suites of families.values()) await enumerateSuites(ctx, base, suites, version, extensions, found);
+      return;
+    }
+    if (answer.kind !== 'hello' || answer.version !== version) return;
     const code = answer.hello.cipherSuite;
     const i = remaining.indexOf(code);
-    if (i < 0) break; // a suite we did not offer: the server is broken, stop here
+    if (i < 0) return; // a suite we did not offer: the server is broken, stop here
     remaining.splice(i, 1);
     const info = suiteInfo(code);
     const has = (type: number): boolean => findExtension(answer.hello.extensions, type) !== undefined;
@@ -148,13 +177,6 @@ export async function probeSuites(ctx: ProbeContext, version: number, extensions
     }
     found.push({ code, name: info.name, keyExchange: info.keyExchange, ...(info.cbc ? { encryptThenMac: has(ExtensionType.encrypt_then_mac) } : {}) });
   }
-  let preference: SuitesResult['preference'] = null;
-  if (found.length >= 2) {
-    const [a, b] = [found[0]!.code, found[1]!.code];
-    const [first, second] = await Promise.all([askFresh(ctx, { ...base, suites: [a, b] }), askFresh(ctx, { ...base, suites: [b, a] })]);
-    if (first.kind === 'hello' && second.kind === 'hello') preference = first.hello.cipherSuite === second.hello.cipherSuite ? 'server' : 'client';
-  }
-  return { version: versionName(version) as VersionName, suites: found, preference };
 }
 
 /**

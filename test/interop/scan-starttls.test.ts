@@ -201,7 +201,7 @@ const dovecotSkip = !peerPath('dovecot') ? 'dovecot is not installed (Debian pac
 const DOVECOT_DH = '/usr/share/dovecot/dh.pem';
 
 /** `dovecot -F` serving one protocol on a free port of 127.0.0.1, with its own config (STARTTLS offered unless ssl is off). */
-async function startDovecot(t: Scope, protocol: 'imap' | 'pop3', ssl: boolean): Promise<number> {
+async function startDovecot(t: Scope, protocol: 'imap' | 'pop3', ssl: boolean, dh = true): Promise<number> {
   const base = mkdtempSync(join(dir, `dovecot-${protocol}-`));
   mkdirSync(join(base, 'run'));
   const conf = join(base, 'dovecot.conf');
@@ -219,8 +219,8 @@ async function startDovecot(t: Scope, protocol: 'imap' | 'pop3', ssl: boolean): 
       // Its own order, so openssl's default offer gets the scan's first suite (the cross-check).
       'ssl_prefer_server_ciphers = yes',
       // Debian's DH group, as its own dovecot.conf has it: without one, dovecot picks a DHE suite it
-      // cannot serve and closes (OpenSSL "internal error"), which would end the suite enumeration.
-      `ssl_dh = <${DOVECOT_DH}`,
+      // cannot serve and answers internal_error (tested below).
+      ...(dh ? [`ssl_dh = <${DOVECOT_DH}`] : []),
       'passdb {\n  driver = static\n  args = nopassword=y\n}',
       `userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=${base}/home/%u\n}`,
       `service ${protocol}-login {\n  inet_listener ${protocol} {\n    port = ${port}\n  }\n  inet_listener ${protocol}s {\n    port = 0\n  }\n}`,
@@ -251,6 +251,17 @@ for (const protocol of ['imap', 'pop3'] as const) {
       assert.equal(r.downgrade.fallbackScsv, true);
       await certificateAndCrossCheck(t, port, protocol, r, pki.serverRsa, 'RSA 2048 bits');
     });
+
+    if (protocol === 'imap') {
+      test('no DH group: dovecot fails on the DHE suites it picks (internal_error); the scan still finds the others', LIMIT, async (t) => {
+        const port = await startDovecot(t, protocol, true, false);
+        const r = await scanJson(t, port, protocol);
+        const tls12 = suites(r, 'TLSv1.2');
+        assert.ok(tls12.includes('TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384') && tls12.includes('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), tls12.join(' '));
+        assert.deepEqual(tls12.filter((s) => s.includes('_DHE_')), []);
+        assert.equal(r.groups.dhe, null);
+      });
+    }
 
     test(`ssl = no: ${command} not among the capabilities, a clear error, exit 3`, LIMIT, async (t) => {
       const port = await startDovecot(t, protocol, false);
