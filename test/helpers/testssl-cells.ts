@@ -66,6 +66,10 @@ export function cells(label: string, r: ScanResult, ts: readonly TestsslEntry[])
     ['RC4', 'RC4', has(r, 'suite-rc4')],
     ['weak DH (LOGJAM)', 'LOGJAM', has(r, 'dh-weak') || has(r, 'suite-export')],
   ];
+  // Probes that came later (issue 18's second part): compared once the scan has the field.
+  const later = r as { features: { clientRenegotiation?: boolean | null }; vulnerabilities?: { robot: { vulnerable: boolean | null } | null } };
+  if (later.features.clientRenegotiation !== undefined) checks.push(['client-initiated renegotiation', 'secure_client_renego', later.features.clientRenegotiation === true]);
+  if (later.vulnerabilities !== undefined) checks.push(['ROBOT', 'ROBOT', later.vulnerabilities.robot?.vulnerable === true]);
   for (const [finding, id, weak] of checks) {
     if (get(id)) add(finding, weak ? 'vulnerable' : 'ok', verdict(id));
   }
@@ -78,7 +82,9 @@ export function cells(label: string, r: ScanResult, ts: readonly TestsslEntry[])
     const keySize = field('cert_keySize');
     if (!keySize) continue;
     const kind = keySize.split(' ')[0]!.replace('ECDSA', 'EC');
-    const c = ours.find((x) => x.chain[0]!.key.startsWith(kind));
+    // The chain of this key type the scanned name got (`certificates` has others, for other names).
+    const sameKind = ours.filter((x) => x.chain[0]!.key.startsWith(kind));
+    const c = sameKind.find((x) => ((x as { serverName?: string | null }).serverName ?? r.target.serverName) === r.target.serverName) ?? sameKind[0];
     const label = (finding: string): string => (numbered.length > 0 ? `${finding} (${kind})` : finding);
     if (!c) {
       add(label('certificate'), 'not seen', `${keySize.replace(/ bits.*/, '')}, name ${/^Ok via/.test(field('cert_trust')) ? 'covered' : 'not covered'}`);
@@ -102,5 +108,6 @@ export const END = '<!-- scan-testssl:end -->';
 export function table(all: readonly Cell[]): string {
   const short = (s: string): string => (s.length > 60 ? `${s.split(' ').length} suites` : s || '(none)');
   const rows = all.map((c) => `| ${c.finding} | ${c.server} | ${short(c.tlsglass)} | ${c.tlsglass === c.testssl ? '✓' : short(c.testssl)} |`);
-  return [BEGIN, '| Finding | Server | tlsglass | testssl.sh |', '|---|---|---|---|', ...rows, END].join('\n');
+  const agree = all.filter((c) => c.tlsglass === c.testssl).length;
+  return [BEGIN, '| Finding | Server | tlsglass | testssl.sh |', '|---|---|---|---|', ...rows, '', `${agree} of ${all.length} rows agree.`, END].join('\n');
 }
