@@ -4,6 +4,7 @@
  * the engine its TCP connections (node:net) and its verifier (--ca, else the default trust store),
  * and prints the report or --json. Exit 0, or 1 when a finding at or above --fail-on exists.
  */
+import { writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import { DefaultVerifier } from '../pki/default-verifier.js';
@@ -13,15 +14,17 @@ import type { ScanResult } from '../scan/result.js';
 import type { Severity } from '../scan/cipher-suites.js';
 import { atLeast, SEVERITIES } from '../scan/findings.js';
 import { renderReport } from '../scan/report.js';
+import { renderHtmlReport } from '../scan/report-html.js';
 import { scan } from '../scan/scan.js';
 import { DEFAULT_TRUST_STORE, describeOptions, EXIT, isNetworkError, parseArgs, readOptionFile, splitHostPort, UsageError, type OptionSpec } from './options.js';
 
 const CMD = 'tlsglass scan localhost:4433';
 
 const SCAN_OPTIONS: readonly OptionSpec[] = [
-  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP)', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost' },
+  { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP); NAME,NAME2,…: also fetch the chains NAME2, … get', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost,www.localhost' },
   { names: ['--ca', '-CAfile'], key: 'ca', kind: 'value', arg: 'FILE', help: `trust anchors (PEM file) for the certificate verdict, instead of ${DEFAULT_TRUST_STORE}`, example: `${CMD} --ca ca.pem` },
   { names: ['--json'], key: 'json', kind: 'flag', help: 'print the result as JSON (schema tlsglass-scan/1, docs/scan.md) instead of the report', example: `${CMD} --json > scan.json` },
+  { names: ['--html'], key: 'html', kind: 'value', arg: 'FILE', help: 'also write the report as a self-contained web page (no script, no external resources)', example: `${CMD} --html scan.html` },
   { names: ['--quick'], key: 'quick', kind: 'flag', help: 'fewer connections: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake', example: `${CMD} --quick` },
   { names: ['--fail-on'], key: 'fail-on', kind: 'value', arg: 'SEVERITY', help: 'exit 1 when a finding of this severity or worse exists: high, medium or low', example: `${CMD} --fail-on medium` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'deadline of each probe (default 5)', example: `${CMD} --timeout 10` },
@@ -119,7 +122,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const serverName = args.values.get('servername');
+  const [serverName, ...serverNames] = args.values.get('servername')?.split(',') ?? [];
   let result: ScanResult;
   try {
     result = await scan({
@@ -127,6 +130,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
       port: target.port,
       dial: tcpDial(target.host, target.port),
       ...(serverName !== undefined ? { serverName } : {}),
+      serverNames,
       verifier: new DefaultVerifier({ provider: nodeCryptoProvider, ...(anchors ? { anchors } : {}) }),
       quick: args.flags.has('quick'),
       timeoutMs: timeout * 1000,
@@ -137,6 +141,17 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tlsglass scan: cannot scan ${target.host}:${target.port}: ${(err as Error).message}\n`);
     return isNetworkError(err) || err instanceof ProbeTimeout ? EXIT.network : EXIT.tls;
   }
-  process.stdout.write(args.flags.has('json') ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result));
+  const json = args.flags.has('json');
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result));
+  const html = args.values.get('html');
+  if (html !== undefined) {
+    try {
+      writeFileSync(html, renderHtmlReport(result));
+      if (!json) process.stderr.write(`wrote the report to ${html}\n`);
+    } catch (err) {
+      process.stderr.write(`tlsglass scan: cannot write ${html}: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   return failOn !== undefined && result.findings.some((f) => atLeast(f.severity, failOn!)) ? EXIT.tls : EXIT.ok;
 }

@@ -49,6 +49,8 @@ export class Negotiated {
   pskIdentity: string | undefined;
   /** The server asked for a client certificate. */
   certificateRequested = false;
+  /** Client: what the server's CertificateRequest asked for (the scanner's clientAuth probe reads it). */
+  certificateRequest: { readonly signatureSchemes: readonly number[]; readonly certificateAuthorities: readonly Uint8Array[] } | undefined;
   /** The OCSP response the server stapled (RFC 6066 §8), as sent; set on both sides. */
   ocspResponse: Uint8Array | undefined;
 }

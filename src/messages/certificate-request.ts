@@ -15,9 +15,21 @@ export function readCertificateRequestTls12(body: Uint8Array): CertificateReques
   const signatureSchemes = r.u16List('supported_signature_algorithms', 2);
   const cas = r.sub16('certificate_authorities');
   r.end('CertificateRequest');
-  const certificateAuthorities: Uint8Array[] = [];
-  while (cas.remaining > 0) certificateAuthorities.push(cas.vec16('DistinguishedName', 1));
-  return { certificateTypes, signatureSchemes, certificateAuthorities };
+  return { certificateTypes, signatureSchemes, certificateAuthorities: readDistinguishedNames(cas) };
+}
+
+function readDistinguishedNames(r: Reader): Uint8Array[] {
+  const names: Uint8Array[] = [];
+  while (r.remaining > 0) names.push(r.vec16('DistinguishedName', 1));
+  return names;
+}
+
+/** The certificate_authorities extension (RFC 8446 §4.2.4): DistinguishedName authorities<3..2^16-1>, DER Names. */
+export function readCertificateAuthorities(data: Uint8Array): Uint8Array[] {
+  const r = new Reader(data);
+  const list = r.sub16('certificate_authorities', 3);
+  r.end('certificate_authorities');
+  return readDistinguishedNames(list);
 }
 
 export function writeCertificateRequestTls12(m: CertificateRequestTls12): Uint8Array {

@@ -70,6 +70,17 @@ export function signatureAlgorithmProblem(outer: AlgorithmIdentifier, inner: Alg
   return failure(`unsupported signature algorithm ${oid}`);
 }
 
+const PSS_HASH_NAMES = new Map([...PSS_HASHES, ['1.3.14.3.2.26', 'SHA-1']]);
+
+/** A certificate's signature algorithm as OpenSSL names it ("sha256WithRSAEncryption", "rsassaPss (SHA-256)", "ML-DSA-65"); the dotted OID when unknown. */
+export function signatureAlgorithmName(alg: AlgorithmIdentifier): string {
+  const known = SIGNATURE_ALGORITHMS.get(alg.oid) ?? WEAK_SIGNATURE_ALGORITHMS.get(alg.oid) ?? mlDsaByOid(alg.oid)?.label;
+  if (known) return known;
+  if (alg.oid !== RSASSA_PSS) return alg.oid;
+  const hash = pssHash(alg.parameters);
+  return `rsassaPss (${hash === undefined ? 'SHA-1' : (PSS_HASH_NAMES.get(hash) ?? hash)})`;
+}
+
 /** RSASSA-PSS-params hashAlgorithm ([0], DEFAULT sha1, RFC 4055 §3.1); undefined means SHA-1. */
 export function pssHash(parameters: Uint8Array | undefined): string | undefined {
   if (!parameters) return undefined;

@@ -15,6 +15,7 @@
  */
 import { DecodeError } from '../codec/reader.js';
 import { toHex } from '../codec/text.js';
+import { readExtensions, type Extension } from './certificate.js';
 import { DerReader, Tag, contextConstructed, contextPrimitive, decodeOid, decodeSmallUnsigned, decodeTime, readDer } from './der-reader.js';
 
 /** RFC 6960 §4.2.1 OCSPResponseStatus. */
@@ -51,6 +52,8 @@ export interface OcspSingleResponse {
   readonly revocationReason?: string;
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
+  /** singleExtensions, when present (e.g. Certificate Transparency SCTs, RFC 6962 §3.3). */
+  readonly extensions?: readonly Extension[];
 }
 
 export interface OcspResponse {
@@ -115,5 +118,7 @@ function readSingleResponse(r: DerReader): OcspSingleResponse {
   const thisUpdate = decodeTime(r.read(Tag.GeneralizedTime, 'thisUpdate'), 'thisUpdate');
   const next = r.optional(contextConstructed(0), 'nextUpdate');
   const nextUpdate = next ? decodeTime(readDer(next.value, Tag.GeneralizedTime, 'nextUpdate'), 'nextUpdate') : undefined;
-  return { serialNumber: toHex(serial), ...single, thisUpdate, ...(nextUpdate ? { nextUpdate } : {}) };
+  const ext = r.optional(contextConstructed(1), 'singleExtensions');
+  const extensions = ext ? readExtensions(readDer(ext.value, Tag.SEQUENCE, 'singleExtensions').value, 'singleExtensions') : undefined;
+  return { serialNumber: toHex(serial), ...single, thisUpdate, ...(nextUpdate ? { nextUpdate } : {}), ...(extensions ? { extensions } : {}) };
 }

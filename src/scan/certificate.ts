@@ -8,9 +8,11 @@
 import type { ClientOptions } from '../config.js';
 import { ClientConnection } from '../connection/connection.js';
 import type { CertificateError } from '../errors.js';
+import { signatureAlgorithmName } from '../pki/algorithm-policy.js';
 import { matchesHost } from '../pki/host-match.js';
 import { parseCertificateCached, type ParsedCertificate } from '../pki/parsed-certificate.js';
 import type { CertificateVerifier } from '../pki/verifier.js';
+import { embeddedSctCount, isMustStaple } from './certificate-extensions.js';
 import type { ByteChannel } from './channel.js';
 import type { CertificateResult } from './result.js';
 
@@ -58,6 +60,8 @@ export function analyzeChain(
   now: Date,
   protocol: string,
   ocspStapled: boolean,
+  /** SCTs the handshake delivered beside the certificate (TLS extension, stapled OCSP response). */
+  tlsScts = 0,
 ): CertificateResult {
   const chain = der.map((d, i) => parseCertificateCached(d, `certificate ${i}`));
   const leaf = chain[0]!;
@@ -79,6 +83,7 @@ export function analyzeChain(
       notAfter: c.fields.notAfter.toISOString(),
       key: keyText(c),
       selfIssued: selfIssued(c),
+      signatureAlgorithm: signatureAlgorithmName(c.fields.signatureAlgorithm),
     })),
     subjectAltNames: leaf.subjectAltNameText,
     expiresInDays: Math.floor((leaf.fields.notAfter.getTime() - now.getTime()) / DAY_MS),
@@ -89,5 +94,8 @@ export function analyzeChain(
     inOrder: chain.every((c, i) => i === chain.length - 1 || c.issuerKey === chain[i + 1]!.subjectKey),
     missingIntermediate: chainError !== undefined && ISSUER_MISSING.has(chainError.code) && !selfIssued(last),
     ocspStapled,
+    signatureAlgorithm: signatureAlgorithmName(leaf.fields.signatureAlgorithm),
+    mustStaple: isMustStaple(leaf.fields),
+    scts: embeddedSctCount(leaf.fields) + tlsScts,
   };
 }

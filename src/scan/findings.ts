@@ -3,7 +3,7 @@
  * saved --json can be judged again), and the grade they add up to. The ids are stable (docs/scan.md).
  */
 import { suiteInfo, type Severity } from './cipher-suites.js';
-import type { Finding, ScanResult } from './result.js';
+import type { CertificateResult, Finding, ScanResult } from './result.js';
 
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 
@@ -67,18 +67,32 @@ export function deriveFindings(r: Omit<ScanResult, 'findings' | 'grade' | 'durat
   // Certificate
   const c = r.certificate;
   if (!c) add('no-certificate', 'high', `certificate not read: ${r.certificateError ?? 'no handshake completed'}`);
-  else {
-    if (c.expiresInDays < 0) add('cert-expired', 'high', `certificate expired ${-c.expiresInDays} days ago`);
-    else if (c.expiresInDays < EXPIRY_WARNING_DAYS) add('cert-expiring', 'medium', `certificate expires in ${c.expiresInDays} days`);
-    if (!c.coversName) add('cert-name', 'high', `certificate does not cover the name ${c.name}`);
-    if (c.missingIntermediate) add('cert-missing-intermediate', 'high', `chain incomplete: the issuer of ${c.chain[c.chain.length - 1]!.subject} was not sent`);
-    else if (c.chainError && c.chainError.code !== 'CERT_HAS_EXPIRED') add('cert-untrusted', 'high', `certificate not trusted: ${c.chainError.code}`);
-    if (!c.inOrder) add('cert-order', 'low', 'certificate chain not in order (each certificate should be followed by its issuer)');
-    const leafKey = /^RSA (\d+)/.exec(c.chain[0]!.key);
-    if (leafKey && Number(leafKey[1]) < 2048) add('cert-key', 'high', `certificate key ${c.chain[0]!.key}`);
-    if (!c.ocspStapled) add('no-ocsp-stapling', 'info', 'no OCSP response stapled');
-  }
+  else certificateFindings(c, add, '', true);
+  // The other chains (per key type, per SNI name): the same checks, each verdict naming its chain.
+  const same = (x: CertificateResult): boolean => c !== null && x.name === c.name && JSON.stringify(x.chain) === JSON.stringify(c.chain);
+  for (const x of r.certificates ?? []) if (!same(x)) certificateFindings(x, add, `${x.keyType} chain ${x.serverName === null ? 'without SNI' : `for ${x.serverName}`}: `, c?.ocspStapled === true);
+  const sha1 = (r.signatureAlgorithms?.used ?? []).filter((s) => SHA1_SCHEMES.includes(s));
+  if (sha1.length > 0) add('sha1-signature', 'medium', `the server signs the handshake with SHA-1 (${sha1.join(', ')}) although the client offers better (RFC 9155)`);
   return out;
+}
+
+const SHA1_SCHEMES = ['rsa_pkcs1_sha1', 'ecdsa_sha1'];
+
+/** The checks of one chain; `label` names it in the verdicts ('' for the primary one); `noStaple`: say when no OCSP response came with it. */
+function certificateFindings(c: CertificateResult, add: (id: string, severity: Severity, verdict: string) => void, label: string, noStaple: boolean): void {
+  if (c.expiresInDays < 0) add('cert-expired', 'high', `${label}certificate expired ${-c.expiresInDays} days ago`);
+  else if (c.expiresInDays < EXPIRY_WARNING_DAYS) add('cert-expiring', 'medium', `${label}certificate expires in ${c.expiresInDays} days`);
+  if (!c.coversName) add('cert-name', 'high', `${label}certificate does not cover the name ${c.name}`);
+  if (c.missingIntermediate) add('cert-missing-intermediate', 'high', `${label}chain incomplete: the issuer of ${c.chain[c.chain.length - 1]!.subject} was not sent`);
+  else if (c.chainError && c.chainError.code !== 'CERT_HAS_EXPIRED') add('cert-untrusted', 'high', `${label}certificate not trusted: ${c.chainError.code}`);
+  if (!c.inOrder) add('cert-order', 'low', `${label}certificate chain not in order (each certificate should be followed by its issuer)`);
+  const leafKey = /^RSA (\d+)/.exec(c.chain[0]!.key);
+  if (leafKey && Number(leafKey[1]) < 2048) add('cert-key', 'high', `${label}certificate key ${c.chain[0]!.key}`);
+  // A self-signed root's own signature is never checked; every other one is.
+  const sha1 = c.chain.filter((x) => !x.selfIssued && /sha1|SHA1|SHA-1/.test(x.signatureAlgorithm ?? ''));
+  if (sha1.length > 0) add('cert-sha1', 'high', `${label}certificate signed with SHA-1: ${sha1.map((x) => `${x.subject} (${x.signatureAlgorithm})`).join(', ')}`);
+  if (c.mustStaple && !c.ocspStapled) add('must-staple', 'high', `${label}certificate is must-staple (RFC 7633) but no OCSP response was stapled: clients that honour it refuse the connection`);
+  if (!c.ocspStapled && noStaple) add('no-ocsp-stapling', 'info', `${label}no OCSP response stapled`);
 }
 
 /**

@@ -35,6 +35,10 @@ export interface ProbeHello {
   /** Append TLS_FALLBACK_SCSV (RFC 7507): "this is a retry at a lower version". */
   readonly fallbackScsv?: boolean;
   readonly alpn?: readonly string[];
+  /** signature_algorithms to offer (default: every scheme, SHA-1 included). */
+  readonly signatureSchemes?: readonly number[];
+  /** Ask for Certificate Transparency SCTs (RFC 6962 §3.3.1: an empty signed_certificate_timestamp extension). */
+  readonly signedCertificateTimestamp?: boolean;
 }
 
 /** What the server answered. */
@@ -63,7 +67,8 @@ function extensionsFor(p: ProbeHello): Extension[] {
   if (p.serverName) ext.push({ type: ExtensionType.server_name, data: writeServerName(p.serverName) });
   if (p.groups.length > 0) ext.push({ type: ExtensionType.supported_groups, data: writeU16ListExtension(p.groups) });
   ext.push({ type: ExtensionType.ec_point_formats, data: writeEcPointFormats([0]) });
-  ext.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(ALL_SCHEMES) });
+  ext.push({ type: ExtensionType.signature_algorithms, data: writeU16ListExtension(p.signatureSchemes ?? ALL_SCHEMES) });
+  if (p.signedCertificateTimestamp) ext.push({ type: ExtensionType.signed_certificate_timestamp, data: new Uint8Array(0) });
   // status_request (RFC 6066 §8): ocsp, no responder IDs, no request extensions.
   ext.push({ type: ExtensionType.status_request, data: Uint8Array.of(1, 0, 0, 0, 0) });
   if (p.alpn) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: writeAlpn(p.alpn) });

@@ -2,7 +2,7 @@
  * The terminal report, grouped as testssl.sh's is: protocols, cipher suites, key exchange,
  * certificate, features, then the findings with their verdicts and the grade.
  */
-import type { ScanResult } from './result.js';
+import type { CertificateResult, ScanResult } from './result.js';
 
 const yesNo = (v: boolean | null, yes = 'yes', no = 'no', none = 'n/a'): string => (v === null ? none : v ? yes : no);
 
@@ -56,9 +56,11 @@ export function renderReport(r: ScanResult): string {
       ['chain order', c.inOrder ? 'ok' : 'NOT in order'],
       ['chain complete', c.missingIntermediate ? 'NO: intermediate missing' : 'yes'],
       ['handshake', `${c.protocol}, verifier says ${c.verifyError ? c.verifyError.code : 'OK'}`],
+      ...certificateExtras(c),
     ]));
   }
   out.push('');
+  out.push(...renderChainsAndSignatures(r));
 
   const f = r.features;
   out.push('Features');
@@ -69,6 +71,7 @@ export function renderReport(r: ScanResult): string {
     ['session ticket', yesNo(f.sessionTicket)],
     ['encrypt-then-MAC', yesNo(f.encryptThenMac)],
     ['OCSP stapling', yesNo(f.ocspStapling)],
+    ['client certificate', clientAuthText(r)],
   ]), '');
 
   out.push('Findings');
@@ -76,4 +79,41 @@ export function renderReport(r: ScanResult): string {
   for (const x of r.findings) out.push(`  ${x.severity.toUpperCase().padEnd(7)}${x.verdict}`);
   out.push('', `Grade ${r.grade}  (${r.connections} connections, ${(r.durationMs / 1000).toFixed(1)} s)`, '');
   return out.join('\n');
+}
+
+function certificateExtras(c: CertificateResult): [string, string][] {
+  return [
+    ['signature', c.signatureAlgorithm],
+    ['must-staple', c.mustStaple ? `yes (RFC 7633)${c.ocspStapled ? '' : ', NOTHING STAPLED'}` : 'no'],
+    ['SCTs', String(c.scts)],
+  ];
+}
+
+/** Signature algorithms, then every chain other than the primary one. */
+function renderChainsAndSignatures(r: ScanResult): string[] {
+  const out: string[] = [];
+  const s = r.signatureAlgorithms;
+  if (s) {
+    out.push('Signature algorithms');
+    const list = (x: readonly string[]): string => (x.length > 0 ? x.join(', ') : 'none found');
+    out.push(...rows([['TLS 1.3', list(s.tls13)], ['TLS 1.2', list(s.tls12)], ['used', list(s.used)]]), '');
+  }
+  const others = (r.certificates ?? []).filter((x) => !r.certificate || JSON.stringify(x.chain) !== JSON.stringify(r.certificate.chain));
+  if ((r.certificates ?? []).length > 0) {
+    out.push(`Chains (${r.certificates.length} distinct)`);
+    for (const x of r.certificates) {
+      const sni = x.serverName === null ? 'no SNI' : `SNI ${x.serverName}`;
+      out.push(`  ${x.keyType}, ${sni}${others.includes(x) ? '' : ' (the certificate above)'}: ${x.chain[0]!.subject} (${x.chain[0]!.key}), ${x.chainError ? `NOT trusted: ${x.chainError.code}` : 'trusted'}, ${x.coversName ? 'covers' : 'does NOT cover'} ${x.name}`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function clientAuthText(r: ScanResult): string {
+  const a = r.clientAuth;
+  if (!a) return 'n/a';
+  if (!a.requested) return 'not requested';
+  const cas = a.certificateAuthorities.length > 0 ? a.certificateAuthorities.join('; ') : 'any CA (no list)';
+  return `requested; CAs: ${cas}; signatures: ${a.signatureAlgorithms.join(', ')}`;
 }

@@ -56,6 +56,8 @@ export interface CertificateResult {
     readonly notAfter: string;
     readonly key: string;
     readonly selfIssued: boolean;
+    /** How its issuer signed it ("sha256WithRSAEncryption", "ecdsa-with-SHA1", …). */
+    readonly signatureAlgorithm: string;
   }[];
   readonly subjectAltNames: string;
   /** Whole days until the leaf expires (negative: expired that many days ago). */
@@ -72,6 +74,39 @@ export interface CertificateResult {
   /** The last certificate sent is not self-issued and its issuer could not be found. */
   readonly missingIntermediate: boolean;
   readonly ocspStapled: boolean;
+  /** The leaf's signature algorithm (as chain[0].signatureAlgorithm). */
+  readonly signatureAlgorithm: string;
+  /** The leaf's TLS Feature extension asks for status_request (RFC 7633): clients must insist on a stapled OCSP response. */
+  readonly mustStaple: boolean;
+  /** Certificate Transparency SCTs (RFC 6962): embedded in the leaf, in the signed_certificate_timestamp TLS extension, in a stapled OCSP response. */
+  readonly scts: number;
+}
+
+/** One of the chains the server sends: per key type it can sign with, per SNI name (signature-algorithms.ts, chains.ts). */
+export type ChainResult = CertificateResult & {
+  /** The family of signature schemes that got this chain: "ECDSA", "RSA", "EdDSA", "ML-DSA". */
+  readonly keyType: string;
+  /** The SNI name sent (the first that got this chain); null: no SNI. */
+  readonly serverName: string | null;
+};
+
+/** Signature schemes (IANA names) the server signs its handshake with. */
+export interface SignatureAlgorithmsResult {
+  /** TLS 1.3 CertificateVerify schemes, in the order the server chose them from everything still offered. */
+  readonly tls13: readonly string[];
+  /** TLS 1.2 ServerKeyExchange schemes, likewise. */
+  readonly tls12: readonly string[];
+  /** What it signed with when offered a client's usual list (tlsglass's, SHA-1 last), per version. */
+  readonly used: readonly string[];
+}
+
+/** Whether the server asks for a client certificate (CertificateRequest), and for what. */
+export interface ClientAuthResult {
+  readonly requested: boolean;
+  /** The CAs it names, as the chain's subjects are printed ("O=acme, CN=acme CA"); [] when it names none. */
+  readonly certificateAuthorities: readonly string[];
+  /** The schemes it accepts a client's signature in (IANA names). */
+  readonly signatureAlgorithms: readonly string[];
 }
 
 export interface FeaturesResult {
@@ -111,6 +146,11 @@ export interface ScanResult {
   /** Why the certificate could not be read (no handshake completed), when it could not. */
   readonly certificateError: string | null;
   readonly features: FeaturesResult;
+  readonly signatureAlgorithms: SignatureAlgorithmsResult;
+  /** Every distinct chain the server sent, per key type and SNI name (`certificate` stays the primary one). */
+  readonly certificates: readonly ChainResult[];
+  /** null: no probe could tell (no handshake got as far as a CertificateRequest would come). */
+  readonly clientAuth: ClientAuthResult | null;
   readonly findings: readonly Finding[];
   readonly grade: 'A+' | 'A' | 'B' | 'C' | 'F';
 }

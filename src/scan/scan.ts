@@ -13,7 +13,11 @@ import type { CertificateVerifier } from '../pki/verifier.js';
 import { requireDefaultProvider } from '../platform-defaults.js';
 import { analyzeChain, handshake } from './certificate.js';
 import { ProbeRunner, type Dial } from './channel.js';
+import { ocspSctCount } from './certificate-extensions.js';
+import { analyzeChains } from './chains.js';
+import { clientAuthOf } from './client-auth.js';
 import { deriveFindings, grade } from './findings.js';
+import { probeSignatures } from './signature-algorithms.js';
 import type { ProbeAnswer } from './hello.js';
 import { downgradeSentinel, probeFallbackScsv, probeGroups, probeSuites, probeVersions, versionName, VERSIONS, type ProbeContext, type ServerHelloExtensions } from './protocol.js';
 import type { CertificateResult, FeaturesResult, ScanResult, SuitesResult } from './result.js';
@@ -25,6 +29,8 @@ export interface ScanOptions {
   readonly dial: Dial;
   /** SNI name and the name the certificate must cover (default: the host, unless an IP address). */
   readonly serverName?: string;
+  /** More SNI names to fetch the chains of (besides serverName and no SNI at all). */
+  readonly serverNames?: readonly string[];
   /** Checks the chain (the CLI's: --ca, else the default trust store). */
   readonly verifier: CertificateVerifier;
   /** Fewer probes: suites of TLS 1.3 and the best older version only, one TLS 1.2 curve, one ALPN handshake. */
@@ -58,6 +64,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const legacy = accepted.filter((v) => v < ProtocolVersion.TLSv1_3);
   const suiteVersions = quick ? accepted.filter((v) => v === ProtocolVersion.TLSv1_3 || v === legacy[0]) : accepted;
   const helloExtensions: ServerHelloExtensions = { hellos: 0, counts: new Map() };
+  const scanNames = [...new Set([serverName, ...(options.serverNames ?? []), ...(quick ? [] : [undefined])])];
+  const signatureProbe = probeSignatures(ctx, { host: options.host, verifier: options.verifier, now: now(), quick, tls13: accepted.includes(ProtocolVersion.TLSv1_3), tls12: accepted.includes(ProtocolVersion.TLSv1_2), serverNames: scanNames });
 
   const [fallbackScsv, suites, certificate] = await Promise.all([
     probeFallbackScsv(ctx, accepted),
@@ -65,6 +73,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     probeCertificate(runner, options, serverName, now(), quick, plaintextChain(versionProbe.answers, legacy)),
   ]);
   const groups = await probeGroups(ctx, suites, quick);
+  const signatures = await signatureProbe;
 
   const seen = (type: number): boolean | null => (helloExtensions.hellos === 0 ? null : (helloExtensions.counts.get(type) ?? 0) > 0);
   const cbc = suites.flatMap((s) => s.suites.filter((x) => x.encryptThenMac !== undefined));
@@ -90,6 +99,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     certificate: certificate.result,
     certificateError: certificate.error,
     features,
+    signatureAlgorithms: signatures.signatureAlgorithms,
+    certificates: analyzeChains(signatures.observations, serverName ?? options.host, options.verifier, now()),
+    clientAuth: clientAuthOf(signatures.observations),
   };
   const findings = deriveFindings(partial);
   return { ...partial, durationMs: Date.now() - startedMs, connections: runner.connections, findings, grade: grade(findings) };
@@ -157,7 +169,7 @@ async function probeCertificate(
     const chain = c.peerCertificates;
     if (chain.length === 0) return { result: null, error: 'the server sent no certificate', alpn };
     const name = serverName ?? options.host;
-    return { result: analyzeChain(chain, name, options.verifier, now, c.protocol ?? '', c.negotiated.ocspResponse !== undefined), error: null, alpn };
+    return { result: analyzeChain(chain, name, options.verifier, now, c.protocol ?? '', c.negotiated.ocspResponse !== undefined, ocspSctCount(c.negotiated.ocspResponse)), error: null, alpn };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (!plaintext || plaintext.chain.length === 0) return { result: null, error: why, alpn: [] };

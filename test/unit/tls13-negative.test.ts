@@ -33,6 +33,7 @@ import { TLS13_SUITES, tls13SuiteById, type Tls13Suite } from '../../src/crypto/
 import { EarlySecret, finishedVerifyData } from '../../src/keys/key-schedule-tls13.js';
 import { writeClientHello, type ClientHello } from '../../src/messages/client-hello.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../src/messages/certificate-verify.js';
+import { readCertificateRequestTls13, writeCertificateRequestTls13 } from '../../src/messages/certificate-tls13.js';
 import { readEncryptedExtensions, writeEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
 import { AlertDescription, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../src/messages/enums.js';
 import { findExtension, type Extension } from '../../src/messages/extensions/index.js';
@@ -608,6 +609,21 @@ describe("the server's encrypted flight, edited (client checks)", () => {
     const client = editServerFlight(serverOptions(), clientOptions(), replace(HandshakeType.certificate, withContext));
     expectClientAlert(client, AlertDescription.illegal_parameter, /request context/);
   });
+
+  for (const [what, authorities] of [
+    ['an empty list', Uint8Array.of(0, 0)],
+    ['a list longer than its bytes', Uint8Array.of(0, 9, 0, 3, 0x30, 0x01, 0x00)],
+    ['an empty DistinguishedName', Uint8Array.of(0, 2, 0, 0)],
+  ] as const) {
+    test(`a CertificateRequest whose certificate_authorities is ${what}: decode_error`, () => {
+      const withAuthorities = (body: Uint8Array): Uint8Array => {
+        const request = readCertificateRequestTls13(body);
+        return writeCertificateRequestTls13({ ...request, extensions: [...request.extensions, { type: ExtensionType.certificate_authorities, data: authorities }] });
+      };
+      const client = editServerFlight(serverOptions({ requestCert: true }), clientOptions(), replace(HandshakeType.certificate_request, withAuthorities));
+      expectClientAlert(client, AlertDescription.decode_error, /certificate_authorities|DistinguishedName/);
+    });
+  }
 
   test('CertificateVerify with rsa_pkcs1_sha256 (which the client offered, for TLS 1.2): illegal_parameter', () => {
     const client = editServerFlight(serverOptions(), clientOptions({ sigalgs: 'RSA-PSS+SHA256:RSA+SHA256' }), replace(HandshakeType.certificate_verify, asPkcs1));

@@ -189,6 +189,7 @@ export class ExpectCertificateRequestOrServerHelloDone implements State {
     const request = readCertificateRequestTls12(message.body);
     this.hs.transcript.add(message.raw);
     io.negotiated.certificateRequested = true;
+    io.negotiated.certificateRequest = { signatureSchemes: request.signatureSchemes, certificateAuthorities: request.certificateAuthorities };
     return new ExpectServerHelloDone(this.hs, this.serverKey, this.agreement, request);
   }
 }

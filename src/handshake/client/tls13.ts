@@ -11,6 +11,7 @@ import { InvalidPublicKey, type KeyShare, type PublicKey } from '../../crypto/pr
 import type { Tls13Suite } from '../../crypto/suites.js';
 import { LocalAlert } from '../../errors.js';
 import { EarlySecret, type HandshakeSecret } from '../../keys/key-schedule-tls13.js';
+import { readCertificateAuthorities } from '../../messages/certificate-request.js';
 import { readCertificateRequestTls13, readCertificateTls13, writeCertificateTls13, type CertificateRequestTls13 } from '../../messages/certificate-tls13.js';
 import { readCertificateVerify, writeCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
@@ -239,11 +240,15 @@ class ExpectCertificateOrCertificateRequest implements State {
     // RFC 8446 §4.3.2: signature_algorithms MUST be present.
     const sigs = findExtension(request.extensions, ExtensionType.signature_algorithms);
     if (sigs === undefined) throw new LocalAlert(AlertDescription.missing_extension, 'CertificateRequest without signature_algorithms');
-    readU16ListExtension(sigs, 'signature_algorithms');
+    const signatureSchemes = readU16ListExtension(sigs, 'signature_algorithms');
     // In the handshake the context is empty (it is only for post-handshake authentication).
     if (request.context.length !== 0) throw new LocalAlert(AlertDescription.illegal_parameter, 'CertificateRequest context must be empty during the handshake');
+    // RFC 8446 §4.2.4: the CAs whose certificates the server accepts (informational: our choice of identity does not use it).
+    const cas = findExtension(request.extensions, ExtensionType.certificate_authorities);
+    const certificateAuthorities = cas === undefined ? [] : readCertificateAuthorities(cas);
     this.hs.transcript.add(message.raw);
     io.negotiated.certificateRequested = true;
+    io.negotiated.certificateRequest = { signatureSchemes, certificateAuthorities };
     return new ExpectCertificate(this.hs, request);
   }
 }
