@@ -80,7 +80,7 @@ describe('tlsglass scan', { skip: missing }, () => {
       /^ {2}extended master secret +no$/m,
       /^ {2}MEDIUM no extended master secret \(RFC 7627\)$/m,
       /^ {2}LOW {4}CBC suites without encrypt-then-MAC: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA$/m,
-      /^Grade C {2}\(9 connections, \d+\.\d s\)$/m,
+      /^Grade C {2}\(11 connections, \d+\.\d s\)$/m,
     ]) assert.match(report, line);
   });
 
@@ -238,8 +238,16 @@ describe('tlsglass scan', { skip: missing }, () => {
     }
     assert.deepEqual(chains, {
       localhost: ['CN=localhost', 'RSA 2048 bits', true, []],
-      [SNI_ECDSA_NAME]: [`CN=${SNI_ECDSA_NAME}`, 'EC prime256v1', true, []],
+      // The SNICallback's context adds the ECDSA certificate, the default RSA one stays: a client
+      // offering only RSA signatures gets it for ecdsa.localhost, a name it does not cover.
+      [SNI_ECDSA_NAME]: [`CN=${SNI_ECDSA_NAME}`, 'EC prime256v1', true, ['high:cert-name']],
       'unknown.localhost': ['CN=localhost', 'RSA 2048 bits', false, ['high:cert-name']],
     });
+    const ecdsa = await runScan(t, server.port, ['--quick', '--servername', SNI_ECDSA_NAME]);
+    assert.deepEqual(ecdsa.result.certificates.map((c) => [c.keyType, c.serverName, c.chain[0]!.subject, c.coversName]), [
+      ['ECDSA', SNI_ECDSA_NAME, `CN=${SNI_ECDSA_NAME}`, true],
+      ['RSA', SNI_ECDSA_NAME, 'CN=localhost', false],
+    ]);
+    assert.equal(ecdsa.result.findings.find((f) => f.id === 'cert-name')!.verdict, `RSA chain for ${SNI_ECDSA_NAME}: certificate does not cover the name ${SNI_ECDSA_NAME}`);
   });
 });
