@@ -16,9 +16,12 @@ import { atLeast, SEVERITIES } from '../scan/findings.js';
 import { renderReport } from '../scan/report.js';
 import { renderHtmlReport } from '../scan/report-html.js';
 import { scan } from '../scan/scan.js';
+import { STARTTLS_PORTS, STARTTLS_PROTOCOLS, StarttlsError, type StarttlsProtocol } from '../scan/starttls.js';
 import { DEFAULT_TRUST_STORE, describeOptions, EXIT, isNetworkError, parseArgs, readOptionFile, splitHostPort, UsageError, type OptionSpec } from './options.js';
 
 const CMD = 'tlsglass scan localhost:4433';
+/** "smtp, imap, pop3 or postgres" */
+const STARTTLS_LIST = `${STARTTLS_PROTOCOLS.slice(0, -1).join(', ')} or ${STARTTLS_PROTOCOLS[STARTTLS_PROTOCOLS.length - 1]}`;
 
 const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--servername', '-servername'], key: 'servername', kind: 'value', arg: 'NAME', help: 'SNI name, and the name the certificate must cover (default: the host, unless an IP); NAME,NAME2,…: also fetch the chains NAME2, … get', example: 'tlsglass scan 127.0.0.1:4433 --servername localhost,www.localhost' },
@@ -29,6 +32,7 @@ const SCAN_OPTIONS: readonly OptionSpec[] = [
   { names: ['--fail-on'], key: 'fail-on', kind: 'value', arg: 'SEVERITY', help: 'exit 1 when a finding of this severity or worse exists: high, medium or low', example: `${CMD} --fail-on medium` },
   { names: ['--timeout'], key: 'timeout', kind: 'value', arg: 'SECONDS', help: 'deadline of each probe (default 5)', example: `${CMD} --timeout 10` },
   { names: ['--concurrency'], key: 'concurrency', kind: 'value', arg: 'N', help: 'connections open at once (default 4)', example: `${CMD} --concurrency 1` },
+  { names: ['--starttls', '-starttls'], key: 'starttls', kind: 'value', arg: 'PROTOCOL', help: `ask for TLS the way the protocol does before each hello: ${STARTTLS_LIST} (docs/scan.md#starttls)`, example: 'tlsglass scan mail.example.org --starttls smtp' },
   { names: ['--debug'], key: 'debug', kind: 'flag', help: 'print stack traces with errors', example: `${CMD} --debug` },
   { names: ['--help', '-h', '-help'], key: 'help', kind: 'flag', help: 'this text', example: `${CMD} --help` },
 ];
@@ -38,7 +42,8 @@ const USAGE = `Usage: tlsglass scan HOST[:PORT] [options]
 Asks the server, each question a ClientHello on a fresh connection, which protocol versions
 (SSL 3.0 to TLS 1.3), cipher suites (including legacy CBC, RC4, 3DES, NULL, EXPORT and anonymous
 ones) and key exchange groups it accepts and prefers, checks its certificate chain with one full
-handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443.
+handshake, and prints the findings with a one-line verdict each and a grade. PORT defaults to 443;
+with --starttls, the protocol's: ${STARTTLS_PROTOCOLS.map((p) => `${STARTTLS_PORTS[p]} for ${p}`).join(', ')}.
 
 Options:
 ${describeOptions(SCAN_OPTIONS, CMD)}
@@ -47,7 +52,7 @@ Exit status:
   0   scanned (and no finding at or above --fail-on)
   1   a finding at or above --fail-on
   2   usage error
-  3   network error: the server could not be reached at all
+  3   network error: the server could not be reached at all (or, with --starttls, did not agree to TLS)
   70  internal error (run again with --debug for the stack trace)
 `;
 
@@ -87,6 +92,7 @@ function tcpDial(host: string, port: number): Dial {
 export async function scanCommand(argv: string[]): Promise<number> {
   let args;
   let target: { host: string; port: number };
+  let starttls: StarttlsProtocol | undefined;
   let failOn: Severity | undefined;
   let timeout: number;
   let concurrency: number;
@@ -98,7 +104,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'missing HOST[:PORT]' : `unexpected argument ${args.positional[1]}`);
-    target = splitHostPort(args.positional[0]!, 'localhost', 443);
+    const st = args.values.get('starttls');
+    if (st !== undefined && !STARTTLS_PROTOCOLS.includes(st as StarttlsProtocol)) throw new UsageError(`--starttls ${st}: give ${STARTTLS_LIST}`);
+    starttls = st as StarttlsProtocol | undefined;
+    target = splitHostPort(args.positional[0]!, 'localhost', starttls ? STARTTLS_PORTS[starttls] : 443);
     const f = args.values.get('fail-on');
     if (f !== undefined && (!SEVERITIES.includes(f as Severity) || f === 'info')) throw new UsageError(`--fail-on ${f}: give high, medium or low`);
     failOn = f as Severity | undefined;
@@ -135,11 +144,12 @@ export async function scanCommand(argv: string[]): Promise<number> {
       quick: args.flags.has('quick'),
       timeoutMs: timeout * 1000,
       concurrency,
+      ...(starttls ? { starttls } : {}),
     });
   } catch (err) {
     // No probe got an answer of any kind: the server cannot be reached (or never answers).
     process.stderr.write(`tlsglass scan: cannot scan ${target.host}:${target.port}: ${(err as Error).message}\n`);
-    return isNetworkError(err) || err instanceof ProbeTimeout ? EXIT.network : EXIT.tls;
+    return isNetworkError(err) || err instanceof ProbeTimeout || err instanceof StarttlsError ? EXIT.network : EXIT.tls;
   }
   const json = args.flags.has('json');
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result));

@@ -30,6 +30,8 @@ export class ProbeRunner {
     private readonly dial: Dial,
     private readonly concurrency: number,
     private readonly timeoutMs: number,
+    /** Runs on each fresh connection before the probe, within its deadline (the STARTTLS preamble). */
+    private readonly prepare?: (channel: ByteChannel) => Promise<void>,
   ) {}
 
   /** Runs `probe` on a fresh connection, within the concurrency limit and the deadline; always closes it. */
@@ -50,7 +52,7 @@ export class ProbeRunner {
           throw new ProbeTimeout('connected after the deadline');
         }
         channel = c;
-        return probe(c);
+        return this.prepare ? this.prepare(c).then(() => probe(c)) : probe(c);
       });
       // A late dial or probe after the deadline must not surface as an unhandled rejection.
       work.catch(() => undefined);

@@ -112,7 +112,9 @@ export function downgradeSentinel(probe: VersionProbe): boolean | null {
 export async function probeFallbackScsv(ctx: ProbeContext, accepted: readonly number[]): Promise<boolean | null> {
   if (accepted.length < 2) return null;
   const answer = await askFresh(ctx, { ...helloFor(ctx, accepted[1]!), fallbackScsv: true });
-  return answer.kind === 'alert' && answer.description === AlertDescription.inappropriate_fallback;
+  // The same hello without the SCSV was accepted (accepted[1]), so a close without a ServerHello is
+  // the refusal too: dovecot (OpenSSL under it) logs "inappropriate fallback" and closes, alert unsent.
+  return (answer.kind === 'alert' && answer.description === AlertDescription.inappropriate_fallback) || answer.kind === 'closed';
 }
 
 /** What the TLS 1.2-and-older suite probes saw in the ServerHellos, for the features. */

@@ -14,7 +14,7 @@ function rows(pairs: readonly (readonly [string, string])[], indent = '  '): str
 export function renderReport(r: ScanResult): string {
   const out: string[] = [];
   const host = r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host;
-  out.push(`tlsglass scan ${host}:${r.target.port}${r.target.serverName ? ` (SNI ${r.target.serverName})` : ''}${r.quick ? ' --quick' : ''}`, '');
+  out.push(`tlsglass scan ${host}:${r.target.port}${r.target.serverName ? ` (SNI ${r.target.serverName})` : ''}${r.target.starttls ? ` --starttls ${r.target.starttls}` : ''}${r.quick ? ' --quick' : ''}`, '');
 
   out.push('Protocols');
   out.push(...rows([

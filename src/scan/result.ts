@@ -128,7 +128,8 @@ export interface Finding {
 
 export interface ScanResult {
   readonly schema: 'tlsglass-scan/1';
-  readonly target: { readonly host: string; readonly port: number; readonly serverName: string | null };
+  /** `starttls`: the protocol whose preamble ran before each hello ('smtp', 'postgres'), or null. */
+  readonly target: { readonly host: string; readonly port: number; readonly serverName: string | null; readonly starttls: string | null };
   readonly quick: boolean;
   readonly startedAt: string;
   readonly durationMs: number;

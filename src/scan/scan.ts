@@ -12,7 +12,7 @@ import { parseIpAddress } from '../pki/host-match.js';
 import type { CertificateVerifier } from '../pki/verifier.js';
 import { requireDefaultProvider } from '../platform-defaults.js';
 import { analyzeChain, handshake } from './certificate.js';
-import { ProbeRunner, type Dial } from './channel.js';
+import { ProbeRunner, ProbeTimeout, type Dial } from './channel.js';
 import { ocspSctCount } from './certificate-extensions.js';
 import { analyzeChains } from './chains.js';
 import { clientAuthOf } from './client-auth.js';
@@ -21,6 +21,7 @@ import { probeSignatures } from './signature-algorithms.js';
 import type { ProbeAnswer } from './hello.js';
 import { downgradeSentinel, probeFallbackScsv, probeGroups, probeSuites, probeVersions, versionName, VERSIONS, type ProbeContext, type ServerHelloExtensions } from './protocol.js';
 import type { CertificateResult, FeaturesResult, ScanResult, SuitesResult } from './result.js';
+import { Starttls, type StarttlsProtocol } from './starttls.js';
 
 export interface ScanOptions {
   readonly host: string;
@@ -42,6 +43,8 @@ export interface ScanOptions {
   readonly now?: () => Date;
   /** Randomness for the hellos (default: the installed crypto provider's, as the handshakes use). */
   readonly random?: (n: number) => Uint8Array;
+  /** The plain-text preamble each connection runs before its ClientHello (starttls.ts). */
+  readonly starttls?: StarttlsProtocol;
 }
 
 /** Scans; rejects only when no probe got through to the server at all (with that connection's error). */
@@ -50,7 +53,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const started = now();
   const startedMs = Date.now();
   const quick = options.quick ?? false;
-  const runner = new ProbeRunner(options.dial, options.concurrency ?? 4, options.timeoutMs ?? 5000);
+  const starttls = options.starttls ? new Starttls(options.starttls) : undefined;
+  const runner = new ProbeRunner(options.dial, options.concurrency ?? 4, options.timeoutMs ?? 5000, starttls?.prepare);
   const isIp = parseIpAddress(options.host.replace(/^\[|\]$/g, '')) !== undefined;
   const serverName = options.serverName ?? (isIp ? undefined : options.host);
   const provider = options.random ? undefined : requireDefaultProvider();
@@ -59,7 +63,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const versionProbe = await probeVersions(ctx);
   // Not one answer: the server is unreachable, and every other probe would fail the same way.
   const answers = [...versionProbe.answers.values()];
-  if (answers.every((a) => a.kind === 'failed')) throw (answers[0] as { error: unknown }).error;
+  if (answers.every((a) => a.kind === 'failed')) {
+    const error = (answers[0] as { error: unknown }).error;
+    if (error instanceof ProbeTimeout && starttls?.waitingFor) throw new ProbeTimeout(`${error.message} while waiting for ${starttls.waitingFor}`);
+    throw error;
+  }
   const accepted = VERSIONS.filter((v) => versionProbe.versions.find((r) => r.version === v.name)?.accepted).map((v) => v.code);
   const legacy = accepted.filter((v) => v < ProtocolVersion.TLSv1_3);
   const suiteVersions = quick ? accepted.filter((v) => v === ProtocolVersion.TLSv1_3 || v === legacy[0]) : accepted;
@@ -87,7 +95,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   };
   const partial = {
     schema: 'tlsglass-scan/1' as const,
-    target: { host: options.host, port: options.port, serverName: serverName ?? null },
+    target: { host: options.host, port: options.port, serverName: serverName ?? null, starttls: options.starttls ?? null },
     quick,
     startedAt: started.toISOString(),
     durationMs: 0,

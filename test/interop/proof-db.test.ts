@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { connect, TLSSocket, type ConnectionOptions } from '../../src/index.js';
-import { freePort, peerPath, readAll, runPeer, spawnPeer, TLSGLASS_CLI, tlsglassConnect, type PeerProcess, type Scope } from '../helpers/peers.js';
+import { peerPath, readAll, spawnPeer, TLSGLASS_CLI, tlsglassConnect, type Scope } from '../helpers/peers.js';
+import { onFreePort, postgresSkip, startPostgres } from '../helpers/postgres.js';
 import { tlsglassConnector } from '../helpers/redis-sessions.js';
 
 /** `tlsglass certs --key-type ec` output: ca.pem, server.pem (localhost, 127.0.0.1), client.pem (CN "tlsglass test client"). */
@@ -42,52 +43,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts a server on a port that was free a moment ago, retrying when another process took it first. */
-async function onFreePort(t: Scope, start: (port: number) => PeerProcess, ready: RegExp): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const p = start(port);
-    try {
-      await p.waitFor(ready, 'readiness', 30_000);
-      return port;
-    } catch (err) {
-      await p.kill();
-      if (attempt >= 5 || !/in use/i.test(p.stderr() + p.stdoutText())) throw err;
-    }
-  }
-}
-
 // ---- PostgreSQL -----------------------------------------------------------------------------------
-
-/** The postgres binaries: on PATH, else the newest /usr/lib/postgresql/N/bin (Debian's postgresql package). */
-function postgresBin(): string | undefined {
-  const onPath = peerPath('postgres');
-  if (onPath) return onPath.replace(/\/postgres$/, '');
-  let versions: string[] = [];
-  try {
-    versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
-  } catch {
-    return undefined;
-  }
-  return versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => peerPath(`${d}/postgres`));
-}
-
-/** postgres refuses to run as root: as root we run it as the `postgres` user (runuser). */
-function postgresUser(): { uid: number; gid: number; wrap: (cmd: string, args: string[]) => [string, string[]] } | string {
-  if (process.getuid?.() !== 0) return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, wrap: (c, a) => [c, a] };
-  if (!peerPath('runuser')) return 'running as root and runuser is missing';
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'latin1' }));
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'latin1' }));
-    return { uid, gid, wrap: (c, a) => ['runuser', ['-u', 'postgres', '--', c, ...a]] };
-  } catch {
-    return 'running as root and there is no postgres user to run postgres as';
-  }
-}
-
-const pgBin = postgresBin();
-const pgUser = postgresUser();
-const pgSkip = !pgBin ? 'postgres is not installed (Debian package postgresql)' : typeof pgUser === 'string' ? pgUser : false;
 
 /**
  * pg's `stream` option: a Duplex that pg treats as its socket. connect() opens TCP, asks for TLS
@@ -146,35 +102,19 @@ class TlsglassPgStream extends Duplex {
 /** SSLRequest (PostgreSQL protocol §55.2.10): length 8, code 80877103. */
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
-describe('pg through tlsglass to postgres', { skip: pgSkip }, () => {
+describe('pg through tlsglass to postgres', { skip: postgresSkip }, () => {
   let port: number;
 
   before(async () => {
-    const user = pgUser as Exclude<typeof pgUser, string>;
-    const pgDir = join(dir, 'postgres');
-    mkdirSync(pgDir);
-    // The server's certificate and key, owned by the server's user (postgres insists on 0600).
-    for (const name of ['server.pem', 'server.key', 'ca.pem']) {
-      writeFileSync(join(pgDir, name), pem(name), { mode: 0o600 });
-      chownSync(join(pgDir, name), user.uid, user.gid);
-    }
-    chownSync(pgDir, user.uid, user.gid);
-    chmodSync(pgDir, 0o700);
-    const [initdb, initArgs] = user.wrap(`${pgBin}/initdb`, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=reject', '--no-sync', '-E', 'UTF8']);
-    const init = await runPeer(fileScope, initdb, initArgs, '', 60_000);
-    assert.equal(init.code, 0, init.report);
     // Only TLS connections, and each role its rule: the test role by password-less trust, the
     // client certificate's CN by certificate (clientcert=verify-full implied by `cert`).
-    writeFileSync(join(pgDir, 'data', 'pg_hba.conf'), [`hostssl all "${CLIENT_CN}" 127.0.0.1/32 cert`, 'hostssl all postgres 127.0.0.1/32 trust', ''].join('\n'));
-    const settings = ['ssl=on', `ssl_cert_file=${pgDir}/server.pem`, `ssl_key_file=${pgDir}/server.key`, `ssl_ca_file=${pgDir}/ca.pem`, 'ssl_min_protocol_version=TLSv1.2', `unix_socket_directories=${pgDir}`, 'listen_addresses=127.0.0.1', 'fsync=off'];
-    port = await onFreePort(
-      fileScope,
-      (p) => {
-        const [cmd, args] = user.wrap(`${pgBin}/postgres`, ['-D', join(pgDir, 'data'), '-p', String(p), ...settings.flatMap((s) => ['-c', s])]);
-        return spawnPeer(fileScope, cmd, args);
-      },
-      /database system is ready to accept connections/,
-    );
+    port = await startPostgres(fileScope, join(dir, 'postgres'), {
+      cert: file('server.pem'),
+      key: file('server.key'),
+      ca: file('ca.pem'),
+      hba: [`hostssl all "${CLIENT_CN}" 127.0.0.1/32 cert`, 'hostssl all postgres 127.0.0.1/32 trust'],
+      settings: ['ssl=on', 'ssl_min_protocol_version=TLSv1.2'],
+    });
     const admin = await pgClient('postgres', {});
     await admin.client.query(`CREATE ROLE "${CLIENT_CN}" LOGIN`);
     await admin.client.end();
