@@ -77,7 +77,7 @@ export function requirePeer(name: string): string {
 }
 
 function packageOf(name: string): string {
-  return name.startsWith('gnutls') ? 'gnutls-bin' : name;
+  return name.startsWith('gnutls') ? 'gnutls-bin' : name === 'testssl' ? 'testssl.sh' : name;
 }
 
 // ---- processes -------------------------------------------------------------------------------

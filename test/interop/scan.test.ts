@@ -1,49 +1,41 @@
 /**
- * `tlsglass scan` against servers configured in known ways, each started here on a port the OS
- * picks: openssl s_server with every suite it has (TLS 1.0 and 1.1, anonymous suites), TLS 1.2 only with one CBC suite and neither extended master secret nor
- * encrypt-then-MAC (OpenSSL 3.0's s_server has no -no_ems: an OPENSSL_CONF with
- * `Options = -ExtendedMasterSecret,-EncryptThenMac` does it), TLS 1.3 only, a 1024-bit -dhparam
- * made here by `openssl dhparam`, an expired certificate, a chain without its intermediate, a
- * chain out of order; and `tlsglass serve`. The scan runs as the command a user runs (--json) and its findings are
- * asserted exactly: versions, suites, groups, DH size, certificate verdicts, connection counts.
+ * `tlsglass scan` against the servers of test/helpers/scan-servers.ts, each configured in a known
+ * way and started here on a port the OS picks: openssl s_server seven ways (TLS 1.2 only with one
+ * CBC suite and neither EMS nor encrypt-then-MAC; every suite; TLS 1.3 only; a 1024-bit DH group;
+ * an expired certificate; a chain without its intermediate; a chain out of order) and with a
+ * stapled OCSP response, gnutls-serv (RSA and ECDSA certificates, its own suite order), node:tls
+ * with an SNICallback and two certificates, and `tlsglass serve`. The scan runs as the command a
+ * user runs (--json) and its findings are asserted exactly: versions, suites, groups, DH size,
+ * certificate verdicts, connection counts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { createCertificateAuthority, issueCertificate } from '../../src/node/issue.js';
 import type { ScanResult } from '../../src/scan/result.js';
-import { testPki, writePkiFiles, type PkiFiles } from '../helpers/pki.js';
-import { peerMissing, runPeer, spawnPeer, startTlsglassServeCli, TLSGLASS_CLI, type PeerServer, type Scope } from '../helpers/peers.js';
+import { peerMissing, runPeer, TLSGLASS_CLI, type Scope } from '../helpers/peers.js';
+import { ScanServers, SNI_ECDSA_NAME } from '../helpers/scan-servers.js';
 
 const LIMIT = { timeout: 60_000 };
 const missing = peerMissing('openssl');
 
 let dir: string;
-let pki: PkiFiles;
+let servers: ScanServers;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'tlsglass-scan-'));
-  pki = writePkiFiles(join(dir, 'pki'));
+  servers = new ScanServers(dir);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** s_server with its certificate and key, extra args and environment; the port from its ACCEPT line. */
-async function opensslServer(t: Scope, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<PeerServer> {
-  const p = spawnPeer(t, 'openssl', ['s_server', '-accept', '127.0.0.1:0', '-www', ...args], undefined, env);
-  const m = await p.waitFor(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 'the ACCEPT line');
-  return Object.assign(p, { port: Number(m[1]) });
-}
-
-const rsa = (): string[] => ['-cert', pki.serverRsa.cert, '-key', pki.serverRsa.key];
-
 const DOCS = readFileSync(fileURLToPath(new URL('../../../docs/scan.md', import.meta.url)), 'utf8');
 
-/** Runs `tlsglass scan --json`; every finding id it reports must be in docs/scan.md's table. */
+/** Runs `tlsglass scan --json` (as localhost unless --servername is in `extra`); every finding id it reports must be in docs/scan.md's table. */
 async function runScan(t: Scope & { diagnostic(text: string): void }, port: number, extra: readonly string[] = []): Promise<{ code: number | null; result: ScanResult; report: string }> {
-  const run = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${port}`, '--servername', 'localhost', '--ca', pki.ca, '--json', ...extra], '', 30_000);
+  const name = extra.includes('--servername') ? [] : ['--servername', 'localhost'];
+  const run = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${port}`, ...name, '--ca', servers.pki.ca, '--json', ...extra], '', 30_000);
   assert.equal(run.stderr, '', run.report);
   const result = JSON.parse(run.stdout.toString('utf8')) as ScanResult;
   for (const f of result.findings) assert.ok(DOCS.includes(`\`${f.id.replace(/TLSv[\d.]+$/, 'VERSION')}\``), `finding id ${f.id} is not in docs/scan.md`);
@@ -57,9 +49,7 @@ const ids = (r: ScanResult): string[] => r.findings.map((f) => `${f.severity}:${
 
 describe('tlsglass scan', { skip: missing }, () => {
   test('openssl s_server, TLS 1.2 only, one CBC suite, no EMS, no encrypt-then-MAC', LIMIT, async (t) => {
-    const conf = join(dir, 'no-ems.cnf');
-    writeFileSync(conf, 'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nOptions = -ExtendedMasterSecret,-EncryptThenMac\n');
-    const server = await opensslServer(t, [...rsa(), '-no_tls1_3', '-cipher', 'ECDHE-RSA-AES128-SHA'], { OPENSSL_CONF: conf });
+    const server = await servers.start(t, 'tls12-cbc-no-ems');
     const { code, result: r } = await runScan(t, server.port);
     assert.equal(code, 0);
     assert.deepEqual(accepted(r), ['TLSv1.2']);
@@ -80,7 +70,7 @@ describe('tlsglass scan', { skip: missing }, () => {
     assert.equal((await runScan(t, server.port, ['--quick', '--fail-on', 'medium'])).code, 1);
     assert.equal((await runScan(t, server.port, ['--quick', '--fail-on', 'high'])).code, 0);
     // The terminal report says the same, grouped.
-    const text = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', pki.ca, '--quick'], '', 30_000);
+    const text = await runPeer(t, process.execPath, [TLSGLASS_CLI, 'scan', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--ca', servers.pki.ca, '--quick'], '', 30_000);
     assert.equal(text.code, 0, text.report);
     const report = text.stdout.toString('utf8');
     for (const line of [
@@ -90,12 +80,12 @@ describe('tlsglass scan', { skip: missing }, () => {
       /^ {2}extended master secret +no$/m,
       /^ {2}MEDIUM no extended master secret \(RFC 7627\)$/m,
       /^ {2}LOW {4}CBC suites without encrypt-then-MAC: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA$/m,
-      /^Grade C {2}\(9 connections, \d+\.\d s\)$/m,
+      /^Grade C {2}\(11 connections, \d+\.\d s\)$/m,
     ]) assert.match(report, line);
   });
 
   test('openssl s_server -cipher ALL:@SECLEVEL=0: TLS 1.0 and 1.1, anonymous suites', LIMIT, async (t) => {
-    const server = await opensslServer(t, [...rsa(), '-cipher', 'ALL:@SECLEVEL=0']);
+    const server = await servers.start(t, 'all-suites');
     const { result: r } = await runScan(t, server.port, ['--quick']);
     assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
     assert.deepEqual(r.downgrade, { sentinel: true, fallbackScsv: true });
@@ -112,7 +102,7 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('openssl s_server, TLS 1.3 only', LIMIT, async (t) => {
-    const server = await opensslServer(t, [...rsa(), '-tls1_3']);
+    const server = await servers.start(t, 'tls13-only');
     const { result: r } = await runScan(t, server.port);
     assert.deepEqual(accepted(r), ['TLSv1.3']);
     assert.deepEqual(suites(r, 'TLSv1.3'), ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
@@ -129,10 +119,7 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('openssl s_server -dhparam with a 1024-bit group', LIMIT, async (t) => {
-    const dh = join(dir, 'dh1024.pem');
-    const gen = await runPeer(t, 'openssl', ['dhparam', '-out', dh, '1024'], '', 30_000);
-    assert.equal(gen.code, 0, gen.report);
-    const server = await opensslServer(t, [...rsa(), '-no_tls1_3', '-cipher', 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', '-dhparam', dh]);
+    const server = await servers.start(t, 'dh1024');
     const { result: r } = await runScan(t, server.port, ['--quick']);
     assert.deepEqual(suites(r, 'TLSv1.2'), ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256']);
     assert.deepEqual(r.groups.dhe, { bits: 1024, rfc7919: null, modp: false });
@@ -141,12 +128,8 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('openssl s_server with an expired certificate', LIMIT, async (t) => {
-    const day = 86_400_000;
-    const leaf = issueCertificate({ issuer: testPki().ca, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec', notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 10 * day - 3_600_000) });
-    writeFileSync(join(dir, 'expired.pem'), leaf.certPem);
-    writeFileSync(join(dir, 'expired.key'), leaf.keyPem);
     // Its groups exclude x25519: the x25519 key share we offer makes it ask for P-384 by HelloRetryRequest.
-    const server = await opensslServer(t, ['-cert', join(dir, 'expired.pem'), '-key', join(dir, 'expired.key'), '-groups', 'P-384:P-256']);
+    const server = await servers.start(t, 'expired');
     const { code, result: r } = await runScan(t, server.port, ['--quick', '--fail-on', 'high']);
     assert.equal(code, 1);
     assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
@@ -164,12 +147,7 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('openssl s_server sending its leaf without the intermediate, for another name', LIMIT, async (t) => {
-    const root = testPki().ca;
-    const intermediate = createCertificateAuthority({ issuer: root, commonName: 'tlsglass test intermediate', keyType: 'ec' });
-    const leaf = issueCertificate({ issuer: intermediate, commonName: 'example.org', dnsNames: ['example.org'], keyType: 'ec' });
-    writeFileSync(join(dir, 'leaf.pem'), leaf.certPem);
-    writeFileSync(join(dir, 'leaf.key'), leaf.keyPem);
-    const server = await opensslServer(t, ['-cert', join(dir, 'leaf.pem'), '-key', join(dir, 'leaf.key')]);
+    const server = await servers.start(t, 'missing-intermediate');
     const { result: r } = await runScan(t, server.port, ['--quick']);
     const c = r.certificate!;
     assert.deepEqual(c.chain.map((x) => x.subject), ['CN=example.org']);
@@ -180,13 +158,7 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('openssl s_server sending its chain out of order (the root before the intermediate)', LIMIT, async (t) => {
-    const root = testPki().ca;
-    const intermediate = createCertificateAuthority({ issuer: root, commonName: 'tlsglass test intermediate', keyType: 'ec' });
-    const leaf = issueCertificate({ issuer: intermediate, commonName: 'localhost', dnsNames: ['localhost'], keyType: 'ec' });
-    writeFileSync(join(dir, 'ordered-leaf.pem'), leaf.certPem);
-    writeFileSync(join(dir, 'ordered-leaf.key'), leaf.keyPem);
-    writeFileSync(join(dir, 'unordered-chain.pem'), root.certPem + intermediate.certPem);
-    const server = await opensslServer(t, ['-cert', join(dir, 'ordered-leaf.pem'), '-key', join(dir, 'ordered-leaf.key'), '-cert_chain', join(dir, 'unordered-chain.pem')]);
+    const server = await servers.start(t, 'unordered-chain');
     const { result: r } = await runScan(t, server.port, ['--quick']);
     const c = r.certificate!;
     assert.deepEqual(c.chain.map((x) => x.subject), ['CN=localhost', 'O=tlsglass, CN=tlsglass test CA', 'CN=tlsglass test intermediate']);
@@ -198,7 +170,7 @@ describe('tlsglass scan', { skip: missing }, () => {
   });
 
   test('tlsglass serve', LIMIT, async (t) => {
-    const server = await startTlsglassServeCli(t, ['--port', '0', '--host', '127.0.0.1', '--cert', pki.serverRsa.cert, '--key', pki.serverRsa.key, '--alpn', 'h2,http/1.1']);
+    const server = await servers.start(t, 'tlsglass-serve');
     const { result: r } = await runScan(t, server.port);
     assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
     assert.deepEqual(r.downgrade, { sentinel: true, fallbackScsv: true });
@@ -218,5 +190,64 @@ describe('tlsglass scan', { skip: missing }, () => {
     assert.deepEqual(ids(r), ['info:no-ocsp-stapling']);
     assert.equal(r.grade, 'A');
     t.diagnostic(`${r.connections} connections, ${r.durationMs} ms; suites ${JSON.stringify(r.suites.map((s) => [s.version, s.suites.map((x) => x.name), s.preference]))}; groups ${JSON.stringify(r.groups)}; findings ${JSON.stringify(ids(r))}`);
+  });
+
+  test('openssl s_server stapling an OCSP response (-status_file)', LIMIT, async (t) => {
+    const server = await servers.start(t, 'ocsp-stapled');
+    const { result: r } = await runScan(t, server.port, ['--quick']);
+    assert.equal(r.certificate!.ocspStapled, true);
+    assert.equal(r.features.ocspStapling, true);
+    assert.equal(r.certificate!.verifyError, null);
+    assert.deepEqual(ids(r), ['low:suite-no-forward-secrecy', 'low:client-order-TLSv1.2', 'info:dh-modp']);
+    assert.equal(r.grade, 'B');
+  });
+
+  test('gnutls-serv: TLS 1.2 and 1.3 only, its own order, an RSA and an ECDSA certificate', { ...LIMIT, skip: peerMissing('gnutls-serv') }, async (t) => {
+    const server = await servers.start(t, 'gnutls');
+    const { result: r } = await runScan(t, server.port);
+    assert.deepEqual(accepted(r), ['TLSv1.3', 'TLSv1.2']);
+    assert.deepEqual(r.versions.map((v) => v.answer).slice(2), ['alert protocol_version', 'alert protocol_version', 'alert protocol_version']);
+    assert.deepEqual(r.suites.map((s) => s.preference), ['server', 'server']);
+    assert.deepEqual(suites(r, 'TLSv1.3'), ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_SHA256']);
+    // Both certificates serve TLS 1.2: ECDSA suites first in GnuTLS's NORMAL order, then RSA's, then RSA key transport, then DHE.
+    const kx = [...new Set(r.suites[1]!.suites.map((s) => s.keyExchange))];
+    assert.deepEqual(kx, ['ECDHE_ECDSA', 'ECDHE_RSA', 'RSA', 'DHE_RSA']);
+    assert.equal(suites(r, 'TLSv1.2').length, 25);
+    // Its own group order puts P-256 first: our x25519 key share gets a HelloRetryRequest.
+    assert.deepEqual(r.groups.tls13KeyShare, { offered: 'x25519', helloRetryFor: 'secp256r1' });
+    assert.deepEqual(r.groups.tls13, ['secp256r1', 'secp384r1', 'secp521r1', 'x25519', 'x448', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192']);
+    assert.deepEqual(r.groups.tls12Ecdhe, ['secp256r1', 'secp384r1', 'secp521r1', 'x25519', 'x448']);
+    // GnuTLS answers an offered RFC 7919 group with it.
+    assert.deepEqual(r.groups.dhe, { bits: 2048, rfc7919: 'ffdhe2048', modp: false });
+    assert.deepEqual(r.downgrade, { sentinel: true, fallbackScsv: true });
+    assert.equal(r.features.extendedMasterSecret, true);
+    assert.equal(r.features.encryptThenMac, true);
+    assert.equal(r.certificate!.verifyError, null);
+    assert.deepEqual(ids(r), ['low:suite-no-forward-secrecy', 'info:no-ocsp-stapling']);
+  });
+
+  test('node:tls with an SNICallback and two certificates: each name its chain, an unknown name the default', LIMIT, async (t) => {
+    const server = await servers.start(t, 'node-sni');
+    const chains: Record<string, [string, string, boolean, string[]]> = {};
+    for (const name of ['localhost', SNI_ECDSA_NAME, 'unknown.localhost']) {
+      const { result: r } = await runScan(t, server.port, ['--quick', '--servername', name]);
+      assert.equal(r.target.serverName, name);
+      const c = r.certificate!;
+      chains[name] = [c.chain[0]!.subject, c.chain[0]!.key, c.coversName, ids(r).filter((i) => i.includes('cert'))];
+      assert.equal(c.chainError, null);
+    }
+    assert.deepEqual(chains, {
+      localhost: ['CN=localhost', 'RSA 2048 bits', true, []],
+      // The SNICallback's context adds the ECDSA certificate, the default RSA one stays: a client
+      // offering only RSA signatures gets it for ecdsa.localhost, a name it does not cover.
+      [SNI_ECDSA_NAME]: [`CN=${SNI_ECDSA_NAME}`, 'EC prime256v1', true, ['high:cert-name']],
+      'unknown.localhost': ['CN=localhost', 'RSA 2048 bits', false, ['high:cert-name']],
+    });
+    const ecdsa = await runScan(t, server.port, ['--quick', '--servername', SNI_ECDSA_NAME]);
+    assert.deepEqual(ecdsa.result.certificates.map((c) => [c.keyType, c.serverName, c.chain[0]!.subject, c.coversName]), [
+      ['ECDSA', SNI_ECDSA_NAME, `CN=${SNI_ECDSA_NAME}`, true],
+      ['RSA', SNI_ECDSA_NAME, 'CN=localhost', false],
+    ]);
+    assert.equal(ecdsa.result.findings.find((f) => f.id === 'cert-name')!.verdict, `RSA chain for ${SNI_ECDSA_NAME}: certificate does not cover the name ${SNI_ECDSA_NAME}`);
   });
 });
