@@ -107,7 +107,9 @@ function renderChainsAndSignatures(r: ScanResult): string[] {
   if (s) {
     out.push('Signature algorithms');
     const list = (x: readonly string[]): string => (x.length > 0 ? x.join(', ') : 'none found');
-    out.push(...rows([['TLS 1.3', list(s.tls13)], ['TLS 1.2', list(s.tls12)], ['used', list(s.used)]]), '');
+    // --quick asks TLS 1.2 only when the server has no TLS 1.3.
+    const tls12 = r.quick && s.tls12.length === 0 && s.tls13.length > 0 ? 'not probed (--quick)' : list(s.tls12);
+    out.push(...rows([['TLS 1.3', list(s.tls13)], ['TLS 1.2', tls12], ['used', list(s.used)]]), '');
   }
   const others = (r.certificates ?? []).filter((x) => !r.certificate || JSON.stringify(x.chain) !== JSON.stringify(r.certificate.chain));
   if ((r.certificates ?? []).length > 0) {

@@ -66,10 +66,8 @@ export function cells(label: string, r: ScanResult, ts: readonly TestsslEntry[])
     ['RC4', 'RC4', has(r, 'suite-rc4')],
     ['weak DH (LOGJAM)', 'LOGJAM', has(r, 'dh-weak') || has(r, 'suite-export')],
   ];
-  // Probes that came later (issue 18's second part): compared once the scan has the field.
-  const later = r as { features: { clientRenegotiation?: boolean | null }; vulnerabilities?: { robot: { vulnerable: boolean | null } | null } };
-  if (later.features.clientRenegotiation !== undefined) checks.push(['client-initiated renegotiation', 'secure_client_renego', later.features.clientRenegotiation === true]);
-  if (later.vulnerabilities !== undefined) checks.push(['ROBOT', 'ROBOT', later.vulnerabilities.robot?.vulnerable === true]);
+  checks.push(['client-initiated renegotiation', 'secure_client_renego', r.features.clientRenegotiation === true]);
+  checks.push(['ROBOT', 'ROBOT', r.vulnerabilities.robot?.vulnerable === true]);
   for (const [finding, id, weak] of checks) {
     if (get(id)) add(finding, weak ? 'vulnerable' : 'ok', verdict(id));
   }

@@ -44,7 +44,7 @@ const CASES: readonly Case[] = [
   { label: 'openssl no intermediate', server: 'missing-intermediate', name: 'localhost', testssl: ['-S'] },
   { label: 'openssl unordered', server: 'unordered-chain', name: 'localhost', testssl: ['-S'] },
   { label: 'openssl OCSP', server: 'ocsp-stapled', name: 'localhost', testssl: ['-S'] },
-  { label: 'gnutls-serv', server: 'gnutls', name: 'localhost', testssl: ['-p', '-E', '-f'] },
+  { label: 'gnutls-serv', server: 'gnutls', name: 'localhost', testssl: ['-p', '-E', '-f', '-R', '-BB'] },
   { label: 'node:tls SNI', server: 'node-sni', name: SNI_ECDSA_NAME, testssl: ['-S'] },
   { label: 'tlsglass serve', server: 'tlsglass-serve', name: 'localhost', testssl: ['-p', '-E', '-R', '-Z'] },
 ];
