@@ -22,6 +22,7 @@ export function deriveFindings(r: Omit<ScanResult, 'findings' | 'grade' | 'durat
 
   // Versions
   if (!r.versions.some((v) => v.accepted)) add('no-tls', 'high', 'no version of TLS accepted');
+  if (accepted('SSLv2')) add('ssl2', 'high', 'SSL 2.0 accepted (DROWN; RFC 6176 prohibits it)');
   if (accepted('SSLv3')) add('ssl3', 'high', 'SSL 3.0 accepted (POODLE)');
   if (accepted('TLSv1')) add('tls10', 'medium', 'TLS 1.0 accepted (deprecated by RFC 8996)');
   if (accepted('TLSv1.1')) add('tls11', 'medium', 'TLS 1.1 accepted (deprecated by RFC 8996)');

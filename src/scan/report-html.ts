@@ -61,6 +61,7 @@ const DAY = 86_400_000;
 /** Why each finding matters, by id (the ids of docs/scan.md; `suite-*` and `client-order-*` by prefix). */
 const FINDING_WHY: Readonly<Record<string, string>> = {
   'no-tls': 'No client can connect at all.',
+  ssl2: 'SSL 2.0 has no real handshake integrity and export-grade ciphers; DROWN uses it to decrypt the same key\u2019s TLS sessions.',
   ssl3: 'POODLE decrypts SSL 3.0 CBC records byte by byte; RFC 7568 forbids SSL 3.0.',
   tls10: 'MD5/SHA-1 in the handshake and CBC-only suites; RFC 8996 deprecated it and browsers refuse it.',
   tls11: 'MD5/SHA-1 in the handshake and CBC-only suites; RFC 8996 deprecated it and browsers refuse it.',
@@ -117,7 +118,7 @@ function findingWhy(id: string): string | undefined {
   return FINDING_WHY[id] ?? FINDING_WHY[id.replace(/-TLSv[\d.]+$/, '')];
 }
 
-const VERSION_LABEL: Readonly<Record<string, string>> = { SSLv3: 'SSL 3.0', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
+const VERSION_LABEL: Readonly<Record<string, string>> = { SSLv2: 'SSL 2.0', SSLv3: 'SSL 3.0', TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
 const versionLabel = (v: string): string => VERSION_LABEL[v] ?? v;
 
 const VERSION_WHY: Readonly<Record<string, string>> = {
@@ -125,6 +126,7 @@ const VERSION_WHY: Readonly<Record<string, string>> = {
   'TLSv1.2': 'Sound with AEAD suites and ECDHE; what clients without TLS 1.3 need.',
   'TLSv1.1': 'Deprecated by RFC 8996: MD5/SHA-1 in the handshake, CBC suites only.',
   TLSv1: 'Deprecated by RFC 8996: MD5/SHA-1 in the handshake, CBC suites only (BEAST).',
+  SSLv2: 'Broken beyond repair; RFC 6176 forbids it, and a server speaking it lets DROWN decrypt its TLS sessions.',
   SSLv3: 'Broken by POODLE; RFC 7568 forbids it.',
 };
 
@@ -190,7 +192,7 @@ ${glance(r)}
 
 /** The header's summary: what a reader wants before scrolling. */
 function glance(r: ScanView): string {
-  const versions = [...r.versions].filter((v) => v.accepted).map((v) => pill(versionLabel(v.version), v.version === 'TLSv1.3' || v.version === 'TLSv1.2' ? 'ok' : v.version === 'SSLv3' ? 'high' : 'medium'));
+  const versions = [...r.versions].filter((v) => v.accepted).map((v) => pill(versionLabel(v.version), v.version === 'TLSv1.3' || v.version === 'TLSv1.2' ? 'ok' : v.version === 'SSLv3' || v.version === 'SSLv2' ? 'high' : 'medium'));
   const all = new Map(r.suites.flatMap((s) => s.suites.map((x) => [x.code, x] as const)));
   const weak = [...all.values()].filter((x) => suiteInfo(x.code).weaknesses.length > 0).length;
   const c = r.certificate;
@@ -250,7 +252,7 @@ function finding(f: Finding): string {
 function protocolRows(r: ScanResult): Row[] {
   const rows: Row[] = r.versions.map((v) => {
     const modern = v.version === 'TLSv1.3' || v.version === 'TLSv1.2';
-    const tone: Tone = v.accepted ? (modern ? 'ok' : v.version === 'SSLv3' ? 'high' : 'medium') : modern ? (v.version === 'TLSv1.3' ? 'info' : 'none') : 'ok';
+    const tone: Tone = v.accepted ? (modern ? 'ok' : v.version === 'SSLv3' || v.version === 'SSLv2' ? 'high' : 'medium') : modern ? (v.version === 'TLSv1.3' ? 'info' : 'none') : 'ok';
     return { check: versionLabel(v.version), result: `${pill(v.accepted ? 'offered' : 'not offered', tone)} <small>${esc(v.answer)}</small>`, tone, why: VERSION_WHY[v.version] ?? '' };
   });
   rows.push(
@@ -427,6 +429,7 @@ function vulnerabilityRows(r: ScanView): Row[] {
   };
   const dhe = r.groups.dhe;
   const rows: Row[] = [
+    derived('DROWN (SSL 2.0)', r.versions.some((x) => x.version === 'SSLv2' && x.accepted), 'high', 'A server that still answers SSL 2.0 with the same RSA key lets its TLS sessions be decrypted (CVE-2016-0800).'),
     derived('POODLE (SSL 3.0)', r.versions.some((x) => x.version === 'SSLv3' && x.accepted), 'high', 'CBC padding in SSL 3.0 is not checked: records are decrypted byte by byte (CVE-2014-3566).'),
     derived('BEAST', (r.suites.find((x) => x.version === 'TLSv1')?.suites ?? []).map((x) => x.name).filter((n) => /_CBC_/.test(n)), 'low', 'TLS 1.0 CBC with predictable IVs (CVE-2011-3389); clients work around it today.'),
     derived('SWEET32', any(/_(3DES|IDEA|RC2)_/), 'medium', 'Birthday collisions of 64-bit blocks (CVE-2016-2183).'),

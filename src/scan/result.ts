@@ -5,7 +5,7 @@
  */
 import type { Severity } from './cipher-suites.js';
 
-export type VersionName = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+export type VersionName = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
 export interface VersionResult {
   readonly version: VersionName;

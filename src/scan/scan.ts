@@ -20,6 +20,7 @@ import { deriveFindings, grade } from './findings.js';
 import { probeSignatures } from './signature-algorithms.js';
 import type { ProbeAnswer } from './hello.js';
 import { downgradeSentinel, probeFallbackScsv, probeGroups, probeSuites, probeVersions, versionName, VERSIONS, type ProbeContext, type ServerHelloExtensions } from './protocol.js';
+import { probeSslv2 } from './sslv2.js';
 import type { CertificateResult, FeaturesResult, ScanResult, SuitesResult } from './result.js';
 import { probeSessionFeatures } from './session-probes.js';
 import { Starttls, type StarttlsProtocol } from './starttls.js';
@@ -61,7 +62,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const provider = options.random ? undefined : requireDefaultProvider();
   const ctx: ProbeContext = { runner, serverName, random: options.random ?? ((n) => provider!.random.bytes(n)) };
 
-  const versionProbe = await probeVersions(ctx);
+  const [versionProbe, sslv2] = await Promise.all([probeVersions(ctx), probeSslv2(ctx)]);
   // Not one answer: the server is unreachable, and every other probe would fail the same way.
   const answers = [...versionProbe.answers.values()];
   if (answers.every((a) => a.kind === 'failed')) {
@@ -103,7 +104,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     startedAt: started.toISOString(),
     durationMs: 0,
     connections: 0,
-    versions: versionProbe.versions,
+    versions: [...versionProbe.versions, sslv2],
     downgrade: { sentinel: downgradeSentinel(versionProbe), fallbackScsv },
     suites: orderSuites(suites),
     groups,

@@ -19,7 +19,7 @@ export interface Cell {
   readonly testssl: string;
 }
 
-const VERSION_IDS = { SSLv3: 'SSLv3', TLSv1: 'TLS1', 'TLSv1.1': 'TLS1_1', 'TLSv1.2': 'TLS1_2', 'TLSv1.3': 'TLS1_3' } as const;
+const VERSION_IDS = { SSLv2: 'SSLv2', SSLv3: 'SSLv3', TLSv1: 'TLS1', 'TLSv1.1': 'TLS1_1', 'TLSv1.2': 'TLS1_2', 'TLSv1.3': 'TLS1_3' } as const;
 const CIPHER_PREFIX = { TLSv1: 'tls1', 'TLSv1.1': 'tls1_1', 'TLSv1.2': 'tls1_2', 'TLSv1.3': 'tls1_3', SSLv3: 'ssl3' } as const;
 /** testssl's (OpenSSL's) curve names → IANA's. */
 const CURVES: Record<string, string> = { prime256v1: 'secp256r1', secp384r1: 'secp384r1', secp521r1: 'secp521r1', X25519: 'x25519', X448: 'x448' };
@@ -35,7 +35,7 @@ export function cells(label: string, r: ScanResult, ts: readonly TestsslEntry[])
   const add = (finding: string, tlsglass: string, testssl: string): void => void out.push({ finding, server: label, tlsglass, testssl });
 
   if (get('TLS1_2')) {
-    const offered = Object.entries(VERSION_IDS).filter(([, id]) => /^offered/.test(get(id)!.finding)).map(([v]) => v);
+    const offered = Object.entries(VERSION_IDS).filter(([, id]) => /^offered/.test(get(id)?.finding ?? '')).map(([v]) => v);
     add('versions', r.versions.filter((v) => v.accepted).map((v) => v.version).sort().join(' '), offered.sort().join(' '));
   }
   if (ts.some((e) => e.id.startsWith('cipher-'))) {

@@ -114,7 +114,7 @@ describe('tlsglass scan: signature algorithms, chains, client certificates', { s
     const report = text.stdout.toString('utf8');
     for (const line of [
       /^ {2}signature +ecdsa-with-SHA256\n {2}must-staple +no\n {2}SCTs +0$/m,
-      /^Signature algorithms\n {2}TLS 1\.3 +ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256\n {2}TLS 1\.2 +none found\n {2}used +ecdsa_secp256r1_sha256$/m,
+      /^Signature algorithms\n {2}TLS 1\.3 +ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256\n {2}TLS 1\.2 +not probed \(--quick\)\n {2}used +ecdsa_secp256r1_sha256$/m,
       /^Chains \(2 distinct\)\n {2}ECDSA, SNI localhost \(the certificate above\): CN=localhost \(EC prime256v1\), trusted, covers localhost\n {2}RSA, SNI localhost: CN=localhost \(RSA 2048 bits\), trusted, covers localhost$/m,
       /^ {2}client certificate +requested; CAs: O=tlsglass, CN=tlsglass test CA; signatures: ecdsa_secp256r1_sha256, /m,
     ]) assert.match(report, line);
