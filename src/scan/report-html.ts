@@ -5,10 +5,11 @@
  * the sections of testssl.sh's report: protocols, cipher suites per version, key exchange,
  * certificates, features, vulnerabilities. Every row says why it matters.
  *
- * Fields that are not in result.ts yet (helpers add them: signatureAlgorithms, certificates[],
- * clientAuth, features.earlyData, vulnerabilities, target.starttls, …) are read as optional and
- * shown when present; any other field the result gains is shown generically, so nothing in a
- * result is silently dropped. Every string from the server (names, ALPN, errors) is escaped.
+ * The fields schema tlsglass-scan/1 gained after its first release (signatureAlgorithms,
+ * certificates[], clientAuth, features.earlyData, vulnerabilities, target.starttls, …) are read as
+ * optional, so a --json saved by an earlier tlsglass still renders; any other field a result has
+ * is shown generically, so nothing in it is silently dropped. Every string from the server
+ * (names, ALPN, errors) is escaped.
  */
 import { suiteInfo, type Severity } from './cipher-suites.js';
 import { SEVERITIES } from './findings.js';
